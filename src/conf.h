@@ -1,0 +1,66 @@
+/* conf.h: thumbq.conf, read by every program.
+ *
+ * The file is "key = value" lines with "#" comments.  Every key is described
+ * once, in the table in conf.c (type, bounds, default, help), and every key K
+ * can be overridden by the environment variable THUMBQ_K (upper case), which
+ * wins over the file.  Unknown keys and out-of-range values are errors, so a
+ * typo never silently falls back to a default. */
+#ifndef THUMBQ_CONF_H
+#define THUMBQ_CONF_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct thumbq_conf {
+	/* Redis */
+	char *redis;			/* "unix:/path/redis.sock" or "host:port" */
+	char *redis_prefix;		/* key prefix, e.g. "thumbq:" */
+	unsigned redis_timeout_ms;	/* connect and command timeout */
+
+	/* Output */
+	char *docroot;			/* thumbnails go to {docroot}/thumbnails/ab/cd/{id}.ext */
+	char *base_url;			/* public URL of the docroot; empty: from the request */
+	unsigned thumbnail_width;	/* default box */
+	unsigned thumbnail_height;
+	unsigned jpeg_quality;
+
+	/* API */
+	size_t max_body_bytes;
+	size_t max_url_bytes;
+	unsigned job_ttl;		/* seconds a job record lives; 0 = forever */
+
+	/* Worker */
+	unsigned workers;		/* children per thumbqd */
+	unsigned lease_seconds;		/* how long a claim is valid without finishing */
+	unsigned shutdown_timeout;	/* seconds jobs in flight get on SIGTERM */
+	char *pidfile;
+	char *log;			/* "stderr" or "syslog" */
+
+	/* Fetching */
+	unsigned fetch_connect_timeout;	/* seconds */
+	unsigned fetch_timeout;		/* seconds, whole transfer */
+	size_t fetch_max_bytes;
+	unsigned fetch_max_redirects;
+	char *fetch_allow_networks;	/* CIDR list opening non-public ranges */
+	char *fetch_user_agent;
+
+	/* Decoding */
+	unsigned long max_pixels;
+	unsigned max_dimension;
+	char *formats;			/* allowed source formats: "jpeg png gif webp" */
+};
+
+/* Fills *conf with the defaults, then the file at path (if path is not NULL),
+ * then the THUMBQ_* environment.  Returns 0, or -1 with *cause set (free it). */
+int conf_load(struct thumbq_conf *conf, const char *path, char **cause);
+/* Parses one "key = value" text into conf (used by conf_load and the tests). */
+int conf_parse_text(struct thumbq_conf *conf, const char *text, const char *origin, char **cause);
+void conf_defaults(struct thumbq_conf *conf);
+void conf_free(struct thumbq_conf *conf);
+/* The path a program reads when not told otherwise: $THUMBQ_CONF, or the
+ * compiled-in SYSCONFDIR/thumbq.conf. */
+const char *conf_default_path(void);
+/* Writes every key with its value and help text, as a valid thumbq.conf. */
+void conf_dump(const struct thumbq_conf *conf, FILE *out);
+
+#endif

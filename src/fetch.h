@@ -1,0 +1,31 @@
+/* fetch.h: download one URL into memory with libcurl, bounded in bytes,
+ * time and destinations.
+ *
+ * One fetcher per worker child, created after fork and reused for every job
+ * (it keeps libcurl's connection cache and DNS cache). */
+#ifndef THUMBQ_FETCH_H
+#define THUMBQ_FETCH_H
+
+#include <stddef.h>
+
+#include "conf.h"
+#include "joberror.h"
+
+struct fetcher;
+
+struct fetch_result {
+	unsigned char *data;	/* body, owned by the fetcher until the next fetch */
+	size_t len;
+	long http_status;
+};
+
+/* Returns NULL with *cause set if the allow list does not parse. */
+struct fetcher *fetch_new(const struct thumbq_conf *conf, char **cause);
+void fetch_free(struct fetcher *f);
+/* Downloads url.  Returns 0 with res filled, or -1 with err filled:
+ * codes "url_invalid", "address_blocked", "dns_failed", "connect_failed",
+ * "timeout", "too_many_redirects", "http_error", "too_large", "fetch_failed". */
+int fetch_get(struct fetcher *f, const char *url, struct fetch_result *res,
+    struct job_error *err);
+
+#endif

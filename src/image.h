@@ -1,0 +1,41 @@
+/* image.h: the thumbnail pipeline on GraphicsMagick.
+ *
+ * image_init() runs once in the thumbqd master before fork: it initialises
+ * GraphicsMagick without its signal handlers, unregisters every coder except
+ * the allowed source formats and the output formats, and sets one thread per
+ * process.  image_child_init() runs in each child: resource limits (pixels,
+ * memory, disk = 0).  image_thumbnail() does the work for one job. */
+#ifndef THUMBQ_IMAGE_H
+#define THUMBQ_IMAGE_H
+
+#include <stddef.h>
+
+#include "conf.h"
+#include "joberror.h"
+
+struct image_request {
+	unsigned width;		/* the box to fit inside */
+	unsigned height;
+	unsigned quality;	/* JPEG quality */
+};
+
+struct image_result {
+	unsigned char *data;	/* encoded thumbnail; free() it */
+	size_t len;
+	const char *ext;	/* "jpg" or "png" */
+	unsigned width;
+	unsigned height;
+};
+
+/* Returns 0, or -1 with *cause set. */
+int image_init(const char *argv0, const struct thumbq_conf *conf, char **cause);
+void image_child_init(const struct thumbq_conf *conf);
+/* Makes a thumbnail that fits inside the box, keeping the aspect ratio and
+ * never enlarging; JPEG, or PNG when the source has transparency.
+ * Returns 0 with res filled, or -1 with err filled: codes "unsupported_format",
+ * "image_too_large", "image_corrupt", "image_failed". */
+int image_thumbnail(const unsigned char *in, size_t len, const struct image_request *req,
+    struct image_result *res, struct job_error *err);
+void image_shutdown(void);
+
+#endif

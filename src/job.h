@@ -1,0 +1,74 @@
+/* job.h: the job model, the POST body that creates one, and the JSON a
+ * client sees.
+ *
+ * A job moves queued -> processing -> completed | failed.  Its record in Redis
+ * is a hash whose fields are the members of struct job (see store.c); this
+ * file knows nothing of Redis. */
+#ifndef THUMBQ_JOB_H
+#define THUMBQ_JOB_H
+
+#include <stddef.h>
+
+#include "id.h"
+
+enum job_status {
+	JOB_QUEUED = 0,
+	JOB_PROCESSING,
+	JOB_COMPLETED,
+	JOB_FAILED,
+};
+
+struct job {
+	char id[ID_LEN + 1];
+	char *url;
+	enum job_status status;
+	unsigned box_width;	/* requested box */
+	unsigned box_height;
+	unsigned attempts;	/* claims so far */
+	long long created_ms;	/* Unix time, milliseconds */
+	long long updated_ms;
+	/* completed */
+	char *path;		/* relative to the docroot: thumbnails/ab/cd/{id}.jpg */
+	unsigned width;
+	unsigned height;
+	/* failed, or the last transient error while queued for a retry */
+	char *error_code;
+	char *error_message;
+};
+
+/* What a POST /v1/thumbnails body asks for. */
+struct job_request {
+	char *url;
+	unsigned width;
+	unsigned height;
+};
+
+enum job_parse_result {
+	JOB_PARSE_OK = 0,
+	JOB_PARSE_MALFORMED,	/* not JSON, or not an object: 400 */
+	JOB_PARSE_INVALID,	/* JSON, but a field is missing or wrong: 422 */
+};
+
+struct job_parse_limits {
+	size_t max_url_bytes;
+	unsigned default_width;
+	unsigned default_height;
+};
+
+/* Parses a request body (not NUL-terminated; len bytes).  On success fills req
+ * (free with job_request_free).  On failure sets *message to a static string
+ * for the client, e.g. "url is required". */
+enum job_parse_result job_request_parse(const char *body, size_t len,
+    const struct job_parse_limits *limits, struct job_request *req, const char **message);
+void job_request_free(struct job_request *req);
+
+const char *job_status_name(enum job_status status);
+/* Returns 0 and sets *status, or -1 if name is not a status. */
+int job_status_parse(const char *name, enum job_status *status);
+
+/* Renders the job as the client sees it.  base_url is prefixed to path to make
+ * resized_url absolute (no trailing slash).  Returns a malloc'd string. */
+char *job_to_json(const struct job *job, const char *base_url);
+void job_free(struct job *job);
+
+#endif

@@ -1,0 +1,24 @@
+/* storage.h: where thumbnails live in the docroot and how they get there.
+ *
+ * Layout: {docroot}/thumbnails/ab/cd/{id}.{ext}, where ab and cd are the first
+ * four hex digits of the id, so that no directory holds more than a few
+ * thousand files.  Files are written to a temporary name in the same
+ * directory and renamed into place, so the web server never serves half a
+ * thumbnail and a crash leaves at most a temporary file behind. */
+#ifndef THUMBQ_STORAGE_H
+#define THUMBQ_STORAGE_H
+
+#include <stddef.h>
+
+#include "joberror.h"
+
+#define STORAGE_RELPATH_MAX 64
+
+/* Writes "thumbnails/ab/cd/{id}.{ext}" into out.  id must be valid, ext short. */
+void storage_relpath(const char *id, const char *ext, char out[STORAGE_RELPATH_MAX]);
+/* Writes data to {docroot}/{relpath} atomically, creating directories.
+ * Returns 0, or -1 with err filled (code "storage_failed"). */
+int storage_write(const char *docroot, const char *relpath, const void *data,
+    size_t len, struct job_error *err);
+
+#endif

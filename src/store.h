@@ -1,0 +1,51 @@
+/* store.h: jobs and queues in Redis.
+ *
+ * Keys (prefix P, default "thumbq:"):
+ *   P job:{ID}        hash, one per job (fields: see store.c)
+ *   P pending         list of ids waiting; new ids pushed left, taken right
+ *   P claim:{WID}     list holding the id a worker child has claimed
+ *   P leases          sorted set, id -> lease deadline (ms)
+ *
+ * Claiming is atomic: BLMOVE takes an id from pending into the child's claim
+ * list in one step, so at every instant an id is in pending, in a claim list
+ * (with a lease), or its job is finished.  The master returns the claim of a
+ * child that died, and any master returns leases that expired.  Completion
+ * only counts for the holder of the current lease, so a late duplicate
+ * cannot overwrite a newer result. */
+#ifndef THUMBQ_STORE_H
+#define THUMBQ_STORE_H
+
+#include "conf.h"
+#include "job.h"
+
+struct store;
+
+/* Outcomes of calls that can meet a missing job or a lost lease. */
+enum store_result {
+	STORE_OK = 0,
+	STORE_NOTFOUND = 1,	/* no such job, or nothing to claim before the timeout */
+	STORE_STALE = 2,	/* our lease was lost: someone else owns the job now */
+	STORE_ERROR = -1,	/* Redis unreachable or replied nonsense; try later */
+};
+
+/* Connects lazily: never fails; each call reconnects if the link is down. */
+struct store *store_new(const struct thumbq_conf *conf);
+void store_free(struct store *st);
+/* The last error, for logs ("connection refused", "unexpected reply ..."). */
+const char *store_error(const struct store *st);
+
+/* API side. */
+enum store_result store_job_create(struct store *st, const struct job *job, unsigned ttl);
+enum store_result store_job_get(struct store *st, const char *id, struct job *job);
+
+/* Worker side.  wid names one child uniquely across all hosts. */
+enum store_result store_claim(struct store *st, const char *wid, unsigned timeout_s,
+    unsigned lease_ms, struct job *job);
+enum store_result store_complete(struct store *st, const char *wid, const struct job *job);
+enum store_result store_fail(struct store *st, const char *wid, const struct job *job);
+
+/* Master side.  Return the number of jobs put back into pending, or -1. */
+long store_recover_worker(struct store *st, const char *wid);
+long store_reap_leases(struct store *st);
+
+#endif
