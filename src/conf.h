@@ -32,6 +32,7 @@ struct thumbq_conf {
 	/* Worker */
 	unsigned workers;		/* children per thumbqd */
 	unsigned lease_seconds;		/* how long a claim is valid without finishing */
+	unsigned max_attempts;		/* claims a job gets before it fails for good */
 	unsigned shutdown_timeout;	/* seconds jobs in flight get on SIGTERM */
 	char *pidfile;
 	char *log;			/* "stderr" or "syslog" */

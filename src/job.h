@@ -45,8 +45,8 @@ struct job_request {
 
 enum job_parse_result {
 	JOB_PARSE_OK = 0,
-	JOB_PARSE_MALFORMED,	/* not JSON, or not an object: 400 */
-	JOB_PARSE_INVALID,	/* JSON, but a field is missing or wrong: 422 */
+	JOB_PARSE_MALFORMED,	/* not JSON: 400 */
+	JOB_PARSE_INVALID,	/* JSON, but not an object or a field is wrong: 422 */
 };
 
 struct job_parse_limits {

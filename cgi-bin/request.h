@@ -1,0 +1,49 @@
+/* request.h: one FastCGI request as the handlers see it.
+ *
+ * Everything here comes from the client (through the web server) and is
+ * untrusted: the body is read only up to max_body_bytes, and each string is
+ * bounded by the web server's own limits before it gets here. */
+#ifndef THUMBQ_REQUEST_H
+#define THUMBQ_REQUEST_H
+
+#include <stddef.h>
+
+#include <fcgiapp.h>
+
+#include "conf.h"
+#include "store.h"
+
+/* What every handler needs and lives as long as the process. */
+struct api {
+	const struct thumbq_conf *conf;
+	struct store *store;
+};
+
+struct request {
+	FCGX_Stream *in;
+	FCGX_Stream *out;
+	FCGX_ParamArray envp;
+	const char *method;
+	char path[1024];		/* REQUEST_URI up to '?', no decoding */
+	const char *query;		/* after '?', or "" */
+	char *body;			/* read by request_read_body; NUL-terminated */
+	size_t body_len;
+	char base_url[320];		/* public URL of the docroot, no trailing slash */
+};
+
+/* Fills req from the FastCGI parameters.  Returns 0, or -1 if the request
+ * line is unusable (the caller answers 400). */
+int request_init(struct request *req, const struct api *api, FCGX_Request *fcgi);
+void request_free(struct request *req);
+const char *request_param(const struct request *req, const char *name);
+/* 1 if the Content-Type is application/json (parameters such as charset
+ * allowed), else 0. */
+int request_is_json(const struct request *req);
+/* Reads the body.  Returns 0, or the HTTP status to answer: 413 if it is
+ * larger than max, 400 if it ends early. */
+int request_read_body(struct request *req, size_t max);
+/* Copies the value of query parameter name into out (at most size - 1 bytes).
+ * Returns 1 if present, 0 if absent, -1 if present but too long. */
+int request_query(const struct request *req, const char *name, char *out, size_t size);
+
+#endif

@@ -1,0 +1,70 @@
+/* response.c: JSON responses (see response.h). */
+#include "config.h"
+
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "response.h"
+
+static const char *
+response_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 400: return "Bad Request";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}
+
+void
+response_send(struct request *req, int status, const char *extra_headers, const char *body)
+{
+	/* Job JSON changes as the job moves on: no cache may keep it. */
+	FCGX_FPrintF(req->out,
+	    "Status: %d %s\r\n"
+	    "Content-Type: application/json\r\n"
+	    "Content-Length: %zu\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "%s"
+	    "\r\n",
+	    status, response_reason(status), strlen(body) + 1,
+	    extra_headers != NULL ? extra_headers : "");
+	FCGX_PutStr(body, (int)strlen(body), req->out);
+	FCGX_PutChar('\n', req->out);
+}
+
+void
+response_error(struct request *req, int status, const char *code, const char *message,
+    const char *extra_headers)
+{
+	struct json_object *o = json_object_new_object();
+
+	/* json-c escapes control characters and quotes; whatever part of the
+	 * request a message echoes, the body stays valid JSON. */
+	json_object_object_add(o, "status", json_object_new_int(status));
+	json_object_object_add(o, "message", json_object_new_string(message));
+	json_object_object_add(o, "code", json_object_new_string(code));
+	response_send(req, status, extra_headers,
+	    json_object_to_json_string_ext(o, JSON_C_TO_STRING_SPACED |
+	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+void
+response_echo(const char *text, char *out, size_t size)
+{
+	size_t i;
+
+	for (i = 0; text[i] != '\0' && i + 1 < size; i++)
+		out[i] = text[i] >= 0x20 && text[i] < 0x7f ? text[i] : '?';
+	out[i] = '\0';
+}

@@ -1,0 +1,85 @@
+/* route-thumbnails-create.c: POST /v1/thumbnails {"url": "..."}
+ *
+ * Validates the body, creates the job and queues it in one Redis round trip
+ * (an atomic script, so a process killed mid-request leaves either a queued
+ * job or nothing), and answers 201 with the job and its Location. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "job.h"
+#include "log.h"
+#include "response.h"
+#include "routes.h"
+#include "store.h"
+#include "xmalloc.h"
+
+void
+route_thumbnails_create(struct api *api, struct request *req, const char *arg)
+{
+	const struct job_parse_limits limits = {
+		.max_url_bytes = api->conf->max_url_bytes,
+		.default_width = api->conf->thumbnail_width,
+		.default_height = api->conf->thumbnail_height,
+	};
+	struct job_request jr;
+	struct job job;
+	const char *why;
+	char headers[128], msg[128];
+	char *body;
+	int status;
+
+	(void)arg;
+	if (!request_is_json(req)) {
+		response_error(req, 415, "unsupported_media_type",
+		    "Content-Type must be application/json", NULL);
+		return;
+	}
+	status = request_read_body(req, api->conf->max_body_bytes);
+	if (status == 413) {
+		snprintf(msg, sizeof msg, "request body is larger than %zu bytes",
+		    api->conf->max_body_bytes);
+		response_error(req, 413, "body_too_large", msg, NULL);
+		return;
+	}
+	if (status != 0) {
+		response_error(req, 400, "bad_request", "request body is incomplete", NULL);
+		return;
+	}
+	switch (job_request_parse(req->body, req->body_len, &limits, &jr, &why)) {
+	case JOB_PARSE_OK:
+		break;
+	case JOB_PARSE_MALFORMED:
+		response_error(req, 400, "malformed_json", why, NULL);
+		return;
+	case JOB_PARSE_INVALID:
+		response_error(req, 422, "invalid_request", why, NULL);
+		return;
+	}
+
+	memset(&job, 0, sizeof job);
+	if (id_generate(job.id) == -1) {
+		log_err("event=id_failed error=\"getrandom failed\"");
+		response_error(req, 500, "internal_error", "cannot make a job id", NULL);
+		goto out;
+	}
+	job.url = jr.url;
+	job.status = JOB_QUEUED;
+	job.box_width = jr.width;
+	job.box_height = jr.height;
+	if (store_job_create(api->store, &job, api->conf->job_ttl) != STORE_OK) {
+		log_warn("event=create_failed error=\"%s\"", store_error(api->store));
+		response_error(req, 503, "unavailable",
+		    "job store unavailable, try again later", "Retry-After: 1\r\n");
+		goto out;
+	}
+	log_debug("event=created job=%s", job.id);
+	snprintf(headers, sizeof headers, "Location: /v1/thumbnails/%s\r\n", job.id);
+	body = job_to_json(&job, req->base_url);
+	response_send(req, 201, headers, body);
+	free(body);
+out:
+	job_request_free(&jr);
+}

@@ -1,0 +1,67 @@
+/* route-thumbnails-get.c: GET /v1/thumbnails?id=ID and GET /v1/thumbnails/ID
+ *
+ * One HGETALL.  An id that is not a well-formed UUID cannot name a job, so it
+ * gets the same 404 as an unknown one without touching Redis. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "id.h"
+#include "job.h"
+#include "log.h"
+#include "response.h"
+#include "routes.h"
+#include "store.h"
+
+static void
+route_not_found(struct request *req, const char *id)
+{
+	char echo[80], msg[128];
+
+	response_echo(id, echo, sizeof echo);
+	snprintf(msg, sizeof msg, "Thumbnail %s not found", echo);
+	response_error(req, 404, "not_found", msg, NULL);
+}
+
+void
+route_thumbnails_get(struct api *api, struct request *req, const char *arg)
+{
+	char qid[ID_LEN + 2];
+	const char *id = arg;
+	struct job job;
+	char *body;
+
+	if (id == NULL) {
+		switch (request_query(req, "id", qid, sizeof qid)) {
+		case 0:
+			response_error(req, 400, "bad_request",
+			    "id query parameter is required", NULL);
+			return;
+		case -1:
+			route_not_found(req, "(too long)");
+			return;
+		}
+		id = qid;
+	}
+	if (!id_valid(id)) {
+		route_not_found(req, id);
+		return;
+	}
+	switch (store_job_get(api->store, id, &job)) {
+	case STORE_OK:
+		break;
+	case STORE_NOTFOUND:
+		route_not_found(req, id);
+		return;
+	default:
+		log_warn("event=get_failed job=%s error=\"%s\"", id, store_error(api->store));
+		response_error(req, 503, "unavailable",
+		    "job store unavailable, try again later", "Retry-After: 1\r\n");
+		return;
+	}
+	body = job_to_json(&job, req->base_url);
+	response_send(req, 200, NULL, body);
+	free(body);
+	job_free(&job);
+}

@@ -1,0 +1,68 @@
+/* routes.c: the routing table (one row per method and path) and dispatch. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "response.h"
+#include "routes.h"
+
+static const struct route routes_table[] = {
+	{ "POST", "/v1/thumbnails", route_thumbnails_create },
+	{ "GET", "/v1/thumbnails", route_thumbnails_get },
+	{ "GET", "/v1/thumbnails/*", route_thumbnails_get },
+};
+#define ROUTES_COUNT (sizeof routes_table / sizeof routes_table[0])
+
+/* Matches path against pattern; for a trailing "*" sets *arg to the segment. */
+static int
+routes_match(const char *pattern, const char *path, const char **arg)
+{
+	size_t n = strlen(pattern);
+
+	*arg = NULL;
+	if (n > 0 && pattern[n - 1] == '*') {
+		if (strncmp(pattern, path, n - 1) != 0)
+			return 0;
+		path += n - 1;
+		if (*path == '\0' || strchr(path, '/') != NULL)
+			return 0;
+		*arg = path;
+		return 1;
+	}
+	return strcmp(pattern, path) == 0;
+}
+
+void
+routes_dispatch(struct api *api, struct request *req)
+{
+	char allow[128] = "", headers[160], echo[80], msg[128];
+	const char *arg;
+
+	for (size_t i = 0; i < ROUTES_COUNT; i++) {
+		const struct route *r = &routes_table[i];
+
+		if (!routes_match(r->path, req->path, &arg))
+			continue;
+		if (strcmp(r->method, req->method) == 0) {
+			r->handle(api, req, arg);
+			return;
+		}
+		if (strstr(allow, r->method) == NULL) {
+			size_t len = strlen(allow);
+
+			snprintf(allow + len, sizeof allow - len, "%s%s", len ? ", " : "",
+			    r->method);
+		}
+	}
+	if (allow[0] != '\0') {
+		snprintf(headers, sizeof headers, "Allow: %s\r\n", allow);
+		snprintf(msg, sizeof msg, "method %.16s not allowed; allowed: %s",
+		    req->method, allow);
+		response_error(req, 405, "method_not_allowed", msg, headers);
+		return;
+	}
+	response_echo(req->path, echo, sizeof echo);
+	snprintf(msg, sizeof msg, "No route for %s", echo);
+	response_error(req, 404, "not_found", msg, NULL);
+}

@@ -1,0 +1,434 @@
+/* conf.c: thumbq.conf and THUMBQ_* overrides, through one table of keys.
+ *
+ * Every key is declared once below with its type, bounds, default and help;
+ * parsing, environment overrides, defaults and conf_dump() all walk the same
+ * table, so a key can never be documented but not read, or read but not
+ * overridable. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "xmalloc.h"
+
+enum conf_type {
+	CONF_STRING,
+	CONF_UINT,	/* unsigned int */
+	CONF_ULONG,	/* unsigned long */
+	CONF_SIZE,	/* size_t, with k/M/G suffixes */
+};
+
+struct conf_key {
+	const char *name;
+	enum conf_type type;
+	size_t offset;
+	unsigned long min, max;	/* for numbers */
+	const char *def;
+	const char *help;
+};
+
+#define STR(f) CONF_STRING, offsetof(struct thumbq_conf, f), 0, 0
+#define NUM(t, f, lo, hi) t, offsetof(struct thumbq_conf, f), lo, hi
+
+/* Files above this size are refused rather than read: a config file is a few
+ * kilobytes, and a mistaken path (a log, a disk image) must not be slurped. */
+#define CONF_MAX_FILE (256 * 1024)
+#define CONF_MAX_LINE 4096
+
+static const struct conf_key conf_keys[] = {
+	{ "redis", STR(redis), "127.0.0.1:6379",
+	  "Redis address: host:port, or unix:/path/to/redis.sock" },
+	{ "redis_prefix", STR(redis_prefix), "thumbq:",
+	  "prefix of every Redis key, so that several services can share one Redis" },
+	{ "redis_timeout_ms", NUM(CONF_UINT, redis_timeout_ms, 10, 60000), "2000",
+	  "connect and command timeout for Redis, in milliseconds" },
+	{ "docroot", STR(docroot), LOCALSTATEDIR "/lib/thumbq/docroot",
+	  "directory the web server serves; thumbnails go to docroot/thumbnails/" },
+	{ "base_url", STR(base_url), "",
+	  "public URL of the docroot (no trailing slash); empty: from the request's Host" },
+	{ "thumbnail_width", NUM(CONF_UINT, thumbnail_width, 1, 4096), "100",
+	  "width of the box a thumbnail fits inside, in pixels" },
+	{ "thumbnail_height", NUM(CONF_UINT, thumbnail_height, 1, 4096), "100",
+	  "height of the box a thumbnail fits inside, in pixels" },
+	{ "jpeg_quality", NUM(CONF_UINT, jpeg_quality, 1, 100), "85",
+	  "quality of JPEG thumbnails (1-100)" },
+	{ "max_body_bytes", NUM(CONF_SIZE, max_body_bytes, 64, 1048576), "16k",
+	  "largest request body the API accepts (413 beyond)" },
+	{ "max_url_bytes", NUM(CONF_SIZE, max_url_bytes, 16, 65536), "2048",
+	  "longest image URL the API accepts (422 beyond)" },
+	{ "job_ttl", NUM(CONF_UINT, job_ttl, 0, 3650u * 86400), "2592000",
+	  "seconds a job record is kept after it is created; 0 keeps it forever" },
+	{ "workers", NUM(CONF_UINT, workers, 1, 256), "2",
+	  "worker children each thumbqd runs (one per core is best)" },
+	{ "lease_seconds", NUM(CONF_UINT, lease_seconds, 5, 86400), "120",
+	  "how long a claimed job may take before another worker may take it" },
+	{ "max_attempts", NUM(CONF_UINT, max_attempts, 1, 100), "3",
+	  "attempts a job gets (a crashed or timed-out worker uses one up)" },
+	{ "shutdown_timeout", NUM(CONF_UINT, shutdown_timeout, 1, 3600), "30",
+	  "seconds jobs in flight get to finish after SIGTERM" },
+	{ "pidfile", STR(pidfile), "",
+	  "where thumbqd writes its pid; empty: no pid file" },
+	{ "log", STR(log), "stderr",
+	  "where the programs log: stderr or syslog" },
+	{ "fetch_connect_timeout", NUM(CONF_UINT, fetch_connect_timeout, 1, 300), "5",
+	  "seconds to connect to an image origin" },
+	{ "fetch_timeout", NUM(CONF_UINT, fetch_timeout, 1, 3600), "30",
+	  "seconds for a whole download" },
+	{ "fetch_max_bytes", NUM(CONF_SIZE, fetch_max_bytes, 1024, 1073741824), "20M",
+	  "largest image download, enforced while streaming" },
+	{ "fetch_max_redirects", NUM(CONF_UINT, fetch_max_redirects, 0, 20), "5",
+	  "redirects followed per download" },
+	{ "fetch_allow_networks", STR(fetch_allow_networks), "",
+	  "CIDR list of non-public networks images may come from (default: none)" },
+	{ "fetch_user_agent", STR(fetch_user_agent), "thumbq/" PACKAGE_VERSION,
+	  "User-Agent header of downloads" },
+	{ "max_pixels", NUM(CONF_ULONG, max_pixels, 1, 1000000000), "50000000",
+	  "largest source image, in pixels (width x height), checked before decoding" },
+	{ "max_dimension", NUM(CONF_UINT, max_dimension, 1, 1000000), "20000",
+	  "largest source width or height, in pixels" },
+	{ "formats", STR(formats), "jpeg png gif webp",
+	  "source formats the worker decodes" },
+};
+#define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])
+
+static const struct conf_key *
+conf_find(const char *name, size_t len)
+{
+	for (size_t i = 0; i < CONF_NKEYS; i++)
+		if (strlen(conf_keys[i].name) == len && strncmp(conf_keys[i].name, name, len) == 0)
+			return &conf_keys[i];
+	return NULL;
+}
+
+/* Parses a decimal number with an optional k/M/G suffix (CONF_SIZE only),
+ * rejecting signs, junk and overflow; strtoul alone accepts "-1" and " 12x". */
+static int
+conf_parse_number(const struct conf_key *key, const char *text, unsigned long *out)
+{
+	unsigned long v, mult = 1;
+	char *end;
+
+	if (!isdigit((unsigned char)text[0]))
+		return -1;
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (errno != 0)
+		return -1;
+	if (key->type == CONF_SIZE && *end != '\0' && end[1] == '\0') {
+		switch (*end) {
+		case 'k': case 'K': mult = 1024; end++; break;
+		case 'm': case 'M': mult = 1024 * 1024; end++; break;
+		case 'g': case 'G': mult = 1024 * 1024 * 1024; end++; break;
+		}
+	}
+	if (*end != '\0' || v > key->max / mult || v * mult < key->min)
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+static int
+conf_set(struct thumbq_conf *conf, const struct conf_key *key, const char *value,
+    const char *origin, char **cause)
+{
+	char *field = (char *)conf + key->offset;
+	unsigned long n;
+
+	if (key->type == CONF_STRING) {
+		char **s = (char **)(void *)field;
+
+		free(*s);
+		*s = xstrdup(value);
+		return 0;
+	}
+	if (conf_parse_number(key, value, &n) == -1) {
+		*cause = xasprintf("%s: %s = \"%s\" is not a number from %lu to %lu%s", origin,
+		    key->name, value, key->min, key->max,
+		    key->type == CONF_SIZE ? " (k, M, G suffixes allowed)" : "");
+		return -1;
+	}
+	switch (key->type) {
+	case CONF_UINT: *(unsigned *)(void *)field = (unsigned)n; break;
+	case CONF_ULONG: *(unsigned long *)(void *)field = n; break;
+	case CONF_SIZE: *(size_t *)(void *)field = (size_t)n; break;
+	case CONF_STRING: break;
+	}
+	return 0;
+}
+
+void
+conf_defaults(struct thumbq_conf *conf)
+{
+	char *cause = NULL;
+
+	memset(conf, 0, sizeof *conf);
+	for (size_t i = 0; i < CONF_NKEYS; i++)
+		if (conf_set(conf, &conf_keys[i], conf_keys[i].def, "defaults", &cause) == -1)
+			abort();	/* a bad default is a programming error */
+}
+
+void
+conf_free(struct thumbq_conf *conf)
+{
+	for (size_t i = 0; i < CONF_NKEYS; i++) {
+		if (conf_keys[i].type == CONF_STRING) {
+			char **s = (char **)(void *)((char *)conf + conf_keys[i].offset);
+
+			free(*s);
+			*s = NULL;
+		}
+	}
+}
+
+static int
+conf_is_blank(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* One "key = value" line; value runs to the end of the line with outer blanks
+ * trimmed, and may be wrapped in double quotes to keep blanks or a '#'. */
+static int
+conf_parse_line(struct thumbq_conf *conf, char *line, const char *origin, unsigned lineno,
+    char **cause)
+{
+	const struct conf_key *key;
+	char *p = line, *name, *value, *end;
+	size_t namelen;
+	char where[512];
+
+	snprintf(where, sizeof where, "%s:%u", origin, lineno);
+	while (conf_is_blank(*p))
+		p++;
+	if (*p == '\0' || *p == '#')
+		return 0;
+	name = p;
+	while (*p == '_' || isalnum((unsigned char)*p))
+		p++;
+	namelen = (size_t)(p - name);
+	while (conf_is_blank(*p))
+		p++;
+	if (namelen == 0 || *p != '=') {
+		*cause = xasprintf("%s: expected \"key = value\"", where);
+		return -1;
+	}
+	key = conf_find(name, namelen);
+	if (key == NULL) {
+		*cause = xasprintf("%s: unknown key \"%.*s\"", where, (int)namelen, name);
+		return -1;
+	}
+	value = p + 1;
+	while (conf_is_blank(*value))
+		value++;
+	if (*value == '"') {
+		end = strchr(++value, '"');
+		if (end == NULL) {
+			*cause = xasprintf("%s: unterminated quote", where);
+			return -1;
+		}
+		*end++ = '\0';
+		while (conf_is_blank(*end))
+			end++;
+		if (*end != '\0' && *end != '#') {
+			*cause = xasprintf("%s: text after the closing quote", where);
+			return -1;
+		}
+	} else {
+		end = strchr(value, '#');
+		if (end == NULL)
+			end = value + strlen(value);
+		while (end > value && conf_is_blank(end[-1]))
+			end--;
+		*end = '\0';
+	}
+	return conf_set(conf, key, value, where, cause);
+}
+
+int
+conf_parse_text(struct thumbq_conf *conf, const char *text, const char *origin, char **cause)
+{
+	char line[CONF_MAX_LINE];
+	unsigned lineno = 0;
+	const char *p = text;
+
+	while (*p != '\0') {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		lineno++;
+		if (len >= sizeof line) {
+			*cause = xasprintf("%s:%u: line longer than %d bytes", origin, lineno,
+			    CONF_MAX_LINE - 1);
+			return -1;
+		}
+		memcpy(line, p, len);
+		line[len] = '\0';
+		if (conf_parse_line(conf, line, origin, lineno, cause) == -1)
+			return -1;
+		p += len + (nl ? 1 : 0);
+	}
+	return 0;
+}
+
+static int
+conf_read_file(struct thumbq_conf *conf, const char *path, char **cause)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc = -1;
+
+	f = fopen(path, "r");
+	if (f == NULL) {
+		*cause = xasprintf("cannot open config %s: %s", path, strerror(errno));
+		return -1;
+	}
+	text = xmalloc(CONF_MAX_FILE + 1);
+	len = fread(text, 1, CONF_MAX_FILE + 1, f);
+	if (ferror(f)) {
+		*cause = xasprintf("cannot read config %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (len > CONF_MAX_FILE) {
+		*cause = xasprintf("config %s is larger than %d bytes", path, CONF_MAX_FILE);
+		goto out;
+	}
+	text[len] = '\0';
+	if (memchr(text, '\0', len) != NULL) {
+		*cause = xasprintf("config %s contains a NUL byte", path);
+		goto out;
+	}
+	rc = conf_parse_text(conf, text, path, cause);
+out:
+	free(text);
+	fclose(f);
+	return rc;
+}
+
+/* THUMBQ_<KEY> wins over the file, so that one installed file can serve a
+ * test or a second instance with a few keys changed. */
+static int
+conf_read_env(struct thumbq_conf *conf, char **cause)
+{
+	char var[64], origin[80];
+
+	for (size_t i = 0; i < CONF_NKEYS; i++) {
+		const char *name = conf_keys[i].name, *value;
+		size_t j;
+
+		memcpy(var, "THUMBQ_", 7);
+		for (j = 0; name[j] != '\0' && j + 8 < sizeof var; j++)
+			var[7 + j] = (char)toupper((unsigned char)name[j]);
+		var[7 + j] = '\0';
+		value = getenv(var);
+		if (value == NULL)
+			continue;
+		if (strlen(value) >= CONF_MAX_LINE) {
+			*cause = xasprintf("environment %s is longer than %d bytes", var,
+			    CONF_MAX_LINE - 1);
+			return -1;
+		}
+		snprintf(origin, sizeof origin, "environment %s", var);
+		if (conf_set(conf, &conf_keys[i], value, origin, cause) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Checks that need more than one key or more than a range. */
+static int
+conf_validate(const struct thumbq_conf *conf, char **cause)
+{
+	if (strcmp(conf->log, "stderr") != 0 && strcmp(conf->log, "syslog") != 0) {
+		*cause = xasprintf("log = \"%s\": expected stderr or syslog", conf->log);
+		return -1;
+	}
+	if (conf->docroot[0] != '/') {
+		*cause = xasprintf("docroot = \"%s\": must be an absolute path", conf->docroot);
+		return -1;
+	}
+	/* Key names are built in fixed buffers with room for a 64-byte prefix. */
+	if (strlen(conf->redis_prefix) > 64) {
+		*cause = xasprintf("redis_prefix is longer than 64 bytes");
+		return -1;
+	}
+	if (conf->redis[0] == '\0') {
+		*cause = xasprintf("redis is empty: expected host:port or unix:/path");
+		return -1;
+	}
+	/* A lease shorter than a download would hand a healthy job to a second
+	 * worker while the first is still fetching it. */
+	if (conf->lease_seconds <= conf->fetch_timeout + 10) {
+		*cause = xasprintf("lease_seconds = %u must exceed fetch_timeout = %u by more "
+		    "than 10 seconds", conf->lease_seconds, conf->fetch_timeout);
+		return -1;
+	}
+	if (conf->base_url[0] != '\0' && strncmp(conf->base_url, "http://", 7) != 0 &&
+	    strncmp(conf->base_url, "https://", 8) != 0) {
+		*cause = xasprintf("base_url = \"%s\": must start with http:// or https://",
+		    conf->base_url);
+		return -1;
+	}
+	return 0;
+}
+
+int
+conf_load(struct thumbq_conf *conf, const char *path, char **cause)
+{
+	size_t n;
+
+	conf_defaults(conf);
+	if (path != NULL && conf_read_file(conf, path, cause) == -1)
+		goto fail;
+	if (conf_read_env(conf, cause) == -1)
+		goto fail;
+	/* A trailing slash would double up in resized_url. */
+	n = strlen(conf->base_url);
+	while (n > 0 && conf->base_url[n - 1] == '/')
+		conf->base_url[--n] = '\0';
+	if (conf_validate(conf, cause) == -1)
+		goto fail;
+	return 0;
+fail:
+	conf_free(conf);
+	return -1;
+}
+
+const char *
+conf_default_path(void)
+{
+	const char *env = getenv("THUMBQ_CONF");
+
+	return env != NULL && env[0] != '\0' ? env : SYSCONFDIR "/thumbq.conf";
+}
+
+void
+conf_dump(const struct thumbq_conf *conf, FILE *out)
+{
+	for (size_t i = 0; i < CONF_NKEYS; i++) {
+		const struct conf_key *key = &conf_keys[i];
+		const char *field = (const char *)conf + key->offset;
+
+		fprintf(out, "# %s (default: \"%s\")\n", key->help, key->def);
+		switch (key->type) {
+		case CONF_STRING:
+			fprintf(out, "%s = \"%s\"\n", key->name, *(char *const *)(const void *)field);
+			break;
+		case CONF_UINT:
+			fprintf(out, "%s = %u\n", key->name, *(const unsigned *)(const void *)field);
+			break;
+		case CONF_ULONG:
+			fprintf(out, "%s = %lu\n", key->name,
+			    *(const unsigned long *)(const void *)field);
+			break;
+		case CONF_SIZE:
+			fprintf(out, "%s = %zu\n", key->name, *(const size_t *)(const void *)field);
+			break;
+		}
+	}
+}

@@ -1,0 +1,302 @@
+/* master.c: supervise the worker children (prefork, like lighttpd's
+ * server.max-worker).
+ *
+ * The master never handles a signal asynchronously: it blocks the signals it
+ * cares about and takes them one at a time with sigtimedwait(), whose
+ * one-second timeout also paces the periodic duties.  So there is no
+ * check-then-sleep race and no work in signal context. */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "id.h"
+#include "log.h"
+#include "master.h"
+#include "store.h"
+#include "xmalloc.h"
+
+/* A child that dies sooner than this after its start is respawned only after
+ * this long, so a child that cannot start does not spin the CPU. */
+#define MASTER_RESPAWN_DELAY_S 1
+
+struct slot {
+	pid_t pid;			/* 0: empty */
+	char wid[CHILD_WID_MAX];
+	time_t started;
+	int retiring;			/* told to stop (reload); not respawned in place */
+};
+
+struct master {
+	struct thumbq_conf *conf;
+	const char *conf_path;
+	struct slot *slots;
+	size_t nslots;
+	struct store *store;
+	int stopping;
+	time_t stop_deadline;
+	sigset_t sigs;
+};
+
+/* A worker id names one child across all hosts and all time: the host name
+ * and 48 random bits. */
+static void
+master_make_wid(char *wid)
+{
+	char host[64], id[ID_LEN + 1];
+
+	if (gethostname(host, sizeof host) == -1)
+		snprintf(host, sizeof host, "unknown");
+	host[sizeof host - 1] = '\0';
+	if (id_generate(id) == -1)
+		snprintf(id, sizeof id, "%036lx", (unsigned long)getpid());
+	snprintf(wid, CHILD_WID_MAX, "%s:%s", host, id + 24);
+}
+
+static void
+master_spawn(struct master *m, struct slot *s)
+{
+	pid_t master = getpid(), pid;
+
+	master_make_wid(s->wid);
+	pid = fork();
+	if (pid == -1) {
+		log_err("event=fork_failed error=\"%s\"", strerror(errno));
+		s->pid = 0;
+		return;
+	}
+	if (pid == 0)
+		child_main(m->conf, s->wid, master);
+	s->pid = pid;
+	s->started = time(NULL);
+	s->retiring = 0;
+	log_info("event=child_spawned pid=%ld wid=%s", (long)pid, s->wid);
+}
+
+static struct slot *
+master_find(struct master *m, pid_t pid)
+{
+	for (size_t i = 0; i < m->nslots; i++)
+		if (m->slots[i].pid == pid)
+			return &m->slots[i];
+	return NULL;
+}
+
+/* Returns a dead child's claim to the queue at once, instead of waiting for
+ * its lease to run out. */
+static void
+master_recover(struct master *m, struct slot *s)
+{
+	long n = store_recover_worker(m->store, s->wid);
+
+	if (n < 0)
+		log_warn("event=recover_failed wid=%s error=\"%s\" (its lease will expire)",
+		    s->wid, store_error(m->store));
+	else if (n > 0)
+		log_info("event=recovered wid=%s jobs=%ld", s->wid, n);
+}
+
+static void
+master_reap(struct master *m)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		struct slot *s = master_find(m, pid);
+
+		if (s == NULL)
+			continue;
+		if (WIFSIGNALED(status))
+			log_warn("event=child_died pid=%ld wid=%s signal=%d", (long)pid, s->wid,
+			    WTERMSIG(status));
+		else
+			log_info("event=child_exited pid=%ld wid=%s status=%d", (long)pid, s->wid,
+			    WEXITSTATUS(status));
+		master_recover(m, s);
+		s->pid = 0;
+	}
+}
+
+/* Fills empty slots, unless stopping; a slot whose child died young waits. */
+static void
+master_fill(struct master *m)
+{
+	time_t now = time(NULL);
+
+	if (m->stopping)
+		return;
+	for (size_t i = 0; i < m->nslots; i++) {
+		struct slot *s = &m->slots[i];
+
+		if (s->pid == 0 && now - s->started >= MASTER_RESPAWN_DELAY_S)
+			master_spawn(m, s);
+	}
+}
+
+static void
+master_signal_all(struct master *m, int sig)
+{
+	for (size_t i = 0; i < m->nslots; i++)
+		if (m->slots[i].pid > 0)
+			kill(m->slots[i].pid, sig);
+}
+
+static size_t
+master_alive(const struct master *m)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->nslots; i++)
+		if (m->slots[i].pid > 0)
+			n++;
+	return n;
+}
+
+/* SIGHUP: load the config again; if it is good, retire every child (each
+ * finishes its job in hand) and let new ones start with the new config.  A
+ * bad file is logged and the old config stays. */
+static void
+master_reload(struct master *m)
+{
+	struct thumbq_conf *fresh = xcalloc(1, sizeof *fresh);
+	char *cause = NULL;
+	struct slot *old;
+	size_t nold;
+
+	if (conf_load(fresh, m->conf_path, &cause) == -1) {
+		log_err("event=reload_failed error=\"%s\" (keeping the running config)", cause);
+		free(cause);
+		free(fresh);
+		return;
+	}
+	if (strcmp(fresh->formats, m->conf->formats) != 0)
+		log_warn("event=reload note=\"formats changes need a restart of thumbqd\"");
+	/* Old children keep running until they exit; they keep their slots in
+	 * a separate array so that the new count can differ. */
+	old = m->slots;
+	nold = m->nslots;
+	for (size_t i = 0; i < nold; i++)
+		if (old[i].pid > 0)
+			kill(old[i].pid, SIGTERM);
+	m->nslots = fresh->workers + nold;
+	m->slots = xcalloc(m->nslots, sizeof *m->slots);
+	memcpy(m->slots + fresh->workers, old, nold * sizeof *old);
+	for (size_t i = fresh->workers; i < m->nslots; i++)
+		m->slots[i].retiring = 1;
+	free(old);
+	/* Children forked from now on see the new config; the store keeps a
+	 * pointer to the config, so it is replaced too. */
+	store_free(m->store);
+	conf_free(m->conf);
+	free(m->conf);
+	m->conf = fresh;
+	m->store = store_new(m->conf);
+	log_info("event=reloaded workers=%u", m->conf->workers);
+}
+
+/* Drops retired slots whose child has exited, so the array does not grow
+ * with every reload. */
+static void
+master_compact(struct master *m)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < m->nslots; i++)
+		if (!(m->slots[i].retiring && m->slots[i].pid == 0))
+			m->slots[j++] = m->slots[i];
+	m->nslots = j;
+}
+
+/* Periodic duties, once a second. */
+static void
+master_tick(struct master *m)
+{
+	long n = store_reap_leases(m->store);
+
+	if (n > 0)
+		log_info("event=leases_expired requeued_or_failed=%ld", n);
+	else if (n < 0)
+		log_debug("event=reap_failed error=\"%s\"", store_error(m->store));
+}
+
+int
+master_run(struct thumbq_conf *conf, const char *conf_path)
+{
+	struct master m;
+	struct timespec tick = { .tv_sec = 1, .tv_nsec = 0 };
+	time_t last_tick = 0;
+
+	memset(&m, 0, sizeof m);
+	m.conf = conf;
+	m.conf_path = conf_path;
+	m.nslots = conf->workers;
+	m.slots = xcalloc(m.nslots, sizeof *m.slots);
+	m.store = store_new(conf);
+	for (size_t i = 0; i < m.nslots; i++)
+		m.slots[i].started = time(NULL) - MASTER_RESPAWN_DELAY_S;
+
+	sigemptyset(&m.sigs);
+	sigaddset(&m.sigs, SIGCHLD);
+	sigaddset(&m.sigs, SIGTERM);
+	sigaddset(&m.sigs, SIGINT);
+	sigaddset(&m.sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &m.sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	log_info("event=started workers=%u", conf->workers);
+	for (;;) {
+		siginfo_t info;
+		int sig;
+
+		master_reap(&m);
+		master_compact(&m);
+		master_fill(&m);
+		if (m.stopping && master_alive(&m) == 0)
+			break;
+		if (m.stopping && time(NULL) >= m.stop_deadline) {
+			log_warn("event=shutdown_timeout killing=%zu", master_alive(&m));
+			master_signal_all(&m, SIGKILL);
+			m.stop_deadline = time(NULL) + 5;
+		}
+		if (time(NULL) != last_tick) {
+			last_tick = time(NULL);
+			master_tick(&m);
+		}
+		sig = sigtimedwait(&m.sigs, &info, &tick);
+		switch (sig) {
+		case SIGTERM:
+		case SIGINT:
+			if (m.stopping) {
+				/* A second request to stop means now. */
+				log_warn("event=stop_now");
+				master_signal_all(&m, SIGKILL);
+				break;
+			}
+			log_info("event=stopping signal=%d timeout_s=%u", sig,
+			    m.conf->shutdown_timeout);
+			m.stopping = 1;
+			m.stop_deadline = time(NULL) + m.conf->shutdown_timeout;
+			master_signal_all(&m, SIGTERM);
+			break;
+		case SIGHUP:
+			if (!m.stopping)
+				master_reload(&m);
+			break;
+		default:	/* SIGCHLD, or the tick timeout */
+			break;
+		}
+	}
+	log_info("event=stopped");
+	store_free(m.store);
+	free(m.slots);
+	return 0;
+}

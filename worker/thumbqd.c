@@ -1,0 +1,204 @@
+/* thumbqd.c: the worker daemon's entry: options, config check, daemonizing,
+ * pid file; then the master (master.c) takes over. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "image.h"
+#include "imghdr.h"
+#include "log.h"
+#include "master.h"
+#include "urlpolicy.h"
+#include "xmalloc.h"
+
+/* Write end of the pipe on which the daemon tells its starter that start-up
+ * went well; -1 in the foreground. */
+static int thumbqd_ready_fd = -1;
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: thumbqd [-Dt] [-c thumbq.conf]\n"
+	    "  -c FILE  config file (default: $THUMBQ_CONF or %s/thumbq.conf)\n"
+	    "  -D       stay in the foreground\n"
+	    "  -t       check the config and exit\n", SYSCONFDIR);
+	exit(2);
+}
+
+/* Checks what the children would otherwise only find out after fork. */
+static int
+thumbqd_check(const struct thumbq_conf *conf, char **cause)
+{
+	struct netlist *allow;
+	char *formats, *p, *tok;
+	int rc = 0;
+
+	allow = urlpolicy_netlist_parse(conf->fetch_allow_networks, cause);
+	if (allow == NULL)
+		return -1;
+	urlpolicy_netlist_free(allow);
+	formats = xstrdup(conf->formats);
+	for (p = formats; (tok = strsep(&p, " ,\t")) != NULL; ) {
+		if (*tok != '\0' && imghdr_format_parse(tok) == IMGHDR_UNKNOWN) {
+			*cause = xasprintf("formats: unknown format \"%s\"", tok);
+			rc = -1;
+			break;
+		}
+	}
+	free(formats);
+	return rc;
+}
+
+/* Double fork, with a pipe back to the starter so that a failed start-up
+ * (bad pid file, GraphicsMagick init) is its non-zero exit, as lighttpd's
+ * daemonize() does it. */
+static void
+thumbqd_daemonize(void)
+{
+	int fds[2], devnull;
+	pid_t pid;
+	char c;
+
+	if (pipe(fds) == -1)
+		fatal("event=daemonize_failed error=\"pipe: %s\"", strerror(errno));
+	pid = fork();
+	if (pid == -1)
+		fatal("event=daemonize_failed error=\"fork: %s\"", strerror(errno));
+	if (pid > 0) {
+		ssize_t n;
+
+		close(fds[1]);
+		do
+			n = read(fds[0], &c, 1);
+		while (n == -1 && errno == EINTR);
+		_exit(n == 1 ? 0 : 1);
+	}
+	close(fds[0]);
+	if (setsid() == -1)
+		fatal("event=daemonize_failed error=\"setsid: %s\"", strerror(errno));
+	pid = fork();
+	if (pid == -1)
+		fatal("event=daemonize_failed error=\"fork: %s\"", strerror(errno));
+	if (pid > 0)
+		_exit(0);
+	thumbqd_ready_fd = fds[1];
+	if (chdir("/") == -1)
+		fatal("event=daemonize_failed error=\"chdir /: %s\"", strerror(errno));
+	devnull = open("/dev/null", O_RDWR);
+	if (devnull != -1) {
+		dup2(devnull, STDIN_FILENO);
+		dup2(devnull, STDOUT_FILENO);
+		if (devnull > STDERR_FILENO)
+			close(devnull);
+	}
+}
+
+static void
+thumbqd_ready(void)
+{
+	if (thumbqd_ready_fd == -1)
+		return;
+	if (write(thumbqd_ready_fd, "", 1) != 1)
+		log_warn("event=ready_notify_failed error=\"%s\"", strerror(errno));
+	close(thumbqd_ready_fd);
+	thumbqd_ready_fd = -1;
+}
+
+/* Writes our pid to path, refusing if a live thumbqd already holds it; the
+ * file is replaced by rename so a reader never sees it half-written. */
+static int
+thumbqd_write_pidfile(const char *path, char **cause)
+{
+	char tmp[PATH_MAX], buf[32];
+	FILE *f;
+	long old;
+
+	f = fopen(path, "r");
+	if (f != NULL) {
+		if (fscanf(f, "%ld", &old) == 1 && old > 0 && kill((pid_t)old, 0) == 0 &&
+		    old != (long)getpid()) {
+			fclose(f);
+			*cause = xasprintf("pid file %s names a running process %ld: already "
+			    "running?", path, old);
+			return -1;
+		}
+		fclose(f);
+	}
+	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+		*cause = xasprintf("pid file path too long: %s", path);
+		return -1;
+	}
+	f = fopen(tmp, "w");
+	snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+	if (f == NULL || fputs(buf, f) == EOF || fclose(f) == EOF || rename(tmp, path) == -1) {
+		*cause = xasprintf("cannot write pid file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct thumbq_conf *conf = xcalloc(1, sizeof *conf);
+	const char *conf_arg = NULL;
+	char conf_path[PATH_MAX];
+	char *cause = NULL;
+	int foreground = 0, test_only = 0, ch, rc;
+
+	while ((ch = getopt(argc, argv, "c:Dth")) != -1) {
+		switch (ch) {
+		case 'c': conf_arg = optarg; break;
+		case 'D': foreground = 1; break;
+		case 't': test_only = 1; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (conf_arg == NULL)
+		conf_arg = conf_default_path();
+	log_open("thumbqd", 0);
+	/* The daemon runs in "/", and SIGHUP reads the file again from there. */
+	if (realpath(conf_arg, conf_path) == NULL) {
+		fprintf(stderr, "thumbqd: cannot open config %s: %s\n", conf_arg, strerror(errno));
+		return 1;
+	}
+	if (conf_load(conf, conf_path, &cause) == -1 || thumbqd_check(conf, &cause) == -1) {
+		fprintf(stderr, "thumbqd: %s\n", cause);
+		return 1;
+	}
+	if (test_only) {
+		printf("thumbqd: configuration file %s test is successful\n", conf_path);
+		return 0;
+	}
+	if (strcmp(conf->log, "syslog") == 0)
+		log_open("thumbqd", 1);
+	if (image_init(argv[0], conf, &cause) == -1)
+		fatal("event=start_failed error=\"%s\"", cause);
+	if (!foreground)
+		thumbqd_daemonize();
+	if (conf->pidfile[0] != '\0' && thumbqd_write_pidfile(conf->pidfile, &cause) == -1)
+		fatal("event=start_failed error=\"%s\"", cause);
+	thumbqd_ready();
+
+	{
+		/* The master may replace conf on SIGHUP; keep the pid file path. */
+		char *pidfile = xstrdup(conf->pidfile);
+
+		rc = master_run(conf, conf_path);
+		if (pidfile[0] != '\0')
+			unlink(pidfile);
+		free(pidfile);
+	}
+	image_shutdown();
+	return rc;
+}
