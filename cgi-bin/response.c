@@ -1,6 +1,7 @@
 /* response.c: JSON responses (see response.h). */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -28,8 +29,13 @@ response_reason(int status)
 void
 response_send(struct request *req, int status, const char *extra_headers, const char *body)
 {
-	/* Job JSON changes as the job moves on: no cache may keep it. */
-	FCGX_FPrintF(req->out,
+	char head[512];
+	int n;
+
+	/* Formatted here, not with FCGX_FPrintF: libfcgi has its own printf,
+	 * which does not know %zu.  Job JSON changes as the job moves on, so no
+	 * cache may keep it. */
+	n = snprintf(head, sizeof head,
 	    "Status: %d %s\r\n"
 	    "Content-Type: application/json\r\n"
 	    "Content-Length: %zu\r\n"
@@ -38,6 +44,9 @@ response_send(struct request *req, int status, const char *extra_headers, const 
 	    "\r\n",
 	    status, response_reason(status), strlen(body) + 1,
 	    extra_headers != NULL ? extra_headers : "");
+	if (n < 0 || (size_t)n >= sizeof head)
+		n = snprintf(head, sizeof head, "Status: 500 Internal Server Error\r\n\r\n");
+	FCGX_PutStr(head, n, req->out);
 	FCGX_PutStr(body, (int)strlen(body), req->out);
 	FCGX_PutChar('\n', req->out);
 }

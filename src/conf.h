@@ -33,6 +33,8 @@ struct thumbq_conf {
 	unsigned workers;		/* children per thumbqd */
 	unsigned lease_seconds;		/* how long a claim is valid without finishing */
 	unsigned max_attempts;		/* claims a job gets before it fails for good */
+	unsigned retry_delay_ms;	/* first retry's delay; doubles each attempt */
+	unsigned retry_max_delay_ms;
 	unsigned shutdown_timeout;	/* seconds jobs in flight get on SIGTERM */
 	char *pidfile;
 	char *log;			/* "stderr" or "syslog" */

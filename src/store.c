@@ -42,6 +42,8 @@ enum store_script {
 	SCRIPT_FINISH,
 	SCRIPT_RECOVER,
 	SCRIPT_REAP,
+	SCRIPT_RETRY,
+	SCRIPT_PROMOTE,
 	SCRIPT_COUNT
 };
 
@@ -136,6 +138,34 @@ static const char *const store_scripts[SCRIPT_COUNT] = {
 	"  end\n"
 	"end\n"
 	"return n\n",
+
+	/* KEYS: job, leases, claim, delayed.  ARGV: id wid delay_ms code
+	 * message.  A transient failure: the job waits in delayed, queued with
+	 * its last error visible, until the master promotes it. */
+	[SCRIPT_RETRY] = LUA_NOW
+	"redis.call('LREM', KEYS[3], 0, ARGV[1])\n"
+	"if redis.call('HGET', KEYS[1], 'lease') ~= ARGV[2] or\n"
+	"   redis.call('HGET', KEYS[1], 'status') ~= 'processing' then\n"
+	"  return 0\n"
+	"end\n"
+	"redis.call('ZREM', KEYS[2], ARGV[1])\n"
+	"redis.call('HDEL', KEYS[1], 'lease')\n"
+	"redis.call('HSET', KEYS[1], 'status', 'queued', 'updated', now,\n"
+	"  'error_code', ARGV[4], 'error_message', ARGV[5])\n"
+	"redis.call('ZADD', KEYS[4], now + tonumber(ARGV[3]), ARGV[1])\n"
+	"return 1\n",
+
+	/* KEYS: delayed, pending.  ARGV: prefix batch.  Moves retries that are
+	 * due into pending, behind the jobs already waiting. */
+	[SCRIPT_PROMOTE] = LUA_NOW
+	"local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))\n"
+	"for _, id in ipairs(ids) do\n"
+	"  redis.call('ZREM', KEYS[1], id)\n"
+	"  if redis.call('HGET', ARGV[1] .. 'job:{' .. id .. '}', 'status') == 'queued' then\n"
+	"    redis.call('LPUSH', KEYS[2], id)\n"
+	"  end\n"
+	"end\n"
+	"return #ids\n",
 };
 
 /* SHA1 of each script, computed once by SCRIPT LOAD on first use. */
@@ -609,4 +639,48 @@ store_reap_leases(struct store *st)
 	store_key(kpending, sizeof kpending, st, "pending", NULL);
 	snprintf(max, sizeof max, "%u", st->conf->max_attempts);
 	return store_requeue(st, SCRIPT_REAP, 8, argv);
+}
+
+enum store_result
+store_retry(struct store *st, const char *wid, const struct job *job, unsigned delay_ms)
+{
+	char kjob[256], kleases[256], kclaim[256], kdelayed[256], delay[16];
+	const char *argv[12];
+	size_t argvlen[12];
+	redisReply *r;
+	enum store_result rc = STORE_ERROR;
+
+	store_key(kjob, sizeof kjob, st, "job", job->id);
+	store_key(kleases, sizeof kleases, st, "leases", NULL);
+	store_key(kclaim, sizeof kclaim, st, "claim", wid);
+	store_key(kdelayed, sizeof kdelayed, st, "delayed", NULL);
+	snprintf(delay, sizeof delay, "%u", delay_ms);
+	argv[2] = "4"; argv[3] = kjob; argv[4] = kleases; argv[5] = kclaim; argv[6] = kdelayed;
+	argv[7] = job->id; argv[8] = wid; argv[9] = delay;
+	argv[10] = job->error_code ? job->error_code : "unknown";
+	argv[11] = job->error_message ? job->error_message : "";
+	for (int i = 2; i < 12; i++)
+		argvlen[i] = strlen(argv[i]);
+	r = store_eval(st, SCRIPT_RETRY, 12, argv, argvlen);
+	if (store_reply_ok(st, r)) {
+		if (r->type == REDIS_REPLY_INTEGER)
+			rc = r->integer == 1 ? STORE_OK : STORE_STALE;
+		else
+			snprintf(st->err, sizeof st->err, "redis: unexpected reply to retry");
+	}
+	if (r != NULL)
+		freeReplyObject(r);
+	return rc;
+}
+
+long
+store_promote_retries(struct store *st)
+{
+	char kdelayed[256], kpending[256];
+	const char *argv[7] = { NULL, NULL, "2", kdelayed, kpending, st->conf->redis_prefix,
+	    STORE_REAP_BATCH };
+
+	store_key(kdelayed, sizeof kdelayed, st, "delayed", NULL);
+	store_key(kpending, sizeof kpending, st, "pending", NULL);
+	return store_requeue(st, SCRIPT_PROMOTE, 7, argv);
 }

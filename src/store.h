@@ -5,6 +5,7 @@
  *   P pending         list of ids waiting; new ids pushed left, taken right
  *   P claim:{WID}     list holding the id a worker child has claimed
  *   P leases          sorted set, id -> lease deadline (ms)
+ *   P delayed         sorted set, id -> when a retry is due (ms)
  *
  * Claiming is atomic: BLMOVE takes an id from pending into the child's claim
  * list in one step, so at every instant an id is in pending, in a claim list
@@ -43,9 +44,15 @@ enum store_result store_claim(struct store *st, const char *wid, unsigned timeou
     unsigned lease_ms, struct job *job);
 enum store_result store_complete(struct store *st, const char *wid, const struct job *job);
 enum store_result store_fail(struct store *st, const char *wid, const struct job *job);
+/* A transient failure: the job goes back to queued, with job->error_code and
+ * error_message visible, and becomes claimable again after delay_ms. */
+enum store_result store_retry(struct store *st, const char *wid, const struct job *job,
+    unsigned delay_ms);
 
 /* Master side.  Return the number of jobs put back into pending, or -1. */
 long store_recover_worker(struct store *st, const char *wid);
 long store_reap_leases(struct store *st);
+/* Moves retries that are due into pending; returns how many, or -1. */
+long store_promote_retries(struct store *st);
 
 #endif

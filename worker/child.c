@@ -114,12 +114,28 @@ child_make_thumbnail(const struct thumbq_conf *conf, struct fetcher *fetcher,
 	return rc;
 }
 
-/* Records the outcome.  If Redis is unreachable the result is dropped: the
- * lease runs out and the job is done again, which is safe because the file
- * is named by the job id and replaced by rename. */
+/* Exponential backoff with jitter: attempt n waits between half and all of
+ * retry_delay_ms * 2^(n-1), capped, so that a burst of jobs failing against
+ * the same origin does not come back in lockstep. */
+static unsigned
+child_retry_delay(const struct thumbq_conf *conf, unsigned attempts)
+{
+	unsigned long long d = conf->retry_delay_ms;
+
+	for (unsigned i = 1; i < attempts && d < conf->retry_max_delay_ms; i++)
+		d *= 2;
+	if (d > conf->retry_max_delay_ms)
+		d = conf->retry_max_delay_ms;
+	return (unsigned)(d / 2 + (d > 1 ? (unsigned long long)random() % (d / 2 + 1) : 0));
+}
+
+/* Records the outcome: completed, retried later (a transient error with
+ * attempts left), or failed.  If Redis is unreachable the result is dropped:
+ * the lease runs out and the job is done again, which is safe because the
+ * file is named by the job id and replaced by rename. */
 static void
-child_finish(struct store *st, const char *wid, struct job *job, const struct job_error *err,
-    long long started)
+child_finish(const struct thumbq_conf *conf, struct store *st, const char *wid,
+    struct job *job, const struct job_error *err, long long started)
 {
 	enum store_result r;
 	long long ms = child_now_ms() - started;
@@ -128,12 +144,20 @@ child_finish(struct store *st, const char *wid, struct job *job, const struct jo
 		r = store_complete(st, wid, job);
 		log_info("job=%s event=completed width=%u height=%u ms=%lld", job->id,
 		    job->width, job->height, ms);
+	} else if (err->transient && job->attempts < conf->max_attempts) {
+		unsigned delay = child_retry_delay(conf, job->attempts);
+
+		job->error_code = xstrdup(err->code);
+		job->error_message = xstrdup(err->message);
+		r = store_retry(st, wid, job, delay);
+		log_info("job=%s event=retry attempt=%u delay_ms=%u code=%s ms=%lld message=\"%s\"",
+		    job->id, job->attempts, delay, err->code, ms, err->message);
 	} else {
 		job->error_code = xstrdup(err->code);
 		job->error_message = xstrdup(err->message);
 		r = store_fail(st, wid, job);
-		log_info("job=%s event=failed code=%s ms=%lld message=\"%s\"", job->id,
-		    err->code, ms, err->message);
+		log_info("job=%s event=failed attempt=%u code=%s ms=%lld message=\"%s\"", job->id,
+		    job->attempts, err->code, ms, err->message);
 	}
 	if (r == STORE_STALE)
 		log_warn("job=%s event=lease_lost (another worker owns it now)", job->id);
@@ -157,6 +181,7 @@ child_main(const struct thumbq_conf *conf, const char *wid, pid_t master)
 		_exit(1);
 	}
 	st = store_new(conf);
+	srandom((unsigned)getpid() ^ (unsigned)child_now_ms());
 	log_info("event=child_started wid=%s", wid);
 
 	while (!child_stop && getppid() == master) {
@@ -182,7 +207,7 @@ child_main(const struct thumbq_conf *conf, const char *wid, pid_t master)
 		log_debug("job=%s event=claimed attempt=%u", job.id, job.attempts);
 		job_error_clear(&err);
 		child_make_thumbnail(conf, fetcher, &job, &err);
-		child_finish(st, wid, &job, &err, started);
+		child_finish(conf, st, wid, &job, &err, started);
 		job_free(&job);
 	}
 	log_info("event=child_stopped wid=%s", wid);

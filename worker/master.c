@@ -223,9 +223,12 @@ master_tick(struct master *m)
 	long n = store_reap_leases(m->store);
 
 	if (n > 0)
-		log_info("event=leases_expired requeued_or_failed=%ld", n);
+		log_info("event=leases_expired requeued=%ld", n);
 	else if (n < 0)
 		log_debug("event=reap_failed error=\"%s\"", store_error(m->store));
+	n = store_promote_retries(m->store);
+	if (n > 0)
+		log_debug("event=retries_due count=%ld", n);
 }
 
 int

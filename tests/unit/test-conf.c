@@ -1,0 +1,135 @@
+/* test-conf.c: thumbq.conf parsing, environment overrides, and clear errors
+ * for every kind of mistake a sysadmin makes. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "tap.h"
+
+/* Loads text as a config file; returns conf_load's result, cause in *cause. */
+static int
+load_text(struct thumbq_conf *conf, const char *text, char **cause)
+{
+	char path[] = "/tmp/thumbq-test-conf.XXXXXX";
+	int fd = mkstemp(path), rc;
+
+	if (fd == -1 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		return -2;
+	close(fd);
+	*cause = NULL;
+	rc = conf_load(conf, path, cause);
+	unlink(path);
+	return rc;
+}
+
+/* Expects text to be refused with a cause containing want. */
+static void
+refused(const char *text, const char *want, const char *what)
+{
+	struct thumbq_conf conf;
+	char *cause = NULL;
+
+	if (!ok(load_text(&conf, text, &cause) == -1 && cause != NULL && strstr(cause, want),
+	    "refused: %s", what))
+		printf("#   cause: %s\n", cause ? cause : "(none)");
+	free(cause);
+}
+
+int
+main(void)
+{
+	struct thumbq_conf conf;
+	char *cause = NULL;
+
+	ok(conf_load(&conf, NULL, &cause) == 0, "defaults alone load");
+	is_int(conf.thumbnail_width, 100, "default box width 100");
+	is_int(conf.thumbnail_height, 100, "default box height 100");
+	is_str(conf.redis_prefix, "thumbq:", "default prefix thumbq:");
+	is_str(conf.fetch_allow_networks, "", "default allow list is empty (internet-safe)");
+	is_int(conf.max_body_bytes, 16384, "default body limit 16 KiB");
+	is_int(conf.max_url_bytes, 2048, "default URL limit 2048");
+	is_int(conf.max_attempts, 3, "default max_attempts 3");
+	conf_free(&conf);
+
+	ok(load_text(&conf,
+	    "# a comment\n"
+	    "\n"
+	    "redis = unix:/run/thumbq/redis.sock   # trailing comment\n"
+	    "  workers=4\n"
+	    "docroot = \"/srv/thumb root\"\n"
+	    "fetch_max_bytes = 5M\n"
+	    "base_url = http://img.example.org/\n"
+	    "fetch_allow_networks = 127.0.0.0/8, ::1\n", &cause) == 0, "a typical file loads");
+	is_str(conf.redis, "unix:/run/thumbq/redis.sock", "value ends before the comment");
+	is_int(conf.workers, 4, "blanks around key and = are fine");
+	is_str(conf.docroot, "/srv/thumb root", "quoted value keeps its blank");
+	is_int(conf.fetch_max_bytes, 5 * 1024 * 1024, "M suffix");
+	is_str(conf.base_url, "http://img.example.org", "trailing slash dropped from base_url");
+	is_str(conf.fetch_allow_networks, "127.0.0.0/8, ::1", "list value kept whole");
+	conf_free(&conf);
+
+	setenv("THUMBQ_WORKERS", "7", 1);
+	setenv("THUMBQ_REDIS_PREFIX", "other:", 1);
+	ok(load_text(&conf, "workers = 4\n", &cause) == 0, "file with env overrides loads");
+	is_int(conf.workers, 7, "THUMBQ_WORKERS wins over the file");
+	is_str(conf.redis_prefix, "other:", "THUMBQ_REDIS_PREFIX overrides the default");
+	conf_free(&conf);
+	setenv("THUMBQ_WORKERS", "0", 1);
+	ok(load_text(&conf, "", &cause) == -1 && strstr(cause, "THUMBQ_WORKERS") != NULL,
+	    "a bad environment value is refused and named");
+	free(cause);
+	unsetenv("THUMBQ_WORKERS");
+	unsetenv("THUMBQ_REDIS_PREFIX");
+
+	refused("wokers = 2\n", "unknown key \"wokers\"", "unknown key, named");
+	refused("workers = 2\nworkers\n", ":2: expected \"key = value\"", "line without =, with line number");
+	refused("workers = 0\n", "from 1 to 256", "number below range, with the range");
+	refused("workers = 1000\n", "from 1 to 256", "number above range");
+	refused("workers = -1\n", "not a number", "negative number");
+	refused("workers = 2x\n", "not a number", "trailing junk");
+	refused("workers = 99999999999999999999999\n", "not a number", "overflow");
+	refused("jpeg_quality = 5M\n", "not a number", "suffix on a plain number");
+	refused("docroot = relative/path\n", "absolute", "relative docroot");
+	refused("log = file\n", "stderr or syslog", "bad log target");
+	refused("base_url = ftp://x\n", "http://", "base_url scheme");
+	refused("docroot = \"/x\n", "unterminated quote", "unterminated quote");
+	refused("fetch_timeout = 200\nlease_seconds = 60\n", "must exceed fetch_timeout",
+	    "lease shorter than a download");
+	{
+		char big[5000];
+
+		memset(big, 'a', sizeof big - 2);
+		big[sizeof big - 2] = '\n';
+		big[sizeof big - 1] = '\0';
+		refused(big, "longer than", "over-long line");
+	}
+	ok(conf_load(&conf, "/nonexistent/thumbq.conf", &cause) == -1 &&
+	    strstr(cause, "/nonexistent/thumbq.conf") != NULL, "missing file named in the error");
+	free(cause);
+
+	/* conf_dump writes a file that loads back to the same values. */
+	{
+		char path[] = "/tmp/thumbq-test-dump.XXXXXX";
+		struct thumbq_conf back;
+		int fd = mkstemp(path);
+		FILE *f = fdopen(fd, "w");
+
+		conf_load(&conf, NULL, &cause);
+		free(conf.docroot);
+		conf.docroot = strdup("/srv/with space");
+		conf.workers = 9;
+		conf_dump(&conf, f);
+		fclose(f);
+		ok(conf_load(&back, path, &cause) == 0, "dumped config loads back");
+		is_int(back.workers, 9, "dumped number survives");
+		is_str(back.docroot, "/srv/with space", "dumped string survives");
+		conf_free(&back);
+		conf_free(&conf);
+		unlink(path);
+	}
+	return tap_done();
+}
