@@ -41,7 +41,7 @@ log_level_name(int priority)
 	}
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 log_vmsg(int priority, const char *fmt, va_list ap)
 {
 	char line[1024];

@@ -26,8 +26,9 @@ static int thumbqd_ready_fd = -1;
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: thumbqd [-Dt] [-c thumbq.conf]\n"
+	fprintf(stderr, "usage: thumbqd [-CDt] [-c thumbq.conf]\n"
 	    "  -c FILE  config file (default: $THUMBQ_CONF or %s/thumbq.conf)\n"
+	    "  -C       print the configuration in effect and exit\n"
 	    "  -D       stay in the foreground\n"
 	    "  -t       check the config and exit\n", SYSCONFDIR);
 	exit(2);
@@ -152,11 +153,12 @@ main(int argc, char **argv)
 	const char *conf_arg = NULL;
 	char conf_path[PATH_MAX];
 	char *cause = NULL;
-	int foreground = 0, test_only = 0, ch, rc;
+	int foreground = 0, test_only = 0, dump = 0, ch, rc;
 
-	while ((ch = getopt(argc, argv, "c:Dth")) != -1) {
+	while ((ch = getopt(argc, argv, "c:CDth")) != -1) {
 		switch (ch) {
 		case 'c': conf_arg = optarg; break;
+		case 'C': dump = 1; break;
 		case 'D': foreground = 1; break;
 		case 't': test_only = 1; break;
 		default: usage();
@@ -175,6 +177,10 @@ main(int argc, char **argv)
 	if (conf_load(conf, conf_path, &cause) == -1 || thumbqd_check(conf, &cause) == -1) {
 		fprintf(stderr, "thumbqd: %s\n", cause);
 		return 1;
+	}
+	if (dump) {
+		conf_dump(conf, stdout);
+		return 0;
 	}
 	if (test_only) {
 		printf("thumbqd: configuration file %s test is successful\n", conf_path);

@@ -1,0 +1,462 @@
+/* urlpolicy.c: which URLs and which socket addresses thumbq may fetch from.
+ *
+ * Addresses are judged as 16-byte IPv6 values: an IPv4 address a.b.c.d is
+ * handled as its mapped form ::ffff:a.b.c.d, and IPv4 networks in the allow
+ * list are stored the same way (a.b.c.d/p as ::ffff:a.b.c.d/96+p).  So an
+ * IPv4 address and its mapped form are always judged alike, by the deny
+ * table and by the allow list. */
+#include "config.h"
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "urlpolicy.h"
+#include "xmalloc.h"
+
+#define URLPOLICY_MAX_NETS	256	/* entries in one allow list */
+#define URLPOLICY_MAX_TOKEN	64	/* longest "address/prefix" text */
+
+struct netent {
+	uint8_t		addr[16];	/* network, host bits zero */
+	unsigned	prefix;		/* 0..128, on the 16-byte form */
+};
+
+struct netlist {
+	size_t		n;
+	struct netent	nets[];
+};
+
+/* A denied range, written in the 16-byte form described above. */
+struct denyrange {
+	uint8_t		addr[16];
+	unsigned	prefix;
+	const char     *cause;
+};
+
+#define V4(a, b, c, d) { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, a, b, c, d }
+
+/*
+ * IPv4 ranges that are not public unicast, most specific first where they
+ * overlap (broadcast lies inside 240/4).  The causes complete the sentence
+ * "ADDRESS is ...", which is the message a client sees.
+ */
+static const struct denyrange urlpolicy_deny4[] = {
+	{ V4(255, 255, 255, 255), 96 + 32, "broadcast" },
+	{ V4(0, 0, 0, 0), 96 + 8, "unspecified (\"this network\", 0.0.0.0/8)" },
+	{ V4(127, 0, 0, 0), 96 + 8, "loopback" },
+	{ V4(10, 0, 0, 0), 96 + 8, "private (RFC 1918)" },
+	{ V4(172, 16, 0, 0), 96 + 12, "private (RFC 1918)" },
+	{ V4(192, 168, 0, 0), 96 + 16, "private (RFC 1918)" },
+	{ V4(100, 64, 0, 0), 96 + 10, "shared address space (CGNAT, RFC 6598)" },
+	{ V4(169, 254, 0, 0), 96 + 16, "link-local (incl. cloud metadata)" },
+	{ V4(192, 0, 0, 0), 96 + 24, "IETF protocol assignments (192.0.0.0/24)" },
+	{ V4(192, 0, 2, 0), 96 + 24, "documentation (TEST-NET-1)" },
+	{ V4(198, 51, 100, 0), 96 + 24, "documentation (TEST-NET-2)" },
+	{ V4(203, 0, 113, 0), 96 + 24, "documentation (TEST-NET-3)" },
+	{ V4(198, 18, 0, 0), 96 + 15, "benchmarking (RFC 2544)" },
+	{ V4(224, 0, 0, 0), 96 + 4, "multicast" },
+	{ V4(240, 0, 0, 0), 96 + 4, "reserved (240.0.0.0/4)" },
+};
+
+/*
+ * Native IPv6 ranges with a name.  The IPv4-embedding forms are handled in
+ * urlpolicy_embedded4(); whatever is left outside 2000::/3 is refused as
+ * not global unicast, since IANA has allocated no public unicast there.
+ */
+static const struct denyrange urlpolicy_deny6[] = {
+	{ { 0 }, 128, "unspecified (::)" },
+	{ { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }, 128, "loopback" },
+	{ { 0xfe, 0x80 }, 10, "link-local" },
+	{ { 0xfe, 0xc0 }, 10, "site-local (deprecated)" },
+	{ { 0xfc }, 7, "unique local (fc00::/7)" },
+	{ { 0xff }, 8, "multicast" },
+	{ { 0x01, 0x00 }, 64, "discard-only (100::/64)" },
+	{ { 0x20, 0x01, 0x0d, 0xb8 }, 32, "documentation (2001:db8::/32)" },
+	{ { 0x20, 0x01, 0x00, 0x00 }, 32, "Teredo (2001::/32)" },
+	{ { 0x20, 0x01, 0x00, 0x02, 0x00, 0x00 }, 48,
+	    "benchmarking (2001:2::/48)" },
+	{ { 0x20, 0x01, 0x00, 0x10 }, 28, "ORCHID (2001:10::/28)" },
+	{ { 0x20, 0x01, 0x00, 0x20 }, 28, "ORCHIDv2 (2001:20::/28)" },
+	{ { 0x3f, 0xff }, 20, "documentation (3fff::/20)" },
+	{ { 0x00, 0x64, 0xff, 0x9b, 0x00, 0x01 }, 48,
+	    "local-use NAT64 (64:ff9b:1::/48)" },
+};
+
+/* Whether the first prefix bits of a and b agree. */
+static int
+urlpolicy_prefix_match(const uint8_t *a, const uint8_t *b, unsigned prefix)
+{
+	unsigned	bytes = prefix / 8, bits = prefix % 8;
+	uint8_t		mask;
+
+	if (memcmp(a, b, bytes) != 0)
+		return (0);
+	if (bits == 0)
+		return (1);
+	mask = (uint8_t)(0xff << (8 - bits));
+	return ((a[bytes] & mask) == (b[bytes] & mask));
+}
+
+static const char *
+urlpolicy_deny_lookup(const struct denyrange *table, size_t n,
+    const uint8_t *addr)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (urlpolicy_prefix_match(table[i].addr, addr,
+		    table[i].prefix))
+			return (table[i].cause);
+	}
+	return (NULL);
+}
+
+/*
+ * If a 16-byte address carries an IPv4 address that the kernel or a
+ * translator will end up talking to, write its mapped form to out and return
+ * 1.  Mapped addresses need nothing; compatible (::a.b.c.d), NAT64
+ * (64:ff9b::/96) and 6to4 (2002:AABB:CCDD::/48) forms are rewritten, because
+ * a check on the IPv6 text alone would let ::ffff:127.0.0.1's cousins
+ * through to loopback or RFC 1918 space.
+ */
+static int
+urlpolicy_embedded4(const uint8_t *a, uint8_t *out)
+{
+	static const uint8_t	mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const uint8_t	nat64[12] = { 0, 0x64, 0xff, 0x9b };
+	static const uint8_t	zero[12];
+	const uint8_t	       *v4;
+
+	if (memcmp(a, mapped, 12) == 0)
+		v4 = a + 12;
+	else if (memcmp(a, nat64, 12) == 0)
+		v4 = a + 12;
+	else if (memcmp(a, zero, 12) == 0) {
+		/* :: and ::1 are IPv6's own, not IPv4-compatible. */
+		if (a[12] == 0 && a[13] == 0 && a[14] == 0 && a[15] <= 1)
+			return (0);
+		v4 = a + 12;
+	} else if (a[0] == 0x20 && a[1] == 0x02)
+		v4 = a + 2;
+	else
+		return (0);
+	memcpy(out, mapped, 12);
+	memcpy(out + 12, v4, 4);
+	return (1);
+}
+
+static int
+urlpolicy_netlist_match(const struct netlist *list, const uint8_t *addr)
+{
+	size_t	i;
+
+	if (list == NULL)
+		return (0);
+	for (i = 0; i < list->n; i++) {
+		if (urlpolicy_prefix_match(list->nets[i].addr, addr,
+		    list->nets[i].prefix))
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * Parses one "address[/prefix]" token into the 16-byte form.  Host bits
+ * must be zero: "192.168.1.0/16" is more likely a typo than a wish to open
+ * all of 192.168/16, and the allow list is the one place a typo opens a hole.
+ */
+static int
+urlpolicy_netent_parse(const char *tok, struct netent *ne, char **cause)
+{
+	char		 buf[URLPOLICY_MAX_TOKEN + 1], *slash, *p;
+	struct in_addr	 in4;
+	struct in6_addr	 in6;
+	unsigned long	 prefix;
+	unsigned	 max, i;
+	int		 v6;
+
+	if (strlen(tok) > URLPOLICY_MAX_TOKEN) {
+		*cause = xasprintf("\"%.32s...\" is too long for a network",
+		    tok);
+		return (-1);
+	}
+	memcpy(buf, tok, strlen(tok) + 1);
+
+	slash = strchr(buf, '/');
+	if (slash != NULL)
+		*slash++ = '\0';
+	v6 = strchr(buf, ':') != NULL;
+	max = v6 ? 128 : 32;
+	memset(ne, 0, sizeof *ne);
+	if (v6 && inet_pton(AF_INET6, buf, &in6) == 1)
+		memcpy(ne->addr, &in6, 16);
+	else if (!v6 && inet_pton(AF_INET, buf, &in4) == 1) {
+		ne->addr[10] = ne->addr[11] = 0xff;
+		memcpy(ne->addr + 12, &in4, 4);
+	} else {
+		*cause = xasprintf("\"%s\" is not an IPv4 or IPv6 network",
+		    tok);
+		return (-1);
+	}
+
+	prefix = max;
+	if (slash != NULL) {
+		/* Digits only: strtoul would take "+8", " 8" and "8x". */
+		if (*slash == '\0' || strlen(slash) > 3)
+			goto bad_prefix;
+		for (p = slash; *p != '\0'; p++) {
+			if (!isdigit((unsigned char)*p))
+				goto bad_prefix;
+		}
+		prefix = strtoul(slash, NULL, 10);
+		if (prefix > max)
+			goto bad_prefix;
+	}
+	ne->prefix = (unsigned)prefix + (v6 ? 0 : 96);
+
+	for (i = ne->prefix; i < 128; i++) {
+		if (ne->addr[i / 8] & (0x80 >> (i % 8))) {
+			*cause = xasprintf("\"%s\" has host bits set after "
+			    "/%lu", tok, prefix);
+			return (-1);
+		}
+	}
+	return (0);
+
+bad_prefix:
+	*cause = xasprintf("\"%s\": prefix length must be 0 to %u", tok,
+	    max);
+	return (-1);
+}
+
+/*
+ * Parses the fetch_allow_networks text.  Separators are commas and white
+ * space in any mix, so "127.0.0.0/8, ::1" and "127.0.0.0/8 ::1" both work.
+ */
+struct netlist *
+urlpolicy_netlist_parse(const char *text, char **cause)
+{
+	struct netlist	*list;
+	const char	*p, *end;
+	char		*tok;
+	size_t		 len;
+
+	list = xcalloc(1, sizeof *list +
+	    URLPOLICY_MAX_NETS * sizeof list->nets[0]);
+	if (text == NULL)
+		return (list);
+
+	for (p = text; *p != '\0'; p = end) {
+		p += strspn(p, ", \t\r\n");
+		if (*p == '\0')
+			break;
+		len = strcspn(p, ", \t\r\n");
+		end = p + len;
+		if (list->n == URLPOLICY_MAX_NETS) {
+			*cause = xasprintf("more than %d networks",
+			    URLPOLICY_MAX_NETS);
+			goto fail;
+		}
+		tok = xstrndup(p, len);
+		if (urlpolicy_netent_parse(tok, &list->nets[list->n],
+		    cause) != 0) {
+			free(tok);
+			goto fail;
+		}
+		free(tok);
+		list->n++;
+	}
+	return (list);
+
+fail:
+	free(list);
+	return (NULL);
+}
+
+void
+urlpolicy_netlist_free(struct netlist *list)
+{
+	free(list);
+}
+
+/*
+ * Checks the URL text before a job exists.  The parse is libcurl's own
+ * (curl_url), so what is judged here is what the fetcher will request; the
+ * textual checks before it give a client a precise reason and catch the
+ * forms libcurl accepts leniently ("http:/host", "http:///host", "@" with an
+ * empty user).
+ */
+int
+urlpolicy_check_url(const char *url, size_t max_len, const char **cause)
+{
+	CURLU		*u = NULL;
+	CURLUcode	 uc;
+	char		*scheme = NULL, *host = NULL;
+	const char	*p, *auth;
+	size_t		 len, schemelen, authlen;
+	int		 rc = -1;
+
+	if (url == NULL || *url == '\0') {
+		*cause = "URL is empty";
+		goto out;
+	}
+	len = strnlen(url, max_len + 1);
+	if (len > max_len) {
+		*cause = "URL is too long";
+		goto out;
+	}
+	for (p = url; *p != '\0'; p++) {
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p == 0x7f) {
+			*cause = "URL contains a space or control character";
+			goto out;
+		}
+	}
+
+	if (strncasecmp(url, "http://", 7) == 0)
+		schemelen = 4;
+	else if (strncasecmp(url, "https://", 8) == 0)
+		schemelen = 5;
+	else {
+		/* A scheme is ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":". */
+		p = url;
+		if (isalpha((unsigned char)*p)) {
+			while (isalnum((unsigned char)*p) || *p == '+' ||
+			    *p == '-' || *p == '.')
+				p++;
+		}
+		schemelen = (size_t)(p - url);
+		if (schemelen == 0 || *p != ':' ||
+		    (schemelen == 4 && strncasecmp(url, "http", 4) == 0) ||
+		    (schemelen == 5 && strncasecmp(url, "https", 5) == 0))
+			*cause = "URL must start with http:// or https://";
+		else
+			*cause = "scheme must be http or https";
+		goto out;
+	}
+
+	auth = url + schemelen + 3;
+	authlen = strcspn(auth, "/?#");
+	if (authlen == 0) {
+		*cause = "URL has no host";
+		goto out;
+	}
+	if (memchr(auth, '@', authlen) != NULL) {
+		*cause = "URL must not contain a user name or password";
+		goto out;
+	}
+
+	if ((u = curl_url()) == NULL) {
+		*cause = "out of memory parsing URL";
+		goto out;
+	}
+	uc = curl_url_set(u, CURLUPART_URL, url, CURLU_DISALLOW_USER);
+	switch (uc) {
+	case CURLUE_OK:
+		break;
+	case CURLUE_USER_NOT_ALLOWED:
+	case CURLUE_BAD_LOGIN:
+	case CURLUE_BAD_USER:
+	case CURLUE_BAD_PASSWORD:
+		*cause = "URL must not contain a user name or password";
+		goto out;
+	case CURLUE_BAD_PORT_NUMBER:
+		*cause = "URL has an invalid port";
+		goto out;
+	case CURLUE_NO_HOST:
+		*cause = "URL has no host";
+		goto out;
+	case CURLUE_BAD_HOSTNAME:
+	case CURLUE_BAD_IPV6:
+	case CURLUE_LACKS_IDN:
+		*cause = "URL has an invalid host";
+		goto out;
+	case CURLUE_OUT_OF_MEMORY:
+		*cause = "out of memory parsing URL";
+		goto out;
+	default:
+		*cause = "URL is malformed";
+		goto out;
+	}
+
+	/* Ask again what libcurl made of it, in case it differs from the text. */
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    (strcasecmp(scheme, "http") != 0 &&
+	    strcasecmp(scheme, "https") != 0)) {
+		*cause = "scheme must be http or https";
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    *host == '\0') {
+		*cause = "URL has no host";
+		goto out;
+	}
+	rc = 0;
+
+out:
+	curl_free(host);
+	curl_free(scheme);
+	if (u != NULL)
+		curl_url_cleanup(u);
+	return (rc);
+}
+
+/*
+ * Judges the address libcurl is about to connect to.  The allow list goes
+ * first, because it is the only way to open a range; then the IPv4-embedding
+ * forms, judged as the IPv4 address they carry; then the native IPv6 ranges.
+ */
+int
+urlpolicy_check_addr(const struct sockaddr *sa, socklen_t salen,
+    const struct netlist *allow, const char **cause)
+{
+	struct sockaddr_in	sin;
+	struct sockaddr_in6	sin6;
+	uint8_t			addr[16], v4[16];
+	const char	       *why;
+	int			embedded;
+
+	if (sa == NULL) {
+		*cause = "not an IP address";
+		return (-1);
+	}
+	if (sa->sa_family == AF_INET && salen >= sizeof sin) {
+		memcpy(&sin, sa, sizeof sin);
+		memset(addr, 0, 10);
+		addr[10] = addr[11] = 0xff;
+		memcpy(addr + 12, &sin.sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6 && salen >= sizeof sin6) {
+		memcpy(&sin6, sa, sizeof sin6);
+		memcpy(addr, &sin6.sin6_addr, 16);
+	} else {
+		*cause = "not an IP address";
+		return (-1);
+	}
+
+	embedded = urlpolicy_embedded4(addr, v4);
+	if (urlpolicy_netlist_match(allow, addr) ||
+	    (embedded && urlpolicy_netlist_match(allow, v4)))
+		return (0);
+
+	if (embedded)
+		why = urlpolicy_deny_lookup(urlpolicy_deny4,
+		    sizeof urlpolicy_deny4 / sizeof urlpolicy_deny4[0], v4);
+	else {
+		why = urlpolicy_deny_lookup(urlpolicy_deny6,
+		    sizeof urlpolicy_deny6 / sizeof urlpolicy_deny6[0], addr);
+		if (why == NULL && (addr[0] & 0xe0) != 0x20)
+			why = "not global unicast (outside 2000::/3)";
+	}
+	if (why != NULL) {
+		*cause = why;
+		return (-1);
+	}
+	return (0);
+}
