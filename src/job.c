@@ -1,6 +1,7 @@
 /* job.c: the job model, POST bodies and the job JSON (see job.h). */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +50,8 @@ job_request_parse(const char *body, size_t len, const struct job_parse_limits *l
 	struct json_object *root = NULL, *url;
 	enum job_parse_result rc = JOB_PARSE_MALFORMED;
 	const char *cause;
+	enum json_tokener_error jerr;
+	size_t end;
 
 	memset(req, 0, sizeof *req);
 	if (len == 0) {
@@ -64,15 +67,25 @@ job_request_parse(const char *body, size_t len, const struct job_parse_limits *l
 	 * here so that nothing downstream has to think about it. */
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	root = json_tokener_parse_ex(tok, body, (int)len);
-	if (root == NULL || json_tokener_get_error(tok) != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) != len) {
-		*message = json_tokener_get_error(tok) == json_tokener_error_depth ?
-		    "request body is nested too deeply" :
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	/* A number at the very end ("42") is not known to be complete until
+	 * json-c sees what follows it: feed the terminating NUL it waits for. */
+	if (root == NULL && jerr == json_tokener_continue) {
+		root = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+		end = len;
+	}
+	while (jerr == json_tokener_success && end < len && isspace((unsigned char)body[end]))
+		end++;
+	if (jerr != json_tokener_success || end != len) {
+		*message = jerr == json_tokener_error_depth ? "request body is nested too deeply" :
 		    "request body is not valid JSON";
 		goto out;
 	}
 	rc = JOB_PARSE_INVALID;
-	if (!json_object_is_type(root, json_type_object)) {
+	/* root is NULL for the JSON text "null", which is valid JSON. */
+	if (root == NULL || !json_object_is_type(root, json_type_object)) {
 		*message = "request body must be a JSON object";
 		goto out;
 	}

@@ -58,6 +58,13 @@ main(void)
 	PARSES_AS("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", JOB_PARSE_MALFORMED,
 	    "deep nesting: 400");
 	PARSES_AS("[\"http://x.org/\"]", JOB_PARSE_INVALID, "array body: 422");
+	PARSES_AS("42", JOB_PARSE_INVALID, "number body: 422");
+	PARSES_AS("null", JOB_PARSE_INVALID, "null body: 422");
+	PARSES_AS("true", JOB_PARSE_INVALID, "boolean body: 422");
+	PARSES_AS("   ", JOB_PARSE_MALFORMED, "blank body: 400");
+	PARSES_AS("{\"url\":\"http://x.org/\"}\n  ", JOB_PARSE_OK, "trailing white space is fine");
+	PARSES_AS("{\"url\":\"http://x.org/\"}{}", JOB_PARSE_MALFORMED, "two objects: 400");
+	PARSES_AS("42 43", JOB_PARSE_MALFORMED, "two numbers: 400");
 	PARSES_AS("\"http://x.org/\"", JOB_PARSE_INVALID, "string body: 422");
 	PARSES_AS("{}", JOB_PARSE_INVALID, "missing url: 422");
 	PARSES_AS("{\"url\": 42}", JOB_PARSE_INVALID, "url not a string: 422");

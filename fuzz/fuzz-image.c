@@ -1,0 +1,133 @@
+/* fuzz-image.c: the decode path, image_thumbnail(), on raw bytes.
+ *
+ * GraphicsMagick is set up once as a thumbqd child has it (image_init() with
+ * the default formats, then image_child_init()'s resource limits), with a
+ * smaller max_pixels so that one input costs at most a fraction of a second
+ * under AddressSanitizer.  GraphicsMagick itself is not instrumented: what
+ * this finds is thumbq's own handling (imghdr before the decoder, the forced
+ * coder, hints, resize, orientation, encoding) and decoder crashes on
+ * inputs that pass thumbq's header checks.
+ *
+ * Every input must end in a thumbnail inside the box, or in one of the
+ * documented error codes with a message. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "image.h"
+#include "joberror.h"
+
+#define FUZZ_MAX_INPUT		(256 * 1024)
+#define FUZZ_MAX_PIXELS		4000000UL
+#define FUZZ_MAX_DIMENSION	8192
+
+#define FUZZ_CHECK(cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,	\
+		    __LINE__, #cond);					\
+		abort();						\
+	}								\
+} while (0)
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* error.message goes into the job JSON a client reads, and json-c passes
+ * bytes >= 0x80 through as they are: they must be UTF-8 already. */
+static int
+fuzz_utf8_valid(const unsigned char *s)
+{
+	while (*s != '\0') {
+		unsigned c = *s++, n, min, cp;
+
+		if (c < 0x80)
+			continue;
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1, min = 0x80, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2, min = 0x800, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3, min = 0x10000, cp = c & 0x07;
+		else
+			return 0;
+		for (; n > 0; n--, s++) {
+			if ((*s & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (*s & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+	}
+	return 1;
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	struct thumbq_conf conf;
+	char *cause = NULL;
+
+	(void)argc;
+	conf_defaults(&conf);
+	conf.max_pixels = FUZZ_MAX_PIXELS;
+	conf.max_dimension = FUZZ_MAX_DIMENSION;
+	if (image_init((*argv)[0], &conf, &cause) != 0) {
+		fprintf(stderr, "fuzz-image: image_init: %s\n", cause);
+		exit(1);
+	}
+	image_child_init(&conf);
+	conf_free(&conf);
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *const codes[] = {
+		"unsupported_format", "image_too_large", "image_corrupt", "image_failed",
+	};
+	const struct image_request req = { 100, 100, 85 };
+	struct image_result res;
+	struct job_error err;
+	unsigned char *buf;
+	int known = 0;
+
+	if (size > FUZZ_MAX_INPUT)
+		return 0;
+	buf = malloc(size > 0 ? size : 1);
+	FUZZ_CHECK(buf != NULL);
+	if (size > 0)
+		memcpy(buf, data, size);
+
+	if (image_thumbnail(buf, size, &req, &res, &err) == 0) {
+		FUZZ_CHECK(res.data != NULL && res.len > 0);
+		FUZZ_CHECK(res.width >= 1 && res.width <= req.width);
+		FUZZ_CHECK(res.height >= 1 && res.height <= req.height);
+		FUZZ_CHECK(res.ext != NULL);
+		if (strcmp(res.ext, "jpg") == 0)
+			FUZZ_CHECK(res.len >= 3 && memcmp(res.data, "\xff\xd8\xff", 3) == 0);
+		else {
+			FUZZ_CHECK(strcmp(res.ext, "png") == 0);
+			FUZZ_CHECK(res.len >= 8 && memcmp(res.data, "\x89PNG", 4) == 0);
+		}
+		free(res.data);
+	} else {
+		FUZZ_CHECK(err.code != NULL);
+		for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+			if (strcmp(err.code, codes[i]) == 0)
+				known = 1;
+		FUZZ_CHECK(known);
+		FUZZ_CHECK(err.message[0] != '\0');
+		FUZZ_CHECK(memchr(err.message, '\0', sizeof err.message) != NULL);
+		if (!fuzz_utf8_valid((const unsigned char *)err.message)) {
+			fprintf(stderr, "error.message is not UTF-8: %s\n", err.message);
+			abort();
+		}
+	}
+	free(buf);
+	return 0;
+}

@@ -1,0 +1,78 @@
+/* fuzz-imghdr.c: format sniffing and header reading, imghdr_read(), on raw
+ * bytes as they come from an origin server.
+ *
+ * The buffer is a copy of exactly the input's length, so AddressSanitizer
+ * sees any read past it.  The result must be self-consistent: the format is
+ * what imghdr_sniff() says; a header that reads gives non-zero dimensions
+ * within what each format can express; a failed one gives none. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "imghdr.h"
+
+/* A JPEG's frame header can sit behind many kilobytes of EXIF and ICC
+ * segments; 1 MiB covers every reader's walk without slowing the fuzzer. */
+#define FUZZ_MAX_INPUT	(1024 * 1024)
+
+#define FUZZ_CHECK(cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,	\
+		    __LINE__, #cond);					\
+		abort();						\
+	}								\
+} while (0)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct imghdr hdr;
+	unsigned char *buf;
+	const char *name;
+	int rc;
+
+	if (size > FUZZ_MAX_INPUT)
+		return 0;
+	buf = malloc(size > 0 ? size : 1);
+	FUZZ_CHECK(buf != NULL);
+	if (size > 0)
+		memcpy(buf, data, size);
+
+	memset(&hdr, 0xa5, sizeof hdr);		/* imghdr_read must set everything */
+	rc = imghdr_read(buf, size, &hdr);
+	FUZZ_CHECK(hdr.format == imghdr_sniff(buf, size));
+	name = imghdr_format_name(hdr.format);
+	FUZZ_CHECK(name != NULL);
+	if (hdr.format != IMGHDR_UNKNOWN)
+		FUZZ_CHECK(imghdr_format_parse(name) == hdr.format);
+	if (rc == 0) {
+		FUZZ_CHECK(hdr.format != IMGHDR_UNKNOWN);
+		FUZZ_CHECK(hdr.width > 0 && hdr.height > 0);
+		FUZZ_CHECK(hdr.progressive == 0 || hdr.progressive == 1);
+		FUZZ_CHECK(hdr.format == IMGHDR_JPEG || hdr.progressive == 0);
+		switch (hdr.format) {
+		case IMGHDR_JPEG:
+		case IMGHDR_GIF:
+			FUZZ_CHECK(hdr.width <= 0xffff && hdr.height <= 0xffff);
+			break;
+		case IMGHDR_PNG:
+			FUZZ_CHECK(hdr.width <= 0x7fffffffU && hdr.height <= 0x7fffffffU);
+			break;
+		case IMGHDR_WEBP:
+			FUZZ_CHECK(hdr.width <= 1U << 24 && hdr.height <= 1U << 24);
+			break;
+		default:
+			break;
+		}
+	} else {
+		FUZZ_CHECK(rc == -1);
+		FUZZ_CHECK(hdr.width == 0 && hdr.height == 0 && hdr.progressive == 0);
+	}
+	free(buf);
+	return 0;
+}
