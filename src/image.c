@@ -238,7 +238,9 @@ image_child_init(const struct thumbq_conf *conf)
 	image_max_pixels = conf->max_pixels;
 	image_max_dimension = conf->max_dimension;
 
-	if (pixels != 0) {
+	/* 2^40 pixels is no limit in practice, and keeps the sums below in
+	 * range. */
+	if (pixels != 0 && pixels < (UINT64_C(1) << 40)) {
 		SetMagickResourceLimit(PixelsResource, (magick_int64_t)pixels);
 		SetMagickResourceLimit(MemoryResource,
 		    (magick_int64_t)(pixels * 16 + 64 * 1024 * 1024));

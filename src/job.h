@@ -31,6 +31,7 @@ struct job {
 	char *path;		/* relative to the docroot: thumbnails/ab/cd/{id}.jpg */
 	unsigned width;
 	unsigned height;
+	size_t fetched_bytes;	/* worker side: bytes downloaded by this attempt */
 	/* failed, or the last transient error while queued for a retry */
 	char *error_code;
 	char *error_message;

@@ -27,8 +27,10 @@
 
 /* A job hash has 15 fields; anything larger is not ours. */
 #define STORE_MAX_FIELDS 64
-/* Jobs reaped per call, so that one reaper pass never blocks Redis long. */
-#define STORE_REAP_BATCH "100"
+/* Jobs handled per script call, so that one pass never blocks Redis long. */
+#define STORE_BATCH "100"
+/* Arguments a script call takes at most (a heartbeat lists every child). */
+#define STORE_MAX_ARGS 300
 
 struct store {
 	const struct thumbq_conf *conf;
@@ -40,132 +42,34 @@ enum store_script {
 	SCRIPT_CREATE,
 	SCRIPT_LEASE,
 	SCRIPT_FINISH,
+	SCRIPT_RETRY,
 	SCRIPT_RECOVER,
 	SCRIPT_REAP,
-	SCRIPT_RETRY,
 	SCRIPT_PROMOTE,
+	SCRIPT_HEARTBEAT,
+	SCRIPT_GOODBYE,
+	SCRIPT_STATS,
+	SCRIPT_REQUEUE_FAILED,
+	SCRIPT_PURGE,
 	SCRIPT_COUNT
 };
 
-/* Puts a job back at the head of pending, or fails it for good when it has
- * used up its attempts (a job that crashes every worker that takes it must
- * not crash them forever).  Shared by the recover and reap scripts. */
-#define LUA_REQUEUE \
-	"local function requeue(job, id, pending, max, now, why)\n" \
-	"  local attempts = tonumber(redis.call('HGET', job, 'attempts') or '0')\n" \
-	"  redis.call('HDEL', job, 'lease')\n" \
-	"  if attempts >= max then\n" \
-	"    redis.call('HSET', job, 'status', 'failed', 'updated', now,\n" \
-	"      'error_code', why, 'error_message',\n" \
-	"      'gave up after ' .. attempts .. ' attempts: ' .. why)\n" \
-	"    return 0\n" \
-	"  end\n" \
-	"  redis.call('HSET', job, 'status', 'queued', 'updated', now)\n" \
-	"  redis.call('RPUSH', pending, id)\n" \
-	"  return 1\n" \
-	"end\n"
-
-#define LUA_NOW \
-	"local t = redis.call('TIME')\n" \
-	"local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
+/* The scripts live in src/lua/, one file each, with lib.lua in front. */
+#include "store-scripts.h"
 
 static const char *const store_scripts[SCRIPT_COUNT] = {
-	/* KEYS: job, pending.  ARGV: id url bw bh ttl.  Creates and queues. */
-	[SCRIPT_CREATE] = LUA_NOW
-	"redis.call('HSET', KEYS[1], 'id', ARGV[1], 'url', ARGV[2], 'status', 'queued',\n"
-	"  'bw', ARGV[3], 'bh', ARGV[4], 'attempts', 0, 'created', now, 'updated', now)\n"
-	"if tonumber(ARGV[5]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[5]) end\n"
-	"redis.call('LPUSH', KEYS[2], ARGV[1])\n"
-	"return now\n",
-
-	/* KEYS: job, leases, claim.  ARGV: id wid lease_ms.  Runs right after
-	 * BLMOVE moved id into claim: leases the job, or drops the claim of a
-	 * job that expired or finished meanwhile. */
-	[SCRIPT_LEASE] = LUA_NOW
-	"local st = redis.call('HGET', KEYS[1], 'status')\n"
-	"if st ~= 'queued' and st ~= 'processing' then\n"
-	"  redis.call('LREM', KEYS[3], 0, ARGV[1])\n"
-	"  return false\n"
-	"end\n"
-	"redis.call('HINCRBY', KEYS[1], 'attempts', 1)\n"
-	"redis.call('HSET', KEYS[1], 'status', 'processing', 'lease', ARGV[2], 'updated', now)\n"
-	"redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[1])\n"
-	"return redis.call('HGETALL', KEYS[1])\n",
-
-	/* KEYS: job, leases, claim.  ARGV: id wid status, then field/value
-	 * pairs.  Finishes the job only for the current lease holder. */
-	[SCRIPT_FINISH] = LUA_NOW
-	"redis.call('LREM', KEYS[3], 0, ARGV[1])\n"
-	"if redis.call('HGET', KEYS[1], 'lease') ~= ARGV[2] or\n"
-	"   redis.call('HGET', KEYS[1], 'status') ~= 'processing' then\n"
-	"  return 0\n"
-	"end\n"
-	"redis.call('ZREM', KEYS[2], ARGV[1])\n"
-	"redis.call('HDEL', KEYS[1], 'lease', 'error_code', 'error_message')\n"
-	"redis.call('HSET', KEYS[1], 'status', ARGV[3], 'updated', now)\n"
-	"for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end\n"
-	"return 1\n",
-
-	/* KEYS: claim, pending, leases.  ARGV: wid prefix max_attempts.  A child
-	 * died: requeue what it held, unless someone else holds it by now. */
-	[SCRIPT_RECOVER] = LUA_NOW LUA_REQUEUE
-	"local n = 0\n"
-	"while true do\n"
-	"  local id = redis.call('RPOP', KEYS[1])\n"
-	"  if not id then break end\n"
-	"  local job = ARGV[2] .. 'job:{' .. id .. '}'\n"
-	"  local st = redis.call('HGET', job, 'status')\n"
-	"  local holder = redis.call('HGET', job, 'lease')\n"
-	"  if st == 'queued' or (st == 'processing' and holder == ARGV[1]) then\n"
-	"    redis.call('ZREM', KEYS[3], id)\n"
-	"    n = n + requeue(job, id, KEYS[2], tonumber(ARGV[3]), now, 'worker_died')\n"
-	"  end\n"
-	"end\n"
-	"return n\n",
-
-	/* KEYS: leases, pending.  ARGV: prefix max_attempts batch.  Requeues
-	 * jobs whose lease ran out (a hung worker, or a host that vanished). */
-	[SCRIPT_REAP] = LUA_NOW LUA_REQUEUE
-	"local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))\n"
-	"local n = 0\n"
-	"for _, id in ipairs(ids) do\n"
-	"  redis.call('ZREM', KEYS[1], id)\n"
-	"  local job = ARGV[1] .. 'job:{' .. id .. '}'\n"
-	"  if redis.call('HGET', job, 'status') == 'processing' then\n"
-	"    local holder = redis.call('HGET', job, 'lease')\n"
-	"    if holder then redis.call('LREM', ARGV[1] .. 'claim:' .. holder, 0, id) end\n"
-	"    n = n + requeue(job, id, KEYS[2], tonumber(ARGV[2]), now, 'lease_expired')\n"
-	"  end\n"
-	"end\n"
-	"return n\n",
-
-	/* KEYS: job, leases, claim, delayed.  ARGV: id wid delay_ms code
-	 * message.  A transient failure: the job waits in delayed, queued with
-	 * its last error visible, until the master promotes it. */
-	[SCRIPT_RETRY] = LUA_NOW
-	"redis.call('LREM', KEYS[3], 0, ARGV[1])\n"
-	"if redis.call('HGET', KEYS[1], 'lease') ~= ARGV[2] or\n"
-	"   redis.call('HGET', KEYS[1], 'status') ~= 'processing' then\n"
-	"  return 0\n"
-	"end\n"
-	"redis.call('ZREM', KEYS[2], ARGV[1])\n"
-	"redis.call('HDEL', KEYS[1], 'lease')\n"
-	"redis.call('HSET', KEYS[1], 'status', 'queued', 'updated', now,\n"
-	"  'error_code', ARGV[4], 'error_message', ARGV[5])\n"
-	"redis.call('ZADD', KEYS[4], now + tonumber(ARGV[3]), ARGV[1])\n"
-	"return 1\n",
-
-	/* KEYS: delayed, pending.  ARGV: prefix batch.  Moves retries that are
-	 * due into pending, behind the jobs already waiting. */
-	[SCRIPT_PROMOTE] = LUA_NOW
-	"local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))\n"
-	"for _, id in ipairs(ids) do\n"
-	"  redis.call('ZREM', KEYS[1], id)\n"
-	"  if redis.call('HGET', ARGV[1] .. 'job:{' .. id .. '}', 'status') == 'queued' then\n"
-	"    redis.call('LPUSH', KEYS[2], id)\n"
-	"  end\n"
-	"end\n"
-	"return #ids\n",
+	[SCRIPT_CREATE] = lua_create,
+	[SCRIPT_LEASE] = lua_lease,
+	[SCRIPT_FINISH] = lua_finish,
+	[SCRIPT_RETRY] = lua_retry,
+	[SCRIPT_RECOVER] = lua_recover,
+	[SCRIPT_REAP] = lua_reap,
+	[SCRIPT_PROMOTE] = lua_promote,
+	[SCRIPT_HEARTBEAT] = lua_heartbeat,
+	[SCRIPT_GOODBYE] = lua_goodbye,
+	[SCRIPT_STATS] = lua_stats,
+	[SCRIPT_REQUEUE_FAILED] = lua_requeue_failed,
+	[SCRIPT_PURGE] = lua_purge,
 };
 
 /* SHA1 of each script, computed once by SCRIPT LOAD on first use. */
@@ -337,30 +241,59 @@ store_key(char *out, size_t size, const struct store *st, const char *kind, cons
 		snprintf(out, size, "%s%s", st->conf->redis_prefix, kind);
 }
 
+/* Runs script which with ARGV = prefix, then args; no KEYS (see lib.lua).
+ * Returns the reply (the caller frees it), or NULL with st->err set on a
+ * transport or error reply. */
+static redisReply *
+store_script(struct store *st, enum store_script which, int nargs, const char **args)
+{
+	const char *argv[STORE_MAX_ARGS + 4];
+	size_t argvlen[STORE_MAX_ARGS + 4];
+	redisReply *r;
+
+	if (nargs > STORE_MAX_ARGS)
+		abort();	/* a programming error, not an input */
+	argv[2] = "0";
+	argv[3] = st->conf->redis_prefix;
+	for (int i = 0; i < nargs; i++)
+		argv[4 + i] = args[i];
+	for (int i = 2; i < nargs + 4; i++)
+		argvlen[i] = strlen(argv[i]);
+	r = store_eval(st, which, nargs + 4, argv, argvlen);
+	if (r != NULL && !store_reply_ok(st, r)) {
+		freeReplyObject(r);
+		r = NULL;
+	}
+	return r;
+}
+
+/* Runs a script that answers with an integer; returns it, or -1. */
+static long long
+store_script_int(struct store *st, enum store_script which, int nargs, const char **args)
+{
+	redisReply *r = store_script(st, which, nargs, args);
+	long long n = -1;
+
+	if (r == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_INTEGER)
+		n = r->integer;
+	else
+		snprintf(st->err, sizeof st->err, "redis: unexpected reply to a script");
+	freeReplyObject(r);
+	return n;
+}
+
 enum store_result
 store_job_create(struct store *st, const struct job *job, unsigned ttl)
 {
-	char kjob[256], kpending[256], bw[16], bh[16], sttl[16];
-	const char *argv[10];
-	size_t argvlen[10];
-	redisReply *r;
-	enum store_result rc = STORE_ERROR;
+	char bw[16], bh[16], sttl[16];
+	const char *args[5] = { job->id, job->url, bw, bh, sttl };
 
-	store_key(kjob, sizeof kjob, st, "job", job->id);
-	store_key(kpending, sizeof kpending, st, "pending", NULL);
 	snprintf(bw, sizeof bw, "%u", job->box_width);
 	snprintf(bh, sizeof bh, "%u", job->box_height);
 	snprintf(sttl, sizeof sttl, "%u", ttl);
-	argv[2] = "2"; argv[3] = kjob; argv[4] = kpending;
-	argv[5] = job->id; argv[6] = job->url; argv[7] = bw; argv[8] = bh; argv[9] = sttl;
-	for (int i = 2; i < 10; i++)
-		argvlen[i] = strlen(argv[i]);
-	r = store_eval(st, SCRIPT_CREATE, 10, argv, argvlen);
-	if (store_reply_ok(st, r))
-		rc = STORE_OK;
-	if (r != NULL)
-		freeReplyObject(r);
-	return rc;
+	return store_script_int(st, SCRIPT_CREATE, 5, args) >= 0 ? STORE_OK : STORE_ERROR;
 }
 
 /* Parses a bounded unsigned decimal from a reply field. */
@@ -481,16 +414,15 @@ enum store_result
 store_claim(struct store *st, const char *wid, unsigned timeout_s, unsigned lease_ms,
     struct job *job)
 {
-	char kpending[256], kclaim[256], kjob[256], kleases[256], stimeout[16], slease[16];
+	char kpending[256], kclaim[256], stimeout[16], slease[16];
 	char id[ID_LEN + 1];
-	const char *argv[9];
-	size_t argvlen[9];
+	const char *argv[6];
+	size_t argvlen[6];
 	redisReply *r = NULL;
 	enum store_result rc = STORE_ERROR;
 
 	store_key(kpending, sizeof kpending, st, "pending", NULL);
 	store_key(kclaim, sizeof kclaim, st, "claim", wid);
-	store_key(kleases, sizeof kleases, st, "leases", NULL);
 	snprintf(stimeout, sizeof stimeout, "%u", timeout_s);
 	argv[0] = "BLMOVE"; argv[1] = kpending; argv[2] = kclaim;
 	argv[3] = "RIGHT"; argv[4] = "LEFT"; argv[5] = stimeout;
@@ -516,14 +448,13 @@ store_claim(struct store *st, const char *wid, unsigned timeout_s, unsigned leas
 	memcpy(id, r->str, ID_LEN + 1);
 	freeReplyObject(r);
 
-	store_key(kjob, sizeof kjob, st, "job", id);
 	snprintf(slease, sizeof slease, "%u", lease_ms);
-	argv[2] = "3"; argv[3] = kjob; argv[4] = kleases; argv[5] = kclaim;
-	argv[6] = id; argv[7] = wid; argv[8] = slease;
-	for (int i = 2; i < 9; i++)
-		argvlen[i] = strlen(argv[i]);
-	r = store_eval(st, SCRIPT_LEASE, 9, argv, argvlen);
-	if (!store_reply_ok(st, r))
+	{
+		const char *args[3] = { id, wid, slease };
+
+		r = store_script(st, SCRIPT_LEASE, 3, args);
+	}
+	if (r == NULL)
 		goto out;
 	if (r->type == REDIS_REPLY_NIL) {
 		rc = STORE_NOTFOUND;	/* expired or finished meanwhile */
@@ -537,150 +468,224 @@ out:
 	return rc;
 }
 
-/* Runs the finish script with status and extra field/value pairs. */
+/* The verdict of a finish or retry script: 1 done, 0 lease lost. */
 static enum store_result
-store_finish(struct store *st, const char *wid, const char *id, const char *status,
-    int nextra, const char **extra)
+store_verdict(long long n)
 {
-	char kjob[256], kleases[256], kclaim[256];
-	const char *argv[16];
-	size_t argvlen[16];
-	redisReply *r;
-	enum store_result rc = STORE_ERROR;
-	int argc = 9;
-
-	store_key(kjob, sizeof kjob, st, "job", id);
-	store_key(kleases, sizeof kleases, st, "leases", NULL);
-	store_key(kclaim, sizeof kclaim, st, "claim", wid);
-	argv[2] = "3"; argv[3] = kjob; argv[4] = kleases; argv[5] = kclaim;
-	argv[6] = id; argv[7] = wid; argv[8] = status;
-	for (int i = 0; i < nextra && argc < 16; i++)
-		argv[argc++] = extra[i];
-	for (int i = 2; i < argc; i++)
-		argvlen[i] = strlen(argv[i]);
-	r = store_eval(st, SCRIPT_FINISH, argc, argv, argvlen);
-	if (store_reply_ok(st, r)) {
-		if (r->type == REDIS_REPLY_INTEGER)
-			rc = r->integer == 1 ? STORE_OK : STORE_STALE;
-		else
-			snprintf(st->err, sizeof st->err, "redis: unexpected reply to finish");
-	}
-	if (r != NULL)
-		freeReplyObject(r);
-	return rc;
+	return n == 1 ? STORE_OK : n == 0 ? STORE_STALE : STORE_ERROR;
 }
 
 enum store_result
 store_complete(struct store *st, const char *wid, const struct job *job)
 {
-	char w[16], h[16];
-	const char *extra[6] = { "path", job->path, "width", w, "height", h };
+	char w[16], h[16], bytes[24];
+	const char *args[11] = { job->id, wid, "completed", bytes, "",
+	    "path", job->path, "width", w, "height", h };
 
 	snprintf(w, sizeof w, "%u", job->width);
 	snprintf(h, sizeof h, "%u", job->height);
-	return store_finish(st, wid, job->id, "completed", 6, extra);
+	snprintf(bytes, sizeof bytes, "%zu", job->fetched_bytes);
+	return store_verdict(store_script_int(st, SCRIPT_FINISH, 11, args));
 }
 
 enum store_result
 store_fail(struct store *st, const char *wid, const struct job *job)
 {
-	const char *extra[4] = {
-		"error_code", job->error_code ? job->error_code : "unknown",
-		"error_message", job->error_message ? job->error_message : "",
-	};
+	char bytes[24];
+	const char *code = job->error_code ? job->error_code : "unknown";
+	const char *args[9] = { job->id, wid, "failed", bytes, code,
+	    "error_code", code, "error_message", job->error_message ? job->error_message : "" };
 
-	return store_finish(st, wid, job->id, "failed", 4, extra);
-}
-
-/* Runs a requeueing script that answers with a count. */
-static long
-store_requeue(struct store *st, enum store_script which, int argc, const char **argv)
-{
-	size_t argvlen[8];
-	redisReply *r;
-	long n = -1;
-
-	for (int i = 2; i < argc; i++)
-		argvlen[i] = strlen(argv[i]);
-	r = store_eval(st, which, argc, argv, argvlen);
-	if (store_reply_ok(st, r)) {
-		if (r->type == REDIS_REPLY_INTEGER)
-			n = (long)r->integer;
-		else
-			snprintf(st->err, sizeof st->err, "redis: unexpected reply to requeue");
-	}
-	if (r != NULL)
-		freeReplyObject(r);
-	return n;
-}
-
-long
-store_recover_worker(struct store *st, const char *wid)
-{
-	char kclaim[256], kpending[256], kleases[256], max[16];
-	const char *argv[9] = { NULL, NULL, "3", kclaim, kpending, kleases, wid,
-	    st->conf->redis_prefix, max };
-
-	store_key(kclaim, sizeof kclaim, st, "claim", wid);
-	store_key(kpending, sizeof kpending, st, "pending", NULL);
-	store_key(kleases, sizeof kleases, st, "leases", NULL);
-	snprintf(max, sizeof max, "%u", st->conf->max_attempts);
-	return store_requeue(st, SCRIPT_RECOVER, 9, argv);
-}
-
-long
-store_reap_leases(struct store *st)
-{
-	char kleases[256], kpending[256], max[16];
-	const char *argv[8] = { NULL, NULL, "2", kleases, kpending, st->conf->redis_prefix,
-	    max, STORE_REAP_BATCH };
-
-	store_key(kleases, sizeof kleases, st, "leases", NULL);
-	store_key(kpending, sizeof kpending, st, "pending", NULL);
-	snprintf(max, sizeof max, "%u", st->conf->max_attempts);
-	return store_requeue(st, SCRIPT_REAP, 8, argv);
+	snprintf(bytes, sizeof bytes, "%zu", job->fetched_bytes);
+	return store_verdict(store_script_int(st, SCRIPT_FINISH, 9, args));
 }
 
 enum store_result
 store_retry(struct store *st, const char *wid, const struct job *job, unsigned delay_ms)
 {
-	char kjob[256], kleases[256], kclaim[256], kdelayed[256], delay[16];
-	const char *argv[12];
-	size_t argvlen[12];
-	redisReply *r;
-	enum store_result rc = STORE_ERROR;
+	char delay[16], bytes[24];
+	const char *args[6] = { job->id, wid, delay, job->error_code ? job->error_code : "unknown",
+	    job->error_message ? job->error_message : "", bytes };
 
-	store_key(kjob, sizeof kjob, st, "job", job->id);
-	store_key(kleases, sizeof kleases, st, "leases", NULL);
-	store_key(kclaim, sizeof kclaim, st, "claim", wid);
-	store_key(kdelayed, sizeof kdelayed, st, "delayed", NULL);
 	snprintf(delay, sizeof delay, "%u", delay_ms);
-	argv[2] = "4"; argv[3] = kjob; argv[4] = kleases; argv[5] = kclaim; argv[6] = kdelayed;
-	argv[7] = job->id; argv[8] = wid; argv[9] = delay;
-	argv[10] = job->error_code ? job->error_code : "unknown";
-	argv[11] = job->error_message ? job->error_message : "";
-	for (int i = 2; i < 12; i++)
-		argvlen[i] = strlen(argv[i]);
-	r = store_eval(st, SCRIPT_RETRY, 12, argv, argvlen);
-	if (store_reply_ok(st, r)) {
-		if (r->type == REDIS_REPLY_INTEGER)
-			rc = r->integer == 1 ? STORE_OK : STORE_STALE;
-		else
-			snprintf(st->err, sizeof st->err, "redis: unexpected reply to retry");
-	}
-	if (r != NULL)
-		freeReplyObject(r);
-	return rc;
+	snprintf(bytes, sizeof bytes, "%zu", job->fetched_bytes);
+	return store_verdict(store_script_int(st, SCRIPT_RETRY, 6, args));
+}
+
+long
+store_recover_worker(struct store *st, const char *wid)
+{
+	char max[16];
+	const char *args[2] = { wid, max };
+
+	snprintf(max, sizeof max, "%u", st->conf->max_attempts);
+	return (long)store_script_int(st, SCRIPT_RECOVER, 2, args);
+}
+
+long
+store_reap_leases(struct store *st)
+{
+	char max[16];
+	const char *args[2] = { max, STORE_BATCH };
+
+	snprintf(max, sizeof max, "%u", st->conf->max_attempts);
+	return (long)store_script_int(st, SCRIPT_REAP, 2, args);
 }
 
 long
 store_promote_retries(struct store *st)
 {
-	char kdelayed[256], kpending[256];
-	const char *argv[7] = { NULL, NULL, "2", kdelayed, kpending, st->conf->redis_prefix,
-	    STORE_REAP_BATCH };
+	const char *args[1] = { STORE_BATCH };
 
-	store_key(kdelayed, sizeof kdelayed, st, "delayed", NULL);
-	store_key(kpending, sizeof kpending, st, "pending", NULL);
-	return store_requeue(st, SCRIPT_PROMOTE, 7, argv);
+	return (long)store_script_int(st, SCRIPT_PROMOTE, 1, args);
+}
+
+long
+store_heartbeat(struct store *st, const char *master_id, const char *const *wids, size_t nwids)
+{
+	char stale[16], max[16];
+	const char *args[STORE_MAX_ARGS];
+	int n = 0;
+
+	snprintf(stale, sizeof stale, "%u", STORE_MASTER_STALE_MS);
+	snprintf(max, sizeof max, "%u", st->conf->max_attempts);
+	args[n++] = master_id;
+	args[n++] = stale;
+	args[n++] = max;
+	for (size_t i = 0; i < nwids && n < STORE_MAX_ARGS; i++)
+		args[n++] = wids[i];
+	return (long)store_script_int(st, SCRIPT_HEARTBEAT, n, args);
+}
+
+void
+store_goodbye(struct store *st, const char *master_id)
+{
+	const char *args[1] = { master_id };
+
+	store_script_int(st, SCRIPT_GOODBYE, 1, args);
+}
+
+/* Reads an integer reply element, or -1. */
+static long long
+store_elem_int(const redisReply *e)
+{
+	return e->type == REDIS_REPLY_INTEGER ? e->integer : -1;
+}
+
+enum store_result
+store_stats(struct store *st, struct store_stats *out)
+{
+	char live[16];
+	const char *args[1] = { live };
+	redisReply *r;
+	enum store_result rc = STORE_ERROR;
+
+	memset(out, 0, sizeof *out);
+	snprintf(live, sizeof live, "%u", STORE_MASTER_STALE_MS);
+	r = store_script(st, SCRIPT_STATS, 1, args);
+	if (r == NULL)
+		return STORE_ERROR;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 5 || (r->elements - 5) % 2 != 0 ||
+	    r->elements > 5 + 2 * STORE_MAX_COUNTERS) {
+		snprintf(st->err, sizeof st->err, "redis: malformed stats reply");
+		goto out;
+	}
+	out->pending = store_elem_int(r->element[0]);
+	out->leased = store_elem_int(r->element[1]);
+	out->delayed = store_elem_int(r->element[2]);
+	out->masters = store_elem_int(r->element[3]);
+	out->workers = store_elem_int(r->element[4]);
+	for (size_t i = 5; i < r->elements; i += 2) {
+		const redisReply *f = r->element[i], *v = r->element[i + 1];
+		unsigned long long n;
+
+		if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING ||
+		    f->len >= sizeof out->counters[0].name ||
+		    store_parse_ull(v->str, v->len, (1ULL << 62), &n) == -1)
+			continue;	/* not ours, or not a counter: skip, don't fail */
+		memcpy(out->counters[out->ncounters].name, f->str, f->len + 1);
+		out->counters[out->ncounters].value = n;
+		out->ncounters++;
+	}
+	rc = STORE_OK;
+out:
+	freeReplyObject(r);
+	return rc;
+}
+
+enum store_result
+store_requeue_failed(struct store *st, const char *id)
+{
+	const char *args[1] = { id };
+	long long n = store_script_int(st, SCRIPT_REQUEUE_FAILED, 1, args);
+
+	return n == 1 ? STORE_OK : n == 0 ? STORE_NOTFOUND : STORE_ERROR;
+}
+
+long
+store_purge(struct store *st, long long cutoff_ms, store_purge_cb *cb, void *arg)
+{
+	char cutoff[24];
+	const char *args[2] = { cutoff, STORE_BATCH };
+	long total = 0;
+
+	snprintf(cutoff, sizeof cutoff, "%lld", cutoff_ms);
+	for (;;) {
+		redisReply *r = store_script(st, SCRIPT_PURGE, 2, args);
+
+		if (r == NULL)
+			return -1;
+		if (r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0) {
+			snprintf(st->err, sizeof st->err, "redis: malformed purge reply");
+			freeReplyObject(r);
+			return -1;
+		}
+		for (size_t i = 0; i < r->elements; i += 2) {
+			const redisReply *id = r->element[i], *path = r->element[i + 1];
+
+			if (id->type == REDIS_REPLY_STRING && path->type == REDIS_REPLY_STRING)
+				cb(id->str, path->str, arg);
+		}
+		total += (long)(r->elements / 2);
+		if (r->elements == 0) {
+			freeReplyObject(r);
+			return total;
+		}
+		freeReplyObject(r);
+	}
+}
+
+long
+store_list_failed(struct store *st, unsigned limit, store_id_cb *cb, void *arg)
+{
+	char kfailed[256], stop[16];
+	const char *argv[4] = { "ZREVRANGE", kfailed, "0", stop };
+	size_t argvlen[4];
+	redisReply *r;
+	long n = 0;
+
+	if (limit == 0)
+		return 0;
+	store_key(kfailed, sizeof kfailed, st, "failed", NULL);
+	snprintf(stop, sizeof stop, "%u", limit - 1);
+	for (int i = 0; i < 4; i++)
+		argvlen[i] = strlen(argv[i]);
+	r = store_command(st, 4, argv, argvlen);
+	if (!store_reply_ok(st, r)) {
+		if (r != NULL)
+			freeReplyObject(r);
+		return -1;
+	}
+	if (r->type == REDIS_REPLY_ARRAY) {
+		for (size_t i = 0; i < r->elements; i++) {
+			const redisReply *e = r->element[i];
+
+			if (e->type == REDIS_REPLY_STRING && e->len == ID_LEN) {
+				cb(e->str, arg);
+				n++;
+			}
+		}
+	}
+	freeReplyObject(r);
+	return n;
 }

@@ -50,9 +50,46 @@ enum store_result store_retry(struct store *st, const char *wid, const struct jo
     unsigned delay_ms);
 
 /* Master side.  Return the number of jobs put back into pending, or -1. */
+/* A master not heard from for this long is taken for dead with its host. */
+#define STORE_MASTER_STALE_MS 15000
+/* Once a second: this master lives and has these children; also recovers the
+ * claims of masters that went silent.  Returns jobs recovered, or -1. */
+long store_heartbeat(struct store *st, const char *master_id, const char *const *wids,
+    size_t nwids);
+/* A clean stop: this master is no longer alive. */
+void store_goodbye(struct store *st, const char *master_id);
 long store_recover_worker(struct store *st, const char *wid);
 long store_reap_leases(struct store *st);
 /* Moves retries that are due into pending; returns how many, or -1. */
 long store_promote_retries(struct store *st);
+
+/* What /v1/health, /v1/metrics and thumbqctl stats report. */
+#define STORE_MAX_COUNTERS 128
+struct store_stats {
+	long long pending;	/* waiting to be claimed */
+	long long leased;	/* being processed */
+	long long delayed;	/* waiting for a retry */
+	long long masters;	/* thumbqd masters heard from lately */
+	long long workers;	/* their children */
+	size_t ncounters;
+	struct {
+		char name[64];	/* "accepted", "failed:http_error", "e2e_bucket:250", ... */
+		unsigned long long value;
+	} counters[STORE_MAX_COUNTERS];
+};
+enum store_result store_stats(struct store *st, struct store_stats *out);
+
+/* Operator side (thumbqctl). */
+typedef void store_id_cb(const char *id, void *arg);
+typedef void store_purge_cb(const char *id, const char *path, void *arg);
+/* Calls cb for up to limit failed jobs, newest first; returns how many, or -1. */
+long store_list_failed(struct store *st, unsigned limit, store_id_cb *cb, void *arg);
+/* A failed job back to queued with fresh attempts: STORE_OK, or
+ * STORE_NOTFOUND if it is not failed (or does not exist). */
+enum store_result store_requeue_failed(struct store *st, const char *id);
+/* Deletes the records of jobs finished before cutoff_ms (Unix ms), calling
+ * cb with each one's thumbnail path ("" if unknown) so that the caller
+ * removes the file.  Returns how many, or -1. */
+long store_purge(struct store *st, long long cutoff_ms, store_purge_cb *cb, void *arg);
 
 #endif

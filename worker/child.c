@@ -101,6 +101,7 @@ child_make_thumbnail(const struct thumbq_conf *conf, struct fetcher *fetcher,
 	memset(&ir, 0, sizeof ir);
 	if (fetch_get(fetcher, job->url, &fr, err) == -1)
 		return -1;
+	job->fetched_bytes = fr.len;
 	if (image_thumbnail(fr.data, fr.len, &ireq, &ir, err) == -1)
 		return -1;
 	storage_relpath(job->id, ir.ext, relpath);

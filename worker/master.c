@@ -44,6 +44,7 @@ struct master {
 	int stopping;
 	time_t stop_deadline;
 	sigset_t sigs;
+	char id[CHILD_WID_MAX];		/* "<hostname>:<pid>", for heartbeats */
 };
 
 /* A worker id names one child across all hosts and all time: the host name
@@ -216,11 +217,22 @@ master_compact(struct master *m)
 	m->nslots = j;
 }
 
-/* Periodic duties, once a second. */
+/* Periodic duties, once a second: say we live (and recover the claims of
+ * masters that went silent), return expired leases, promote due retries. */
 static void
 master_tick(struct master *m)
 {
-	long n = store_reap_leases(m->store);
+	const char *wids[256];
+	size_t nwids = 0;
+	long n;
+
+	for (size_t i = 0; i < m->nslots && nwids < sizeof wids / sizeof wids[0]; i++)
+		if (m->slots[i].pid > 0)
+			wids[nwids++] = m->slots[i].wid;
+	n = store_heartbeat(m->store, m->id, wids, nwids);
+	if (n > 0)
+		log_info("event=recovered_from_dead_masters jobs=%ld", n);
+	n = store_reap_leases(m->store);
 
 	if (n > 0)
 		log_info("event=leases_expired requeued=%ld", n);
@@ -244,6 +256,10 @@ master_run(struct thumbq_conf *conf, const char *conf_path)
 	m.nslots = conf->workers;
 	m.slots = xcalloc(m.nslots, sizeof *m.slots);
 	m.store = store_new(conf);
+	if (gethostname(m.id, sizeof m.id - 24) == -1)
+		snprintf(m.id, sizeof m.id, "unknown");
+	m.id[sizeof m.id - 24] = '\0';
+	snprintf(m.id + strlen(m.id), 24, ":%ld", (long)getpid());
 	for (size_t i = 0; i < m.nslots; i++)
 		m.slots[i].started = time(NULL) - MASTER_RESPAWN_DELAY_S;
 
@@ -298,6 +314,7 @@ master_run(struct thumbq_conf *conf, const char *conf_path)
 			break;
 		}
 	}
+	store_goodbye(m.store, m.id);
 	log_info("event=stopped");
 	store_free(m.store);
 	free(m.slots);

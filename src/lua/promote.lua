@@ -1,0 +1,10 @@
+-- ARGV: prefix batch
+-- Moves retries that are due into pending, behind the jobs already waiting.
+local ids = redis.call('ZRANGEBYSCORE', P .. 'delayed', '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
+for _, id in ipairs(ids) do
+  redis.call('ZREM', P .. 'delayed', id)
+  if redis.call('HGET', jobkey(id), 'status') == 'queued' then
+    redis.call('LPUSH', P .. 'pending', id)
+  end
+end
+return #ids
