@@ -29,6 +29,13 @@ response_reason(int status)
 void
 response_send(struct request *req, int status, const char *extra_headers, const char *body)
 {
+	response_send_type(req, status, "application/json", extra_headers, body);
+}
+
+void
+response_send_type(struct request *req, int status, const char *content_type,
+    const char *extra_headers, const char *body)
+{
 	char head[512];
 	int n;
 
@@ -37,12 +44,12 @@ response_send(struct request *req, int status, const char *extra_headers, const 
 	 * cache may keep it. */
 	n = snprintf(head, sizeof head,
 	    "Status: %d %s\r\n"
-	    "Content-Type: application/json\r\n"
+	    "Content-Type: %s\r\n"
 	    "Content-Length: %zu\r\n"
 	    "Cache-Control: no-store\r\n"
 	    "%s"
 	    "\r\n",
-	    status, response_reason(status), strlen(body) + 1,
+	    status, response_reason(status), content_type, strlen(body) + 1,
 	    extra_headers != NULL ? extra_headers : "");
 	if (n < 0 || (size_t)n >= sizeof head)
 		n = snprintf(head, sizeof head, "Status: 500 Internal Server Error\r\n\r\n");

@@ -10,6 +10,9 @@
  * more complete "Name: value\r\n" lines. */
 void response_send(struct request *req, int status, const char *extra_headers,
     const char *body);
+/* The same with another Content-Type (e.g. Prometheus text). */
+void response_send_type(struct request *req, int status, const char *content_type,
+    const char *extra_headers, const char *body);
 /* Sends {"status": N, "message": "...", "code": "..."}. */
 void response_error(struct request *req, int status, const char *code, const char *message,
     const char *extra_headers);

@@ -11,6 +11,8 @@ static const struct route routes_table[] = {
 	{ "POST", "/v1/thumbnails", route_thumbnails_create },
 	{ "GET", "/v1/thumbnails", route_thumbnails_get },
 	{ "GET", "/v1/thumbnails/*", route_thumbnails_get },
+	{ "GET", "/v1/health", route_health },
+	{ "GET", "/v1/metrics", route_metrics },
 };
 #define ROUTES_COUNT (sizeof routes_table / sizeof routes_table[0])
 

@@ -18,5 +18,7 @@ void routes_dispatch(struct api *api, struct request *req);
 /* Handlers: route-*.c */
 route_handler route_thumbnails_create;
 route_handler route_thumbnails_get;
+route_handler route_health;
+route_handler route_metrics;
 
 #endif

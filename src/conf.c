@@ -77,6 +77,8 @@ static const struct conf_key conf_keys[] = {
 	  "seconds jobs in flight get to finish after SIGTERM" },
 	{ "pidfile", STR(pidfile), "",
 	  "where thumbqd writes its pid; empty: no pid file" },
+	{ "user", STR(user), "",
+	  "user thumbqd runs as when started as root; empty: stay as started" },
 	{ "log", STR(log), "stderr",
 	  "where the programs log: stderr or syslog" },
 	{ "fetch_connect_timeout", NUM(CONF_UINT, fetch_connect_timeout, 1, 300), "5",

@@ -37,6 +37,7 @@ struct thumbq_conf {
 	unsigned retry_max_delay_ms;
 	unsigned shutdown_timeout;	/* seconds jobs in flight get on SIGTERM */
 	char *pidfile;
+	char *user;			/* thumbqd drops root to this user */
 	char *log;			/* "stderr" or "syslog" */
 
 	/* Fetching */

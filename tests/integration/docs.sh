@@ -13,7 +13,7 @@ keys=$(printf '%s\n' "$dump" | sed -n 's/^\([a-z_]*\) = .*/\1/p')
 for key in $keys; do
 	grep -q "^\.B $key\$" "$page"; ok $? "thumbq.conf(5) documents $key"
 done
-for page in thumbq.conf.5 thumbqd.8 thumbq.fcgi.8; do
+for page in thumbq.conf.5 thumbqd.8 thumbq.fcgi.8 thumbqctl.1; do
 	out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$top_builddir/man/$page" 2>&1 >/dev/null)
 	[ -z "$out" ]; ok $? "man $page renders without warnings${out:+: $out}"
 done

@@ -1,0 +1,155 @@
+/* route-metrics.c: GET /v1/metrics, Prometheus text exposition.
+ *
+ * The counters live in Redis (the scripts in src/lua/ bump them as jobs
+ * move), so every thumbq.fcgi process, on every host, reports the same
+ * totals.  Histogram buckets are stored one counter per bucket and made
+ * cumulative here. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "response.h"
+#include "routes.h"
+#include "store.h"
+
+/* Must match BOUNDS in src/lua/lib.lua. */
+static const unsigned metrics_bounds[] = {
+	10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000,
+};
+#define METRICS_NBOUNDS (sizeof metrics_bounds / sizeof metrics_bounds[0])
+
+/* A bounded text buffer: the exposition is a few kilobytes at most. */
+struct metrics_buf {
+	char text[16384];
+	size_t len;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+metrics_printf(struct metrics_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->len >= sizeof b->text)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->text + b->len, sizeof b->text - b->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		b->len = b->len + (size_t)n < sizeof b->text ? b->len + (size_t)n : sizeof b->text;
+}
+
+static unsigned long long
+metrics_counter(const struct store_stats *s, const char *name)
+{
+	for (size_t i = 0; i < s->ncounters; i++)
+		if (strcmp(s->counters[i].name, name) == 0)
+			return s->counters[i].value;
+	return 0;
+}
+
+/* Counters named prefix:LABEL become one labelled series each. */
+static void
+metrics_labelled(struct metrics_buf *b, const struct store_stats *s, const char *prefix,
+    const char *metric, const char *label)
+{
+	size_t plen = strlen(prefix);
+
+	for (size_t i = 0; i < s->ncounters; i++)
+		if (strncmp(s->counters[i].name, prefix, plen) == 0)
+			metrics_printf(b, "%s{%s=\"%s\"} %llu\n", metric, label,
+			    s->counters[i].name + plen, s->counters[i].value);
+}
+
+static void
+metrics_histogram(struct metrics_buf *b, const struct store_stats *s, const char *name,
+    const char *metric, const char *help)
+{
+	unsigned long long cum = 0;
+	char key[64];
+
+	metrics_printf(b, "# HELP %s %s\n# TYPE %s histogram\n", metric, help, metric);
+	for (size_t i = 0; i < METRICS_NBOUNDS; i++) {
+		snprintf(key, sizeof key, "%s_bucket:%u", name, metrics_bounds[i]);
+		cum += metrics_counter(s, key);
+		metrics_printf(b, "%s_bucket{le=\"%g\"} %llu\n", metric,
+		    metrics_bounds[i] / 1000.0, cum);
+	}
+	snprintf(key, sizeof key, "%s_bucket:+Inf", name);
+	cum += metrics_counter(s, key);
+	metrics_printf(b, "%s_bucket{le=\"+Inf\"} %llu\n", metric, cum);
+	snprintf(key, sizeof key, "%s_sum_ms", name);
+	metrics_printf(b, "%s_sum %.3f\n%s_count %llu\n", metric,
+	    metrics_counter(s, key) / 1000.0, metric, cum);
+}
+
+void
+route_metrics(struct api *api, struct request *req, const char *arg)
+{
+	struct store_stats *s = malloc(sizeof *s);
+	struct metrics_buf *b = malloc(sizeof *b);
+
+	(void)arg;
+	if (s == NULL || b == NULL) {
+		response_error(req, 500, "internal_error", "out of memory", NULL);
+		goto out;
+	}
+	if (store_stats(api->store, s) != STORE_OK) {
+		log_warn("event=metrics_failed error=\"%s\"", store_error(api->store));
+		response_error(req, 503, "unavailable", "job store unavailable, try again later",
+		    "Retry-After: 1\r\n");
+		goto out;
+	}
+	b->len = 0;
+	metrics_printf(b,
+	    "# HELP thumbq_jobs_accepted_total Jobs accepted by the API.\n"
+	    "# TYPE thumbq_jobs_accepted_total counter\n"
+	    "thumbq_jobs_accepted_total %llu\n"
+	    "# HELP thumbq_jobs_completed_total Jobs that ended with a thumbnail.\n"
+	    "# TYPE thumbq_jobs_completed_total counter\n"
+	    "thumbq_jobs_completed_total %llu\n"
+	    "# HELP thumbq_jobs_failed_total Jobs that ended failed, by error code.\n"
+	    "# TYPE thumbq_jobs_failed_total counter\n",
+	    metrics_counter(s, "accepted"), metrics_counter(s, "completed"));
+	metrics_labelled(b, s, "failed:", "thumbq_jobs_failed_total", "code");
+	metrics_printf(b,
+	    "# HELP thumbq_job_retries_total Transient failures scheduled for a retry.\n"
+	    "# TYPE thumbq_job_retries_total counter\n"
+	    "thumbq_job_retries_total %llu\n"
+	    "# HELP thumbq_jobs_requeued_total Jobs put back after a worker died or a lease expired.\n"
+	    "# TYPE thumbq_jobs_requeued_total counter\n",
+	    metrics_counter(s, "retries"));
+	metrics_labelled(b, s, "requeued:", "thumbq_jobs_requeued_total", "reason");
+	metrics_printf(b,
+	    "# HELP thumbq_fetched_bytes_total Bytes downloaded from image origins.\n"
+	    "# TYPE thumbq_fetched_bytes_total counter\n"
+	    "thumbq_fetched_bytes_total %llu\n"
+	    "# HELP thumbq_queue_depth Jobs waiting, by queue.\n"
+	    "# TYPE thumbq_queue_depth gauge\n"
+	    "thumbq_queue_depth{queue=\"pending\"} %lld\n"
+	    "thumbq_queue_depth{queue=\"retrying\"} %lld\n"
+	    "# HELP thumbq_jobs_in_flight Jobs being processed now.\n"
+	    "# TYPE thumbq_jobs_in_flight gauge\n"
+	    "thumbq_jobs_in_flight %lld\n"
+	    "# HELP thumbq_worker_hosts thumbqd masters heard from in the last 15 s.\n"
+	    "# TYPE thumbq_worker_hosts gauge\n"
+	    "thumbq_worker_hosts %lld\n"
+	    "# HELP thumbq_workers Worker children of those masters.\n"
+	    "# TYPE thumbq_workers gauge\n"
+	    "thumbq_workers %lld\n",
+	    metrics_counter(s, "bytes_fetched"), s->pending, s->delayed, s->leased, s->masters,
+	    s->workers);
+	metrics_histogram(b, s, "processing", "thumbq_processing_duration_seconds",
+	    "Time from claim to result, per attempt that finished the job.");
+	metrics_histogram(b, s, "e2e", "thumbq_end_to_end_duration_seconds",
+	    "Time from submission to the job's end.");
+	b->text[b->len < sizeof b->text ? b->len : sizeof b->text - 1] = '\0';
+	response_send_type(req, 200, "text/plain; version=0.0.4; charset=utf-8", NULL, b->text);
+out:
+	free(s);
+	free(b);
+}

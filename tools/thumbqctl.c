@@ -1,0 +1,378 @@
+/* thumbqctl.c: the sysadmin's handle on a running thumbq.
+ *
+ *   thumbqctl [-c FILE] [--json] stats
+ *   thumbqctl [-c FILE] job ID
+ *   thumbqctl [-c FILE] [--json] failed [--limit N]
+ *   thumbqctl [-c FILE] retry ID... | retry --all-failed
+ *   thumbqctl [-c FILE] purge --older-than DURATION
+ *
+ * It talks to the same Redis through the same store functions as the
+ * daemons, so it cannot disagree with them about what a key means.  Output
+ * is one record per line, tab-separated (or JSON with --json), and the exit
+ * status says what happened: 0 done, 1 failure (e.g. Redis unreachable),
+ * 2 usage, 3 no such job. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "conf.h"
+#include "id.h"
+#include "job.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define EXIT_USAGE 2
+#define EXIT_NOTFOUND 3
+/* How many failed jobs "retry --all-failed" and "failed" take at once. */
+#define CTL_MAX_LIST 100000
+
+struct ctl {
+	struct thumbq_conf conf;
+	struct store *store;
+	int json;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: thumbqctl [-c thumbq.conf] [--json] COMMAND\n"
+	    "  stats                       queue depth, workers, counters\n"
+	    "  job ID                      one job, as the API shows it\n"
+	    "  failed [--limit N]          failed jobs, newest first (default 20)\n"
+	    "  retry ID... | --all-failed  start failed jobs again\n"
+	    "  purge --older-than DURATION delete jobs finished before DURATION ago\n"
+	    "                              and their thumbnails (e.g. 30d, 12h, 90m)\n");
+	exit(EXIT_USAGE);
+}
+
+static int
+ctl_store_failed(struct ctl *c)
+{
+	fprintf(stderr, "thumbqctl: %s\n", store_error(c->store));
+	return 1;
+}
+
+static int
+ctl_stats(struct ctl *c)
+{
+	struct store_stats *s = xmalloc(sizeof *s);
+	int rc = 0;
+
+	if (store_stats(c->store, s) != STORE_OK) {
+		free(s);
+		return ctl_store_failed(c);
+	}
+	if (c->json) {
+		struct json_object *o = json_object_new_object(), *k = json_object_new_object();
+
+		json_object_object_add(o, "pending", json_object_new_int64(s->pending));
+		json_object_object_add(o, "processing", json_object_new_int64(s->leased));
+		json_object_object_add(o, "retrying", json_object_new_int64(s->delayed));
+		json_object_object_add(o, "worker_hosts", json_object_new_int64(s->masters));
+		json_object_object_add(o, "workers", json_object_new_int64(s->workers));
+		for (size_t i = 0; i < s->ncounters; i++)
+			if (strstr(s->counters[i].name, "_bucket:") == NULL &&
+			    strstr(s->counters[i].name, "_sum_ms") == NULL)
+				json_object_object_add(k, s->counters[i].name,
+				    json_object_new_int64((int64_t)s->counters[i].value));
+		json_object_object_add(o, "counters", k);
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	} else {
+		printf("pending\t%lld\nprocessing\t%lld\nretrying\t%lld\n"
+		    "worker_hosts\t%lld\nworkers\t%lld\n", s->pending, s->leased, s->delayed,
+		    s->masters, s->workers);
+		for (size_t i = 0; i < s->ncounters; i++)
+			if (strstr(s->counters[i].name, "_bucket:") == NULL &&
+			    strstr(s->counters[i].name, "_sum_ms") == NULL)
+				printf("%s\t%llu\n", s->counters[i].name, s->counters[i].value);
+	}
+	free(s);
+	return rc;
+}
+
+/* Loads one job, reporting a bad or unknown id. */
+static int
+ctl_load(struct ctl *c, const char *id, struct job *job)
+{
+	if (!id_valid(id)) {
+		fprintf(stderr, "thumbqctl: \"%s\" is not a job id\n", id);
+		return EXIT_NOTFOUND;
+	}
+	switch (store_job_get(c->store, id, job)) {
+	case STORE_OK:
+		return 0;
+	case STORE_NOTFOUND:
+		fprintf(stderr, "thumbqctl: job %s not found\n", id);
+		return EXIT_NOTFOUND;
+	default:
+		return ctl_store_failed(c);
+	}
+}
+
+static int
+ctl_job(struct ctl *c, const char *id)
+{
+	struct job job;
+	char *s;
+	int rc = ctl_load(c, id, &job);
+
+	if (rc != 0)
+		return rc;
+	s = job_to_json(&job, c->conf.base_url);
+	printf("%s\n", s);
+	free(s);
+	job_free(&job);
+	return 0;
+}
+
+struct ctl_failed {
+	struct ctl *c;
+	struct json_object *list;
+	int rc;
+};
+
+static void
+ctl_print_failed(const char *id, void *arg)
+{
+	struct ctl_failed *f = arg;
+	struct job job;
+
+	if (store_job_get(f->c->store, id, &job) != STORE_OK)
+		return;		/* expired or purged since the listing */
+	if (f->list != NULL) {
+		char *s = job_to_json(&job, f->c->conf.base_url);
+
+		json_object_array_add(f->list, json_tokener_parse(s));
+		free(s);
+	} else {
+		printf("%s\t%s\t%s\t%s\n", job.id, job.error_code ? job.error_code : "",
+		    job.url, job.error_message ? job.error_message : "");
+	}
+	job_free(&job);
+}
+
+static int
+ctl_failed(struct ctl *c, unsigned limit)
+{
+	struct ctl_failed f = { c, c->json ? json_object_new_array() : NULL, 0 };
+
+	if (store_list_failed(c->store, limit, ctl_print_failed, &f) < 0) {
+		json_object_put(f.list);
+		return ctl_store_failed(c);
+	}
+	if (f.list != NULL) {
+		printf("%s\n", json_object_to_json_string_ext(f.list, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(f.list);
+	}
+	return 0;
+}
+
+/* Collects ids (for retry --all-failed: list first, then change). */
+struct ctl_ids {
+	char (*ids)[ID_LEN + 1];
+	size_t n;
+};
+
+static void
+ctl_collect(const char *id, void *arg)
+{
+	struct ctl_ids *l = arg;
+
+	memcpy(l->ids[l->n++], id, ID_LEN + 1);
+}
+
+static int
+ctl_retry_one(struct ctl *c, const char *id)
+{
+	if (!id_valid(id)) {
+		fprintf(stderr, "thumbqctl: \"%s\" is not a job id\n", id);
+		return EXIT_NOTFOUND;
+	}
+	switch (store_requeue_failed(c->store, id)) {
+	case STORE_OK:
+		printf("%s\tqueued\n", id);
+		return 0;
+	case STORE_NOTFOUND:
+		fprintf(stderr, "thumbqctl: job %s is not failed (or does not exist)\n", id);
+		return EXIT_NOTFOUND;
+	default:
+		return ctl_store_failed(c);
+	}
+}
+
+static int
+ctl_retry(struct ctl *c, int all_failed, int nids, char **ids)
+{
+	int rc = 0, r;
+
+	if (all_failed) {
+		struct ctl_ids l = { xcalloc(CTL_MAX_LIST, sizeof *l.ids), 0 };
+
+		if (store_list_failed(c->store, CTL_MAX_LIST, ctl_collect, &l) < 0) {
+			free(l.ids);
+			return ctl_store_failed(c);
+		}
+		for (size_t i = 0; i < l.n; i++)
+			if ((r = ctl_retry_one(c, l.ids[i])) == 1) {
+				rc = 1;
+				break;
+			}
+		free(l.ids);
+		return rc;
+	}
+	for (int i = 0; i < nids; i++) {
+		r = ctl_retry_one(c, ids[i]);
+		if (r > rc)
+			rc = r;
+	}
+	return rc;
+}
+
+/* Parses 30d, 12h, 90m, 45s or a plain number of seconds. */
+static int
+ctl_parse_duration(const char *s, long long *seconds)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || n < 0 || n > 100LL * 365 * 86400)
+		return -1;
+	switch (*end) {
+	case '\0': case 's': break;
+	case 'm': n *= 60; break;
+	case 'h': n *= 3600; break;
+	case 'd': n *= 86400; break;
+	default: return -1;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		return -1;
+	*seconds = n;
+	return 0;
+}
+
+struct ctl_purge {
+	const char *docroot;
+	long files;
+};
+
+/* Removes a purged job's thumbnail; the path came from our own record, but
+ * is still checked to stay under the docroot's thumbnails/. */
+static void
+ctl_unlink(const char *id, const char *path, void *arg)
+{
+	struct ctl_purge *p = arg;
+	char full[4096];
+
+	(void)id;
+	if (strncmp(path, "thumbnails/", 11) != 0 || strstr(path, "..") != NULL)
+		return;
+	snprintf(full, sizeof full, "%s/%s", p->docroot, path);
+	if (unlink(full) == 0)
+		p->files++;
+	else if (errno != ENOENT)
+		fprintf(stderr, "thumbqctl: cannot remove %s: %s\n", full, strerror(errno));
+}
+
+static int
+ctl_purge(struct ctl *c, const char *older_than)
+{
+	struct ctl_purge p = { c->conf.docroot, 0 };
+	struct timespec now;
+	long long seconds;
+	long n;
+
+	if (older_than == NULL || ctl_parse_duration(older_than, &seconds) == -1) {
+		fprintf(stderr, "thumbqctl: purge needs --older-than DURATION (e.g. 30d, 12h)\n");
+		return EXIT_USAGE;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	n = store_purge(c->store, (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 -
+	    seconds * 1000, ctl_unlink, &p);
+	if (n < 0)
+		return ctl_store_failed(c);
+	printf("purged\t%ld jobs\t%ld files\n", n, p.files);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "all-failed", no_argument, NULL, 'a' },
+		{ "older-than", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctl c;
+	const char *conf_path = NULL, *older_than = NULL, *cmd;
+	unsigned long limit = 20;
+	char *cause = NULL, *end;
+	int ch, all_failed = 0, rc;
+
+	memset(&c, 0, sizeof c);
+	while ((ch = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': conf_path = optarg; break;
+		case 'j': c.json = 1; break;
+		default: usage();
+		}
+	}
+	if (optind >= argc)
+		usage();
+	cmd = argv[optind];
+	/* Options may also follow the command: "failed --limit 5". */
+	optind++;
+	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'j': c.json = 1; break;
+		case 'l':
+			errno = 0;
+			limit = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || limit == 0 || limit > CTL_MAX_LIST) {
+				fprintf(stderr, "thumbqctl: --limit takes 1 to %d\n", CTL_MAX_LIST);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'a': all_failed = 1; break;
+		case 'o': older_than = optarg; break;
+		default: usage();
+		}
+	}
+	if (conf_path == NULL)
+		conf_path = conf_default_path();
+	if (conf_load(&c.conf, conf_path, &cause) == -1) {
+		fprintf(stderr, "thumbqctl: %s\n", cause);
+		return 1;
+	}
+	c.store = store_new(&c.conf);
+
+	if (strcmp(cmd, "stats") == 0 && optind == argc)
+		rc = ctl_stats(&c);
+	else if (strcmp(cmd, "job") == 0 && optind + 1 == argc)
+		rc = ctl_job(&c, argv[optind]);
+	else if (strcmp(cmd, "failed") == 0 && optind == argc)
+		rc = ctl_failed(&c, (unsigned)limit);
+	else if (strcmp(cmd, "retry") == 0 && (all_failed ? optind == argc : optind < argc))
+		rc = ctl_retry(&c, all_failed, argc - optind, argv + optind);
+	else if (strcmp(cmd, "purge") == 0 && optind == argc)
+		rc = ctl_purge(&c, older_than);
+	else
+		usage();
+	store_free(c.store);
+	conf_free(&c.conf);
+	return rc;
+}
