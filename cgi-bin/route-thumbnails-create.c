@@ -23,7 +23,9 @@ route_thumbnails_create(struct api *api, struct request *req, const char *arg)
 		.max_url_bytes = api->conf->max_url_bytes,
 		.default_width = api->conf->thumbnail_width,
 		.default_height = api->conf->thumbnail_height,
+		.max_size = api->conf->max_thumbnail_size,
 	};
+	char msgbuf[JOB_MESSAGE_MAX];
 	struct job_request jr;
 	struct job job;
 	const char *why;
@@ -48,7 +50,7 @@ route_thumbnails_create(struct api *api, struct request *req, const char *arg)
 		response_error(req, 400, "bad_request", "request body is incomplete", NULL);
 		return;
 	}
-	switch (job_request_parse(req->body, req->body_len, &limits, &jr, &why)) {
+	switch (job_request_parse(req->body, req->body_len, &limits, &jr, &why, msgbuf)) {
 	case JOB_PARSE_OK:
 		break;
 	case JOB_PARSE_MALFORMED:
@@ -65,11 +67,10 @@ route_thumbnails_create(struct api *api, struct request *req, const char *arg)
 		response_error(req, 500, "internal_error", "cannot make a job id", NULL);
 		goto out;
 	}
-	job.url = jr.url;
-	job.status = JOB_QUEUED;
-	job.box_width = jr.width;
-	job.box_height = jr.height;
-	if (store_job_create(api->store, &job, api->conf->job_ttl) != STORE_OK) {
+	job.url = xstrdup(jr.url);
+	job.opts = jr.opts;
+	if (store_job_create(api->store, &job, api->conf->thumbnail_ttl,
+	    api->conf->dedupe_ttl) != STORE_OK) {
 		log_warn("event=create_failed error=\"%s\"", store_error(api->store));
 		response_error(req, 503, "unavailable",
 		    "job store unavailable, try again later", "Retry-After: 1\r\n");
@@ -81,5 +82,6 @@ route_thumbnails_create(struct api *api, struct request *req, const char *arg)
 	response_send(req, 201, headers, body);
 	free(body);
 out:
+	job_free(&job);
 	job_request_free(&jr);
 }

@@ -61,8 +61,12 @@ static const struct conf_key conf_keys[] = {
 	  "largest request body the API accepts (413 beyond)" },
 	{ "max_url_bytes", NUM(CONF_SIZE, max_url_bytes, 16, 65536), "2048",
 	  "longest image URL the API accepts (422 beyond)" },
-	{ "job_ttl", NUM(CONF_UINT, job_ttl, 0, 3650u * 86400), "2592000",
-	  "seconds a job record is kept after it is created; 0 keeps it forever" },
+	{ "thumbnail_ttl", NUM(CONF_UINT, thumbnail_ttl, 0, 3650u * 86400), "2592000",
+	  "seconds a finished job and its thumbnail are kept; 0 keeps them forever" },
+	{ "dedupe_ttl", NUM(CONF_UINT, dedupe_ttl, 0, 3650u * 86400), "86400",
+	  "seconds a thumbnail answers identical requests (same URL and options); 0: off" },
+	{ "max_thumbnail_size", NUM(CONF_UINT, max_thumbnail_size, 1, 4096), "1024",
+	  "largest width or height a client may ask for" },
 	{ "workers", NUM(CONF_UINT, workers, 1, 256), "2",
 	  "worker children each thumbqd runs (one per core is best)" },
 	{ "lease_seconds", NUM(CONF_UINT, lease_seconds, 5, 86400), "120",
@@ -372,6 +376,13 @@ conf_validate(const struct thumbq_conf *conf, char **cause)
 	if (conf->lease_seconds <= conf->fetch_timeout + 10) {
 		*cause = xasprintf("lease_seconds = %u must exceed fetch_timeout = %u by more "
 		    "than 10 seconds", conf->lease_seconds, conf->fetch_timeout);
+		return -1;
+	}
+	/* A dedupe answer points at an existing file; it must not outlive it. */
+	if (conf->thumbnail_ttl != 0 && (conf->dedupe_ttl == 0 ?
+	    0 : conf->dedupe_ttl > conf->thumbnail_ttl)) {
+		*cause = xasprintf("dedupe_ttl = %u must not exceed thumbnail_ttl = %u",
+		    conf->dedupe_ttl, conf->thumbnail_ttl);
 		return -1;
 	}
 	if (conf->base_url[0] != '\0' && strncmp(conf->base_url, "http://", 7) != 0 &&

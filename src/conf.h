@@ -27,7 +27,9 @@ struct thumbq_conf {
 	/* API */
 	size_t max_body_bytes;
 	size_t max_url_bytes;
-	unsigned job_ttl;		/* seconds a job record lives; 0 = forever */
+	unsigned thumbnail_ttl;		/* seconds a finished job and its file live; 0 = forever */
+	unsigned dedupe_ttl;		/* seconds a thumbnail answers identical requests; 0 = off */
+	unsigned max_thumbnail_size;	/* largest width or height a client may ask for */
 
 	/* Worker */
 	unsigned workers;		/* children per thumbqd */

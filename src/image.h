@@ -13,16 +13,33 @@
 #include "conf.h"
 #include "joberror.h"
 
+enum image_mode {
+	IMAGE_FIT = 0,		/* inside the box, aspect kept, never enlarged */
+	IMAGE_FILL,		/* cover the box, centre-crop to exactly width x height */
+	IMAGE_PAD,		/* fit, then pad to exactly width x height with background */
+};
+
+enum image_format {
+	IMAGE_AUTO = 0,		/* JPEG for opaque sources, PNG for transparent ones */
+	IMAGE_JPEG,
+	IMAGE_PNG,
+	IMAGE_WEBP,
+};
+
 struct image_request {
-	unsigned width;		/* the box to fit inside */
+	unsigned width;		/* the box */
 	unsigned height;
-	unsigned quality;	/* JPEG quality */
+	enum image_mode mode;
+	enum image_format format;
+	unsigned quality;	/* lossy formats, 1-100; 0 = default (85) */
+	int has_background;	/* 0: white, or transparent where the format allows */
+	unsigned char background[4];	/* RGBA, when has_background */
 };
 
 struct image_result {
 	unsigned char *data;	/* encoded thumbnail; free() it */
 	size_t len;
-	const char *ext;	/* "jpg" or "png" */
+	const char *ext;	/* "jpg", "png" or "webp" */
 	unsigned width;
 	unsigned height;
 };

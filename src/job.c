@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,9 +44,166 @@ job_status_parse(const char *name, enum job_status *status)
 	return -1;
 }
 
+static const char *const job_mode_names[] = {
+	[IMAGE_FIT] = "fit", [IMAGE_FILL] = "fill", [IMAGE_PAD] = "pad",
+};
+static const char *const job_format_names[] = {
+	[IMAGE_AUTO] = "auto", [IMAGE_JPEG] = "jpeg", [IMAGE_PNG] = "png", [IMAGE_WEBP] = "webp",
+};
+#define JOB_NMODES (sizeof job_mode_names / sizeof job_mode_names[0])
+#define JOB_NFORMATS (sizeof job_format_names / sizeof job_format_names[0])
+
+static int
+job_name_index(const char *const *names, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+void
+job_opts_format(const struct image_request *o, char out[JOB_OPTS_MAX])
+{
+	char bg[10] = "-";
+
+	if (o->has_background)
+		snprintf(bg, sizeof bg, "%02x%02x%02x%02x", o->background[0], o->background[1],
+		    o->background[2], o->background[3]);
+	snprintf(out, JOB_OPTS_MAX, "w=%u;h=%u;m=%s;f=%s;q=%u;bg=%s", o->width, o->height,
+	    job_mode_names[o->mode < JOB_NMODES ? o->mode : 0],
+	    job_format_names[o->format < JOB_NFORMATS ? o->format : 0], o->quality, bg);
+}
+
+/* Parses 8 hex digits into RGBA. */
+static int
+job_parse_rgba(const char *hex, unsigned char rgba[4])
+{
+	for (int i = 0; i < 4; i++) {
+		unsigned v = 0;
+
+		for (int j = 0; j < 2; j++) {
+			char c = hex[i * 2 + j];
+
+			if (c >= '0' && c <= '9')
+				v = v * 16 + (unsigned)(c - '0');
+			else if (c >= 'a' && c <= 'f')
+				v = v * 16 + (unsigned)(c - 'a' + 10);
+			else if (c >= 'A' && c <= 'F')
+				v = v * 16 + (unsigned)(c - 'A' + 10);
+			else
+				return -1;
+		}
+		rgba[i] = (unsigned char)v;
+	}
+	return 0;
+}
+
+int
+job_opts_parse(const char *text, struct image_request *o)
+{
+	char mode[8], format[8], bg[10], again[JOB_OPTS_MAX];
+	int m, f;
+
+	memset(o, 0, sizeof *o);
+	if (strlen(text) >= JOB_OPTS_MAX ||
+	    sscanf(text, "w=%5u;h=%5u;m=%7[a-z];f=%7[a-z];q=%3u;bg=%9[-0-9a-f]", &o->width,
+	    &o->height, mode, format, &o->quality, bg) != 6)
+		return -1;
+	m = job_name_index(job_mode_names, JOB_NMODES, mode);
+	f = job_name_index(job_format_names, JOB_NFORMATS, format);
+	if (m < 0 || f < 0 || o->width == 0 || o->height == 0 || o->quality > 100)
+		return -1;
+	o->mode = (enum image_mode)m;
+	o->format = (enum image_format)f;
+	if (strcmp(bg, "-") != 0) {
+		if (strlen(bg) != 8 || job_parse_rgba(bg, o->background) == -1)
+			return -1;
+		o->has_background = 1;
+	}
+	/* Only the canonical text round-trips; anything else is not ours. */
+	job_opts_format(o, again);
+	return strcmp(again, text) == 0 ? 0 : -1;
+}
+
+/* Reads an optional integer field in [lo, hi].  Returns 0 (absent or good),
+ * or -1 with a message naming the field. */
+static int
+job_int_field(struct json_object *root, const char *name, unsigned lo, unsigned hi,
+    unsigned *out, char *msgbuf)
+{
+	struct json_object *v;
+	int64_t n;
+
+	if (!json_object_object_get_ex(root, name, &v))
+		return 0;
+	n = json_object_get_int64(v);
+	if (!json_object_is_type(v, json_type_int) || n < lo || n > hi) {
+		snprintf(msgbuf, JOB_MESSAGE_MAX, "%s must be an integer from %u to %u", name, lo, hi);
+		return -1;
+	}
+	*out = (unsigned)n;
+	return 0;
+}
+
+/* Reads an optional enumerated string field. */
+static int
+job_enum_field(struct json_object *root, const char *name, const char *const *names,
+    size_t n, int *out, char *msgbuf)
+{
+	struct json_object *v;
+	int i = -1;
+
+	if (!json_object_object_get_ex(root, name, &v))
+		return 0;
+	if (json_object_is_type(v, json_type_string))
+		i = job_name_index(names, n, json_object_get_string(v));
+	if (i < 0) {
+		size_t len = (size_t)snprintf(msgbuf, JOB_MESSAGE_MAX, "%s must be one of", name);
+
+		for (size_t k = 0; k < n && len < JOB_MESSAGE_MAX; k++)
+			len += (size_t)snprintf(msgbuf + len, JOB_MESSAGE_MAX - len, "%s %s",
+			    k ? "," : "", names[k]);
+		return -1;
+	}
+	*out = i;
+	return 0;
+}
+
+/* background: "#rrggbb", "#rrggbbaa" or "transparent". */
+static int
+job_background_field(struct json_object *root, struct image_request *o, char *msgbuf)
+{
+	struct json_object *v;
+	const char *s;
+	char hex[9];
+
+	if (!json_object_object_get_ex(root, "background", &v))
+		return 0;
+	s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+	if (strcmp(s, "transparent") == 0) {
+		memset(o->background, 0, 4);
+		o->has_background = 1;
+		return 0;
+	}
+	if (s[0] == '#' && (strlen(s) == 7 || strlen(s) == 9)) {
+		snprintf(hex, sizeof hex, "%sff", s + 1);
+		if (strlen(s) == 9)
+			memcpy(hex, s + 1, 8);
+		hex[8] = '\0';
+		if (job_parse_rgba(hex, o->background) == 0) {
+			o->has_background = 1;
+			return 0;
+		}
+	}
+	snprintf(msgbuf, JOB_MESSAGE_MAX,
+	    "background must be \"#rrggbb\", \"#rrggbbaa\" or \"transparent\"");
+	return -1;
+}
+
 enum job_parse_result
 job_request_parse(const char *body, size_t len, const struct job_parse_limits *limits,
-    struct job_request *req, const char **message)
+    struct job_request *req, const char **message, char msgbuf[JOB_MESSAGE_MAX])
 {
 	struct json_tokener *tok;
 	struct json_object *root = NULL, *url;
@@ -105,9 +264,24 @@ job_request_parse(const char *body, size_t len, const struct job_parse_limits *l
 		*message = cause;
 		goto out;
 	}
+	req->opts.width = limits->default_width;
+	req->opts.height = limits->default_height;
+	{
+		int mode = IMAGE_FIT, format = IMAGE_AUTO;
+
+		if (job_int_field(root, "width", 1, limits->max_size, &req->opts.width, msgbuf) ||
+		    job_int_field(root, "height", 1, limits->max_size, &req->opts.height, msgbuf) ||
+		    job_int_field(root, "quality", 1, 100, &req->opts.quality, msgbuf) ||
+		    job_enum_field(root, "mode", job_mode_names, JOB_NMODES, &mode, msgbuf) ||
+		    job_enum_field(root, "format", job_format_names, JOB_NFORMATS, &format, msgbuf) ||
+		    job_background_field(root, &req->opts, msgbuf)) {
+			*message = msgbuf;
+			goto out;
+		}
+		req->opts.mode = (enum image_mode)mode;
+		req->opts.format = (enum image_format)format;
+	}
 	req->url = xstrdup(json_object_get_string(url));
-	req->width = limits->default_width;
-	req->height = limits->default_height;
 	rc = JOB_PARSE_OK;
 out:
 	json_object_put(root);
@@ -132,6 +306,30 @@ job_to_json(const struct job *job, const char *base_url)
 	json_object_object_add(o, "url", json_object_new_string(job->url ? job->url : ""));
 	json_object_object_add(o, "status", json_object_new_string(job_status_name(job->status)));
 	json_object_object_add(o, "attempts", json_object_new_int((int)job->attempts));
+	{
+		struct json_object *opts = json_object_new_object();
+
+		json_object_object_add(opts, "width", json_object_new_int((int)job->opts.width));
+		json_object_object_add(opts, "height", json_object_new_int((int)job->opts.height));
+		json_object_object_add(opts, "mode", json_object_new_string(
+		    job_mode_names[job->opts.mode < JOB_NMODES ? job->opts.mode : 0]));
+		json_object_object_add(opts, "format", json_object_new_string(
+		    job_format_names[job->opts.format < JOB_NFORMATS ? job->opts.format : 0]));
+		if (job->opts.quality != 0)
+			json_object_object_add(opts, "quality",
+			    json_object_new_int((int)job->opts.quality));
+		if (job->opts.has_background) {
+			char bg[10];
+
+			snprintf(bg, sizeof bg, "#%02x%02x%02x%02x", job->opts.background[0],
+			    job->opts.background[1], job->opts.background[2],
+			    job->opts.background[3]);
+			json_object_object_add(opts, "background", json_object_new_string(bg));
+		}
+		json_object_object_add(o, "options", opts);
+	}
+	if (job->source_job != NULL)
+		json_object_object_add(o, "source_job", json_object_new_string(job->source_job));
 	if (job->status == JOB_COMPLETED && job->path != NULL) {
 		char *resized = xasprintf("%s/%s", base_url, job->path);
 
@@ -163,5 +361,6 @@ job_free(struct job *job)
 	free(job->path);
 	free(job->error_code);
 	free(job->error_message);
-	job->url = job->path = job->error_code = job->error_message = NULL;
+	free(job->source_job);
+	job->url = job->path = job->error_code = job->error_message = job->source_job = NULL;
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "id.h"
+#include "image.h"
 
 enum job_status {
 	JOB_QUEUED = 0,
@@ -22,8 +23,7 @@ struct job {
 	char id[ID_LEN + 1];
 	char *url;
 	enum job_status status;
-	unsigned box_width;	/* requested box */
-	unsigned box_height;
+	struct image_request opts;	/* what the client asked for */
 	unsigned attempts;	/* claims so far */
 	long long created_ms;	/* Unix time, milliseconds */
 	long long updated_ms;
@@ -32,6 +32,7 @@ struct job {
 	unsigned width;
 	unsigned height;
 	size_t fetched_bytes;	/* worker side: bytes downloaded by this attempt */
+	char *source_job;	/* completed from this earlier job's thumbnail (dedupe) */
 	/* failed, or the last transient error while queued for a retry */
 	char *error_code;
 	char *error_message;
@@ -40,8 +41,7 @@ struct job {
 /* What a POST /v1/thumbnails body asks for. */
 struct job_request {
 	char *url;
-	unsigned width;
-	unsigned height;
+	struct image_request opts;
 };
 
 enum job_parse_result {
@@ -54,13 +54,24 @@ struct job_parse_limits {
 	size_t max_url_bytes;
 	unsigned default_width;
 	unsigned default_height;
+	unsigned max_size;	/* largest width or height a client may ask for */
 };
 
 /* Parses a request body (not NUL-terminated; len bytes).  On success fills req
- * (free with job_request_free).  On failure sets *message to a static string
- * for the client, e.g. "url is required". */
+ * (free with job_request_free).  On failure sets *message for the client,
+ * naming the field, e.g. "url is required" (a static string, or one in
+ * msgbuf). */
+#define JOB_MESSAGE_MAX 160
 enum job_parse_result job_request_parse(const char *body, size_t len,
-    const struct job_parse_limits *limits, struct job_request *req, const char **message);
+    const struct job_parse_limits *limits, struct job_request *req, const char **message,
+    char msgbuf[JOB_MESSAGE_MAX]);
+
+/* The options as one canonical text ("w=100;h=100;m=fit;f=auto;q=0;bg=-"),
+ * kept in the job record and hashed for dedupe, and back.  Parsing refuses
+ * anything formatting would not produce. */
+#define JOB_OPTS_MAX 64
+void job_opts_format(const struct image_request *opts, char out[JOB_OPTS_MAX]);
+int job_opts_parse(const char *text, struct image_request *opts);
 void job_request_free(struct job_request *req);
 
 const char *job_status_name(enum job_status status);

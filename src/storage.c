@@ -101,3 +101,23 @@ out:
 		unlink(tmp);
 	return rc;
 }
+
+int
+storage_remove(const char *docroot, const char *id, const char *relpath)
+{
+	static const char *const exts[] = { "jpg", "png", "webp" };
+	char want[STORAGE_RELPATH_MAX], path[PATH_MAX];
+	int removed = 0;
+
+	for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
+		storage_relpath(id, exts[i], want);
+		if (relpath[0] != '\0' && strcmp(relpath, want) != 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", docroot, want);
+		if (unlink(path) == 0)
+			removed++;
+		else if (errno != ENOENT)
+			return -1;
+	}
+	return removed;
+}

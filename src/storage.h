@@ -21,4 +21,12 @@ void storage_relpath(const char *id, const char *ext, char out[STORAGE_RELPATH_M
 int storage_write(const char *docroot, const char *relpath, const void *data,
     size_t len, struct job_error *err);
 
+/* Removes a job's thumbnail.  relpath is the one recorded with the job, or
+ * empty when the record is gone, in which case every extension the worker
+ * writes is tried.  A relpath that does not have the shape storage_relpath
+ * gives is ignored (it came from Redis, and must not name another file).
+ * Returns the number of files removed, or -1 (errno set) on a failure other
+ * than the file being gone already. */
+int storage_remove(const char *docroot, const char *id, const char *relpath);
+
 #endif

@@ -6,8 +6,9 @@
  * scripts take the time from Redis (TIME), so hosts with skewed clocks agree
  * on lease deadlines.
  *
- * Job hash fields: id url status bw bh attempts created updated
- *   path width height (completed)  error_code error_message  lease (holder's wid)
+ * Job hash fields: id url status opts attempts created updated claimed
+ *   path width height (completed)  error_code error_message  lease (holder's
+ *   wid)  dkey (its dedupe key)  source_job (answered from that job's file)
  *
  * Replies are untrusted like any input: every element's type is checked and
  * every number parsed with bounds before it is used. */
@@ -284,18 +285,6 @@ store_script_int(struct store *st, enum store_script which, int nargs, const cha
 	return n;
 }
 
-enum store_result
-store_job_create(struct store *st, const struct job *job, unsigned ttl)
-{
-	char bw[16], bh[16], sttl[16];
-	const char *args[5] = { job->id, job->url, bw, bh, sttl };
-
-	snprintf(bw, sizeof bw, "%u", job->box_width);
-	snprintf(bh, sizeof bh, "%u", job->box_height);
-	snprintf(sttl, sizeof sttl, "%u", ttl);
-	return store_script_int(st, SCRIPT_CREATE, 5, args) >= 0 ? STORE_OK : STORE_ERROR;
-}
-
 /* Parses a bounded unsigned decimal from a reply field. */
 static int
 store_parse_ull(const char *s, size_t len, unsigned long long max, unsigned long long *out)
@@ -347,6 +336,12 @@ store_parse_job(struct store *st, const redisReply *r, struct job *job)
 		} else if (strcmp(f->str, "path") == 0) {
 			free(job->path);
 			job->path = xstrndup(v->str, v->len);
+		} else if (strcmp(f->str, "opts") == 0) {
+			if (job_opts_parse(v->str, &job->opts) == -1)
+				goto bad;
+		} else if (strcmp(f->str, "source_job") == 0) {
+			free(job->source_job);
+			job->source_job = xstrndup(v->str, v->len);
 		} else if (strcmp(f->str, "error_code") == 0) {
 			free(job->error_code);
 			job->error_code = xstrndup(v->str, v->len);
@@ -355,8 +350,6 @@ store_parse_job(struct store *st, const redisReply *r, struct job *job)
 			job->error_message = xstrndup(v->str, v->len);
 		} else {
 			static const struct { const char *name; size_t off; int ll; } nums[] = {
-				{ "bw", offsetof(struct job, box_width), 0 },
-				{ "bh", offsetof(struct job, box_height), 0 },
 				{ "attempts", offsetof(struct job, attempts), 0 },
 				{ "width", offsetof(struct job, width), 0 },
 				{ "height", offsetof(struct job, height), 0 },
@@ -383,6 +376,33 @@ bad:
 	snprintf(st->err, sizeof st->err, "redis: malformed job record");
 	job_free(job);
 	return -1;
+}
+
+enum store_result
+store_job_create(struct store *st, struct job *job, unsigned ttl, unsigned dedupe_ttl)
+{
+	char opts[JOB_OPTS_MAX], sttl[16], sdttl[16];
+	const char *args[5] = { job->id, job->url, opts, sttl, sdttl };
+	struct job made;
+	redisReply *r;
+	int rc;
+
+	job_opts_format(&job->opts, opts);
+	/* The record outlives the expiry sweep's deadline by a day, so that
+	 * the sweep still finds the thumbnail's path in it. */
+	snprintf(sttl, sizeof sttl, "%u", ttl ? ttl + 86400 : 0);
+	snprintf(sdttl, sizeof sdttl, "%u", dedupe_ttl);
+	r = store_script(st, SCRIPT_CREATE, 5, args);
+	if (r == NULL)
+		return STORE_ERROR;
+	rc = store_parse_job(st, r, &made);
+	freeReplyObject(r);
+	if (rc == -1)
+		return STORE_ERROR;
+	/* A dedupe answer may already be completed: hand back what was made. */
+	job_free(job);
+	*job = made;
+	return STORE_OK;
 }
 
 enum store_result
@@ -623,14 +643,14 @@ store_requeue_failed(struct store *st, const char *id)
 }
 
 long
-store_purge(struct store *st, long long cutoff_ms, store_purge_cb *cb, void *arg)
+store_purge(struct store *st, long long cutoff_ms, long max, store_purge_cb *cb, void *arg)
 {
 	char cutoff[24];
 	const char *args[2] = { cutoff, STORE_BATCH };
 	long total = 0;
 
 	snprintf(cutoff, sizeof cutoff, "%lld", cutoff_ms);
-	for (;;) {
+	while (total < max) {
 		redisReply *r = store_script(st, SCRIPT_PURGE, 2, args);
 
 		if (r == NULL)
@@ -653,6 +673,7 @@ store_purge(struct store *st, long long cutoff_ms, store_purge_cb *cb, void *arg
 		}
 		freeReplyObject(r);
 	}
+	return total;
 }
 
 long

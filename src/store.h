@@ -36,7 +36,13 @@ void store_free(struct store *st);
 const char *store_error(const struct store *st);
 
 /* API side. */
-enum store_result store_job_create(struct store *st, const struct job *job, unsigned ttl);
+/* Creates job (id, url, opts set) and queues it, or answers it at once from
+ * an identical recent job (dedupe_ttl seconds; 0: off).  On STORE_OK, *job
+ * is replaced by the record as created (status queued, or completed with
+ * source_job set).  The record expires ttl seconds (0: never) plus a day
+ * after creation; the expiry sweep normally removes it before. */
+enum store_result store_job_create(struct store *st, struct job *job, unsigned ttl,
+    unsigned dedupe_ttl);
 enum store_result store_job_get(struct store *st, const char *id, struct job *job);
 
 /* Worker side.  wid names one child uniquely across all hosts. */
@@ -89,7 +95,9 @@ long store_list_failed(struct store *st, unsigned limit, store_id_cb *cb, void *
 enum store_result store_requeue_failed(struct store *st, const char *id);
 /* Deletes the records of jobs finished before cutoff_ms (Unix ms), calling
  * cb with each one's thumbnail path ("" if unknown) so that the caller
- * removes the file.  Returns how many, or -1. */
-long store_purge(struct store *st, long long cutoff_ms, store_purge_cb *cb, void *arg);
+ * removes the file.  Stops after about max jobs (a batch at a time, so that
+ * a caller with other duties is not held up).  Returns how many, or -1. */
+long store_purge(struct store *st, long long cutoff_ms, long max, store_purge_cb *cb,
+    void *arg);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "conf.h"
 #include "id.h"
 #include "job.h"
+#include "storage.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -267,22 +269,18 @@ struct ctl_purge {
 	long files;
 };
 
-/* Removes a purged job's thumbnail; the path came from our own record, but
- * is still checked to stay under the docroot's thumbnails/. */
+/* Removes a purged job's thumbnail. */
 static void
 ctl_unlink(const char *id, const char *path, void *arg)
 {
 	struct ctl_purge *p = arg;
-	char full[4096];
+	int n = storage_remove(p->docroot, id, path);
 
-	(void)id;
-	if (strncmp(path, "thumbnails/", 11) != 0 || strstr(path, "..") != NULL)
-		return;
-	snprintf(full, sizeof full, "%s/%s", p->docroot, path);
-	if (unlink(full) == 0)
-		p->files++;
-	else if (errno != ENOENT)
-		fprintf(stderr, "thumbqctl: cannot remove %s: %s\n", full, strerror(errno));
+	if (n > 0)
+		p->files += n;
+	else if (n < 0)
+		fprintf(stderr, "thumbqctl: cannot remove the thumbnail of %s under %s: %s\n", id,
+		    p->docroot, strerror(errno));
 }
 
 static int
@@ -299,7 +297,7 @@ ctl_purge(struct ctl *c, const char *older_than)
 	}
 	clock_gettime(CLOCK_REALTIME, &now);
 	n = store_purge(c->store, (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 -
-	    seconds * 1000, ctl_unlink, &p);
+	    seconds * 1000, LONG_MAX, ctl_unlink, &p);
 	if (n < 0)
 		return ctl_store_failed(c);
 	printf("purged\t%ld jobs\t%ld files\n", n, p.files);

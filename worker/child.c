@@ -88,16 +88,20 @@ static int
 child_make_thumbnail(const struct thumbq_conf *conf, struct fetcher *fetcher,
     struct job *job, struct job_error *err)
 {
-	const struct image_request ireq = {
-		.width = job->box_width ? job->box_width : conf->thumbnail_width,
-		.height = job->box_height ? job->box_height : conf->thumbnail_height,
-		.quality = conf->jpeg_quality,
-	};
+	struct image_request ireq = job->opts;
 	struct fetch_result fr;
 	struct image_result ir;
 	char relpath[STORAGE_RELPATH_MAX];
 	int rc;
 
+	/* A record without options (made by an older version) gets the
+	 * configured defaults. */
+	if (ireq.width == 0 || ireq.height == 0) {
+		ireq.width = conf->thumbnail_width;
+		ireq.height = conf->thumbnail_height;
+	}
+	if (ireq.quality == 0)
+		ireq.quality = conf->jpeg_quality;
 	memset(&ir, 0, sizeof ir);
 	if (fetch_get(fetcher, job->url, &fr, err) == -1)
 		return -1;

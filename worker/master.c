@@ -21,8 +21,15 @@
 #include "id.h"
 #include "log.h"
 #include "master.h"
+#include "storage.h"
 #include "store.h"
 #include "xmalloc.h"
+
+/* The expiry sweep runs this often, in seconds. */
+#define MASTER_SWEEP_INTERVAL_S 60
+/* Jobs one sweep removes at most: the rest wait for the next sweep, so that
+ * heartbeats and reaping are never held up for long. */
+#define MASTER_SWEEP_MAX 2000
 
 /* A child that dies sooner than this after its start is respawned only after
  * this long, so a child that cannot start does not spin the CPU. */
@@ -43,6 +50,7 @@ struct master {
 	struct store *store;
 	int stopping;
 	time_t stop_deadline;
+	time_t last_sweep;
 	sigset_t sigs;
 	char id[CHILD_WID_MAX];		/* "<hostname>:<pid>", for heartbeats */
 };
@@ -217,6 +225,32 @@ master_compact(struct master *m)
 	m->nslots = j;
 }
 
+static void
+master_unlink(const char *id, const char *path, void *arg)
+{
+	const struct master *m = arg;
+
+	if (storage_remove(m->conf->docroot, id, path) < 0)
+		log_warn("event=sweep_unlink_failed job=%s error=\"%s\"", id, strerror(errno));
+}
+
+/* Deletes jobs that finished more than thumbnail_ttl ago, and their files.
+ * Any master may do it; two doing it at once share the work. */
+static void
+master_sweep(struct master *m)
+{
+	struct timespec now;
+	long n;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	n = store_purge(m->store, (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 -
+	    (long long)m->conf->thumbnail_ttl * 1000, MASTER_SWEEP_MAX, master_unlink, m);
+	if (n > 0)
+		log_info("event=expired jobs=%ld", n);
+	else if (n < 0)
+		log_debug("event=sweep_failed error=\"%s\"", store_error(m->store));
+}
+
 /* Periodic duties, once a second: say we live (and recover the claims of
  * masters that went silent), return expired leases, promote due retries. */
 static void
@@ -238,6 +272,10 @@ master_tick(struct master *m)
 		log_info("event=leases_expired requeued=%ld", n);
 	else if (n < 0)
 		log_debug("event=reap_failed error=\"%s\"", store_error(m->store));
+	if (m->conf->thumbnail_ttl != 0 && time(NULL) - m->last_sweep >= MASTER_SWEEP_INTERVAL_S) {
+		m->last_sweep = time(NULL);
+		master_sweep(m);
+	}
 	n = store_promote_retries(m->store);
 	if (n > 0)
 		log_debug("event=retries_due count=%ld", n);

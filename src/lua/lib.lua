@@ -20,8 +20,9 @@ local function observe(name, ms)
   redis.call('HINCRBY', P .. 'stats', name .. '_sum_ms', ms)
 end
 
--- A job is done for good: status, counters, and the indexes that
--- thumbqctl and purging read.
+-- A job is done for good: status, counters, the indexes that thumbqctl
+-- and the expiry sweep read, and the identical requests that waited for it
+-- (dedupe followers), which end the same way.
 local function finished(job, id, status, code)
   redis.call('HDEL', job, 'lease')
   redis.call('HSET', job, 'status', status, 'updated', now)
@@ -31,8 +32,37 @@ local function finished(job, id, status, code)
   if status == 'failed' then
     redis.call('ZADD', P .. 'failed', now, id)
     redis.call('HINCRBY', P .. 'stats', 'failed:' .. code, 1)
+    -- A failure must not answer the next identical request.
+    local dkey = redis.call('HGET', job, 'dkey')
+    if dkey and redis.call('GET', dkey) == id then redis.call('DEL', dkey) end
   else
     redis.call('HINCRBY', P .. 'stats', 'completed', 1)
+  end
+  local fkey = P .. 'followers:' .. id
+  local followers = redis.call('LRANGE', fkey, 0, -1)
+  if #followers > 0 then
+    local f = redis.call('HMGET', job, 'path', 'width', 'height', 'error_code', 'error_message')
+    for _, fid in ipairs(followers) do
+      local fj = jobkey(fid)
+      local st = redis.call('HGET', fj, 'status')
+      if st == 'queued' then
+        if status == 'completed' then
+          redis.call('HSET', fj, 'path', f[1] or '', 'width', f[2] or '0', 'height', f[3] or '0')
+        else
+          redis.call('HSET', fj, 'error_code', f[4] or code, 'error_message', f[5] or '')
+        end
+        redis.call('HSET', fj, 'status', status, 'updated', now)
+        redis.call('ZADD', P .. 'finished', now, fid)
+        observe('e2e', now - tonumber(redis.call('HGET', fj, 'created') or now))
+        if status == 'failed' then
+          redis.call('ZADD', P .. 'failed', now, fid)
+          redis.call('HINCRBY', P .. 'stats', 'failed:' .. code, 1)
+        else
+          redis.call('HINCRBY', P .. 'stats', 'completed', 1)
+        end
+      end
+    end
+    redis.call('DEL', fkey)
   end
 end
 

@@ -12,14 +12,15 @@
 #include "tap.h"
 
 static const struct job_parse_limits limits = {
-	.max_url_bytes = 2048, .default_width = 100, .default_height = 100,
+	.max_url_bytes = 2048, .default_width = 100, .default_height = 100, .max_size = 1024,
 };
+static char msgbuf[JOB_MESSAGE_MAX];
 
 static enum job_parse_result
 parse(const char *body, const char **msg)
 {
 	struct job_request req;
-	enum job_parse_result r = job_request_parse(body, strlen(body), &limits, &req, msg);
+	enum job_parse_result r = job_request_parse(body, strlen(body), &limits, &req, msg, msgbuf);
 
 	job_request_free(&req);
 	return r;
@@ -41,11 +42,15 @@ main(void)
 
 	const char *seed = "{\"url\": \"https://example.org/photo.jpg\"}";
 
-	ok(job_request_parse(seed, strlen(seed), &limits, &req, &msg) == JOB_PARSE_OK,
+	ok(job_request_parse(seed, strlen(seed), &limits, &req, &msg, msgbuf) == JOB_PARSE_OK,
 	    "the seed body parses");
 	is_str(req.url, "https://example.org/photo.jpg", "url taken");
-	is_int(req.width, 100, "default width");
-	is_int(req.height, 100, "default height");
+	is_int(req.opts.width, 100, "default width");
+	is_int(req.opts.height, 100, "default height");
+	is_int(req.opts.mode, IMAGE_FIT, "default mode fit");
+	is_int(req.opts.format, IMAGE_AUTO, "default format auto");
+	is_int(req.opts.quality, 0, "default quality: the configured one");
+	ok(!req.opts.has_background, "no background by default");
 	job_request_free(&req);
 
 	PARSES_AS("{\"url\":\"http://example.org/a.png\",\"extra\":1}", JOB_PARSE_OK,
@@ -80,6 +85,58 @@ main(void)
 	PARSES_AS(longurl, JOB_PARSE_INVALID, "url over 2048 bytes: 422");
 	ok(parse("{}", &msg) == JOB_PARSE_INVALID && strcmp(msg, "url is required") == 0,
 	    "missing url says so");
+
+	/* Options: each valid value, and each invalid one refused naming the field. */
+	{
+		static const struct { const char *body; const char *field; } bad[] = {
+			{ "{\"url\":\"http://x.org/\",\"width\":0}", "width" },
+			{ "{\"url\":\"http://x.org/\",\"width\":1025}", "width" },
+			{ "{\"url\":\"http://x.org/\",\"width\":\"100\"}", "width" },
+			{ "{\"url\":\"http://x.org/\",\"width\":10.5}", "width" },
+			{ "{\"url\":\"http://x.org/\",\"height\":-1}", "height" },
+			{ "{\"url\":\"http://x.org/\",\"mode\":\"stretch\"}", "mode" },
+			{ "{\"url\":\"http://x.org/\",\"mode\":1}", "mode" },
+			{ "{\"url\":\"http://x.org/\",\"format\":\"gif\"}", "format" },
+			{ "{\"url\":\"http://x.org/\",\"quality\":0}", "quality" },
+			{ "{\"url\":\"http://x.org/\",\"quality\":101}", "quality" },
+			{ "{\"url\":\"http://x.org/\",\"background\":\"red\"}", "background" },
+			{ "{\"url\":\"http://x.org/\",\"background\":\"#12345\"}", "background" },
+			{ "{\"url\":\"http://x.org/\",\"background\":\"#gggggg\"}", "background" },
+		};
+		for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+			enum job_parse_result r = parse(bad[i].body, &msg);
+
+			ok(r == JOB_PARSE_INVALID && strncmp(msg, bad[i].field, strlen(bad[i].field)) == 0,
+			    "422 naming %s: %s -> %s", bad[i].field, bad[i].body, msg);
+		}
+		const char *good = "{\"url\":\"http://x.org/a.png\",\"width\":300,\"height\":200,"
+		    "\"mode\":\"pad\",\"format\":\"webp\",\"quality\":70,\"background\":\"#ff8000\"}";
+		ok(job_request_parse(good, strlen(good), &limits, &req, &msg, msgbuf) == JOB_PARSE_OK,
+		    "all options together parse");
+		ok(req.opts.width == 300 && req.opts.height == 200 && req.opts.mode == IMAGE_PAD &&
+		    req.opts.format == IMAGE_WEBP && req.opts.quality == 70 && req.opts.has_background &&
+		    req.opts.background[0] == 0xff && req.opts.background[1] == 0x80 &&
+		    req.opts.background[2] == 0 && req.opts.background[3] == 0xff,
+		    "each option taken (#rrggbb is opaque)");
+		char text[JOB_OPTS_MAX];
+		struct image_request back;
+
+		job_opts_format(&req.opts, text);
+		is_str(text, "w=300;h=200;m=pad;f=webp;q=70;bg=ff8000ff", "canonical options text");
+		ok(job_opts_parse(text, &back) == 0 && memcmp(&back, &req.opts, sizeof back) == 0,
+		    "options text parses back to the same options");
+		ok(job_opts_parse("w=300;h=200;m=pad;f=webp;q=70;bg=ff8000ff;x", &back) == -1,
+		    "trailing junk in an options text is refused");
+		ok(job_opts_parse("w=0;h=200;m=fit;f=auto;q=0;bg=-", &back) == -1,
+		    "zero width in an options text is refused");
+		ok(job_opts_parse("w=300;h=200;m=zoom;f=auto;q=0;bg=-", &back) == -1,
+		    "unknown mode in an options text is refused");
+		job_request_free(&req);
+		const char *tr = "{\"url\":\"http://x.org/\",\"background\":\"transparent\"}";
+		ok(job_request_parse(tr, strlen(tr), &limits, &req, &msg, msgbuf) == JOB_PARSE_OK &&
+		    req.opts.has_background && req.opts.background[3] == 0, "transparent background");
+		job_request_free(&req);
+	}
 
 	/* Job JSON, as the seed's clients read it. */
 	struct job job;
