@@ -14,6 +14,7 @@ response_reason(int status)
 	switch (status) {
 	case 200: return "OK";
 	case 201: return "Created";
+	case 204: return "No Content";
 	case 400: return "Bad Request";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
@@ -83,4 +84,12 @@ response_echo(const char *text, char *out, size_t size)
 	for (i = 0; text[i] != '\0' && i + 1 < size; i++)
 		out[i] = text[i] >= 0x20 && text[i] < 0x7f ? text[i] : '?';
 	out[i] = '\0';
+}
+
+void
+response_no_content(struct request *req)
+{
+	static const char head[] = "Status: 204 No Content\r\nCache-Control: no-store\r\n\r\n";
+
+	FCGX_PutStr(head, (int)sizeof head - 1, req->out);
 }

@@ -25,7 +25,13 @@ route_health(struct api *api, struct request *req, const char *arg)
 	json_object_object_add(o, "redis", json_object_new_string(redis_ok ? "ok" : "unreachable"));
 	if (redis_ok) {
 		q = json_object_new_object();
+		struct json_object *p = json_object_new_object();
+
 		json_object_object_add(q, "pending", json_object_new_int64(stats.pending));
+		json_object_object_add(p, "high", json_object_new_int64(stats.pending_by_priority[0]));
+		json_object_object_add(p, "normal", json_object_new_int64(stats.pending_by_priority[1]));
+		json_object_object_add(p, "low", json_object_new_int64(stats.pending_by_priority[2]));
+		json_object_object_add(q, "pending_by_priority", p);
 		json_object_object_add(q, "processing", json_object_new_int64(stats.leased));
 		json_object_object_add(q, "retrying", json_object_new_int64(stats.delayed));
 		json_object_object_add(o, "queue", q);

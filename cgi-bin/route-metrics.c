@@ -130,7 +130,9 @@ route_metrics(struct api *api, struct request *req, const char *arg)
 	    "thumbq_fetched_bytes_total %llu\n"
 	    "# HELP thumbq_queue_depth Jobs waiting, by queue.\n"
 	    "# TYPE thumbq_queue_depth gauge\n"
-	    "thumbq_queue_depth{queue=\"pending\"} %lld\n"
+	    "thumbq_queue_depth{queue=\"pending\",priority=\"high\"} %lld\n"
+	    "thumbq_queue_depth{queue=\"pending\",priority=\"normal\"} %lld\n"
+	    "thumbq_queue_depth{queue=\"pending\",priority=\"low\"} %lld\n"
 	    "thumbq_queue_depth{queue=\"retrying\"} %lld\n"
 	    "# HELP thumbq_jobs_in_flight Jobs being processed now.\n"
 	    "# TYPE thumbq_jobs_in_flight gauge\n"
@@ -141,7 +143,8 @@ route_metrics(struct api *api, struct request *req, const char *arg)
 	    "# HELP thumbq_workers Worker children of those masters.\n"
 	    "# TYPE thumbq_workers gauge\n"
 	    "thumbq_workers %lld\n",
-	    metrics_counter(s, "bytes_fetched"), s->pending, s->delayed, s->leased, s->masters,
+	    metrics_counter(s, "bytes_fetched"), s->pending_by_priority[0],
+	    s->pending_by_priority[1], s->pending_by_priority[2], s->delayed, s->leased, s->masters,
 	    s->workers);
 	metrics_histogram(b, s, "processing", "thumbq_processing_duration_seconds",
 	    "Time from claim to result, per attempt that finished the job.");

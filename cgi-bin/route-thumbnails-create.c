@@ -24,6 +24,7 @@ route_thumbnails_create(struct api *api, struct request *req, const char *arg)
 		.default_width = api->conf->thumbnail_width,
 		.default_height = api->conf->thumbnail_height,
 		.max_size = api->conf->max_thumbnail_size,
+		.default_priority = JOB_NORMAL,
 	};
 	char msgbuf[JOB_MESSAGE_MAX];
 	struct job_request jr;
@@ -69,6 +70,7 @@ route_thumbnails_create(struct api *api, struct request *req, const char *arg)
 	}
 	job.url = xstrdup(jr.url);
 	job.opts = jr.opts;
+	job.priority = jr.priority;
 	if (store_job_create(api->store, &job, api->conf->thumbnail_ttl,
 	    api->conf->dedupe_ttl) != STORE_OK) {
 		log_warn("event=create_failed error=\"%s\"", store_error(api->store));

@@ -11,6 +11,9 @@ static const struct route routes_table[] = {
 	{ "POST", "/v1/thumbnails", route_thumbnails_create },
 	{ "GET", "/v1/thumbnails", route_thumbnails_get },
 	{ "GET", "/v1/thumbnails/*", route_thumbnails_get },
+	{ "DELETE", "/v1/thumbnails/*", route_thumbnails_delete },
+	{ "POST", "/v1/batches", route_batches_create },
+	{ "GET", "/v1/batches/*", route_batches_get },
 	{ "GET", "/v1/health", route_health },
 	{ "GET", "/v1/metrics", route_metrics },
 };

@@ -18,6 +18,9 @@ void routes_dispatch(struct api *api, struct request *req);
 /* Handlers: route-*.c */
 route_handler route_thumbnails_create;
 route_handler route_thumbnails_get;
+route_handler route_thumbnails_delete;
+route_handler route_batches_create;
+route_handler route_batches_get;
 route_handler route_health;
 route_handler route_metrics;
 

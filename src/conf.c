@@ -65,6 +65,8 @@ static const struct conf_key conf_keys[] = {
 	  "seconds a finished job and its thumbnail are kept; 0 keeps them forever" },
 	{ "dedupe_ttl", NUM(CONF_UINT, dedupe_ttl, 0, 3650u * 86400), "86400",
 	  "seconds a thumbnail answers identical requests (same URL and options); 0: off" },
+	{ "max_batch", NUM(CONF_UINT, max_batch, 1, 1000), "100",
+	  "URLs one POST /v1/batches may hold" },
 	{ "max_thumbnail_size", NUM(CONF_UINT, max_thumbnail_size, 1, 4096), "1024",
 	  "largest width or height a client may ask for" },
 	{ "workers", NUM(CONF_UINT, workers, 1, 256), "2",

@@ -30,6 +30,7 @@ struct thumbq_conf {
 	unsigned thumbnail_ttl;		/* seconds a finished job and its file live; 0 = forever */
 	unsigned dedupe_ttl;		/* seconds a thumbnail answers identical requests; 0 = off */
 	unsigned max_thumbnail_size;	/* largest width or height a client may ask for */
+	unsigned max_batch;		/* URLs one POST /v1/batches may hold */
 
 	/* Worker */
 	unsigned workers;		/* children per thumbqd */

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -44,6 +45,17 @@ job_status_parse(const char *name, enum job_status *status)
 	return -1;
 }
 
+static const char *const job_priority_names[] = {
+	[JOB_NORMAL] = "normal", [JOB_HIGH] = "high", [JOB_LOW] = "low",
+};
+#define JOB_NPRIORITIES (sizeof job_priority_names / sizeof job_priority_names[0])
+
+const char *
+job_priority_name(enum job_priority priority)
+{
+	return job_priority_names[(size_t)priority < JOB_NPRIORITIES ? priority : 0];
+}
+
 static const char *const job_mode_names[] = {
 	[IMAGE_FIT] = "fit", [IMAGE_FILL] = "fill", [IMAGE_PAD] = "pad",
 };
@@ -60,6 +72,17 @@ job_name_index(const char *const *names, size_t n, const char *name)
 		if (strcmp(names[i], name) == 0)
 			return (int)i;
 	return -1;
+}
+
+int
+job_priority_parse(const char *name, enum job_priority *priority)
+{
+	int i = job_name_index(job_priority_names, JOB_NPRIORITIES, name);
+
+	if (i < 0)
+		return -1;
+	*priority = (enum job_priority)i;
+	return 0;
 }
 
 void
@@ -201,18 +224,17 @@ job_background_field(struct json_object *root, struct image_request *o, char *ms
 	return -1;
 }
 
-enum job_parse_result
-job_request_parse(const char *body, size_t len, const struct job_parse_limits *limits,
-    struct job_request *req, const char **message, char msgbuf[JOB_MESSAGE_MAX])
+/* Parses body as one JSON object: JOB_PARSE_OK with *root (put it), or
+ * MALFORMED (not JSON) / INVALID (JSON, not an object) with *message. */
+static enum job_parse_result
+job_parse_object(const char *body, size_t len, struct json_object **root, const char **message)
 {
 	struct json_tokener *tok;
-	struct json_object *root = NULL, *url;
-	enum job_parse_result rc = JOB_PARSE_MALFORMED;
-	const char *cause;
 	enum json_tokener_error jerr;
+	enum job_parse_result rc = JOB_PARSE_MALFORMED;
 	size_t end;
 
-	memset(req, 0, sizeof *req);
+	*root = NULL;
 	if (len == 0) {
 		*message = "request body is empty: expected a JSON object";
 		return JOB_PARSE_MALFORMED;
@@ -225,13 +247,13 @@ job_request_parse(const char *body, size_t len, const struct job_parse_limits *l
 	/* Strict: no trailing commas, no single quotes; invalid UTF-8 is refused
 	 * here so that nothing downstream has to think about it. */
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	root = json_tokener_parse_ex(tok, body, (int)len);
+	*root = json_tokener_parse_ex(tok, body, (int)len);
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
 	/* A number at the very end ("42") is not known to be complete until
 	 * json-c sees what follows it: feed the terminating NUL it waits for. */
-	if (root == NULL && jerr == json_tokener_continue) {
-		root = json_tokener_parse_ex(tok, "", 1);
+	if (*root == NULL && jerr == json_tokener_continue) {
+		*root = json_tokener_parse_ex(tok, "", 1);
 		jerr = json_tokener_get_error(tok);
 		end = len;
 	}
@@ -244,49 +266,150 @@ job_request_parse(const char *body, size_t len, const struct job_parse_limits *l
 	}
 	rc = JOB_PARSE_INVALID;
 	/* root is NULL for the JSON text "null", which is valid JSON. */
-	if (root == NULL || !json_object_is_type(root, json_type_object)) {
+	if (*root == NULL || !json_object_is_type(*root, json_type_object)) {
 		*message = "request body must be a JSON object";
 		goto out;
 	}
+	rc = JOB_PARSE_OK;
+out:
+	if (rc != JOB_PARSE_OK) {
+		json_object_put(*root);
+		*root = NULL;
+	}
+	json_tokener_free(tok);
+	return rc;
+}
+
+/* Checks one URL value; name is how the message refers to it ("url",
+ * "urls[3]").  Returns 0, or -1 with the message in msgbuf. */
+static int
+job_parse_url(struct json_object *url, const char *name, size_t max, char *msgbuf)
+{
+	const char *cause;
+
+	if (!json_object_is_type(url, json_type_string)) {
+		snprintf(msgbuf, JOB_MESSAGE_MAX, "%s must be a string", name);
+		return -1;
+	}
+	if ((size_t)json_object_get_string_len(url) != strlen(json_object_get_string(url))) {
+		snprintf(msgbuf, JOB_MESSAGE_MAX, "%s must not contain NUL characters", name);
+		return -1;
+	}
+	if (urlpolicy_check_url(json_object_get_string(url), max, &cause) == -1) {
+		/* The single-URL message is the policy's own words, as before. */
+		if (strcmp(name, "url") == 0)
+			snprintf(msgbuf, JOB_MESSAGE_MAX, "%s", cause);
+		else
+			snprintf(msgbuf, JOB_MESSAGE_MAX, "%s: %s", name, cause);
+		return -1;
+	}
+	return 0;
+}
+
+/* The options every request shares: width, height, quality, mode, format,
+ * background, priority.  Returns 0, or -1 with the message in msgbuf. */
+static int
+job_parse_options(struct json_object *root, const struct job_parse_limits *limits,
+    struct image_request *opts, enum job_priority *priority, char *msgbuf)
+{
+	int mode = IMAGE_FIT, format = IMAGE_AUTO, prio = limits->default_priority;
+
+	memset(opts, 0, sizeof *opts);
+	opts->width = limits->default_width;
+	opts->height = limits->default_height;
+	if (job_int_field(root, "width", 1, limits->max_size, &opts->width, msgbuf) ||
+	    job_int_field(root, "height", 1, limits->max_size, &opts->height, msgbuf) ||
+	    job_int_field(root, "quality", 1, 100, &opts->quality, msgbuf) ||
+	    job_enum_field(root, "mode", job_mode_names, JOB_NMODES, &mode, msgbuf) ||
+	    job_enum_field(root, "format", job_format_names, JOB_NFORMATS, &format, msgbuf) ||
+	    job_background_field(root, opts, msgbuf) ||
+	    job_enum_field(root, "priority", job_priority_names, JOB_NPRIORITIES, &prio, msgbuf))
+		return -1;
+	opts->mode = (enum image_mode)mode;
+	opts->format = (enum image_format)format;
+	*priority = (enum job_priority)prio;
+	return 0;
+}
+
+enum job_parse_result
+job_request_parse(const char *body, size_t len, const struct job_parse_limits *limits,
+    struct job_request *req, const char **message, char msgbuf[JOB_MESSAGE_MAX])
+{
+	struct json_object *root, *url;
+	enum job_parse_result rc;
+
+	memset(req, 0, sizeof *req);
+	rc = job_parse_object(body, len, &root, message);
+	if (rc != JOB_PARSE_OK)
+		return rc;
+	rc = JOB_PARSE_INVALID;
+	*message = msgbuf;
 	if (!json_object_object_get_ex(root, "url", &url)) {
 		*message = "url is required";
 		goto out;
 	}
-	if (!json_object_is_type(url, json_type_string)) {
-		*message = "url must be a string";
+	if (job_parse_url(url, "url", limits->max_url_bytes, msgbuf) == -1 ||
+	    job_parse_options(root, limits, &req->opts, &req->priority, msgbuf) == -1)
 		goto out;
-	}
-	if ((size_t)json_object_get_string_len(url) != strlen(json_object_get_string(url))) {
-		*message = "url must not contain NUL characters";
-		goto out;
-	}
-	if (urlpolicy_check_url(json_object_get_string(url), limits->max_url_bytes, &cause) == -1) {
-		*message = cause;
-		goto out;
-	}
-	req->opts.width = limits->default_width;
-	req->opts.height = limits->default_height;
-	{
-		int mode = IMAGE_FIT, format = IMAGE_AUTO;
-
-		if (job_int_field(root, "width", 1, limits->max_size, &req->opts.width, msgbuf) ||
-		    job_int_field(root, "height", 1, limits->max_size, &req->opts.height, msgbuf) ||
-		    job_int_field(root, "quality", 1, 100, &req->opts.quality, msgbuf) ||
-		    job_enum_field(root, "mode", job_mode_names, JOB_NMODES, &mode, msgbuf) ||
-		    job_enum_field(root, "format", job_format_names, JOB_NFORMATS, &format, msgbuf) ||
-		    job_background_field(root, &req->opts, msgbuf)) {
-			*message = msgbuf;
-			goto out;
-		}
-		req->opts.mode = (enum image_mode)mode;
-		req->opts.format = (enum image_format)format;
-	}
 	req->url = xstrdup(json_object_get_string(url));
 	rc = JOB_PARSE_OK;
 out:
 	json_object_put(root);
-	json_tokener_free(tok);
 	return rc;
+}
+
+enum job_parse_result
+job_batch_parse(const char *body, size_t len, const struct job_parse_limits *limits,
+    struct job_batch_request *req, const char **message, char msgbuf[JOB_MESSAGE_MAX])
+{
+	struct json_object *root, *urls;
+	enum job_parse_result rc;
+	size_t n;
+
+	memset(req, 0, sizeof *req);
+	rc = job_parse_object(body, len, &root, message);
+	if (rc != JOB_PARSE_OK)
+		return rc;
+	rc = JOB_PARSE_INVALID;
+	*message = msgbuf;
+	if (!json_object_object_get_ex(root, "urls", &urls) ||
+	    !json_object_is_type(urls, json_type_array)) {
+		*message = "urls is required: an array of image URLs";
+		goto out;
+	}
+	n = json_object_array_length(urls);
+	if (n == 0 || n > limits->max_batch) {
+		snprintf(msgbuf, JOB_MESSAGE_MAX, "urls must hold 1 to %zu URLs", limits->max_batch);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char name[32];
+
+		snprintf(name, sizeof name, "urls[%zu]", i);
+		if (job_parse_url(json_object_array_get_idx(urls, i), name, limits->max_url_bytes,
+		    msgbuf) == -1)
+			goto out;
+	}
+	if (job_parse_options(root, limits, &req->opts, &req->priority, msgbuf) == -1)
+		goto out;
+	req->urls = xcalloc(n, sizeof *req->urls);
+	for (size_t i = 0; i < n; i++)
+		req->urls[i] = xstrdup(json_object_get_string(json_object_array_get_idx(urls, i)));
+	req->nurls = n;
+	rc = JOB_PARSE_OK;
+out:
+	json_object_put(root);
+	return rc;
+}
+
+void
+job_batch_request_free(struct job_batch_request *req)
+{
+	for (size_t i = 0; i < req->nurls; i++)
+		free(req->urls[i]);
+	free(req->urls);
+	req->urls = NULL;
+	req->nurls = 0;
 }
 
 void
@@ -294,6 +417,20 @@ job_request_free(struct job_request *req)
 {
 	free(req->url);
 	req->url = NULL;
+}
+
+/* ISO 8601 UTC with milliseconds, so that times sort as text too. */
+static struct json_object *
+job_time(long long ms)
+{
+	char buf[40];
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ".%03dZ", (int)(ms % 1000));
+	return json_object_new_string(buf);
 }
 
 char *
@@ -328,6 +465,12 @@ job_to_json(const struct job *job, const char *base_url)
 		}
 		json_object_object_add(o, "options", opts);
 	}
+	if (job->created_ms > 0) {
+		json_object_object_add(o, "created_at", job_time(job->created_ms));
+		json_object_object_add(o, "updated_at", job_time(job->updated_ms));
+	}
+	json_object_object_add(o, "priority",
+	    json_object_new_string(job_priority_name(job->priority)));
 	if (job->source_job != NULL)
 		json_object_object_add(o, "source_job", json_object_new_string(job->source_job));
 	if (job->status == JOB_COMPLETED && job->path != NULL) {

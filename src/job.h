@@ -12,6 +12,12 @@
 #include "id.h"
 #include "image.h"
 
+enum job_priority {
+	JOB_NORMAL = 0,
+	JOB_HIGH,
+	JOB_LOW,
+};
+
 enum job_status {
 	JOB_QUEUED = 0,
 	JOB_PROCESSING,
@@ -24,6 +30,7 @@ struct job {
 	char *url;
 	enum job_status status;
 	struct image_request opts;	/* what the client asked for */
+	enum job_priority priority;
 	unsigned attempts;	/* claims so far */
 	long long created_ms;	/* Unix time, milliseconds */
 	long long updated_ms;
@@ -42,6 +49,7 @@ struct job {
 struct job_request {
 	char *url;
 	struct image_request opts;
+	enum job_priority priority;
 };
 
 enum job_parse_result {
@@ -55,6 +63,8 @@ struct job_parse_limits {
 	unsigned default_width;
 	unsigned default_height;
 	unsigned max_size;	/* largest width or height a client may ask for */
+	enum job_priority default_priority;
+	size_t max_batch;	/* URLs one batch may hold */
 };
 
 /* Parses a request body (not NUL-terminated; len bytes).  On success fills req
@@ -74,7 +84,22 @@ void job_opts_format(const struct image_request *opts, char out[JOB_OPTS_MAX]);
 int job_opts_parse(const char *text, struct image_request *opts);
 void job_request_free(struct job_request *req);
 
+/* What a POST /v1/batches body asks for: many URLs, shared options. */
+struct job_batch_request {
+	char **urls;
+	size_t nurls;
+	struct image_request opts;
+	enum job_priority priority;
+};
+enum job_parse_result job_batch_parse(const char *body, size_t len,
+    const struct job_parse_limits *limits, struct job_batch_request *req,
+    const char **message, char msgbuf[JOB_MESSAGE_MAX]);
+void job_batch_request_free(struct job_batch_request *req);
+
 const char *job_status_name(enum job_status status);
+const char *job_priority_name(enum job_priority priority);
+/* Returns 0 and sets *priority, or -1 if name is not a priority. */
+int job_priority_parse(const char *name, enum job_priority *priority);
 /* Returns 0 and sets *status, or -1 if name is not a status. */
 int job_status_parse(const char *name, enum job_status *status);
 

@@ -31,7 +31,7 @@
 /* Jobs handled per script call, so that one pass never blocks Redis long. */
 #define STORE_BATCH "100"
 /* Arguments a script call takes at most (a heartbeat lists every child). */
-#define STORE_MAX_ARGS 300
+#define STORE_MAX_ARGS (8 + 2 * STORE_MAX_BATCH)
 
 struct store {
 	const struct thumbq_conf *conf;
@@ -41,7 +41,7 @@ struct store {
 
 enum store_script {
 	SCRIPT_CREATE,
-	SCRIPT_LEASE,
+	SCRIPT_CLAIM,
 	SCRIPT_FINISH,
 	SCRIPT_RETRY,
 	SCRIPT_RECOVER,
@@ -52,6 +52,9 @@ enum store_script {
 	SCRIPT_STATS,
 	SCRIPT_REQUEUE_FAILED,
 	SCRIPT_PURGE,
+	SCRIPT_CANCEL,
+	SCRIPT_BATCH_CREATE,
+	SCRIPT_BATCH_GET,
 	SCRIPT_COUNT
 };
 
@@ -60,7 +63,7 @@ enum store_script {
 
 static const char *const store_scripts[SCRIPT_COUNT] = {
 	[SCRIPT_CREATE] = lua_create,
-	[SCRIPT_LEASE] = lua_lease,
+	[SCRIPT_CLAIM] = lua_claim,
 	[SCRIPT_FINISH] = lua_finish,
 	[SCRIPT_RETRY] = lua_retry,
 	[SCRIPT_RECOVER] = lua_recover,
@@ -71,6 +74,9 @@ static const char *const store_scripts[SCRIPT_COUNT] = {
 	[SCRIPT_STATS] = lua_stats,
 	[SCRIPT_REQUEUE_FAILED] = lua_requeue_failed,
 	[SCRIPT_PURGE] = lua_purge,
+	[SCRIPT_CANCEL] = lua_cancel,
+	[SCRIPT_BATCH_CREATE] = lua_batch_create,
+	[SCRIPT_BATCH_GET] = lua_batch_get,
 };
 
 /* SHA1 of each script, computed once by SCRIPT LOAD on first use. */
@@ -339,6 +345,9 @@ store_parse_job(struct store *st, const redisReply *r, struct job *job)
 		} else if (strcmp(f->str, "opts") == 0) {
 			if (job_opts_parse(v->str, &job->opts) == -1)
 				goto bad;
+		} else if (strcmp(f->str, "prio") == 0) {
+			if (job_priority_parse(v->str, &job->priority) == -1)
+				goto bad;
 		} else if (strcmp(f->str, "source_job") == 0) {
 			free(job->source_job);
 			job->source_job = xstrndup(v->str, v->len);
@@ -382,7 +391,8 @@ enum store_result
 store_job_create(struct store *st, struct job *job, unsigned ttl, unsigned dedupe_ttl)
 {
 	char opts[JOB_OPTS_MAX], sttl[16], sdttl[16];
-	const char *args[5] = { job->id, job->url, opts, sttl, sdttl };
+	const char *args[6] = { job->id, job->url, opts, sttl, sdttl,
+	    job_priority_name(job->priority) };
 	struct job made;
 	redisReply *r;
 	int rc;
@@ -392,7 +402,7 @@ store_job_create(struct store *st, struct job *job, unsigned ttl, unsigned dedup
 	 * the sweep still finds the thumbnail's path in it. */
 	snprintf(sttl, sizeof sttl, "%u", ttl ? ttl + 86400 : 0);
 	snprintf(sdttl, sizeof sdttl, "%u", dedupe_ttl);
-	r = store_script(st, SCRIPT_CREATE, 5, args);
+	r = store_script(st, SCRIPT_CREATE, 6, args);
 	if (r == NULL)
 		return STORE_ERROR;
 	rc = store_parse_job(st, r, &made);
@@ -430,62 +440,61 @@ out:
 	return rc;
 }
 
+/* Runs the claim script once: STORE_OK with job, STORE_NOTFOUND, or error. */
+static enum store_result
+store_claim_once(struct store *st, const char *wid, const char *lease_ms, struct job *job)
+{
+	const char *args[2] = { wid, lease_ms };
+	redisReply *r = store_script(st, SCRIPT_CLAIM, 2, args);
+	enum store_result rc = STORE_ERROR;
+
+	if (r == NULL)
+		return STORE_ERROR;
+	if (r->type == REDIS_REPLY_NIL)
+		rc = STORE_NOTFOUND;
+	else if (store_parse_job(st, r, job) == 0)
+		rc = STORE_OK;
+	freeReplyObject(r);
+	return rc;
+}
+
 enum store_result
 store_claim(struct store *st, const char *wid, unsigned timeout_s, unsigned lease_ms,
     struct job *job)
 {
-	char kpending[256], kclaim[256], stimeout[16], slease[16];
-	char id[ID_LEN + 1];
-	const char *argv[6];
-	size_t argvlen[6];
-	redisReply *r = NULL;
-	enum store_result rc = STORE_ERROR;
+	char kwake[256], stimeout[16], slease[16];
+	const char *argv[3] = { "BLPOP", kwake, stimeout };
+	size_t argvlen[3];
+	enum store_result rc;
+	redisReply *r;
 
-	store_key(kpending, sizeof kpending, st, "pending", NULL);
-	store_key(kclaim, sizeof kclaim, st, "claim", wid);
+	snprintf(slease, sizeof slease, "%u", lease_ms);
+	rc = store_claim_once(st, wid, slease, job);
+	if (rc != STORE_NOTFOUND)
+		return rc;
+	/* Nothing pending: block until a job is made ready (its wake token),
+	 * or the timeout, then try once more. */
+	store_key(kwake, sizeof kwake, st, "wake", NULL);
 	snprintf(stimeout, sizeof stimeout, "%u", timeout_s);
-	argv[0] = "BLMOVE"; argv[1] = kpending; argv[2] = kclaim;
-	argv[3] = "RIGHT"; argv[4] = "LEFT"; argv[5] = stimeout;
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < 3; i++)
 		argvlen[i] = strlen(argv[i]);
 	if (store_connect(st) == -1)
 		return STORE_ERROR;
 	/* The socket timeout must outlast the server-side block. */
 	redisSetTimeout(st->c, store_tv(st->conf->redis_timeout_ms + timeout_s * 1000));
-	r = store_command(st, 6, argv, argvlen);
+	r = store_command(st, 3, argv, argvlen);
 	if (st->c != NULL)
 		redisSetTimeout(st->c, store_tv(st->conf->redis_timeout_ms));
-	if (!store_reply_ok(st, r))
-		goto out;
-	if (r->type == REDIS_REPLY_NIL) {
-		rc = STORE_NOTFOUND;
-		goto out;
+	if (!store_reply_ok(st, r)) {
+		if (r != NULL)
+			freeReplyObject(r);
+		return STORE_ERROR;
 	}
-	if (r->type != REDIS_REPLY_STRING || r->len != ID_LEN) {
-		snprintf(st->err, sizeof st->err, "redis: malformed id in pending list");
-		goto out;
-	}
-	memcpy(id, r->str, ID_LEN + 1);
+	rc = r->type == REDIS_REPLY_NIL ? STORE_NOTFOUND : STORE_OK;
 	freeReplyObject(r);
-
-	snprintf(slease, sizeof slease, "%u", lease_ms);
-	{
-		const char *args[3] = { id, wid, slease };
-
-		r = store_script(st, SCRIPT_LEASE, 3, args);
-	}
-	if (r == NULL)
-		goto out;
-	if (r->type == REDIS_REPLY_NIL) {
-		rc = STORE_NOTFOUND;	/* expired or finished meanwhile */
-		goto out;
-	}
-	if (store_parse_job(st, r, job) == 0)
-		rc = STORE_OK;
-out:
-	if (r != NULL)
-		freeReplyObject(r);
-	return rc;
+	if (rc == STORE_NOTFOUND)
+		return STORE_NOTFOUND;
+	return store_claim_once(st, wid, slease, job);
 }
 
 /* The verdict of a finish or retry script: 1 done, 0 lease lost. */
@@ -605,8 +614,8 @@ store_stats(struct store *st, struct store_stats *out)
 	r = store_script(st, SCRIPT_STATS, 1, args);
 	if (r == NULL)
 		return STORE_ERROR;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements < 5 || (r->elements - 5) % 2 != 0 ||
-	    r->elements > 5 + 2 * STORE_MAX_COUNTERS) {
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 8 || (r->elements - 8) % 2 != 0 ||
+	    r->elements > 8 + 2 * STORE_MAX_COUNTERS) {
 		snprintf(st->err, sizeof st->err, "redis: malformed stats reply");
 		goto out;
 	}
@@ -615,7 +624,9 @@ store_stats(struct store *st, struct store_stats *out)
 	out->delayed = store_elem_int(r->element[2]);
 	out->masters = store_elem_int(r->element[3]);
 	out->workers = store_elem_int(r->element[4]);
-	for (size_t i = 5; i < r->elements; i += 2) {
+	for (int i = 0; i < 3; i++)
+		out->pending_by_priority[i] = store_elem_int(r->element[5 + i]);
+	for (size_t i = 8; i < r->elements; i += 2) {
 		const redisReply *f = r->element[i], *v = r->element[i + 1];
 		unsigned long long n;
 
@@ -709,4 +720,96 @@ store_list_failed(struct store *st, unsigned limit, store_id_cb *cb, void *arg)
 	}
 	freeReplyObject(r);
 	return n;
+}
+
+enum store_result
+store_job_delete(struct store *st, const char *id, char path[STORE_PATH_MAX])
+{
+	const char *args[1] = { id };
+	redisReply *r = store_script(st, SCRIPT_CANCEL, 1, args);
+	enum store_result rc = STORE_ERROR;
+
+	path[0] = '\0';
+	if (r == NULL)
+		return STORE_ERROR;
+	if (r->type == REDIS_REPLY_NIL) {
+		rc = STORE_NOTFOUND;
+	} else if (r->type == REDIS_REPLY_STRING && r->len < STORE_PATH_MAX) {
+		memcpy(path, r->str, r->len + 1);
+		rc = STORE_OK;
+	} else {
+		snprintf(st->err, sizeof st->err, "redis: unexpected reply to cancel");
+	}
+	freeReplyObject(r);
+	return rc;
+}
+
+enum store_result
+store_batch_create(struct store *st, const char *batch_id, const struct job_batch_request *req,
+    char (*ids)[ID_LEN + 1], unsigned ttl, unsigned dedupe_ttl)
+{
+	char opts[JOB_OPTS_MAX], sttl[16], sdttl[16];
+	const char *args[STORE_MAX_ARGS];
+	redisReply *r;
+	int n = 0;
+
+	if (req->nurls > STORE_MAX_BATCH)
+		return STORE_ERROR;
+	job_opts_format(&req->opts, opts);
+	snprintf(sttl, sizeof sttl, "%u", ttl ? ttl + 86400 : 0);
+	snprintf(sdttl, sizeof sdttl, "%u", dedupe_ttl);
+	args[n++] = batch_id;
+	args[n++] = opts;
+	args[n++] = sttl;
+	args[n++] = sdttl;
+	args[n++] = job_priority_name(req->priority);
+	for (size_t i = 0; i < req->nurls; i++) {
+		args[n++] = ids[i];
+		args[n++] = req->urls[i];
+	}
+	r = store_script(st, SCRIPT_BATCH_CREATE, n, args);
+	if (r == NULL)
+		return STORE_ERROR;
+	freeReplyObject(r);
+	return STORE_OK;
+}
+
+enum store_result
+store_batch_get(struct store *st, const char *batch_id, long long *created_ms,
+    store_job_cb *cb, void *arg)
+{
+	const char *args[1] = { batch_id };
+	redisReply *r = store_script(st, SCRIPT_BATCH_GET, 1, args);
+	enum store_result rc = STORE_ERROR;
+	unsigned long long created;
+
+	if (r == NULL)
+		return STORE_ERROR;
+	if (r->type == REDIS_REPLY_NIL) {
+		rc = STORE_NOTFOUND;
+		goto out;
+	}
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 || r->elements > STORE_MAX_BATCH + 1 ||
+	    r->element[0]->type != REDIS_REPLY_STRING ||
+	    store_parse_ull(r->element[0]->str, r->element[0]->len, 1ULL << 62, &created) == -1) {
+		snprintf(st->err, sizeof st->err, "redis: malformed batch record");
+		goto out;
+	}
+	*created_ms = (long long)created;
+	for (size_t i = 1; i < r->elements; i++) {
+		struct job job;
+
+		if (r->element[i]->type == REDIS_REPLY_ARRAY && r->element[i]->elements == 0) {
+			cb(NULL, arg);	/* expired or deleted */
+		} else if (store_parse_job(st, r->element[i], &job) == 0) {
+			cb(&job, arg);
+			job_free(&job);
+		} else {
+			goto out;
+		}
+	}
+	rc = STORE_OK;
+out:
+	freeReplyObject(r);
+	return rc;
 }

@@ -2,14 +2,16 @@
  *
  * Keys (prefix P, default "thumbq:"):
  *   P job:{ID}        hash, one per job (fields: see store.c)
- *   P pending         list of ids waiting; new ids pushed left, taken right
+ *   P pending:PRIO    lists of ids waiting (high, normal, low); new ids pushed
+ *                     left, taken right, high first
+ *   P wake            tokens idle workers block on (BLPOP)
  *   P claim:{WID}     list holding the id a worker child has claimed
  *   P leases          sorted set, id -> lease deadline (ms)
  *   P delayed         sorted set, id -> when a retry is due (ms)
  *
- * Claiming is atomic: BLMOVE takes an id from pending into the child's claim
- * list in one step, so at every instant an id is in pending, in a claim list
- * (with a lease), or its job is finished.  The master returns the claim of a
+ * Claiming is atomic: one script takes an id from pending into the child's
+ * claim list and leases it, so at every instant an id is in pending, in a
+ * claim list with a lease, or its job is finished.  The master returns the claim of a
  * child that died, and any master returns leases that expired.  Completion
  * only counts for the holder of the current lease, so a late duplicate
  * cannot overwrite a newer result. */
@@ -77,6 +79,7 @@ struct store_stats {
 	long long delayed;	/* waiting for a retry */
 	long long masters;	/* thumbqd masters heard from lately */
 	long long workers;	/* their children */
+	long long pending_by_priority[3];	/* high, normal, low */
 	size_t ncounters;
 	struct {
 		char name[64];	/* "accepted", "failed:http_error", "e2e_bucket:250", ... */
@@ -84,6 +87,25 @@ struct store_stats {
 	} counters[STORE_MAX_COUNTERS];
 };
 enum store_result store_stats(struct store *st, struct store_stats *out);
+
+/* Cancels a job that is waiting or in progress, or forgets a finished one
+ * (DELETE /v1/thumbnails/{id}).  On STORE_OK, path is the thumbnail the
+ * caller should remove, or empty; STORE_NOTFOUND for an unknown id. */
+#define STORE_PATH_MAX 128
+enum store_result store_job_delete(struct store *st, const char *id,
+    char path[STORE_PATH_MAX]);
+
+/* Batches: all jobs and the batch record in one step.  ids holds one fresh id
+ * per URL.  ttl and dedupe_ttl as for store_job_create. */
+#define STORE_MAX_BATCH 1000
+enum store_result store_batch_create(struct store *st, const char *batch_id,
+    const struct job_batch_request *req, char (*ids)[ID_LEN + 1], unsigned ttl,
+    unsigned dedupe_ttl);
+/* Calls cb with each job of the batch in order (NULL for one that expired or
+ * was deleted).  STORE_NOTFOUND for an unknown batch. */
+typedef void store_job_cb(const struct job *job, void *arg);
+enum store_result store_batch_get(struct store *st, const char *batch_id,
+    long long *created_ms, store_job_cb *cb, void *arg);
 
 /* Operator side (thumbqctl). */
 typedef void store_id_cb(const char *id, void *arg);

@@ -164,8 +164,20 @@ child_finish(const struct thumbq_conf *conf, struct store *st, const char *wid,
 		log_info("job=%s event=failed attempt=%u code=%s ms=%lld message=\"%s\"", job->id,
 		    job->attempts, err->code, ms, err->message);
 	}
-	if (r == STORE_STALE)
-		log_warn("job=%s event=lease_lost (another worker owns it now)", job->id);
+	if (r == STORE_STALE) {
+		struct job now;
+		enum store_result g = store_job_get(st, job->id, &now);
+
+		if (g == STORE_OK)
+			job_free(&now);
+		if (g == STORE_NOTFOUND && job->path != NULL) {
+			/* Cancelled (deleted) while we worked: our file has no job. */
+			storage_remove(conf->docroot, job->id, job->path);
+			log_info("job=%s event=cancelled_while_processing", job->id);
+		} else {
+			log_warn("job=%s event=lease_lost (another worker owns it now)", job->id);
+		}
+	}
 	else if (r == STORE_ERROR)
 		log_err("job=%s event=finish_failed error=\"%s\"", job->id, store_error(st));
 }

@@ -7,6 +7,23 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local P = ARGV[1]
 local function jobkey(id) return P .. 'job:{' .. id .. '}' end
 
+-- Queues: one pending list per priority, taken high first.  Every job made
+-- ready also pushes a token on the wake list, on which idle workers block
+-- (a Lua script cannot block); the list is trimmed so that tokens left by
+-- jobs that busy workers took without waiting cannot pile up.
+local PRIORITIES = {'high', 'normal', 'low'}
+local WAKE_MAX = 1000
+local function enqueue(id, prio, front)
+  if prio ~= 'high' and prio ~= 'low' then prio = 'normal' end
+  if front then
+    redis.call('RPUSH', P .. 'pending:' .. prio, id)
+  else
+    redis.call('LPUSH', P .. 'pending:' .. prio, id)
+  end
+  redis.call('LPUSH', P .. 'wake', '1')
+  redis.call('LTRIM', P .. 'wake', 0, WAKE_MAX - 1)
+end
+
 -- Duration histograms: one counter per bucket (not cumulative; the
 -- metrics endpoint adds them up), plus the sum, in milliseconds.
 local BOUNDS = {10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000}
@@ -48,6 +65,7 @@ local function finished(job, id, status, code)
       if st == 'queued' then
         if status == 'completed' then
           redis.call('HSET', fj, 'path', f[1] or '', 'width', f[2] or '0', 'height', f[3] or '0')
+          redis.call('HINCRBY', job, 'shared', 1)
         else
           redis.call('HSET', fj, 'error_code', f[4] or code, 'error_message', f[5] or '')
         end
@@ -80,7 +98,7 @@ local function requeue(job, id, max, why)
   end
   redis.call('HDEL', job, 'lease')
   redis.call('HSET', job, 'status', 'queued', 'updated', now)
-  redis.call('RPUSH', P .. 'pending', id)
+  enqueue(id, redis.call('HGET', job, 'prio'), true)
   redis.call('HINCRBY', P .. 'stats', 'requeued:' .. why, 1)
   return 1
 end
@@ -102,3 +120,45 @@ local function recover_claim(wid, max)
   return n
 end
 
+
+-- Creates a job in one step, so that a crash leaves either the job or
+-- nothing.  With dedupe on (dttl > 0), the same URL with the same options as
+-- a job completed lately is answered from that job's thumbnail at once, and
+-- one still in flight is waited for (this job follows it); otherwise the job
+-- is queued.
+local function create_job(id, url, opts, ttl, dttl, prio)
+  local job = jobkey(id)
+  redis.call('HSET', job, 'id', id, 'url', url, 'status', 'queued', 'opts', opts,
+    'prio', prio, 'attempts', 0, 'created', now, 'updated', now)
+  if ttl > 0 then redis.call('EXPIRE', job, ttl) end
+  redis.call('HINCRBY', P .. 'stats', 'accepted', 1)
+  if dttl > 0 then
+    local dkey = P .. 'dedupe:' .. redis.sha1hex(opts .. ' ' .. url)
+    local prev = redis.call('GET', dkey)
+    local pj = prev and jobkey(prev)
+    local st = prev and redis.call('HGET', pj, 'status')
+    if st == 'completed' then
+      local f = redis.call('HMGET', pj, 'path', 'width', 'height')
+      if f[1] then
+        redis.call('HSET', job, 'path', f[1], 'width', f[2] or '0', 'height', f[3] or '0',
+          'source_job', prev)
+        finished(job, id, 'completed', '')
+        -- The file now serves this job too: keep it as long as this job.
+        redis.call('ZADD', P .. 'finished', now, prev)
+        redis.call('HINCRBY', pj, 'shared', 1)
+        if ttl > 0 then redis.call('EXPIRE', pj, ttl) end
+        redis.call('HINCRBY', P .. 'stats', 'dedupe_hits', 1)
+        return
+      end
+    elseif st == 'queued' or st == 'processing' then
+      redis.call('HSET', job, 'source_job', prev)
+      redis.call('RPUSH', P .. 'followers:' .. prev, id)
+      if ttl > 0 then redis.call('EXPIRE', P .. 'followers:' .. prev, ttl) end
+      redis.call('HINCRBY', P .. 'stats', 'dedupe_follows', 1)
+      return
+    end
+    redis.call('SET', dkey, id, 'EX', dttl)
+    redis.call('HSET', job, 'dkey', dkey)
+  end
+  enqueue(id, prio, false)
+end

@@ -4,7 +4,7 @@ local ids = redis.call('ZRANGEBYSCORE', P .. 'delayed', '-inf', now, 'LIMIT', 0,
 for _, id in ipairs(ids) do
   redis.call('ZREM', P .. 'delayed', id)
   if redis.call('HGET', jobkey(id), 'status') == 'queued' then
-    redis.call('LPUSH', P .. 'pending', id)
+    enqueue(id, redis.call('HGET', jobkey(id), 'prio'), false)
   end
 end
 return #ids

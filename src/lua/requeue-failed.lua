@@ -6,6 +6,6 @@ redis.call('HSET', job, 'status', 'queued', 'attempts', 0, 'updated', now)
 redis.call('HDEL', job, 'error_code', 'error_message', 'lease')
 redis.call('ZREM', P .. 'failed', ARGV[2])
 redis.call('ZREM', P .. 'finished', ARGV[2])
-redis.call('LPUSH', P .. 'pending', ARGV[2])
+enqueue(ARGV[2], redis.call('HGET', job, 'prio'), false)
 redis.call('HINCRBY', P .. 'stats', 'manual_retries', 1)
 return 1

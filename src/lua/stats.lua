@@ -1,18 +1,25 @@
 -- ARGV: prefix live_ms
 -- Everything /v1/health, /v1/metrics and thumbqctl stats show, in one
--- round trip: pending, leased, delayed, live masters, live workers, then
--- the counters as field/value pairs.
+-- round trip: pending, leased, delayed, live masters, live workers, pending
+-- per priority (high, normal, low), then the counters as field/value pairs.
 local live = redis.call('ZRANGEBYSCORE', P .. 'masters', now - tonumber(ARGV[2]), '+inf')
 local workers = 0
 for _, m in ipairs(live) do
   workers = workers + tonumber(redis.call('HGET', P .. 'master:' .. m, 'workers') or '0')
 end
+local depth = {}
+local pending = 0
+for i, prio in ipairs(PRIORITIES) do
+  depth[i] = redis.call('LLEN', P .. 'pending:' .. prio)
+  pending = pending + depth[i]
+end
 local out = {
-  redis.call('LLEN', P .. 'pending'),
+  pending,
   redis.call('ZCARD', P .. 'leases'),
   redis.call('ZCARD', P .. 'delayed'),
   #live,
   workers,
+  depth[1], depth[2], depth[3],
 }
 local counters = redis.call('HGETALL', P .. 'stats')
 for i = 1, #counters do out[#out + 1] = counters[i] end

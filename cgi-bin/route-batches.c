@@ -1,0 +1,176 @@
+/* route-batches.c: POST /v1/batches and GET /v1/batches/{id}
+ *
+ * A batch is many URLs with shared options, created in one Redis step (all
+ * or nothing).  Its jobs default to low priority, so that single requests
+ * stay fast while a batch works through.  GET gives counts per status and
+ * each job, in one round trip. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "id.h"
+#include "job.h"
+#include "log.h"
+#include "response.h"
+#include "routes.h"
+#include "store.h"
+#include "xmalloc.h"
+
+static void
+route_batch_unavailable(struct api *api, struct request *req)
+{
+	log_warn("event=batch_failed error=\"%s\"", store_error(api->store));
+	response_error(req, 503, "unavailable", "job store unavailable, try again later",
+	    "Retry-After: 1\r\n");
+}
+
+void
+route_batches_create(struct api *api, struct request *req, const char *arg)
+{
+	const struct thumbq_conf *conf = api->conf;
+	const struct job_parse_limits limits = {
+		.max_url_bytes = conf->max_url_bytes,
+		.default_width = conf->thumbnail_width,
+		.default_height = conf->thumbnail_height,
+		.max_size = conf->max_thumbnail_size,
+		.default_priority = JOB_LOW,
+		.max_batch = conf->max_batch,
+	};
+	/* A batch body is a list of URLs: its bound follows from theirs. */
+	size_t max_body = conf->max_batch * (conf->max_url_bytes + 64) + conf->max_body_bytes;
+	struct job_batch_request br;
+	char bid[ID_LEN + 1], msgbuf[JOB_MESSAGE_MAX], headers[128], msg[128];
+	char (*ids)[ID_LEN + 1] = NULL;
+	const char *why;
+	int status;
+
+	(void)arg;
+	if (!request_is_json(req)) {
+		response_error(req, 415, "unsupported_media_type",
+		    "Content-Type must be application/json", NULL);
+		return;
+	}
+	status = request_read_body(req, max_body);
+	if (status != 0) {
+		snprintf(msg, sizeof msg, status == 413 ? "request body is larger than %zu bytes" :
+		    "request body is incomplete", max_body);
+		response_error(req, status, status == 413 ? "body_too_large" : "bad_request", msg,
+		    NULL);
+		return;
+	}
+	switch (job_batch_parse(req->body, req->body_len, &limits, &br, &why, msgbuf)) {
+	case JOB_PARSE_OK:
+		break;
+	case JOB_PARSE_MALFORMED:
+		response_error(req, 400, "malformed_json", why, NULL);
+		return;
+	case JOB_PARSE_INVALID:
+		response_error(req, 422, "invalid_request", why, NULL);
+		return;
+	}
+	ids = xcalloc(br.nurls, sizeof *ids);
+	if (id_generate(bid) == -1)
+		goto no_id;
+	for (size_t i = 0; i < br.nurls; i++)
+		if (id_generate(ids[i]) == -1)
+			goto no_id;
+	if (store_batch_create(api->store, bid, &br, ids, conf->thumbnail_ttl,
+	    conf->dedupe_ttl) != STORE_OK) {
+		route_batch_unavailable(api, req);
+		goto out;
+	}
+	{
+		struct json_object *o = json_object_new_object(), *jobs = json_object_new_array();
+
+		json_object_object_add(o, "id", json_object_new_string(bid));
+		json_object_object_add(o, "count", json_object_new_int((int)br.nurls));
+		for (size_t i = 0; i < br.nurls; i++) {
+			struct json_object *j = json_object_new_object();
+
+			json_object_object_add(j, "id", json_object_new_string(ids[i]));
+			json_object_object_add(j, "url", json_object_new_string(br.urls[i]));
+			json_object_array_add(jobs, j);
+		}
+		json_object_object_add(o, "jobs", jobs);
+		snprintf(headers, sizeof headers, "Location: /v1/batches/%s\r\n", bid);
+		response_send(req, 201, headers, json_object_to_json_string_ext(o,
+		    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	}
+	log_info("event=batch_created batch=%s jobs=%zu", bid, br.nurls);
+	goto out;
+no_id:
+	response_error(req, 500, "internal_error", "cannot make a job id", NULL);
+out:
+	free(ids);
+	job_batch_request_free(&br);
+}
+
+struct route_batch_view {
+	struct json_object *jobs;
+	long counts[4];
+	long missing;
+	const char *base_url;
+};
+
+static void
+route_batch_add(const struct job *job, void *arg)
+{
+	struct route_batch_view *v = arg;
+	char *s;
+
+	if (job == NULL) {
+		v->missing++;
+		return;
+	}
+	if ((size_t)job->status < 4)
+		v->counts[job->status]++;
+	s = job_to_json(job, v->base_url);
+	json_object_array_add(v->jobs, json_tokener_parse(s));
+	free(s);
+}
+
+void
+route_batches_get(struct api *api, struct request *req, const char *arg)
+{
+	struct route_batch_view v = { json_object_new_array(), { 0 }, 0, req->base_url };
+	struct json_object *o, *c;
+	char echo[80], msg[128];
+	long long created;
+	enum store_result r = STORE_NOTFOUND;
+
+	if (id_valid(arg))
+		r = store_batch_get(api->store, arg, &created, route_batch_add, &v);
+	if (r == STORE_NOTFOUND) {
+		response_echo(arg, echo, sizeof echo);
+		snprintf(msg, sizeof msg, "Batch %s not found", echo);
+		response_error(req, 404, "not_found", msg, NULL);
+		json_object_put(v.jobs);
+		return;
+	}
+	if (r != STORE_OK) {
+		route_batch_unavailable(api, req);
+		json_object_put(v.jobs);
+		return;
+	}
+	o = json_object_new_object();
+	c = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_string(arg));
+	json_object_object_add(o, "count", json_object_new_int((int)json_object_array_length(v.jobs) +
+	    (int)v.missing));
+	for (int i = 0; i < 4; i++)
+		json_object_object_add(c, job_status_name((enum job_status)i),
+		    json_object_new_int64(v.counts[i]));
+	json_object_object_add(c, "expired", json_object_new_int64(v.missing));
+	json_object_object_add(o, "counts", c);
+	json_object_object_add(o, "done", json_object_new_boolean(v.counts[JOB_QUEUED] == 0 &&
+	    v.counts[JOB_PROCESSING] == 0));
+	json_object_object_add(o, "jobs", v.jobs);
+	response_send(req, 200, NULL, json_object_to_json_string_ext(o, JSON_C_TO_STRING_SPACED |
+	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}

@@ -1,0 +1,23 @@
+-- ARGV: prefix wid lease_ms
+-- Takes the oldest job of the highest non-empty priority into the child's
+-- claim list and leases it, in one step: at every instant a job is pending,
+-- claimed with a lease, or finished.  Ids whose job expired, was cancelled
+-- or finished meanwhile are dropped on the way.  Returns the job record, or
+-- nil when there is nothing to do (the caller then blocks on the wake list).
+for _, prio in ipairs(PRIORITIES) do
+  while true do
+    local id = redis.call('RPOP', P .. 'pending:' .. prio)
+    if not id then break end
+    local job = jobkey(id)
+    if redis.call('HGET', job, 'status') == 'queued' then
+      redis.call('LPUSH', P .. 'claim:' .. ARGV[2], id)
+      redis.call('HINCRBY', job, 'attempts', 1)
+      redis.call('HSET', job, 'status', 'processing', 'lease', ARGV[2], 'updated', now,
+        'claimed', now)
+      redis.call('ZADD', P .. 'leases', now + tonumber(ARGV[3]), id)
+      redis.call('RPOP', P .. 'wake')
+      return redis.call('HGETALL', job)
+    end
+  end
+end
+return false
