@@ -4,36 +4,10 @@
  * format and dimensions; unknown or disallowed formats and oversized images
  * are refused there.  The decoder is then forced by a "FORMAT:" filename
  * prefix (setting ->magick alone lets GraphicsMagick re-detect from the
- * bytes), every coder except the allowed ones (and the output ones) is
- * unregistered at start-up, and each child has resource limits, with
- * Disk = 0 so a big image can never spill its pixel cache to disk.  The
- * figures quoted below were measured with GraphicsMagick 1.3.40 Q16, one
- * thread.
- *
- * What a request gets (see image.h for the fields):
- *
- *   mode    fit: inside the box, aspect kept, never enlarged (the default).
- *           fill: exactly the box; the source is centre-cropped to the box's
- *           aspect, then scaled (enlarged if it is smaller than the box).
- *           pad: fit, then centred on exactly the box; a small source is not
- *           enlarged but padded.
- *   format  auto (the default): PNG when the thumbnail has transparency
- *           (from the source, or a translucent pad background), else JPEG.
- *           jpeg, png, webp (lossy, alpha kept) as asked.
- *   quality JPEG and WebP, 1-100; 0 means 85.  PNG ignores it.
- *   background
- *           Fills the padding of pad, and is what a transparent source is
- *           flattened onto for JPEG.  Transparency is kept in PNG and WebP,
- *           never flattened there.  Without one: white, except transparent
- *           padding when the source itself has transparency and the format
- *           keeps it (a logo on a white box would look cut out).  For JPEG a
- *           translucent background is first composed over white.
- *
- * And whatever the request: EXIF orientation applied and the tag gone with
- * all other metadata; sRGB pixels (embedded ICC profiles converted through
- * lcms, CMYK without a profile converted arithmetically); 8 bits per
- * sample; the first frame of an animation, placed on its canvas as a
- * browser shows it. */
+ * bytes), every coder except the allowed ones is unregistered at start-up,
+ * and each child has resource limits, with Disk = 0 so a big image can never
+ * spill its pixel cache to disk.  The figures quoted below were measured
+ * with GraphicsMagick 1.3.40 Q16, one thread. */
 #include "config.h"
 
 #include <stdint.h>
@@ -51,10 +25,6 @@
 #include "log.h"
 #include "xmalloc.h"
 
-/* The sRGB profile from colord (CC0), embedded at build time from
- * src/icc/sRGB.icc by src/icc/embed.sh: see src/icc/README. */
-#include "srgb-icc.h"
-
 #define IMAGE_FMT(f)	(1U << (f))
 
 /* The GraphicsMagick coder for each format we sniff; also the decode prefix. */
@@ -66,17 +36,8 @@ static const char *const image_coders[] = {
 };
 #define IMAGE_NCODERS	(sizeof image_coders / sizeof image_coders[0])
 
-/*
- * Thumbnails are written as JPEG, PNG or WebP, so those coders stay even when
- * the format is not accepted as input: whether a fetched image may be decoded
- * is decided by image_allowed, from the sniffed bytes, before any decoder
- * runs.  JPEG and PNG are required; a GraphicsMagick without WebP still
- * starts, and only requests for WebP output fail.
- */
+/* Thumbnails are written as JPEG or PNG, so those coders always stay. */
 #define IMAGE_OUTPUT_FMTS	(IMAGE_FMT(IMGHDR_JPEG) | IMAGE_FMT(IMGHDR_PNG))
-#define IMAGE_OPTIONAL_FMTS	IMAGE_FMT(IMGHDR_WEBP)
-
-#define IMAGE_DEFAULT_QUALITY	85
 
 static int		image_initialised;
 static unsigned		image_allowed;		/* formats accepted as input */
@@ -178,15 +139,14 @@ image_init(const char *argv0, const struct thumbq_conf *conf, char **cause)
 {
 	ExceptionInfo	  ex;
 	MagickInfo	**coders = NULL, **mi;
-	unsigned	  allowed, need, keep, missing, found, bit;
+	unsigned	  allowed, keep, missing, found, bit;
 	const char	 *name;
 	size_t		  i;
 	int		  rv = -1;
 
 	if (image_parse_formats(conf->formats, &allowed, cause) != 0)
 		return -1;
-	need = allowed | IMAGE_OUTPUT_FMTS;
-	keep = need | IMAGE_OPTIONAL_FMTS;
+	keep = allowed | IMAGE_OUTPUT_FMTS;
 
 	GetExceptionInfo(&ex);
 	if (!image_initialised) {
@@ -207,7 +167,7 @@ image_init(const char *argv0, const struct thumbq_conf *conf, char **cause)
 	SetErrorHandler(image_error_handler);
 	SetWarningHandler(image_warning_handler);
 
-	missing = need & ~image_registered;
+	missing = keep & ~image_registered;
 	if (missing != 0) {
 		for (i = 0; !(missing & IMAGE_FMT(i)); i++)
 			;
@@ -241,7 +201,7 @@ image_init(const char *argv0, const struct thumbq_conf *conf, char **cause)
 	image_registered = keep & found;
 	/* A GraphicsMagick built without, say, libwebp: say so at start-up
 	 * rather than fail every job. */
-	if ((missing = need & ~found) != 0) {
+	if ((missing = keep & ~found) != 0) {
 		for (i = 0; !(missing & IMAGE_FMT(i)); i++)
 			;
 		*cause = xasprintf("GraphicsMagick has no %s coder",
