@@ -62,7 +62,7 @@ static int
 thumb(const unsigned char *in, size_t len, unsigned bw, unsigned bh,
     struct image_result *res, struct job_error *err)
 {
-	struct image_request	req = { bw, bh, 85 };
+	struct image_request	req = { .width = bw, .height = bh, .quality = 85 };
 	struct imghdr		hdr;
 	int			rv;
 
@@ -202,7 +202,8 @@ test_small_and_boxes(void)
 static void
 test_quality(void)
 {
-	struct image_request	 lo = { 100, 100, 30 }, hi = { 100, 100, 95 };
+	struct image_request	 lo = { .width = 100, .height = 100, .quality = 30 },
+				 hi = { .width = 100, .height = 100, .quality = 95 };
 	struct image_result	 a, b;
 	struct job_error	 err;
 	unsigned char		*in;
