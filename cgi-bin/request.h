@@ -29,6 +29,8 @@ struct request {
 	char *body;			/* read by request_read_body; NUL-terminated */
 	size_t body_len;
 	char base_url[320];		/* public URL of the docroot, no trailing slash */
+	char owner[64];			/* API key name when auth is on, else "" */
+	char rate_headers[160];		/* RateLimit-* lines for every answer */
 };
 
 /* Fills req from the FastCGI parameters.  Returns 0, or -1 if the request

@@ -20,6 +20,8 @@ response_reason(int status)
 	case 405: return "Method Not Allowed";
 	case 413: return "Payload Too Large";
 	case 415: return "Unsupported Media Type";
+	case 401: return "Unauthorized";
+	case 429: return "Too Many Requests";
 	case 422: return "Unprocessable Content";
 	case 500: return "Internal Server Error";
 	case 503: return "Service Unavailable";
@@ -37,7 +39,10 @@ void
 response_send_type(struct request *req, int status, const char *content_type,
     const char *extra_headers, const char *body)
 {
-	char head[512];
+	char head[768];
+	size_t len = strlen(body);
+	/* Bodies end in a newline, for people reading them with curl. */
+	int newline = len == 0 || body[len - 1] != '\n';
 	int n;
 
 	/* Formatted here, not with FCGX_FPrintF: libfcgi has its own printf,
@@ -48,15 +53,16 @@ response_send_type(struct request *req, int status, const char *content_type,
 	    "Content-Type: %s\r\n"
 	    "Content-Length: %zu\r\n"
 	    "Cache-Control: no-store\r\n"
-	    "%s"
+	    "%s%s"
 	    "\r\n",
-	    status, response_reason(status), content_type, strlen(body) + 1,
-	    extra_headers != NULL ? extra_headers : "");
+	    status, response_reason(status), content_type, len + (size_t)newline,
+	    req->rate_headers, extra_headers != NULL ? extra_headers : "");
 	if (n < 0 || (size_t)n >= sizeof head)
 		n = snprintf(head, sizeof head, "Status: 500 Internal Server Error\r\n\r\n");
 	FCGX_PutStr(head, n, req->out);
-	FCGX_PutStr(body, (int)strlen(body), req->out);
-	FCGX_PutChar('\n', req->out);
+	FCGX_PutStr(body, (int)len, req->out);
+	if (newline)
+		FCGX_PutChar('\n', req->out);
 }
 
 void
@@ -89,7 +95,9 @@ response_echo(const char *text, char *out, size_t size)
 void
 response_no_content(struct request *req)
 {
-	static const char head[] = "Status: 204 No Content\r\nCache-Control: no-store\r\n\r\n";
+	char head[256];
+	int n = snprintf(head, sizeof head, "Status: 204 No Content\r\nCache-Control: no-store\r\n"
+	    "%s\r\n", req->rate_headers);
 
-	FCGX_PutStr(head, (int)sizeof head - 1, req->out);
+	FCGX_PutStr(head, n, req->out);
 }

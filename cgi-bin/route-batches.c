@@ -79,7 +79,7 @@ route_batches_create(struct api *api, struct request *req, const char *arg)
 		if (id_generate(ids[i]) == -1)
 			goto no_id;
 	if (store_batch_create(api->store, bid, &br, ids, conf->thumbnail_ttl,
-	    conf->dedupe_ttl) != STORE_OK) {
+	    conf->dedupe_ttl, req->owner) != STORE_OK) {
 		route_batch_unavailable(api, req);
 		goto out;
 	}
@@ -144,7 +144,7 @@ route_batches_get(struct api *api, struct request *req, const char *arg)
 	enum store_result r = STORE_NOTFOUND;
 
 	if (id_valid(arg))
-		r = store_batch_get(api->store, arg, &created, route_batch_add, &v);
+		r = store_batch_get(api->store, arg, req->owner, &created, route_batch_add, &v);
 	if (r == STORE_NOTFOUND) {
 		response_echo(arg, echo, sizeof echo);
 		snprintf(msg, sizeof msg, "Batch %s not found", echo);

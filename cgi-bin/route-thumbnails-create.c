@@ -71,6 +71,8 @@ route_thumbnails_create(struct api *api, struct request *req, const char *arg)
 	job.url = xstrdup(jr.url);
 	job.opts = jr.opts;
 	job.priority = jr.priority;
+	job.callback_url = jr.callback_url ? xstrdup(jr.callback_url) : NULL;
+	job.owner = req->owner[0] != '\0' ? xstrdup(req->owner) : NULL;
 	if (store_job_create(api->store, &job, api->conf->thumbnail_ttl,
 	    api->conf->dedupe_ttl) != STORE_OK) {
 		log_warn("event=create_failed error=\"%s\"", store_error(api->store));

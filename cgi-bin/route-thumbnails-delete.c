@@ -29,7 +29,7 @@ route_thumbnails_delete(struct api *api, struct request *req, const char *arg)
 		response_error(req, 404, "not_found", msg, NULL);
 		return;
 	}
-	switch (store_job_delete(api->store, arg, path)) {
+	switch (store_job_delete(api->store, arg, req->owner, path)) {
 	case STORE_OK:
 		break;
 	case STORE_NOTFOUND:

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "id.h"
 #include "job.h"
@@ -50,6 +51,13 @@ route_thumbnails_get(struct api *api, struct request *req, const char *arg)
 	}
 	switch (store_job_get(api->store, id, &job)) {
 	case STORE_OK:
+		/* With auth on, another key's job is as good as unknown. */
+		if (req->owner[0] != '\0' && (job.owner == NULL ||
+		    strcmp(job.owner, req->owner) != 0)) {
+			job_free(&job);
+			route_not_found(req, id);
+			return;
+		}
 		break;
 	case STORE_NOTFOUND:
 		route_not_found(req, id);

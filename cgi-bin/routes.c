@@ -4,18 +4,20 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "auth.h"
 #include "response.h"
 #include "routes.h"
 
 static const struct route routes_table[] = {
-	{ "POST", "/v1/thumbnails", route_thumbnails_create },
-	{ "GET", "/v1/thumbnails", route_thumbnails_get },
-	{ "GET", "/v1/thumbnails/*", route_thumbnails_get },
-	{ "DELETE", "/v1/thumbnails/*", route_thumbnails_delete },
-	{ "POST", "/v1/batches", route_batches_create },
-	{ "GET", "/v1/batches/*", route_batches_get },
-	{ "GET", "/v1/health", route_health },
-	{ "GET", "/v1/metrics", route_metrics },
+	{ "POST", "/v1/thumbnails", route_thumbnails_create, 0 },
+	{ "GET", "/v1/thumbnails", route_thumbnails_get, 0 },
+	{ "GET", "/v1/thumbnails/*", route_thumbnails_get, 0 },
+	{ "DELETE", "/v1/thumbnails/*", route_thumbnails_delete, 0 },
+	{ "POST", "/v1/batches", route_batches_create, 0 },
+	{ "GET", "/v1/batches/*", route_batches_get, 0 },
+	{ "GET", "/v1/health", route_health, 1 },
+	{ "GET", "/v1/metrics", route_metrics, 1 },
+	{ "GET", "/v1/openapi.yaml", route_openapi, 1 },
 };
 #define ROUTES_COUNT (sizeof routes_table / sizeof routes_table[0])
 
@@ -50,7 +52,8 @@ routes_dispatch(struct api *api, struct request *req)
 		if (!routes_match(r->path, req->path, &arg))
 			continue;
 		if (strcmp(r->method, req->method) == 0) {
-			r->handle(api, req, arg);
+			if (r->open || auth_gate(api, req) == 0)
+				r->handle(api, req, arg);
 			return;
 		}
 		if (strstr(allow, r->method) == NULL) {

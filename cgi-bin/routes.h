@@ -10,6 +10,7 @@ struct route {
 	const char *method;
 	const char *path;	/* a trailing "*" matches one non-empty segment */
 	route_handler *handle;
+	int open;		/* no API key or rate limit: operators' endpoints */
 };
 
 /* Finds the route for req and runs it, or answers 404 / 405 with Allow. */
@@ -23,5 +24,6 @@ route_handler route_batches_create;
 route_handler route_batches_get;
 route_handler route_health;
 route_handler route_metrics;
+route_handler route_openapi;
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "conf.h"
 #include "xmalloc.h"
@@ -21,6 +22,7 @@ enum conf_type {
 	CONF_UINT,	/* unsigned int */
 	CONF_ULONG,	/* unsigned long */
 	CONF_SIZE,	/* size_t, with k/M/G suffixes */
+	CONF_BOOL,	/* int: yes/no, true/false, on/off, 1/0 */
 };
 
 struct conf_key {
@@ -34,6 +36,7 @@ struct conf_key {
 
 #define STR(f) CONF_STRING, offsetof(struct thumbq_conf, f), 0, 0
 #define NUM(t, f, lo, hi) t, offsetof(struct thumbq_conf, f), lo, hi
+#define BOOL(f) CONF_BOOL, offsetof(struct thumbq_conf, f), 0, 1
 
 /* Files above this size are refused rather than read: a config file is a few
  * kilobytes, and a mistaken path (a log, a disk image) must not be slurped. */
@@ -69,6 +72,12 @@ static const struct conf_key conf_keys[] = {
 	  "URLs one POST /v1/batches may hold" },
 	{ "max_thumbnail_size", NUM(CONF_UINT, max_thumbnail_size, 1, 4096), "1024",
 	  "largest width or height a client may ask for" },
+	{ "auth_required", BOOL(auth_required), "no",
+	  "API requests need Authorization: Bearer KEY (keys: thumbqctl key create)" },
+	{ "rate_limit", NUM(CONF_UINT, rate_limit, 0, 1000000), "0",
+	  "API requests per second per key (or client address without auth); 0: no limit" },
+	{ "rate_burst", NUM(CONF_UINT, rate_burst, 1, 1000000), "20",
+	  "API requests a key (or client) may make at once before the rate applies" },
 	{ "workers", NUM(CONF_UINT, workers, 1, 256), "2",
 	  "worker children each thumbqd runs (one per core is best)" },
 	{ "lease_seconds", NUM(CONF_UINT, lease_seconds, 5, 86400), "120",
@@ -99,6 +108,14 @@ static const struct conf_key conf_keys[] = {
 	  "CIDR list of non-public networks images may come from (default: none)" },
 	{ "fetch_user_agent", STR(fetch_user_agent), "thumbq/" PACKAGE_VERSION,
 	  "User-Agent header of downloads" },
+	{ "couriers", NUM(CONF_UINT, couriers, 0, 64), "1",
+	  "webhook delivery processes each thumbqd runs; 0: this host delivers none" },
+	{ "webhook_secret", STR(webhook_secret), "",
+	  "key of the HMAC-SHA256 in X-Thumbq-Signature; empty: webhooks are not signed" },
+	{ "webhook_timeout", NUM(CONF_UINT, webhook_timeout, 1, 300), "10",
+	  "seconds one webhook delivery may take" },
+	{ "webhook_max_attempts", NUM(CONF_UINT, webhook_max_attempts, 1, 100), "8",
+	  "delivery attempts per webhook (exponential backoff between them)" },
 	{ "max_pixels", NUM(CONF_ULONG, max_pixels, 1, 1000000000), "50000000",
 	  "largest source image, in pixels (width x height), checked before decoding" },
 	{ "max_dimension", NUM(CONF_UINT, max_dimension, 1, 1000000), "20000",
@@ -158,6 +175,19 @@ conf_set(struct thumbq_conf *conf, const struct conf_key *key, const char *value
 		*s = xstrdup(value);
 		return 0;
 	}
+	if (key->type == CONF_BOOL) {
+		static const char *const yes[] = { "yes", "true", "on", "1" };
+		static const char *const no[] = { "no", "false", "off", "0" };
+
+		for (size_t i = 0; i < 4; i++) {
+			if (strcasecmp(value, yes[i]) == 0 || strcasecmp(value, no[i]) == 0) {
+				*(int *)(void *)field = strcasecmp(value, yes[i]) == 0;
+				return 0;
+			}
+		}
+		*cause = xasprintf("%s: %s = \"%s\" is not yes or no", origin, key->name, value);
+		return -1;
+	}
 	if (conf_parse_number(key, value, &n) == -1) {
 		*cause = xasprintf("%s: %s = \"%s\" is not a number from %lu to %lu%s", origin,
 		    key->name, value, key->min, key->max,
@@ -168,7 +198,7 @@ conf_set(struct thumbq_conf *conf, const struct conf_key *key, const char *value
 	case CONF_UINT: *(unsigned *)(void *)field = (unsigned)n; break;
 	case CONF_ULONG: *(unsigned long *)(void *)field = n; break;
 	case CONF_SIZE: *(size_t *)(void *)field = (size_t)n; break;
-	case CONF_STRING: break;
+	case CONF_STRING: case CONF_BOOL: break;
 	}
 	return 0;
 }
@@ -447,6 +477,10 @@ conf_dump(const struct thumbq_conf *conf, FILE *out)
 			break;
 		case CONF_SIZE:
 			fprintf(out, "%s = %zu\n", key->name, *(const size_t *)(const void *)field);
+			break;
+		case CONF_BOOL:
+			fprintf(out, "%s = %s\n", key->name,
+			    *(const int *)(const void *)field ? "yes" : "no");
 			break;
 		}
 	}

@@ -31,6 +31,9 @@ struct thumbq_conf {
 	unsigned dedupe_ttl;		/* seconds a thumbnail answers identical requests; 0 = off */
 	unsigned max_thumbnail_size;	/* largest width or height a client may ask for */
 	unsigned max_batch;		/* URLs one POST /v1/batches may hold */
+	int auth_required;		/* Bearer API keys */
+	unsigned rate_limit;		/* requests/s per key or client; 0 = off */
+	unsigned rate_burst;
 
 	/* Worker */
 	unsigned workers;		/* children per thumbqd */
@@ -50,6 +53,12 @@ struct thumbq_conf {
 	unsigned fetch_max_redirects;
 	char *fetch_allow_networks;	/* CIDR list opening non-public ranges */
 	char *fetch_user_agent;
+
+	/* Webhooks */
+	unsigned couriers;		/* webhook delivery processes per thumbqd */
+	char *webhook_secret;		/* HMAC-SHA256 key for X-Thumbq-Signature */
+	unsigned webhook_timeout;	/* seconds per delivery */
+	unsigned webhook_max_attempts;
 
 	/* Decoding */
 	unsigned long max_pixels;

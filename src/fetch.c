@@ -452,3 +452,53 @@ fetch_get(struct fetcher *f, const char *url, struct fetch_result *res,
 	res->http_status = status;
 	return (0);
 }
+
+/*
+ * The address policy on another libcurl handle, for requests that are not
+ * downloads (webhook deliveries): the same open-socket and pre-request
+ * checks, against this fetcher's allow list, plus no proxy and http/https
+ * only, so that one implementation of the policy serves both.  What the
+ * checks refuse is recorded in f, which must outlive the handle's transfers;
+ * call before each transfer (it forgets the previous one's refusal).
+ */
+int
+fetch_guard(struct fetcher *f, CURL *curl)
+{
+	int	bad = 0;
+
+	f->blocked = 0;
+	f->blocked_addr[0] = '\0';
+	f->blocked_cause = NULL;
+	bad += curl_easy_setopt(curl, CURLOPT_PROXY, "") != CURLE_OK;
+#if LIBCURL_VERSION_NUM >= 0x075500
+	bad += curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK;
+#else
+	bad += curl_easy_setopt(curl, CURLOPT_PROTOCOLS,
+	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) != CURLE_OK;
+#endif
+	bad += curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION,
+	    fetch_opensocket) != CURLE_OK;
+	bad += curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, f) != CURLE_OK;
+#if LIBCURL_VERSION_NUM >= 0x075000
+	bad += curl_easy_setopt(curl, CURLOPT_PREREQFUNCTION, fetch_prereq) !=
+	    CURLE_OK;
+	bad += curl_easy_setopt(curl, CURLOPT_PREREQDATA, f) != CURLE_OK;
+#endif
+	return (bad == 0 ? 0 : -1);
+}
+
+/*
+ * After a transfer on a guarded handle: if the policy refused the
+ * connection whose failure rc reports, fills err as fetch_get() would
+ * (address_blocked, "ADDR is RANGE") and returns -1; otherwise 0.
+ */
+int
+fetch_guard_result(const struct fetcher *f, CURLcode rc, struct job_error *err)
+{
+	if (!f->blocked || (rc != CURLE_COULDNT_CONNECT &&
+	    rc != CURLE_ABORTED_BY_CALLBACK))
+		return (0);
+	job_error_set(err, "address_blocked", 0, "%s is %s", f->blocked_addr,
+	    f->blocked_cause);
+	return (-1);
+}

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include <curl/curl.h>
+
 #include "conf.h"
 #include "joberror.h"
 
@@ -27,5 +29,14 @@ void fetch_free(struct fetcher *f);
  * "timeout", "too_many_redirects", "http_error", "too_large", "fetch_failed". */
 int fetch_get(struct fetcher *f, const char *url, struct fetch_result *res,
     struct job_error *err);
+
+/* Puts the fetcher's address policy (every socket address checked against
+ * fetch_allow_networks, no proxy, http and https only) on another libcurl
+ * handle, for requests other than downloads (webhooks).  Call before each
+ * transfer; f must outlive them.  Returns -1 if libcurl refused an option. */
+int fetch_guard(struct fetcher *f, CURL *curl);
+/* After such a transfer: -1 with err "address_blocked" if the policy
+ * refused the connection that rc reports failing, else 0. */
+int fetch_guard_result(const struct fetcher *f, CURLcode rc, struct job_error *err);
 
 #endif

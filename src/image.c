@@ -4,10 +4,36 @@
  * format and dimensions; unknown or disallowed formats and oversized images
  * are refused there.  The decoder is then forced by a "FORMAT:" filename
  * prefix (setting ->magick alone lets GraphicsMagick re-detect from the
- * bytes), every coder except the allowed ones is unregistered at start-up,
- * and each child has resource limits, with Disk = 0 so a big image can never
- * spill its pixel cache to disk.  The figures quoted below were measured
- * with GraphicsMagick 1.3.40 Q16, one thread. */
+ * bytes), every coder except the allowed ones (and the output ones) is
+ * unregistered at start-up, and each child has resource limits, with
+ * Disk = 0 so a big image can never spill its pixel cache to disk.  The
+ * figures quoted below were measured with GraphicsMagick 1.3.40 Q16, one
+ * thread.
+ *
+ * What a request gets (see image.h for the fields):
+ *
+ *   mode    fit: inside the box, aspect kept, never enlarged (the default).
+ *           fill: exactly the box; the source is centre-cropped to the box's
+ *           aspect, then scaled (enlarged if it is smaller than the box).
+ *           pad: fit, then centred on exactly the box; a small source is not
+ *           enlarged but padded.
+ *   format  auto (the default): PNG when the thumbnail has transparency
+ *           (from the source, or a translucent pad background), else JPEG.
+ *           jpeg, png, webp (lossy, alpha kept) as asked.
+ *   quality JPEG and WebP, 1-100; 0 means 85.  PNG ignores it.
+ *   background
+ *           Fills the padding of pad, and is what a transparent source is
+ *           flattened onto for JPEG.  Transparency is kept in PNG and WebP,
+ *           never flattened there.  Without one: white, except transparent
+ *           padding when the source itself has transparency and the format
+ *           keeps it (a logo on a white box would look cut out).  For JPEG a
+ *           translucent background is first composed over white.
+ *
+ * And whatever the request: EXIF orientation applied and the tag gone with
+ * all other metadata; sRGB pixels (embedded ICC profiles converted through
+ * lcms, CMYK without a profile converted arithmetically); 8 bits per
+ * sample; the first frame of an animation, placed on its canvas as a
+ * browser shows it. */
 #include "config.h"
 
 #include <stdint.h>
@@ -25,6 +51,10 @@
 #include "log.h"
 #include "xmalloc.h"
 
+/* The sRGB profile from colord (CC0), embedded at build time from
+ * src/icc/sRGB.icc by src/icc/embed.sh: see src/icc/README. */
+#include "srgb-icc.h"
+
 #define IMAGE_FMT(f)	(1U << (f))
 
 /* The GraphicsMagick coder for each format we sniff; also the decode prefix. */
@@ -36,8 +66,17 @@ static const char *const image_coders[] = {
 };
 #define IMAGE_NCODERS	(sizeof image_coders / sizeof image_coders[0])
 
-/* Thumbnails are written as JPEG or PNG, so those coders always stay. */
+/*
+ * Thumbnails are written as JPEG, PNG or WebP, so those coders stay even when
+ * the format is not accepted as input: whether a fetched image may be decoded
+ * is decided by image_allowed, from the sniffed bytes, before any decoder
+ * runs.  JPEG and PNG are required; a GraphicsMagick without WebP still
+ * starts, and only requests for WebP output fail.
+ */
 #define IMAGE_OUTPUT_FMTS	(IMAGE_FMT(IMGHDR_JPEG) | IMAGE_FMT(IMGHDR_PNG))
+#define IMAGE_OPTIONAL_FMTS	IMAGE_FMT(IMGHDR_WEBP)
+
+#define IMAGE_DEFAULT_QUALITY	85
 
 static int		image_initialised;
 static unsigned		image_allowed;		/* formats accepted as input */
@@ -139,14 +178,15 @@ image_init(const char *argv0, const struct thumbq_conf *conf, char **cause)
 {
 	ExceptionInfo	  ex;
 	MagickInfo	**coders = NULL, **mi;
-	unsigned	  allowed, keep, missing, found, bit;
+	unsigned	  allowed, need, keep, missing, found, bit;
 	const char	 *name;
 	size_t		  i;
 	int		  rv = -1;
 
 	if (image_parse_formats(conf->formats, &allowed, cause) != 0)
 		return -1;
-	keep = allowed | IMAGE_OUTPUT_FMTS;
+	need = allowed | IMAGE_OUTPUT_FMTS;
+	keep = need | IMAGE_OPTIONAL_FMTS;
 
 	GetExceptionInfo(&ex);
 	if (!image_initialised) {
@@ -167,7 +207,7 @@ image_init(const char *argv0, const struct thumbq_conf *conf, char **cause)
 	SetErrorHandler(image_error_handler);
 	SetWarningHandler(image_warning_handler);
 
-	missing = keep & ~image_registered;
+	missing = need & ~image_registered;
 	if (missing != 0) {
 		for (i = 0; !(missing & IMAGE_FMT(i)); i++)
 			;
@@ -201,7 +241,7 @@ image_init(const char *argv0, const struct thumbq_conf *conf, char **cause)
 	image_registered = keep & found;
 	/* A GraphicsMagick built without, say, libwebp: say so at start-up
 	 * rather than fail every job. */
-	if ((missing = keep & ~found) != 0) {
+	if ((missing = need & ~found) != 0) {
 		for (i = 0; !(missing & IMAGE_FMT(i)); i++)
 			;
 		*cause = xasprintf("GraphicsMagick has no %s coder",
@@ -294,27 +334,251 @@ image_fit(unsigned long w, unsigned long h, unsigned bw, unsigned bh,
 }
 
 /*
+ * For fill: the centred part of a w x h image that has the aspect ratio of
+ * bw x bh, as large as possible.  Cropping first and scaling the crop to the
+ * box gives the same pixels as scaling to cover the box and cropping after,
+ * without ever making the intermediate image (1x1000 to cover 1024x1024
+ * would be 1024x1024000).
+ */
+static void
+image_fill_crop(unsigned long w, unsigned long h, unsigned bw, unsigned bh,
+    RectangleInfo *r)
+{
+	double	n;
+
+	if ((double)w * bh > (double)h * bw) {
+		n = (double)h * bw / bh + 0.5;
+		r->width = n < 1 ? 1 : (unsigned long)n;
+		if (r->width > w)
+			r->width = w;
+		r->height = h;
+	} else {
+		n = (double)w * bh / bw + 0.5;
+		r->height = n < 1 ? 1 : (unsigned long)n;
+		if (r->height > h)
+			r->height = h;
+		r->width = w;
+	}
+	r->x = (long)((w - r->width) / 2);
+	r->y = (long)((h - r->height) / 2);
+}
+
+/*
  * The size hint that makes libjpeg decode at 1/2 .. 1/8 scale (DCT scaling).
  * GraphicsMagick divides by floor(min(W/hint_w, H/hint_h)) and libjpeg rounds
  * that up to the next N/8, so the decode is never smaller than the hint.  The
- * hint is twice the thumbnail, so Lanczos still has enough pixels, and it
- * keeps the image's proportions.  The EXIF orientation is not known yet, so
- * the thumbnail is fitted in a square of the larger side.  A hint larger than
- * the image on either side would make libjpeg upscale: none then.
+ * hint is twice what the resize will make from the whole image, so Lanczos
+ * still has enough pixels, and it keeps the image's proportions.  The EXIF
+ * orientation is not known yet, so the box is taken as a square of its
+ * larger side: fit and pad fit the image in it, fill covers it (the crop is
+ * then at least twice the box either way round).  A hint larger than the
+ * image on either side would make libjpeg upscale: none then.
  */
 static int
 image_jpeg_hint(const struct imghdr *hdr, const struct image_request *req,
     char *buf, size_t size)
 {
-	unsigned long	tw, th;
+	unsigned long	tw, th, m;
 	unsigned	side;
 
 	side = req->width > req->height ? req->width : req->height;
-	image_fit(hdr->width, hdr->height, side, side, &tw, &th);
+	if (req->mode == IMAGE_FILL) {
+		m = hdr->width < hdr->height ? hdr->width : hdr->height;
+		tw = (unsigned long)((double)hdr->width * side / m + 0.999);
+		th = (unsigned long)((double)hdr->height * side / m + 0.999);
+	} else
+		image_fit(hdr->width, hdr->height, side, side, &tw, &th);
 	if (tw * 2 >= hdr->width || th * 2 >= hdr->height)
 		return 0;
 	snprintf(buf, size, "%lux%lu", tw * 2, th * 2);
 	return 1;
+}
+
+/* Where the first frame of an animation sits on its canvas. */
+struct image_frame {
+	unsigned long	canvas_w;
+	unsigned long	canvas_h;
+	long		x;
+	long		y;
+	unsigned long	w;
+	unsigned long	h;
+};
+
+static uint32_t
+image_le24(const unsigned char *p)
+{
+	return p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16);
+}
+
+static uint32_t
+image_le32(const unsigned char *p)
+{
+	return image_le24(p) | ((uint32_t)p[3] << 24);
+}
+
+static void
+image_put_le24(unsigned char *p, uint32_t v)
+{
+	p[0] = v & 0xff;
+	p[1] = (v >> 8) & 0xff;
+	p[2] = (v >> 16) & 0xff;
+}
+
+static void
+image_put_le32(unsigned char *p, uint32_t v)
+{
+	image_put_le24(p, v);
+	p[3] = (v >> 24) & 0xff;
+}
+
+/* A RIFF chunk: its 8-byte header, payload and padding byte. */
+struct image_chunk {
+	const unsigned char	*at;	/* the fourcc; NULL if absent */
+	size_t			 size;	/* payload bytes */
+};
+
+/*
+ * The next chunk at *off within [0, end) of buf; 0, 1 at the end, -1 if a
+ * chunk claims more bytes than there are.  Sizes are checked against what
+ * is left before any addition, so nothing can wrap.
+ */
+static int
+image_riff_next(const unsigned char *buf, size_t end, size_t *off,
+    struct image_chunk *c)
+{
+	size_t	size;
+
+	if (*off >= end || end - *off < 8)
+		return 1;
+	size = image_le32(buf + *off + 4);
+	if (size > end - *off - 8)
+		return -1;
+	c->at = buf + *off;
+	c->size = size;
+	*off += 8 + size;
+	if ((size & 1) && *off < end)
+		(*off)++;
+	return 0;
+}
+
+#define WEBP_FLAG_ANIMATION	0x02
+#define WEBP_FLAG_ALPHA		0x10
+#define WEBP_FLAG_ICC		0x20
+
+/* Appends a chunk, with its padding byte, to the still being built. */
+static unsigned char *
+image_put_chunk(unsigned char *p, const struct image_chunk *c)
+{
+	memcpy(p, c->at, 8 + c->size);
+	p += 8 + c->size;
+	if (c->size & 1)
+		*p++ = 0;
+	return p;
+}
+
+/*
+ * GraphicsMagick 1.3.40 decodes WebP with libwebp's still-image API, which
+ * refuses animations ("No data returned").  The first frame of an animated
+ * WebP (VP8X with the animation flag) is an ANMF chunk: its offset and size
+ * on the canvas, then an optional ALPH chunk and a VP8 or VP8L bitstream.
+ * Those chunks, behind a VP8X header sized to the frame (and the file's ICC
+ * profile, if any), make a still WebP that libwebp decodes; the caller then
+ * puts it on the canvas.  Returns 1 if the bytes are not an animation (decode
+ * them as they are), 0 with *still (free() it) and *frame filled, or -1 if
+ * the animation is malformed.
+ */
+static int
+image_webp_first_frame(const unsigned char *in, size_t len,
+    unsigned char **still, size_t *stilllen, struct image_frame *frame)
+{
+	struct image_chunk	 c, iccp = { NULL, 0 }, anmf = { NULL, 0 };
+	struct image_chunk	 alph = { NULL, 0 }, bits = { NULL, 0 };
+	const unsigned char	*f;
+	unsigned char		*out, *p;
+	size_t			 end, off, total;
+	unsigned		 flags = 0;
+	int			 r;
+
+	if (len < 30 || memcmp(in + 12, "VP8X", 4) != 0 ||
+	    !(in[20] & WEBP_FLAG_ANIMATION))
+		return 1;
+	frame->canvas_w = image_le24(in + 24) + 1;
+	frame->canvas_h = image_le24(in + 27) + 1;
+
+	/* A RIFF size beyond the bytes we have is a truncated file: what we
+	 * have is still read, so a complete first frame decodes. */
+	end = (size_t)image_le32(in + 4);
+	end = end > len - 8 ? len : end + 8;
+	off = 12;
+	while ((r = image_riff_next(in, end, &off, &c)) == 0) {
+		if (memcmp(c.at, "ICCP", 4) == 0 && iccp.at == NULL)
+			iccp = c;
+		else if (memcmp(c.at, "ANMF", 4) == 0) {
+			anmf = c;
+			break;
+		}
+	}
+	if (r < 0 || anmf.at == NULL || anmf.size < 16)
+		return -1;
+
+	f = anmf.at + 8;
+	frame->x = (long)image_le24(f) * 2;
+	frame->y = (long)image_le24(f + 3) * 2;
+	frame->w = image_le24(f + 6) + 1;
+	frame->h = image_le24(f + 9) + 1;
+	if (frame->w > frame->canvas_w || frame->h > frame->canvas_h ||
+	    (unsigned long)frame->x > frame->canvas_w - frame->w ||
+	    (unsigned long)frame->y > frame->canvas_h - frame->h)
+		return -1;
+
+	off = 16;
+	while ((r = image_riff_next(f, anmf.size, &off, &c)) == 0) {
+		if (memcmp(c.at, "ALPH", 4) == 0 && alph.at == NULL)
+			alph = c;
+		else if (memcmp(c.at, "VP8 ", 4) == 0 ||
+		    memcmp(c.at, "VP8L", 4) == 0) {
+			bits = c;
+			break;
+		}
+	}
+	if (r < 0 || bits.at == NULL)
+		return -1;
+
+	/* ALPH goes with a lossy bitstream only; VP8L carries its own alpha,
+	 * which the VP8X flag must announce or libwebp decodes it opaque. */
+	if (memcmp(bits.at, "VP8L", 4) == 0) {
+		alph.at = NULL;
+		if (bits.size >= 5 && (image_le32(bits.at + 9) >> 28) & 1)
+			flags |= WEBP_FLAG_ALPHA;
+	} else if (alph.at != NULL)
+		flags |= WEBP_FLAG_ALPHA;
+	if (iccp.at != NULL)
+		flags |= WEBP_FLAG_ICC;
+
+	/* Each part is bounded by len, so the sum cannot overflow. */
+	total = 12 + 18 + 9 + bits.size;
+	if (iccp.at != NULL)
+		total += 9 + iccp.size;
+	if (alph.at != NULL)
+		total += 9 + alph.size;
+	out = p = xmalloc(total);
+	memcpy(p, "RIFF\0\0\0\0WEBPVP8X", 16);
+	p += 16;
+	image_put_le32(p, 10);
+	p[4] = (unsigned char)flags;
+	p[5] = p[6] = p[7] = 0;
+	image_put_le24(p + 8, (uint32_t)frame->w - 1);
+	image_put_le24(p + 11, (uint32_t)frame->h - 1);
+	p += 14;
+	if (iccp.at != NULL)
+		p = image_put_chunk(p, &iccp);
+	if (alph.at != NULL)
+		p = image_put_chunk(p, &alph);
+	p = image_put_chunk(p, &bits);
+	*stilllen = (size_t)(p - out);
+	image_put_le32(out + 4, (uint32_t)(*stilllen - 8));
+	*still = out;
+	return 0;
 }
 
 /* Quotes the first bytes of something that is not an image, so that an HTML
@@ -486,38 +750,480 @@ image_replace(Image **image, Image *next)
 }
 
 /*
- * Header checks, forced decoder (scaled for JPEG), first frame, resize in the
- * stored orientation (fewer pixels to turn), EXIF turn, then strip: EXIF can
- * hold a location, and the thumbnail needs no profile once it is RGB.  The
- * caller owns res->data and frees it with free().
+ * What the image side refuses itself: the API validates the same fields
+ * (and answers 422), but a job stored by an older or foreign writer must
+ * not get a surprising thumbnail either.  The box is bounded by the decoding
+ * limits, since fill and pad make exactly the box.
+ */
+static int
+image_check_request(const struct image_request *req, struct job_error *err)
+{
+	if (req->width == 0 || req->height == 0) {
+		job_error_set(err, "image_failed", 0, "invalid thumbnail box "
+		    "%ux%u", req->width, req->height);
+		return -1;
+	}
+	if ((image_max_dimension != 0 && (req->width > image_max_dimension ||
+	    req->height > image_max_dimension)) || (image_max_pixels != 0 &&
+	    (uint64_t)req->width * req->height > image_max_pixels)) {
+		job_error_set(err, "image_failed", 0, "thumbnail box %ux%u "
+		    "exceeds the limits (%lu pixels, %u per side)", req->width,
+		    req->height, image_max_pixels, image_max_dimension);
+		return -1;
+	}
+	if (req->mode != IMAGE_FIT && req->mode != IMAGE_FILL &&
+	    req->mode != IMAGE_PAD) {
+		job_error_set(err, "image_failed", 0, "invalid mode %d",
+		    (int)req->mode);
+		return -1;
+	}
+	if (req->format != IMAGE_AUTO && req->format != IMAGE_JPEG &&
+	    req->format != IMAGE_PNG && req->format != IMAGE_WEBP) {
+		job_error_set(err, "image_failed", 0, "invalid format %d",
+		    (int)req->format);
+		return -1;
+	}
+	if (req->quality > 100) {
+		job_error_set(err, "image_failed", 0, "invalid quality %u "
+		    "(1-100, or 0 for the default)", req->quality);
+		return -1;
+	}
+	if (req->format == IMAGE_WEBP &&
+	    !(image_registered & IMAGE_FMT(IMGHDR_WEBP))) {
+		job_error_set(err, "image_failed", 0, "WebP output is not "
+		    "available: GraphicsMagick has no WEBP coder");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Puts image at x,y on a w x h canvas of colour px, pixel for pixel
+ * (CopyCompositeOp), so that its own transparency is kept: used for the
+ * padding of pad and to place an animation's first frame on its canvas.
+ * Copy takes the source's opacity channel as it is, and an image without
+ * matte can hold anything there (K, after a CMYK conversion), so it is made
+ * opaque first.
+ */
+static Image *
+image_on_canvas(Image *image, unsigned long w, unsigned long h, long x,
+    long y, const PixelPacket *px, ExceptionInfo *ex)
+{
+	Image	*canvas;
+	int	 matte = image->matte;
+
+	if (!matte && SetImageOpacity(image, OpaqueOpacity) != MagickPass) {
+		CopyException(ex, &image->exception);
+		return NULL;
+	}
+	if ((canvas = CloneImage(image, w, h, MagickTrue, ex)) == NULL)
+		return NULL;
+	/* The clone may be PseudoClass: a colormap image would be rebuilt
+	 * from its (unset) indexes. */
+	canvas->storage_class = DirectClass;
+	canvas->background_color = *px;
+	memset(&canvas->page, 0, sizeof canvas->page);
+	if (SetImage(canvas, px->opacity) != MagickPass ||
+	    CompositeImage(canvas, CopyCompositeOp, image, x, y) !=
+	    MagickPass) {
+		CopyException(ex, &canvas->exception);
+		DestroyImage(canvas);
+		return NULL;
+	}
+	canvas->matte = px->opacity != OpaqueOpacity || matte;
+	return canvas;
+}
+
+static uint32_t
+image_be32(const unsigned char *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
+	    ((uint32_t)p[2] << 8) | p[3];
+}
+
+/* An ICC s15Fixed16Number. */
+static double
+image_s15f16(const unsigned char *p)
+{
+	return (double)(int32_t)image_be32(p) / 65536.0;
+}
+
+/*
+ * The data of tag sig in an ICC profile: 0 with *data and *len, 1 if the
+ * profile has no such tag, -1 if its tag table points outside it.
+ */
+static int
+image_icc_tag(const unsigned char *icc, size_t n, const char *sig,
+    const unsigned char **data, size_t *len)
+{
+	const unsigned char	*t;
+	uint32_t		 count, i, off, size;
+
+	if (n < 132)
+		return -1;
+	count = image_be32(icc + 128);
+	if (count > (n - 132) / 12)
+		return -1;
+	for (i = 0; i < count; i++) {
+		t = icc + 132 + (size_t)i * 12;
+		off = image_be32(t + 4);
+		size = image_be32(t + 8);
+		if (off > n || size > n - off)
+			return -1;
+		if (memcmp(t, sig, 4) == 0) {
+			*data = icc + off;
+			*len = size;
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/*
+ * Does a TRC tag follow the sRGB curve?  A parametric curve (type 3, or 4
+ * with no offsets) must have sRGB's parameters; a sampled curve must pass
+ * within 1/500 of it at x = 0, 1/16 .. 1 (linear interpolation, as lcms
+ * does).  A single gamma is never sRGB, and telling it apart needs no pow().
+ */
+static int
+image_icc_trc_is_srgb(const unsigned char *p, size_t len)
+{
+	/* ((x + 0.055) / 1.055)^2.4, or x / 12.92 below 0.04045. */
+	static const double srgb[17] = {
+		0.000000, 0.005156, 0.014350, 0.029343, 0.050876, 0.079581,
+		0.116016, 0.160683, 0.214041, 0.276518, 0.348510, 0.430393,
+		0.522522, 0.625232, 0.738845, 0.863669, 1.000000,
+	};
+	static const double para[5] = {
+		2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045,
+	};
+	double		pos, frac, y, d;
+	uint32_t	count, i, k;
+
+	if (len >= 12 + 5 * 4 && memcmp(p, "para", 4) == 0) {
+		k = (uint32_t)p[8] << 8 | p[9];
+		if (k != 3 && !(k == 4 && len >= 12 + 7 * 4 &&
+		    image_be32(p + 12 + 5 * 4) == 0 &&
+		    image_be32(p + 12 + 6 * 4) == 0))
+			return 0;
+		for (i = 0; i < 5; i++) {
+			d = image_s15f16(p + 12 + i * 4) - para[i];
+			if (d > 0.002 || d < -0.002)
+				return 0;
+		}
+		return 1;
+	}
+	if (len < 12 || memcmp(p, "curv", 4) != 0)
+		return 0;
+	count = image_be32(p + 8);
+	if (count < 2 || count > (len - 12) / 2)
+		return 0;
+	for (k = 0; k <= 16; k++) {
+		pos = (double)k / 16 * (count - 1);
+		i = (uint32_t)pos;
+		if (i >= count - 1)
+			i = count - 2;
+		frac = pos - i;
+		y = ((1 - frac) * ((uint32_t)p[12 + 2 * i] << 8 |
+		    p[13 + 2 * i]) + frac * ((uint32_t)p[14 + 2 * i] << 8 |
+		    p[15 + 2 * i])) / 65535.0;
+		d = y - srgb[k];
+		if (d > 0.002 || d < -0.002)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Is an embedded ICC profile sRGB in all but its bytes?  Most photographs
+ * carry one (HP's "sRGB IEC61966-2.1" from cameras and image editors), and
+ * converting through lcms costs about 17 ms a thumbnail here, ten times the
+ * rest of the work on a small JPEG: GraphicsMagick asks lcms for a 16-bit
+ * transform, which lcms does not reduce to curves and a matrix but samples
+ * into a table, for a change of at most one level.  As browsers' colour
+ * engines do, compare the numbers: an RGB profile made of colorants and
+ * curves (no A2B or D2B lookup tables, which lcms would use instead) whose
+ * D50 colorants are sRGB's within 0.002 and whose three curves are the sRGB
+ * curve.  Anything else (Adobe RGB, Display P3, Rec. 709's curve, a damaged
+ * table) goes through lcms.
+ */
+static int
+image_icc_is_srgb(const unsigned char *icc, size_t n)
+{
+	static const char *const luts[] = { "A2B0", "A2B1", "A2B2", "D2B0",
+	    "D2B1", "D2B2" };
+	static const struct {
+		const char	*sig;
+		double		 xyz[3];
+	} colorants[] = {
+		{ "rXYZ", { 0.4361, 0.2225, 0.0139 } },
+		{ "gXYZ", { 0.3851, 0.7169, 0.0971 } },
+		{ "bXYZ", { 0.1431, 0.0606, 0.7141 } },
+	};
+	static const char *const trcs[] = { "rTRC", "gTRC", "bTRC" };
+	const unsigned char	*p;
+	size_t			 len, i, k;
+	double			 d;
+
+	if (n < 132 || memcmp(icc + 16, "RGB ", 4) != 0 ||
+	    memcmp(icc + 20, "XYZ ", 4) != 0)
+		return 0;
+	for (i = 0; i < sizeof luts / sizeof luts[0]; i++)
+		if (image_icc_tag(icc, n, luts[i], &p, &len) != 1)
+			return 0;
+	for (i = 0; i < 3; i++) {
+		if (image_icc_tag(icc, n, colorants[i].sig, &p, &len) != 0 ||
+		    len < 20 || memcmp(p, "XYZ ", 4) != 0)
+			return 0;
+		for (k = 0; k < 3; k++) {
+			d = image_s15f16(p + 8 + k * 4) - colorants[i].xyz[k];
+			if (d > 0.002 || d < -0.002)
+				return 0;
+		}
+		if (image_icc_tag(icc, n, trcs[i], &p, &len) != 0 ||
+		    !image_icc_trc_is_srgb(p, len))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Browsers treat an untagged image as sRGB, and thumbnails are written
+ * untagged (StripImage: a profile is 0.5-20 KB on a 3 KB thumbnail), so the
+ * pixels must be sRGB.  An embedded ICC profile (Adobe RGB from a camera, a
+ * CMYK press profile, a linear gray) is converted to the embedded sRGB
+ * profile through lcms; GraphicsMagick skips the work when the profile is
+ * byte for byte ours.  A profile lcms cannot use (damaged, or for another
+ * colour space than the pixels) is ignored as browsers ignore it, and one
+ * that is sRGB in all but its bytes is taken as it is (image_icc_is_srgb).
+ * CMYK without a usable profile is converted arithmetically, as before.
+ * This runs after the resize: on the thumbnail's pixels, not the source's.
+ */
+static void
+image_to_srgb(Image *image, const struct imghdr *hdr)
+{
+	const unsigned char	*icc;
+	size_t			 icclen = 0;
+	char			 rbuf[160];
+
+	icc = GetImageProfile(image, "ICM", &icclen);
+	if (icc != NULL && icclen > 0 && image_icc_is_srgb(icc, icclen))
+		log_debug("event=image_icc_srgb format=%s bytes=%zu",
+		    imghdr_format_name(hdr->format), icclen);
+	else if (icc != NULL && icclen > 0) {
+		/* With clone = MagickTrue the profile is only read and
+		 * copied, never written nor freed. */
+		if (ProfileImage(image, "ICM", (unsigned char *)image_srgb_icc,
+		    sizeof image_srgb_icc, MagickTrue) != MagickPass) {
+			log_info("event=image_icc_ignored format=%s bytes=%zu "
+			    "reason=\"%s\"", imghdr_format_name(hdr->format),
+			    icclen, image_clean(image->exception.reason, rbuf,
+			    sizeof rbuf));
+			DestroyExceptionInfo(&image->exception);
+			GetExceptionInfo(&image->exception);
+		}
+	}
+	if (!IsRGBCompatibleColorspace(image->colorspace))
+		TransformColorspace(image, RGBColorspace);
+}
+
+/* The output format for a request; transparent says whether the thumbnail
+ * (padding included) will have a pixel that is not opaque. */
+static enum image_format
+image_choose_format(const struct image_request *req, int transparent)
+{
+	if (req->format != IMAGE_AUTO)
+		return req->format;
+	return transparent ? IMAGE_PNG : IMAGE_JPEG;
+}
+
+/*
+ * The background as a pixel (see the top of this file): the request's, or
+ * transparent padding for a transparent source in a format with alpha, or
+ * white.  JPEG has no alpha, so a translucent colour is composed over white
+ * there, which is what it would look like on a white page.
+ */
+static void
+image_background(const struct image_request *req, int alpha_ok,
+    int transparent, PixelPacket *px)
+{
+	unsigned	c[4] = { 255, 255, 255, 255 }, i;
+
+	if (req->has_background) {
+		for (i = 0; i < 4; i++)
+			c[i] = req->background[i];
+	} else if (alpha_ok && transparent)
+		c[0] = c[1] = c[2] = c[3] = 0;
+	if (!alpha_ok && c[3] < 255) {
+		for (i = 0; i < 3; i++)
+			c[i] = (c[i] * c[3] + 255 * (255 - c[3]) + 127) / 255;
+		c[3] = 255;
+	}
+	px->red = ScaleCharToQuantum(c[0]);
+	px->green = ScaleCharToQuantum(c[1]);
+	px->blue = ScaleCharToQuantum(c[2]);
+	px->opacity = ScaleCharToQuantum(255 - c[3]);
+}
+
+/* Writes the thumbnail; the caller frees res->data with free(). */
+static int
+image_encode(Image *image, enum image_format format, unsigned quality,
+    struct image_result *res, struct job_error *err)
+{
+	ExceptionInfo	 ex;
+	ImageInfo	*info;
+	const char	*coder, *ext;
+	void		*blob;
+	size_t		 bloblen = 0;
+	int		 rv = -1;
+
+	switch (format) {
+	case IMAGE_PNG:
+		coder = "PNG";
+		ext = "png";
+		break;
+	case IMAGE_WEBP:
+		coder = "WEBP";
+		ext = "webp";
+		break;
+	default:
+		coder = "JPEG";
+		ext = "jpg";
+		break;
+	}
+	GetExceptionInfo(&ex);
+	info = CloneImageInfo(NULL);
+	snprintf(info->filename, sizeof info->filename, "%s:", coder);
+	snprintf(info->magick, sizeof info->magick, "%s", coder);
+	snprintf(image->magick, sizeof image->magick, "%s", coder);
+	/* PNG reads quality as zlib level and filter: its default stays. */
+	if (format != IMAGE_PNG)
+		info->quality = quality != 0 ? quality : IMAGE_DEFAULT_QUALITY;
+	blob = ImageToBlob(info, image, &bloblen, &ex);
+	if (blob == NULL || bloblen == 0) {
+		image_step_error("encoding", &ex, err);
+		goto out;
+	}
+	/* Callers free() the result; GraphicsMagick's blob is MagickFree()'d,
+	 * so copy it (a thumbnail is a few kilobytes). */
+	res->data = xmalloc(bloblen);
+	memcpy(res->data, blob, bloblen);
+	res->len = bloblen;
+	res->ext = ext;
+	res->width = (unsigned)image->columns;
+	res->height = (unsigned)image->rows;
+	rv = 0;
+out:
+	if (blob != NULL)
+		MagickFree(blob);
+	DestroyImageInfo(info);
+	DestroyExceptionInfo(&ex);
+	return rv;
+}
+
+/*
+ * The decoded first frame, as a browser shows it: an animated WebP's frame
+ * (decoded from the still made by image_webp_first_frame) or a GIF frame
+ * smaller than its logical screen is put at its offset on a transparent
+ * canvas of the size imghdr checked.
+ */
+static int
+image_place_frame(Image **image, const struct imghdr *hdr,
+    const struct image_frame *frame, int webp_anim, ExceptionInfo *ex,
+    struct job_error *err)
+{
+	const PixelPacket	 clear = { .red = 0, .green = 0, .blue = 0,
+	    .opacity = TransparentOpacity };
+	Image			*next;
+	unsigned long		 cw, ch;
+	long			 x, y;
+
+	if (webp_anim) {
+		if ((*image)->columns != frame->w || (*image)->rows != frame->h) {
+			job_error_set(err, "image_corrupt", 0, "corrupt webp "
+			    "image: first frame is %lux%lu, its header says "
+			    "%lux%lu", (*image)->columns, (*image)->rows,
+			    frame->w, frame->h);
+			return -1;
+		}
+		cw = frame->canvas_w;
+		ch = frame->canvas_h;
+		x = frame->x;
+		y = frame->y;
+	} else if (hdr->format == IMGHDR_GIF &&
+	    (*image)->page.width == hdr->width &&
+	    (*image)->page.height == hdr->height) {
+		cw = hdr->width;
+		ch = hdr->height;
+		x = (*image)->page.x;
+		y = (*image)->page.y;
+	} else
+		return 0;
+	if ((*image)->columns == cw && (*image)->rows == ch && x == 0 && y == 0)
+		return 0;
+	if ((next = image_on_canvas(*image, cw, ch, x, y, &clear, ex)) == NULL) {
+		image_step_error("placing the first frame", ex, err);
+		return -1;
+	}
+	image_replace(image, next);
+	return 0;
+}
+
+/*
+ * Request and header checks, forced decoder (scaled for JPEG), first frame
+ * on its canvas, crop (fill) and resize in the stored orientation (fewer
+ * pixels to turn), EXIF turn, sRGB, then strip: EXIF can hold a location,
+ * and the thumbnail needs no profile once it is sRGB.  Then the format,
+ * flattening for JPEG, padding, encoding.  The caller owns res->data and
+ * frees it with free().
  */
 int
 image_thumbnail(const unsigned char *in, size_t len,
     const struct image_request *req, struct image_result *res,
     struct job_error *err)
 {
-	ExceptionInfo	 ex;
-	ImageInfo	*info = NULL, *out_info = NULL;
-	Image		*image = NULL, *next;
-	struct imghdr	 hdr;
-	unsigned long	 sw, sh, tw, th;
-	const char	*coder, *ext;
-	char		 hint[64];
-	void		*blob = NULL;
-	size_t		 bloblen = 0;
-	int		 hinted = 0, rotated, png, rv = -1;
+	ExceptionInfo		 ex;
+	ImageInfo		*info = NULL;
+	Image			*image = NULL, *next;
+	struct imghdr		 hdr;
+	struct image_frame	 frame;
+	RectangleInfo		 crop;
+	PixelPacket		 bg;
+	enum image_format	 format;
+	const unsigned char	*src = in;
+	unsigned char		*still = NULL;
+	unsigned long		 sw, sh, tw, th;
+	unsigned		 bw, bh;
+	size_t			 srclen = len;
+	const char		*coder;
+	char			 hint[64];
+	int			 hinted = 0, rotated, transparent, padded;
+	int			 webp_anim = 0, rv = -1;
 
 	memset(res, 0, sizeof *res);
+	memset(&frame, 0, sizeof frame);
 	job_error_clear(err);
 	GetExceptionInfo(&ex);
 
-	if (req->width == 0 || req->height == 0) {
-		job_error_set(err, "image_failed", 0, "invalid thumbnail box "
-		    "%ux%u", req->width, req->height);
+	if (image_check_request(req, err) != 0)
 		goto out;
-	}
 	if (image_check_header(in, len, &hdr, err) != 0)
 		goto out;
+	if (hdr.format == IMGHDR_WEBP) {
+		switch (image_webp_first_frame(in, len, &still, &srclen,
+		    &frame)) {
+		case 0:
+			src = still;
+			webp_anim = 1;
+			break;
+		case 1:
+			break;
+		default:
+			job_error_set(err, "image_corrupt", 0, "corrupt webp "
+			    "image: malformed animation (%zu bytes)", len);
+			goto out;
+		}
+	}
 
 	/* The prefix, not ->magick, is what stops GraphicsMagick from
 	 * choosing a decoder by the content. */
@@ -533,7 +1239,7 @@ image_thumbnail(const unsigned char *in, size_t len,
 		hinted = 1;
 	}
 
-	image = BlobToImage(info, in, len, &ex);
+	image = BlobToImage(info, src, srclen, &ex);
 	if (image == NULL) {
 		image_decode_error(&hdr, &ex, err);
 		goto out;
@@ -555,20 +1261,36 @@ image_thumbnail(const unsigned char *in, size_t len,
 		next = RemoveFirstImageFromList(&image);
 		image_replace(&image, next);
 	}
+	if (image_place_frame(&image, &hdr, &frame, webp_anim, &ex, err) != 0)
+		goto out;
 
 	/*
-	 * The box applies to the picture as shown, after EXIF rotation.  After
-	 * a hinted decode the true size is the header's, not the decoded one,
-	 * so the result is the same as from a full decode.
+	 * The box applies to the picture as shown, after EXIF rotation, so
+	 * for a turned photo it is turned too.  After a hinted decode the true
+	 * size is the header's, not the decoded one, so a fit is the same as
+	 * from a full decode; a fill crop is a proportion, taken from the
+	 * decoded image.
 	 */
-	sw = hinted ? hdr.width : image->columns;
-	sh = hinted ? hdr.height : image->rows;
 	rotated = image->orientation >= LeftTopOrientation &&
 	    image->orientation <= LeftBottomOrientation;
-	if (rotated)
-		image_fit(sh, sw, req->width, req->height, &th, &tw);
-	else
-		image_fit(sw, sh, req->width, req->height, &tw, &th);
+	bw = rotated ? req->height : req->width;
+	bh = rotated ? req->width : req->height;
+	sw = hinted ? hdr.width : image->columns;
+	sh = hinted ? hdr.height : image->rows;
+	if (req->mode == IMAGE_FILL) {
+		image_fill_crop(image->columns, image->rows, bw, bh, &crop);
+		if (crop.width != image->columns || crop.height != image->rows) {
+			next = CropImage(image, &crop, &ex);
+			if (next == NULL) {
+				image_step_error("crop", &ex, err);
+				goto out;
+			}
+			image_replace(&image, next);
+		}
+		tw = bw;
+		th = bh;
+	} else
+		image_fit(sw, sh, bw, bh, &tw, &th);
 
 	if (image->columns != tw || image->rows != th) {
 		next = image_resize(image, tw, th, hinted, &ex);
@@ -589,52 +1311,50 @@ image_thumbnail(const unsigned char *in, size_t len,
 	}
 	image->orientation = TopLeftOrientation;
 
-	/* CMYK (from JPEG) would be written as CMYK; browsers want RGB. */
-	if (!IsRGBCompatibleColorspace(image->colorspace))
-		TransformColorspace(image, RGBColorspace);
+	image_to_srgb(image, &hdr);
 	StripImage(image);
 	image->depth = 8;
 	memset(&image->page, 0, sizeof image->page);
 
-	/* PNG only when some pixel is actually transparent: many opaque PNGs
-	 * carry an alpha channel they do not use. */
-	png = image->matte && !IsOpaqueImage(image, &ex);
-	if (!png)
+	/* Many opaque PNGs carry an alpha channel they do not use: only a
+	 * pixel that is actually transparent counts. */
+	transparent = image->matte && !IsOpaqueImage(image, &ex);
+	if (!transparent)
 		image->matte = MagickFalse;
-	coder = png ? "PNG" : "JPEG";
-	ext = png ? "png" : "jpg";
+	padded = req->mode == IMAGE_PAD && (image->columns != req->width ||
+	    image->rows != req->height);
+	format = image_choose_format(req, transparent || (padded &&
+	    req->has_background && req->background[3] < 255));
+	image_background(req, format != IMAGE_JPEG, transparent, &bg);
 
-	out_info = CloneImageInfo(NULL);
-	snprintf(out_info->filename, sizeof out_info->filename, "%s:", coder);
-	snprintf(out_info->magick, sizeof out_info->magick, "%s", coder);
-	snprintf(image->magick, sizeof image->magick, "%s", coder);
-	if (!png)
-		out_info->quality = req->quality >= 1 && req->quality <= 100 ?
-		    req->quality : 85;
-	blob = ImageToBlob(out_info, image, &bloblen, &ex);
-	if (blob == NULL || bloblen == 0) {
-		image_step_error("encoding", &ex, err);
-		goto out;
+	if (format == IMAGE_JPEG && image->matte) {
+		if (MagickCompositeImageUnderColor(image, &bg, &ex) !=
+		    MagickPass) {
+			image_step_error("flattening", &ex, err);
+			goto out;
+		}
+		image->matte = MagickFalse;
+	}
+	if (padded) {
+		next = image_on_canvas(image, req->width, req->height,
+		    (long)(req->width - image->columns) / 2,
+		    (long)(req->height - image->rows) / 2, &bg, &ex);
+		if (next == NULL) {
+			image_step_error("padding", &ex, err);
+			goto out;
+		}
+		image_replace(&image, next);
 	}
 
-	/* Callers free() the result; GraphicsMagick's blob is MagickFree()'d,
-	 * so copy it (a thumbnail is a few kilobytes). */
-	res->data = xmalloc(bloblen);
-	memcpy(res->data, blob, bloblen);
-	res->len = bloblen;
-	res->ext = ext;
-	res->width = (unsigned)image->columns;
-	res->height = (unsigned)image->rows;
+	if (image_encode(image, format, req->quality, res, err) != 0)
+		goto out;
 	rv = 0;
 out:
-	if (blob != NULL)
-		MagickFree(blob);
 	if (image != NULL)
 		DestroyImageList(image);
-	if (out_info != NULL)
-		DestroyImageInfo(out_info);
 	if (info != NULL)
 		DestroyImageInfo(info);
+	free(still);
 	DestroyExceptionInfo(&ex);
 	return rv;
 }

@@ -331,6 +331,22 @@ job_parse_options(struct json_object *root, const struct job_parse_limits *limit
 	return 0;
 }
 
+/* callback_url: optional, checked like an image URL (the courier checks
+ * every address it connects to, as the fetcher does). */
+static int
+job_parse_callback(struct json_object *root, const struct job_parse_limits *limits,
+    char **out, char *msgbuf)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(root, "callback_url", &v))
+		return 0;
+	if (job_parse_url(v, "callback_url", limits->max_url_bytes, msgbuf) == -1)
+		return -1;
+	*out = xstrdup(json_object_get_string(v));
+	return 0;
+}
+
 enum job_parse_result
 job_request_parse(const char *body, size_t len, const struct job_parse_limits *limits,
     struct job_request *req, const char **message, char msgbuf[JOB_MESSAGE_MAX])
@@ -349,7 +365,8 @@ job_request_parse(const char *body, size_t len, const struct job_parse_limits *l
 		goto out;
 	}
 	if (job_parse_url(url, "url", limits->max_url_bytes, msgbuf) == -1 ||
-	    job_parse_options(root, limits, &req->opts, &req->priority, msgbuf) == -1)
+	    job_parse_options(root, limits, &req->opts, &req->priority, msgbuf) == -1 ||
+	    job_parse_callback(root, limits, &req->callback_url, msgbuf) == -1)
 		goto out;
 	req->url = xstrdup(json_object_get_string(url));
 	rc = JOB_PARSE_OK;
@@ -390,7 +407,8 @@ job_batch_parse(const char *body, size_t len, const struct job_parse_limits *lim
 		    msgbuf) == -1)
 			goto out;
 	}
-	if (job_parse_options(root, limits, &req->opts, &req->priority, msgbuf) == -1)
+	if (job_parse_options(root, limits, &req->opts, &req->priority, msgbuf) == -1 ||
+	    job_parse_callback(root, limits, &req->callback_url, msgbuf) == -1)
 		goto out;
 	req->urls = xcalloc(n, sizeof *req->urls);
 	for (size_t i = 0; i < n; i++)
@@ -408,7 +426,9 @@ job_batch_request_free(struct job_batch_request *req)
 	for (size_t i = 0; i < req->nurls; i++)
 		free(req->urls[i]);
 	free(req->urls);
+	free(req->callback_url);
 	req->urls = NULL;
+	req->callback_url = NULL;
 	req->nurls = 0;
 }
 
@@ -416,7 +436,8 @@ void
 job_request_free(struct job_request *req)
 {
 	free(req->url);
-	req->url = NULL;
+	free(req->callback_url);
+	req->url = req->callback_url = NULL;
 }
 
 /* ISO 8601 UTC with milliseconds, so that times sort as text too. */
@@ -473,6 +494,15 @@ job_to_json(const struct job *job, const char *base_url)
 	    json_object_new_string(job_priority_name(job->priority)));
 	if (job->source_job != NULL)
 		json_object_object_add(o, "source_job", json_object_new_string(job->source_job));
+	if (job->callback_url != NULL) {
+		struct json_object *cb = json_object_new_object();
+
+		json_object_object_add(o, "callback_url", json_object_new_string(job->callback_url));
+		json_object_object_add(cb, "status", json_object_new_string(
+		    job->callback_status ? job->callback_status : "waiting"));
+		json_object_object_add(cb, "attempts", json_object_new_int((int)job->callback_attempts));
+		json_object_object_add(o, "callback", cb);
+	}
 	if (job->status == JOB_COMPLETED && job->path != NULL) {
 		char *resized = xasprintf("%s/%s", base_url, job->path);
 
@@ -505,5 +535,10 @@ job_free(struct job *job)
 	free(job->error_code);
 	free(job->error_message);
 	free(job->source_job);
+	free(job->callback_url);
+	free(job->callback_status);
+	free(job->owner);
+	job->owner = NULL;
 	job->url = job->path = job->error_code = job->error_message = job->source_job = NULL;
+	job->callback_url = job->callback_status = NULL;
 }

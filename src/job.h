@@ -40,6 +40,10 @@ struct job {
 	unsigned height;
 	size_t fetched_bytes;	/* worker side: bytes downloaded by this attempt */
 	char *source_job;	/* completed from this earlier job's thumbnail (dedupe) */
+	char *owner;		/* name of the API key that made it; NULL without auth */
+	char *callback_url;	/* webhook, POSTed the job JSON when it ends */
+	char *callback_status;	/* pending, retrying, delivered, failed */
+	unsigned callback_attempts;
 	/* failed, or the last transient error while queued for a retry */
 	char *error_code;
 	char *error_message;
@@ -50,6 +54,7 @@ struct job_request {
 	char *url;
 	struct image_request opts;
 	enum job_priority priority;
+	char *callback_url;	/* NULL if none */
 };
 
 enum job_parse_result {
@@ -90,6 +95,7 @@ struct job_batch_request {
 	size_t nurls;
 	struct image_request opts;
 	enum job_priority priority;
+	char *callback_url;	/* NULL if none; each job's webhook */
 };
 enum job_parse_result job_batch_parse(const char *body, size_t len,
     const struct job_parse_limits *limits, struct job_batch_request *req,

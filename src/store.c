@@ -55,6 +55,10 @@ enum store_script {
 	SCRIPT_CANCEL,
 	SCRIPT_BATCH_CREATE,
 	SCRIPT_BATCH_GET,
+	SCRIPT_WEBHOOK_DONE,
+	SCRIPT_COURIER_RECOVER,
+	SCRIPT_AUTH,
+	SCRIPT_APIKEY,
 	SCRIPT_COUNT
 };
 
@@ -77,6 +81,10 @@ static const char *const store_scripts[SCRIPT_COUNT] = {
 	[SCRIPT_CANCEL] = lua_cancel,
 	[SCRIPT_BATCH_CREATE] = lua_batch_create,
 	[SCRIPT_BATCH_GET] = lua_batch_get,
+	[SCRIPT_WEBHOOK_DONE] = lua_webhook_done,
+	[SCRIPT_COURIER_RECOVER] = lua_courier_recover,
+	[SCRIPT_AUTH] = lua_auth,
+	[SCRIPT_APIKEY] = lua_apikey,
 };
 
 /* SHA1 of each script, computed once by SCRIPT LOAD on first use. */
@@ -348,6 +356,15 @@ store_parse_job(struct store *st, const redisReply *r, struct job *job)
 		} else if (strcmp(f->str, "prio") == 0) {
 			if (job_priority_parse(v->str, &job->priority) == -1)
 				goto bad;
+		} else if (strcmp(f->str, "owner") == 0) {
+			free(job->owner);
+			job->owner = xstrndup(v->str, v->len);
+		} else if (strcmp(f->str, "callback") == 0) {
+			free(job->callback_url);
+			job->callback_url = xstrndup(v->str, v->len);
+		} else if (strcmp(f->str, "callback_status") == 0) {
+			free(job->callback_status);
+			job->callback_status = xstrndup(v->str, v->len);
 		} else if (strcmp(f->str, "source_job") == 0) {
 			free(job->source_job);
 			job->source_job = xstrndup(v->str, v->len);
@@ -360,6 +377,7 @@ store_parse_job(struct store *st, const redisReply *r, struct job *job)
 		} else {
 			static const struct { const char *name; size_t off; int ll; } nums[] = {
 				{ "attempts", offsetof(struct job, attempts), 0 },
+				{ "callback_attempts", offsetof(struct job, callback_attempts), 0 },
 				{ "width", offsetof(struct job, width), 0 },
 				{ "height", offsetof(struct job, height), 0 },
 				{ "created", offsetof(struct job, created_ms), 1 },
@@ -391,8 +409,9 @@ enum store_result
 store_job_create(struct store *st, struct job *job, unsigned ttl, unsigned dedupe_ttl)
 {
 	char opts[JOB_OPTS_MAX], sttl[16], sdttl[16];
-	const char *args[6] = { job->id, job->url, opts, sttl, sdttl,
-	    job_priority_name(job->priority) };
+	const char *args[8] = { job->id, job->url, opts, sttl, sdttl,
+	    job_priority_name(job->priority), job->callback_url ? job->callback_url : "",
+	    job->owner ? job->owner : "" };
 	struct job made;
 	redisReply *r;
 	int rc;
@@ -402,7 +421,7 @@ store_job_create(struct store *st, struct job *job, unsigned ttl, unsigned dedup
 	 * the sweep still finds the thumbnail's path in it. */
 	snprintf(sttl, sizeof sttl, "%u", ttl ? ttl + 86400 : 0);
 	snprintf(sdttl, sizeof sdttl, "%u", dedupe_ttl);
-	r = store_script(st, SCRIPT_CREATE, 6, args);
+	r = store_script(st, SCRIPT_CREATE, 8, args);
 	if (r == NULL)
 		return STORE_ERROR;
 	rc = store_parse_job(st, r, &made);
@@ -723,10 +742,11 @@ store_list_failed(struct store *st, unsigned limit, store_id_cb *cb, void *arg)
 }
 
 enum store_result
-store_job_delete(struct store *st, const char *id, char path[STORE_PATH_MAX])
+store_job_delete(struct store *st, const char *id, const char *owner,
+    char path[STORE_PATH_MAX])
 {
-	const char *args[1] = { id };
-	redisReply *r = store_script(st, SCRIPT_CANCEL, 1, args);
+	const char *args[2] = { id, owner ? owner : "" };
+	redisReply *r = store_script(st, SCRIPT_CANCEL, 2, args);
 	enum store_result rc = STORE_ERROR;
 
 	path[0] = '\0';
@@ -746,7 +766,7 @@ store_job_delete(struct store *st, const char *id, char path[STORE_PATH_MAX])
 
 enum store_result
 store_batch_create(struct store *st, const char *batch_id, const struct job_batch_request *req,
-    char (*ids)[ID_LEN + 1], unsigned ttl, unsigned dedupe_ttl)
+    char (*ids)[ID_LEN + 1], unsigned ttl, unsigned dedupe_ttl, const char *owner)
 {
 	char opts[JOB_OPTS_MAX], sttl[16], sdttl[16];
 	const char *args[STORE_MAX_ARGS];
@@ -763,6 +783,8 @@ store_batch_create(struct store *st, const char *batch_id, const struct job_batc
 	args[n++] = sttl;
 	args[n++] = sdttl;
 	args[n++] = job_priority_name(req->priority);
+	args[n++] = req->callback_url ? req->callback_url : "";
+	args[n++] = owner ? owner : "";
 	for (size_t i = 0; i < req->nurls; i++) {
 		args[n++] = ids[i];
 		args[n++] = req->urls[i];
@@ -775,11 +797,11 @@ store_batch_create(struct store *st, const char *batch_id, const struct job_batc
 }
 
 enum store_result
-store_batch_get(struct store *st, const char *batch_id, long long *created_ms,
-    store_job_cb *cb, void *arg)
+store_batch_get(struct store *st, const char *batch_id, const char *owner,
+    long long *created_ms, store_job_cb *cb, void *arg)
 {
-	const char *args[1] = { batch_id };
-	redisReply *r = store_script(st, SCRIPT_BATCH_GET, 1, args);
+	const char *args[2] = { batch_id, owner ? owner : "" };
+	redisReply *r = store_script(st, SCRIPT_BATCH_GET, 2, args);
 	enum store_result rc = STORE_ERROR;
 	unsigned long long created;
 
@@ -812,4 +834,152 @@ store_batch_get(struct store *st, const char *batch_id, long long *created_ms,
 out:
 	freeReplyObject(r);
 	return rc;
+}
+
+enum store_result
+store_webhook_claim(struct store *st, const char *courier_id, unsigned timeout_s,
+    struct job *job)
+{
+	char khooks[256], kcourier[256], stimeout[16];
+	const char *argv[6] = { "BLMOVE", khooks, kcourier, "RIGHT", "LEFT", stimeout };
+	size_t argvlen[6];
+	char id[ID_LEN + 1];
+	enum store_result rc;
+	redisReply *r;
+
+	store_key(khooks, sizeof khooks, st, "webhooks", NULL);
+	store_key(kcourier, sizeof kcourier, st, "courier", courier_id);
+	snprintf(stimeout, sizeof stimeout, "%u", timeout_s);
+	for (int i = 0; i < 6; i++)
+		argvlen[i] = strlen(argv[i]);
+	if (store_connect(st) == -1)
+		return STORE_ERROR;
+	redisSetTimeout(st->c, store_tv(st->conf->redis_timeout_ms + timeout_s * 1000));
+	r = store_command(st, 6, argv, argvlen);
+	if (st->c != NULL)
+		redisSetTimeout(st->c, store_tv(st->conf->redis_timeout_ms));
+	if (!store_reply_ok(st, r)) {
+		if (r != NULL)
+			freeReplyObject(r);
+		return STORE_ERROR;
+	}
+	if (r->type == REDIS_REPLY_NIL) {
+		freeReplyObject(r);
+		return STORE_NOTFOUND;
+	}
+	if (r->type != REDIS_REPLY_STRING || r->len != ID_LEN) {
+		snprintf(st->err, sizeof st->err, "redis: malformed id in the webhook queue");
+		freeReplyObject(r);
+		return STORE_ERROR;
+	}
+	memcpy(id, r->str, ID_LEN + 1);
+	freeReplyObject(r);
+	rc = store_job_get(st, id, job);
+	if (rc == STORE_NOTFOUND)	/* deleted meanwhile: nothing to deliver */
+		store_webhook_done(st, courier_id, id, 1, 0, 0, 0);
+	return rc;
+}
+
+long
+store_webhook_done(struct store *st, const char *courier_id, const char *id, int delivered,
+    unsigned delay_ms, unsigned max_attempts, long http_status)
+{
+	char delay[16], max[16], status[16];
+	const char *args[6] = { courier_id, id, delivered ? "1" : "0", delay, max, status };
+
+	snprintf(delay, sizeof delay, "%u", delay_ms);
+	snprintf(max, sizeof max, "%u", max_attempts);
+	snprintf(status, sizeof status, "%ld", http_status);
+	return (long)store_script_int(st, SCRIPT_WEBHOOK_DONE, 6, args);
+}
+
+long
+store_courier_recover(struct store *st, const char *courier_id)
+{
+	const char *args[1] = { courier_id };
+
+	return (long)store_script_int(st, SCRIPT_COURIER_RECOVER, 1, args);
+}
+
+enum store_result
+store_auth(struct store *st, const char *key_hash, const char *client, unsigned rate,
+    unsigned burst, struct store_auth_result *out)
+{
+	char srate[16], sburst[16];
+	const char *args[4] = { key_hash ? key_hash : "", client, srate, sburst };
+	redisReply *r;
+	enum store_result rc = STORE_ERROR;
+
+	memset(out, 0, sizeof *out);
+	snprintf(srate, sizeof srate, "%u", rate);
+	snprintf(sburst, sizeof sburst, "%u", burst);
+	r = store_script(st, SCRIPT_AUTH, 4, args);
+	if (r == NULL)
+		return STORE_ERROR;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 6 ||
+	    r->element[1]->type != REDIS_REPLY_STRING ||
+	    r->element[1]->len >= sizeof out->key_name) {
+		snprintf(st->err, sizeof st->err, "redis: malformed auth reply");
+		goto out;
+	}
+	out->known = store_elem_int(r->element[0]) == 1;
+	memcpy(out->key_name, r->element[1]->str, r->element[1]->len + 1);
+	out->allowed = store_elem_int(r->element[2]) == 1;
+	out->remaining = store_elem_int(r->element[3]);
+	out->retry_after_ms = store_elem_int(r->element[4]);
+	out->reset_s = store_elem_int(r->element[5]);
+	rc = STORE_OK;
+out:
+	freeReplyObject(r);
+	return rc;
+}
+
+enum store_result
+store_apikey_create(struct store *st, const char *key_hash, const char *name)
+{
+	const char *args[3] = { "create", key_hash, name };
+	long long n = store_script_int(st, SCRIPT_APIKEY, 3, args);
+
+	return n == 1 ? STORE_OK : n == 0 ? STORE_STALE : STORE_ERROR;
+}
+
+enum store_result
+store_apikey_revoke(struct store *st, const char *name)
+{
+	const char *args[2] = { "revoke", name };
+	long long n = store_script_int(st, SCRIPT_APIKEY, 2, args);
+
+	return n == 1 ? STORE_OK : n == 0 ? STORE_NOTFOUND : STORE_ERROR;
+}
+
+long
+store_apikey_list(struct store *st, store_apikey_cb *cb, void *arg)
+{
+	const char *args[1] = { "list" };
+	redisReply *r = store_script(st, SCRIPT_APIKEY, 1, args);
+	long n = 0;
+
+	if (r == NULL)
+		return -1;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements % 3 != 0) {
+		snprintf(st->err, sizeof st->err, "redis: malformed key list");
+		freeReplyObject(r);
+		return -1;
+	}
+	for (size_t i = 0; i < r->elements; i += 3) {
+		unsigned long long created = 0, used = 0;
+
+		if (r->element[i]->type != REDIS_REPLY_STRING)
+			continue;
+		if (r->element[i + 1]->type == REDIS_REPLY_STRING)
+			store_parse_ull(r->element[i + 1]->str, r->element[i + 1]->len, 1ULL << 62,
+			    &created);
+		if (r->element[i + 2]->type == REDIS_REPLY_STRING)
+			store_parse_ull(r->element[i + 2]->str, r->element[i + 2]->len, 1ULL << 62,
+			    &used);
+		cb(r->element[i]->str, (long long)created, (long long)used, arg);
+		n++;
+	}
+	freeReplyObject(r);
+	return n;
 }

@@ -6,6 +6,8 @@
  *                     left, taken right, high first
  *   P wake            tokens idle workers block on (BLPOP)
  *   P claim:{WID}     list holding the id a worker child has claimed
+ *   P webhooks        ids whose webhook waits for a courier; P courier:{WID}
+ *                     what one courier holds; P webhooks_delayed retries
  *   P leases          sorted set, id -> lease deadline (ms)
  *   P delayed         sorted set, id -> when a retry is due (ms)
  *
@@ -92,7 +94,7 @@ enum store_result store_stats(struct store *st, struct store_stats *out);
  * (DELETE /v1/thumbnails/{id}).  On STORE_OK, path is the thumbnail the
  * caller should remove, or empty; STORE_NOTFOUND for an unknown id. */
 #define STORE_PATH_MAX 128
-enum store_result store_job_delete(struct store *st, const char *id,
+enum store_result store_job_delete(struct store *st, const char *id, const char *owner,
     char path[STORE_PATH_MAX]);
 
 /* Batches: all jobs and the batch record in one step.  ids holds one fresh id
@@ -100,12 +102,45 @@ enum store_result store_job_delete(struct store *st, const char *id,
 #define STORE_MAX_BATCH 1000
 enum store_result store_batch_create(struct store *st, const char *batch_id,
     const struct job_batch_request *req, char (*ids)[ID_LEN + 1], unsigned ttl,
-    unsigned dedupe_ttl);
+    unsigned dedupe_ttl, const char *owner);
 /* Calls cb with each job of the batch in order (NULL for one that expired or
  * was deleted).  STORE_NOTFOUND for an unknown batch. */
 typedef void store_job_cb(const struct job *job, void *arg);
 enum store_result store_batch_get(struct store *st, const char *batch_id,
-    long long *created_ms, store_job_cb *cb, void *arg);
+    const char *owner, long long *created_ms, store_job_cb *cb, void *arg);
+
+/* Webhooks.  When a job with a callback_url ends, its id is queued for the
+ * couriers.  A courier takes one into its own list (P courier:{ID}) so that
+ * nothing is lost if it dies, delivers it, and records the attempt: done,
+ * retried after delay_ms (the master promotes it when due), or given up
+ * after max_attempts.  store_webhook_claim gives STORE_NOTFOUND on timeout
+ * or for a job deleted meanwhile. */
+enum store_result store_webhook_claim(struct store *st, const char *courier_id,
+    unsigned timeout_s, struct job *job);
+long store_webhook_done(struct store *st, const char *courier_id, const char *id,
+    int delivered, unsigned delay_ms, unsigned max_attempts, long http_status);
+long store_courier_recover(struct store *st, const char *courier_id);
+
+/* The gate before each API request: is the bearer key known, and is its
+ * owner (or the client address) within the rate limit?  key_hash is the
+ * key's SHA-256 in hex, or NULL; rate 0 turns limiting off. */
+struct store_auth_result {
+	int known;		/* the key exists */
+	char key_name[64];
+	int allowed;		/* within the rate limit */
+	long long remaining;	/* tokens left */
+	long long retry_after_ms;
+	long long reset_s;	/* until the bucket is full again */
+};
+enum store_result store_auth(struct store *st, const char *key_hash, const char *client,
+    unsigned rate, unsigned burst, struct store_auth_result *out);
+/* API keys by name; the key itself is never stored, only its hash.
+ * create: STORE_STALE if the name is taken.  revoke: STORE_NOTFOUND. */
+enum store_result store_apikey_create(struct store *st, const char *key_hash, const char *name);
+enum store_result store_apikey_revoke(struct store *st, const char *name);
+typedef void store_apikey_cb(const char *name, long long created_ms, long long last_used_ms,
+    void *arg);
+long store_apikey_list(struct store *st, store_apikey_cb *cb, void *arg);
 
 /* Operator side (thumbqctl). */
 typedef void store_id_cb(const char *id, void *arg);

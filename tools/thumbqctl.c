@@ -24,6 +24,7 @@
 
 #include <json-c/json.h>
 
+#include "apikey.h"
 #include "conf.h"
 #include "id.h"
 #include "job.h"
@@ -52,7 +53,10 @@ usage(void)
 	    "  failed [--limit N]          failed jobs, newest first (default 20)\n"
 	    "  retry ID... | --all-failed  start failed jobs again\n"
 	    "  purge --older-than DURATION delete jobs finished before DURATION ago\n"
-	    "                              and their thumbnails (e.g. 30d, 12h, 90m)\n");
+	    "                              and their thumbnails (e.g. 30d, 12h, 90m)\n"
+	    "  key create NAME             make an API key (printed once)\n"
+	    "  key list                    API keys: name, created, last used\n"
+	    "  key revoke NAME             revoke an API key\n");
 	exit(EXIT_USAGE);
 }
 
@@ -304,6 +308,72 @@ ctl_purge(struct ctl *c, const char *older_than)
 	return 0;
 }
 
+static void
+ctl_print_time(long long ms)
+{
+	char buf[32] = "-";
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms > 0 && gmtime_r(&secs, &tm) != NULL)
+		strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fputs(buf, stdout);
+}
+
+static void
+ctl_print_key(const char *name, long long created, long long used, void *arg)
+{
+	(void)arg;
+	printf("%s\t", name);
+	ctl_print_time(created);
+	putchar('\t');
+	ctl_print_time(used);
+	putchar('\n');
+}
+
+static int
+ctl_key(struct ctl *c, int argc, char **argv)
+{
+	char key[APIKEY_LEN + 1], hash[APIKEY_HASH_LEN + 1];
+
+	if (argc == 1 && strcmp(argv[0], "list") == 0)
+		return store_apikey_list(c->store, ctl_print_key, NULL) < 0 ? ctl_store_failed(c) : 0;
+	if (argc != 2 || (strcmp(argv[0], "create") != 0 && strcmp(argv[0], "revoke") != 0))
+		usage();
+	if (!apikey_name_valid(argv[1])) {
+		fprintf(stderr, "thumbqctl: key names are 1-63 of A-Z a-z 0-9 _ . -\n");
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[0], "revoke") == 0) {
+		switch (store_apikey_revoke(c->store, argv[1])) {
+		case STORE_OK:
+			printf("%s\trevoked\n", argv[1]);
+			return 0;
+		case STORE_NOTFOUND:
+			fprintf(stderr, "thumbqctl: no API key named %s\n", argv[1]);
+			return EXIT_NOTFOUND;
+		default:
+			return ctl_store_failed(c);
+		}
+	}
+	if (apikey_generate(key) == -1) {
+		fprintf(stderr, "thumbqctl: getrandom failed\n");
+		return 1;
+	}
+	apikey_hash(key, strlen(key), hash);
+	switch (store_apikey_create(c->store, hash, argv[1])) {
+	case STORE_OK:
+		/* The only time the key is shown: only its hash is stored. */
+		printf("%s\t%s\n", argv[1], key);
+		return 0;
+	case STORE_STALE:
+		fprintf(stderr, "thumbqctl: an API key named %s exists already\n", argv[1]);
+		return 1;
+	default:
+		return ctl_store_failed(c);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -368,6 +438,8 @@ main(int argc, char **argv)
 		rc = ctl_retry(&c, all_failed, argc - optind, argv + optind);
 	else if (strcmp(cmd, "purge") == 0 && optind == argc)
 		rc = ctl_purge(&c, older_than);
+	else if (strcmp(cmd, "key") == 0 && optind < argc)
+		rc = ctl_key(&c, argc - optind, argv + optind);
 	else
 		usage();
 	store_free(c.store);

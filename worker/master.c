@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "courier.h"
 #include "id.h"
 #include "log.h"
 #include "master.h"
@@ -37,6 +38,7 @@
 
 struct slot {
 	pid_t pid;			/* 0: empty */
+	int courier;			/* a webhook courier, not an image worker */
 	char wid[CHILD_WID_MAX];
 	time_t started;
 	int retiring;			/* told to stop (reload); not respawned in place */
@@ -82,12 +84,16 @@ master_spawn(struct master *m, struct slot *s)
 		s->pid = 0;
 		return;
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		if (s->courier)
+			courier_main(m->conf, s->wid, master);
 		child_main(m->conf, s->wid, master);
+	}
 	s->pid = pid;
 	s->started = time(NULL);
 	s->retiring = 0;
-	log_info("event=child_spawned pid=%ld wid=%s", (long)pid, s->wid);
+	log_info("event=%s_spawned pid=%ld wid=%s", s->courier ? "courier" : "child", (long)pid,
+	    s->wid);
 }
 
 static struct slot *
@@ -104,7 +110,8 @@ master_find(struct master *m, pid_t pid)
 static void
 master_recover(struct master *m, struct slot *s)
 {
-	long n = store_recover_worker(m->store, s->wid);
+	long n = s->courier ? store_courier_recover(m->store, s->wid) :
+	    store_recover_worker(m->store, s->wid);
 
 	if (n < 0)
 		log_warn("event=recover_failed wid=%s error=\"%s\" (its lease will expire)",
@@ -179,7 +186,7 @@ master_reload(struct master *m)
 	struct thumbq_conf *fresh = xcalloc(1, sizeof *fresh);
 	char *cause = NULL;
 	struct slot *old;
-	size_t nold;
+	size_t nold, nnew;
 
 	if (conf_load(fresh, m->conf_path, &cause) == -1) {
 		log_err("event=reload_failed error=\"%s\" (keeping the running config)", cause);
@@ -196,10 +203,13 @@ master_reload(struct master *m)
 	for (size_t i = 0; i < nold; i++)
 		if (old[i].pid > 0)
 			kill(old[i].pid, SIGTERM);
-	m->nslots = fresh->workers + nold;
+	nnew = fresh->workers + fresh->couriers;
+	m->nslots = nnew + nold;
 	m->slots = xcalloc(m->nslots, sizeof *m->slots);
-	memcpy(m->slots + fresh->workers, old, nold * sizeof *old);
-	for (size_t i = fresh->workers; i < m->nslots; i++)
+	for (size_t i = fresh->workers; i < nnew; i++)
+		m->slots[i].courier = 1;
+	memcpy(m->slots + nnew, old, nold * sizeof *old);
+	for (size_t i = nnew; i < m->nslots; i++)
 		m->slots[i].retiring = 1;
 	free(old);
 	/* Children forked from now on see the new config; the store keeps a
@@ -291,8 +301,10 @@ master_run(struct thumbq_conf *conf, const char *conf_path)
 	memset(&m, 0, sizeof m);
 	m.conf = conf;
 	m.conf_path = conf_path;
-	m.nslots = conf->workers;
+	m.nslots = conf->workers + conf->couriers;
 	m.slots = xcalloc(m.nslots, sizeof *m.slots);
+	for (size_t i = conf->workers; i < m.nslots; i++)
+		m.slots[i].courier = 1;
 	m.store = store_new(conf);
 	if (gethostname(m.id, sizeof m.id - 24) == -1)
 		snprintf(m.id, sizeof m.id, "unknown");

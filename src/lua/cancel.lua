@@ -1,4 +1,4 @@
--- ARGV: prefix id
+-- ARGV: prefix id owner
 -- DELETE /v1/thumbnails/{id}: a job waiting or in progress is cancelled
 -- (identical requests that followed it fail with "cancelled"), a finished
 -- one is forgotten; either way its record goes.  Returns the thumbnail path
@@ -7,7 +7,10 @@
 local id = ARGV[2]
 local job = jobkey(id)
 local st = redis.call('HGET', job, 'status')
-if not st then return false end
+-- With auth on (owner given), another key's job is as good as unknown.
+if not st or (ARGV[3] ~= '' and redis.call('HGET', job, 'owner') ~= ARGV[3]) then
+  return false
+end
 if st == 'queued' or st == 'processing' then
   redis.call('HSET', job, 'error_code', 'cancelled', 'error_message', 'cancelled by a DELETE request')
   local holder = redis.call('HGET', job, 'lease')

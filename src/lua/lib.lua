@@ -37,9 +37,17 @@ local function observe(name, ms)
   redis.call('HINCRBY', P .. 'stats', name .. '_sum_ms', ms)
 end
 
+-- A job with a callback_url gets its webhook delivered by a courier.
+local function notify(job, id)
+  if redis.call('HEXISTS', job, 'callback') == 1 then
+    redis.call('HSET', job, 'callback_status', 'pending')
+    redis.call('LPUSH', P .. 'webhooks', id)
+  end
+end
+
 -- A job is done for good: status, counters, the indexes that thumbqctl
--- and the expiry sweep read, and the identical requests that waited for it
--- (dedupe followers), which end the same way.
+-- and the expiry sweep read, the identical requests that waited for it
+-- (dedupe followers), which end the same way, and webhooks.
 local function finished(job, id, status, code)
   redis.call('HDEL', job, 'lease')
   redis.call('HSET', job, 'status', status, 'updated', now)
@@ -55,6 +63,7 @@ local function finished(job, id, status, code)
   else
     redis.call('HINCRBY', P .. 'stats', 'completed', 1)
   end
+  notify(job, id)
   local fkey = P .. 'followers:' .. id
   local followers = redis.call('LRANGE', fkey, 0, -1)
   if #followers > 0 then
@@ -71,6 +80,7 @@ local function finished(job, id, status, code)
         end
         redis.call('HSET', fj, 'status', status, 'updated', now)
         redis.call('ZADD', P .. 'finished', now, fid)
+        notify(fj, fid)
         observe('e2e', now - tonumber(redis.call('HGET', fj, 'created') or now))
         if status == 'failed' then
           redis.call('ZADD', P .. 'failed', now, fid)
@@ -126,14 +136,17 @@ end
 -- a job completed lately is answered from that job's thumbnail at once, and
 -- one still in flight is waited for (this job follows it); otherwise the job
 -- is queued.
-local function create_job(id, url, opts, ttl, dttl, prio)
+local function create_job(id, url, opts, ttl, dttl, prio, callback, owner)
   local job = jobkey(id)
   redis.call('HSET', job, 'id', id, 'url', url, 'status', 'queued', 'opts', opts,
     'prio', prio, 'attempts', 0, 'created', now, 'updated', now)
+  if callback ~= '' then redis.call('HSET', job, 'callback', callback) end
+  if owner ~= '' then redis.call('HSET', job, 'owner', owner) end
   if ttl > 0 then redis.call('EXPIRE', job, ttl) end
   redis.call('HINCRBY', P .. 'stats', 'accepted', 1)
   if dttl > 0 then
-    local dkey = P .. 'dedupe:' .. redis.sha1hex(opts .. ' ' .. url)
+    -- Per owner: one client's thumbnails are no answer to another's jobs.
+    local dkey = P .. 'dedupe:' .. redis.sha1hex(owner .. ' ' .. opts .. ' ' .. url)
     local prev = redis.call('GET', dkey)
     local pj = prev and jobkey(prev)
     local st = prev and redis.call('HGET', pj, 'status')

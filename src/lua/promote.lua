@@ -7,4 +7,10 @@ for _, id in ipairs(ids) do
     enqueue(id, redis.call('HGET', jobkey(id), 'prio'), false)
   end
 end
-return #ids
+-- Webhook deliveries waiting for their retry, likewise.
+local hooks = redis.call('ZRANGEBYSCORE', P .. 'webhooks_delayed', '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
+for _, id in ipairs(hooks) do
+  redis.call('ZREM', P .. 'webhooks_delayed', id)
+  redis.call('LPUSH', P .. 'webhooks', id)
+end
+return #ids + #hooks

@@ -1,0 +1,18 @@
+/* apikey.h: API keys: made from getrandom(2), stored only as SHA-256. */
+#ifndef THUMBQ_APIKEY_H
+#define THUMBQ_APIKEY_H
+
+#include <stddef.h>
+
+/* "tq_" + 48 hex digits */
+#define APIKEY_LEN 51
+#define APIKEY_HASH_LEN 64
+
+/* Returns 0, or -1 if the kernel gave no randomness. */
+int apikey_generate(char out[APIKEY_LEN + 1]);
+/* SHA-256 of key (len bytes) in lower-case hex. */
+void apikey_hash(const char *key, size_t len, char out[APIKEY_HASH_LEN + 1]);
+/* 1 if name is a usable key name: 1-63 of [A-Za-z0-9_.-]. */
+int apikey_name_valid(const char *name);
+
+#endif

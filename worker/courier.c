@@ -1,0 +1,229 @@
+/* courier.c: a webhook courier, a thumbqd child beside the image workers.
+ *
+ * When a job with a callback_url ends, the script that ends it queues the
+ * id on P webhooks; that is all an image worker does for a webhook, so a
+ * slow or dead receiver never holds up image work.  A courier moves one id
+ * at a time into its own list (store_webhook_claim), so that nothing is lost
+ * if it dies (the master hands its list back), POSTs the job JSON, signed,
+ * and records the attempt: delivered, retried later with exponential
+ * backoff (the master promotes the retry when due), or given up after
+ * webhook_max_attempts.  Delivery is at least once: a receiver may see the
+ * same job twice (a courier killed between POST and record), and should
+ * use the job id to tell.
+ *
+ * resized_url is absolute only with base_url set: the API builds it from
+ * the request's Host when base_url is empty, but a courier has no request,
+ * so a webhook then carries a bare path; it says so in the log, once.
+ *
+ * Like a worker child, it creates its Redis connection and curl handle
+ * after fork, and never outlives its master. */
+#include "config.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "courier.h"
+#include "job.h"
+#include "joberror.h"
+#include "log.h"
+#include "store.h"
+#include "webhook.h"
+
+/* How long one claim blocks in Redis before the loop looks at its flags. */
+#define COURIER_CLAIM_BLOCK_S 1
+/* Redis outages: retry after 100 ms, doubling up to 5 s. */
+#define COURIER_BACKOFF_MIN_MS 100
+#define COURIER_BACKOFF_MAX_MS 5000
+/* A failed delivery is tried again after 1 s, doubling up to 5 min. */
+#define COURIER_RETRY_MIN_MS 1000
+#define COURIER_RETRY_MAX_MS 300000
+
+static volatile sig_atomic_t courier_stop;
+
+static void
+courier_on_signal(int sig)
+{
+	(void)sig;
+	courier_stop = 1;
+}
+
+/* As a worker child: default dispositions, flag handlers for SIGTERM and
+ * SIGINT (no SA_RESTART, so a signal cuts a sleep short), nothing blocked,
+ * and death with the master. */
+static void
+courier_signals(pid_t master)
+{
+	struct sigaction sa;
+	sigset_t none;
+
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = courier_on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != master)
+		courier_stop = 1;
+}
+
+static long long
+courier_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sleeps for the Redis backoff and doubles it; a signal cuts it short. */
+static void
+courier_backoff(unsigned *ms)
+{
+	struct timespec ts = { .tv_sec = *ms / 1000, .tv_nsec = (long)(*ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+	*ms = *ms * 2 > COURIER_BACKOFF_MAX_MS ? COURIER_BACKOFF_MAX_MS : *ms * 2;
+}
+
+/* After failed attempt n (1, 2, ...): between half and all of
+ * 1 s * 2^(n-1), at most 5 min, so that the webhooks of many jobs failing
+ * against one receiver do not come back in lockstep. */
+static unsigned
+courier_retry_delay(unsigned attempt)
+{
+	unsigned long d = COURIER_RETRY_MIN_MS;
+
+	for (unsigned i = 1; i < attempt && d < COURIER_RETRY_MAX_MS; i++)
+		d *= 2;
+	if (d > COURIER_RETRY_MAX_MS)
+		d = COURIER_RETRY_MAX_MS;
+	return (unsigned)(d / 2 + (unsigned long)random() % (d / 2 + 1));
+}
+
+/* POSTs one claimed job to its callback and records the attempt, with one
+ * log line.  Returns -1 if Redis did not take the record (the id is then
+ * still in this courier's list). */
+static int
+courier_deliver(const struct thumbq_conf *conf, struct store *st, struct webhook_sender *ws,
+    const char *wid, const struct job *job)
+{
+	static int warned;
+	struct job_error err;
+	unsigned attempt = job->callback_attempts + 1, delay = 0, max = conf->webhook_max_attempts;
+	long status = 0, n;
+	long long started = courier_now_ms(), ms;
+	int delivered = 0;
+	char *body;
+
+	if (job->status == JOB_COMPLETED && conf->base_url[0] == '\0' && !warned) {
+		warned = 1;
+		log_warn("event=courier_warning note=\"base_url is not set: resized_url in "
+		    "webhooks is a path, not a URL; set base_url in thumbq.conf\"");
+	}
+	job_error_clear(&err);
+	if (job->callback_url == NULL) {
+		/* Queued, but the record has no callback: give up at once. */
+		job_error_set(&err, "url_invalid", 0, "the job has no callback_url");
+		max = 0;
+	} else {
+		body = job_to_json(job, conf->base_url);
+		delivered = webhook_deliver(ws, job->callback_url, body, &status, &err) == 0;
+		free(body);
+		if (!delivered)
+			delay = courier_retry_delay(attempt);
+	}
+	n = store_webhook_done(st, wid, job->id, delivered, delay, max, status);
+	ms = courier_now_ms() - started;
+	if (n < 0) {
+		log_err("job=%s event=webhook_record_failed attempt=%u delivered=%d error=\"%s\"",
+		    job->id, attempt, delivered, store_error(st));
+		return -1;
+	}
+	if (n == 0)
+		log_info("job=%s event=webhook_dropped note=\"job deleted during delivery\"",
+		    job->id);
+	else if (delivered)
+		log_info("job=%s event=webhook_delivered attempt=%ld http_status=%ld ms=%lld",
+		    job->id, n, status, ms);
+	else if ((unsigned long)n < max)
+		log_info("job=%s event=webhook_retry attempt=%ld http_status=%ld code=%s "
+		    "delay_ms=%u ms=%lld message=\"%s\"", job->id, n, status, err.code, delay, ms,
+		    err.message);
+	else
+		log_warn("job=%s event=webhook_failed attempt=%ld http_status=%ld code=%s "
+		    "ms=%lld message=\"%s\"", job->id, n, status, err.code, ms, err.message);
+	return 0;
+}
+
+void
+courier_main(const struct thumbq_conf *conf, const char *wid, pid_t master)
+{
+	struct webhook_sender *ws;
+	struct store *st;
+	unsigned backoff = COURIER_BACKOFF_MIN_MS;
+	/* Whether this courier's own list may hold an id that nobody will
+	 * deliver: after a Redis error between taking an id and recording it.
+	 * Such ids go back to the queue before the next claim. */
+	int unsure = 1;
+	char *cause = NULL;
+
+	courier_signals(master);
+	ws = webhook_sender_new(conf, &cause);
+	if (ws == NULL) {
+		log_err("event=courier_failed error=\"%s\"", cause);
+		_exit(1);
+	}
+	st = store_new(conf);
+	srandom((unsigned)getpid() ^ (unsigned)courier_now_ms());
+	log_info("event=courier_started wid=%s", wid);
+
+	while (!courier_stop && getppid() == master) {
+		struct job job;
+		enum store_result r;
+		long n;
+
+		if (unsure) {
+			if ((n = store_courier_recover(st, wid)) < 0) {
+				log_warn("event=courier_recover_failed error=\"%s\" retry_ms=%u",
+				    store_error(st), backoff);
+				courier_backoff(&backoff);
+				continue;
+			}
+			if (n > 0)
+				log_info("event=courier_requeued wid=%s webhooks=%ld", wid, n);
+			unsure = 0;
+		}
+		r = store_webhook_claim(st, wid, COURIER_CLAIM_BLOCK_S, &job);
+		if (r == STORE_NOTFOUND)
+			continue;
+		if (r != STORE_OK) {
+			log_warn("event=webhook_claim_failed error=\"%s\" retry_ms=%u",
+			    store_error(st), backoff);
+			unsure = 1;
+			courier_backoff(&backoff);
+			continue;
+		}
+		backoff = COURIER_BACKOFF_MIN_MS;
+		if (courier_deliver(conf, st, ws, wid, &job) == -1) {
+			unsure = 1;
+			courier_backoff(&backoff);
+		}
+		job_free(&job);
+	}
+	log_info("event=courier_stopped wid=%s", wid);
+	store_free(st);
+	webhook_sender_free(ws);
+	_exit(0);
+}
