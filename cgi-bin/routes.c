@@ -65,8 +65,8 @@ routes_dispatch(struct api *api, struct request *req)
 	}
 	if (allow[0] != '\0') {
 		snprintf(headers, sizeof headers, "Allow: %s\r\n", allow);
-		snprintf(msg, sizeof msg, "method %.16s not allowed; allowed: %s",
-		    req->method, allow);
+		response_echo(req->method, echo, 17);
+		snprintf(msg, sizeof msg, "method %s not allowed; allowed: %s", echo, allow);
 		response_error(req, 405, "method_not_allowed", msg, headers);
 		return;
 	}
