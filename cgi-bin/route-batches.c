@@ -43,35 +43,17 @@ route_batches_create(struct api *api, struct request *req, const char *arg)
 	/* A batch body is a list of URLs: its bound follows from theirs. */
 	size_t max_body = conf->max_batch * (conf->max_url_bytes + 64) + conf->max_body_bytes;
 	struct job_batch_request br;
-	char bid[ID_LEN + 1], msgbuf[JOB_MESSAGE_MAX], headers[128], msg[128];
+	char bid[ID_LEN + 1], msgbuf[JOB_MESSAGE_MAX], headers[128];
 	char (*ids)[ID_LEN + 1] = NULL;
+	enum job_parse_result parsed;
 	const char *why;
-	int status;
 
 	(void)arg;
-	if (!request_is_json(req)) {
-		response_error(req, 415, "unsupported_media_type",
-		    "Content-Type must be application/json", NULL);
+	if (routes_read_json(req, max_body) == -1)
 		return;
-	}
-	status = request_read_body(req, max_body);
-	if (status != 0) {
-		snprintf(msg, sizeof msg, status == 413 ? "request body is larger than %zu bytes" :
-		    "request body is incomplete", max_body);
-		response_error(req, status, status == 413 ? "body_too_large" : "bad_request", msg,
-		    NULL);
+	parsed = job_batch_parse(req->body, req->body_len, &limits, &br, &why, msgbuf);
+	if (routes_parse_failed(req, parsed, why) == -1)
 		return;
-	}
-	switch (job_batch_parse(req->body, req->body_len, &limits, &br, &why, msgbuf)) {
-	case JOB_PARSE_OK:
-		break;
-	case JOB_PARSE_MALFORMED:
-		response_error(req, 400, "malformed_json", why, NULL);
-		return;
-	case JOB_PARSE_INVALID:
-		response_error(req, 422, "invalid_request", why, NULL);
-		return;
-	}
 	ids = xcalloc(br.nurls, sizeof *ids);
 	if (id_generate(bid) == -1)
 		goto no_id;

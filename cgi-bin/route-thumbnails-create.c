@@ -29,38 +29,17 @@ route_thumbnails_create(struct api *api, struct request *req, const char *arg)
 	char msgbuf[JOB_MESSAGE_MAX];
 	struct job_request jr;
 	struct job job;
+	enum job_parse_result parsed;
 	const char *why;
-	char headers[128], msg[128];
+	char headers[128];
 	char *body;
-	int status;
 
 	(void)arg;
-	if (!request_is_json(req)) {
-		response_error(req, 415, "unsupported_media_type",
-		    "Content-Type must be application/json", NULL);
+	if (routes_read_json(req, api->conf->max_body_bytes) == -1)
 		return;
-	}
-	status = request_read_body(req, api->conf->max_body_bytes);
-	if (status == 413) {
-		snprintf(msg, sizeof msg, "request body is larger than %zu bytes",
-		    api->conf->max_body_bytes);
-		response_error(req, 413, "body_too_large", msg, NULL);
+	parsed = job_request_parse(req->body, req->body_len, &limits, &jr, &why, msgbuf);
+	if (routes_parse_failed(req, parsed, why) == -1)
 		return;
-	}
-	if (status != 0) {
-		response_error(req, 400, "bad_request", "request body is incomplete", NULL);
-		return;
-	}
-	switch (job_request_parse(req->body, req->body_len, &limits, &jr, &why, msgbuf)) {
-	case JOB_PARSE_OK:
-		break;
-	case JOB_PARSE_MALFORMED:
-		response_error(req, 400, "malformed_json", why, NULL);
-		return;
-	case JOB_PARSE_INVALID:
-		response_error(req, 422, "invalid_request", why, NULL);
-		return;
-	}
 
 	memset(&job, 0, sizeof job);
 	if (id_generate(job.id) == -1) {

@@ -74,3 +74,39 @@ routes_dispatch(struct api *api, struct request *req)
 	snprintf(msg, sizeof msg, "No route for %s", echo);
 	response_error(req, 404, "not_found", msg, NULL);
 }
+
+int
+routes_read_json(struct request *req, size_t max)
+{
+	char msg[80];
+	int status;
+
+	if (!request_is_json(req)) {
+		response_error(req, 415, "unsupported_media_type",
+		    "Content-Type must be application/json", NULL);
+		return -1;
+	}
+	status = request_read_body(req, max);
+	if (status == 413) {
+		snprintf(msg, sizeof msg, "request body is larger than %zu bytes", max);
+		response_error(req, 413, "body_too_large", msg, NULL);
+		return -1;
+	}
+	if (status != 0) {
+		response_error(req, 400, "bad_request", "request body is incomplete", NULL);
+		return -1;
+	}
+	return 0;
+}
+
+int
+routes_parse_failed(struct request *req, enum job_parse_result r, const char *message)
+{
+	if (r == JOB_PARSE_OK)
+		return 0;
+	if (r == JOB_PARSE_MALFORMED)
+		response_error(req, 400, "malformed_json", message, NULL);
+	else
+		response_error(req, 422, "invalid_request", message, NULL);
+	return -1;
+}

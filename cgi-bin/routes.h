@@ -2,6 +2,9 @@
 #ifndef THUMBQ_ROUTES_H
 #define THUMBQ_ROUTES_H
 
+#include <stddef.h>
+
+#include "job.h"
 #include "request.h"
 
 typedef void route_handler(struct api *api, struct request *req, const char *arg);
@@ -15,6 +18,13 @@ struct route {
 
 /* Finds the route for req and runs it, or answers 404 / 405 with Allow. */
 void routes_dispatch(struct api *api, struct request *req);
+
+/* For handlers of JSON bodies: checks the Content-Type and reads at most max
+ * bytes.  Returns 0, or -1 after answering 415, 413 or 400. */
+int routes_read_json(struct request *req, size_t max);
+/* Answers a failed parse (400 malformed, 422 invalid) and returns -1, or
+ * returns 0 for JOB_PARSE_OK. */
+int routes_parse_failed(struct request *req, enum job_parse_result r, const char *message);
 
 /* Handlers: route-*.c */
 route_handler route_thumbnails_create;

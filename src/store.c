@@ -245,6 +245,30 @@ store_reply_ok(struct store *st, redisReply *r)
 	return 1;
 }
 
+/* Runs a blocking command (BLPOP, BLMOVE) that waits up to timeout_s in
+ * Redis: the socket timeout is stretched to outlast the server-side block,
+ * then put back.  Returns the reply, or NULL with st->err set. */
+static redisReply *
+store_blocking(struct store *st, int argc, const char **argv, unsigned timeout_s)
+{
+	size_t argvlen[8];
+	redisReply *r;
+
+	for (int i = 0; i < argc && i < 8; i++)
+		argvlen[i] = strlen(argv[i]);
+	if (store_connect(st) == -1)
+		return NULL;
+	redisSetTimeout(st->c, store_tv(st->conf->redis_timeout_ms + timeout_s * 1000));
+	r = store_command(st, argc, argv, argvlen);
+	if (st->c != NULL)
+		redisSetTimeout(st->c, store_tv(st->conf->redis_timeout_ms));
+	if (r != NULL && !store_reply_ok(st, r)) {
+		freeReplyObject(r);
+		r = NULL;
+	}
+	return r;
+}
+
 static void
 store_key(char *out, size_t size, const struct store *st, const char *kind, const char *name)
 {
@@ -483,7 +507,6 @@ store_claim(struct store *st, const char *wid, unsigned timeout_s, unsigned leas
 {
 	char kwake[256], stimeout[16], slease[16];
 	const char *argv[3] = { "BLPOP", kwake, stimeout };
-	size_t argvlen[3];
 	enum store_result rc;
 	redisReply *r;
 
@@ -495,20 +518,9 @@ store_claim(struct store *st, const char *wid, unsigned timeout_s, unsigned leas
 	 * or the timeout, then try once more. */
 	store_key(kwake, sizeof kwake, st, "wake", NULL);
 	snprintf(stimeout, sizeof stimeout, "%u", timeout_s);
-	for (int i = 0; i < 3; i++)
-		argvlen[i] = strlen(argv[i]);
-	if (store_connect(st) == -1)
+	r = store_blocking(st, 3, argv, timeout_s);
+	if (r == NULL)
 		return STORE_ERROR;
-	/* The socket timeout must outlast the server-side block. */
-	redisSetTimeout(st->c, store_tv(st->conf->redis_timeout_ms + timeout_s * 1000));
-	r = store_command(st, 3, argv, argvlen);
-	if (st->c != NULL)
-		redisSetTimeout(st->c, store_tv(st->conf->redis_timeout_ms));
-	if (!store_reply_ok(st, r)) {
-		if (r != NULL)
-			freeReplyObject(r);
-		return STORE_ERROR;
-	}
 	rc = r->type == REDIS_REPLY_NIL ? STORE_NOTFOUND : STORE_OK;
 	freeReplyObject(r);
 	if (rc == STORE_NOTFOUND)
@@ -842,7 +854,6 @@ store_webhook_claim(struct store *st, const char *courier_id, unsigned timeout_s
 {
 	char khooks[256], kcourier[256], stimeout[16];
 	const char *argv[6] = { "BLMOVE", khooks, kcourier, "RIGHT", "LEFT", stimeout };
-	size_t argvlen[6];
 	char id[ID_LEN + 1];
 	enum store_result rc;
 	redisReply *r;
@@ -850,19 +861,9 @@ store_webhook_claim(struct store *st, const char *courier_id, unsigned timeout_s
 	store_key(khooks, sizeof khooks, st, "webhooks", NULL);
 	store_key(kcourier, sizeof kcourier, st, "courier", courier_id);
 	snprintf(stimeout, sizeof stimeout, "%u", timeout_s);
-	for (int i = 0; i < 6; i++)
-		argvlen[i] = strlen(argv[i]);
-	if (store_connect(st) == -1)
+	r = store_blocking(st, 6, argv, timeout_s);
+	if (r == NULL)
 		return STORE_ERROR;
-	redisSetTimeout(st->c, store_tv(st->conf->redis_timeout_ms + timeout_s * 1000));
-	r = store_command(st, 6, argv, argvlen);
-	if (st->c != NULL)
-		redisSetTimeout(st->c, store_tv(st->conf->redis_timeout_ms));
-	if (!store_reply_ok(st, r)) {
-		if (r != NULL)
-			freeReplyObject(r);
-		return STORE_ERROR;
-	}
 	if (r->type == REDIS_REPLY_NIL) {
 		freeReplyObject(r);
 		return STORE_NOTFOUND;

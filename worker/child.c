@@ -6,12 +6,9 @@
 #include "config.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/types.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "child.h"
@@ -19,6 +16,7 @@
 #include "image.h"
 #include "job.h"
 #include "log.h"
+#include "proc.h"
 #include "storage.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -28,60 +26,6 @@
 /* Redis outages: retry after 100 ms, doubling up to 5 s. */
 #define CHILD_BACKOFF_MIN_MS 100
 #define CHILD_BACKOFF_MAX_MS 5000
-
-static volatile sig_atomic_t child_stop;
-
-static void
-child_on_signal(int sig)
-{
-	(void)sig;
-	child_stop = 1;
-}
-
-/* Sleeps ms, cut short by a signal (so SIGTERM is seen at once). */
-static void
-child_sleep_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-/* The master blocks every signal it handles; a child starts from a clean
- * slate: default dispositions, its own flag handlers, nothing blocked. */
-static void
-child_signals(pid_t master)
-{
-	struct sigaction sa;
-	sigset_t none;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = child_on_signal;	/* no SA_RESTART: a signal cuts sleeps short */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGPIPE, &sa, NULL);
-	sa.sa_handler = SIG_DFL;
-	sigaction(SIGCHLD, &sa, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* A child must not outlive its master (whose restart recovers its
-	 * claims); if the master is already gone, stop now. */
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() != master)
-		child_stop = 1;
-}
-
-static long long
-child_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Fetches, resizes and stores one claimed job; fills err on failure. */
 static int
@@ -119,21 +63,6 @@ child_make_thumbnail(const struct thumbq_conf *conf, struct fetcher *fetcher,
 	return rc;
 }
 
-/* Exponential backoff with jitter: attempt n waits between half and all of
- * retry_delay_ms * 2^(n-1), capped, so that a burst of jobs failing against
- * the same origin does not come back in lockstep. */
-static unsigned
-child_retry_delay(const struct thumbq_conf *conf, unsigned attempts)
-{
-	unsigned long long d = conf->retry_delay_ms;
-
-	for (unsigned i = 1; i < attempts && d < conf->retry_max_delay_ms; i++)
-		d *= 2;
-	if (d > conf->retry_max_delay_ms)
-		d = conf->retry_max_delay_ms;
-	return (unsigned)(d / 2 + (d > 1 ? (unsigned long long)random() % (d / 2 + 1) : 0));
-}
-
 /* Records the outcome: completed, retried later (a transient error with
  * attempts left), or failed.  If Redis is unreachable the result is dropped:
  * the lease runs out and the job is done again, which is safe because the
@@ -143,14 +72,14 @@ child_finish(const struct thumbq_conf *conf, struct store *st, const char *wid,
     struct job *job, const struct job_error *err, long long started)
 {
 	enum store_result r;
-	long long ms = child_now_ms() - started;
+	long long ms = proc_now_ms() - started;
 
 	if (err->code == NULL) {
 		r = store_complete(st, wid, job);
 		log_info("job=%s event=completed width=%u height=%u ms=%lld", job->id,
 		    job->width, job->height, ms);
 	} else if (err->transient && job->attempts < conf->max_attempts) {
-		unsigned delay = child_retry_delay(conf, job->attempts);
+		unsigned delay = proc_retry_delay(conf->retry_delay_ms, conf->retry_max_delay_ms, job->attempts);
 
 		job->error_code = xstrdup(err->code);
 		job->error_message = xstrdup(err->message);
@@ -190,7 +119,7 @@ child_main(const struct thumbq_conf *conf, const char *wid, pid_t master)
 	unsigned backoff = CHILD_BACKOFF_MIN_MS;
 	char *cause = NULL;
 
-	child_signals(master);
+	proc_child_setup(master);
 	image_child_init(conf);
 	fetcher = fetch_new(conf, &cause);
 	if (fetcher == NULL) {
@@ -198,10 +127,9 @@ child_main(const struct thumbq_conf *conf, const char *wid, pid_t master)
 		_exit(1);
 	}
 	st = store_new(conf);
-	srandom((unsigned)getpid() ^ (unsigned)child_now_ms());
 	log_info("event=child_started wid=%s", wid);
 
-	while (!child_stop && getppid() == master) {
+	while (!proc_stop && getppid() == master) {
 		struct job job;
 		struct job_error err;
 		long long started;
@@ -214,13 +142,11 @@ child_main(const struct thumbq_conf *conf, const char *wid, pid_t master)
 		default:
 			log_warn("event=claim_failed error=\"%s\" retry_ms=%u", store_error(st),
 			    backoff);
-			child_sleep_ms(backoff);
-			backoff = backoff * 2 > CHILD_BACKOFF_MAX_MS ? CHILD_BACKOFF_MAX_MS :
-			    backoff * 2;
+			proc_backoff(&backoff, CHILD_BACKOFF_MAX_MS);
 			continue;
 		}
 		backoff = CHILD_BACKOFF_MIN_MS;
-		started = child_now_ms();
+		started = proc_now_ms();
 		log_debug("job=%s event=claimed attempt=%u", job.id, job.attempts);
 		job_error_clear(&err);
 		child_make_thumbnail(conf, fetcher, &job, &err);

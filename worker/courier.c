@@ -19,18 +19,16 @@
  * after fork, and never outlives its master. */
 #include "config.h"
 
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/types.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "courier.h"
 #include "job.h"
 #include "joberror.h"
 #include "log.h"
+#include "proc.h"
 #include "store.h"
 #include "webhook.h"
 
@@ -43,75 +41,6 @@
 #define COURIER_RETRY_MIN_MS 1000
 #define COURIER_RETRY_MAX_MS 300000
 
-static volatile sig_atomic_t courier_stop;
-
-static void
-courier_on_signal(int sig)
-{
-	(void)sig;
-	courier_stop = 1;
-}
-
-/* As a worker child: default dispositions, flag handlers for SIGTERM and
- * SIGINT (no SA_RESTART, so a signal cuts a sleep short), nothing blocked,
- * and death with the master. */
-static void
-courier_signals(pid_t master)
-{
-	struct sigaction sa;
-	sigset_t none;
-
-	memset(&sa, 0, sizeof sa);
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = courier_on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGPIPE, &sa, NULL);
-	sa.sa_handler = SIG_DFL;
-	sigaction(SIGCHLD, &sa, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() != master)
-		courier_stop = 1;
-}
-
-static long long
-courier_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Sleeps for the Redis backoff and doubles it; a signal cuts it short. */
-static void
-courier_backoff(unsigned *ms)
-{
-	struct timespec ts = { .tv_sec = *ms / 1000, .tv_nsec = (long)(*ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-	*ms = *ms * 2 > COURIER_BACKOFF_MAX_MS ? COURIER_BACKOFF_MAX_MS : *ms * 2;
-}
-
-/* After failed attempt n (1, 2, ...): between half and all of
- * 1 s * 2^(n-1), at most 5 min, so that the webhooks of many jobs failing
- * against one receiver do not come back in lockstep. */
-static unsigned
-courier_retry_delay(unsigned attempt)
-{
-	unsigned long d = COURIER_RETRY_MIN_MS;
-
-	for (unsigned i = 1; i < attempt && d < COURIER_RETRY_MAX_MS; i++)
-		d *= 2;
-	if (d > COURIER_RETRY_MAX_MS)
-		d = COURIER_RETRY_MAX_MS;
-	return (unsigned)(d / 2 + (unsigned long)random() % (d / 2 + 1));
-}
-
 /* POSTs one claimed job to its callback and records the attempt, with one
  * log line.  Returns -1 if Redis did not take the record (the id is then
  * still in this courier's list). */
@@ -123,7 +52,7 @@ courier_deliver(const struct thumbq_conf *conf, struct store *st, struct webhook
 	struct job_error err;
 	unsigned attempt = job->callback_attempts + 1, delay = 0, max = conf->webhook_max_attempts;
 	long status = 0, n;
-	long long started = courier_now_ms(), ms;
+	long long started = proc_now_ms(), ms;
 	int delivered = 0;
 	char *body;
 
@@ -142,10 +71,10 @@ courier_deliver(const struct thumbq_conf *conf, struct store *st, struct webhook
 		delivered = webhook_deliver(ws, job->callback_url, body, &status, &err) == 0;
 		free(body);
 		if (!delivered)
-			delay = courier_retry_delay(attempt);
+			delay = proc_retry_delay(COURIER_RETRY_MIN_MS, COURIER_RETRY_MAX_MS, attempt);
 	}
 	n = store_webhook_done(st, wid, job->id, delivered, delay, max, status);
-	ms = courier_now_ms() - started;
+	ms = proc_now_ms() - started;
 	if (n < 0) {
 		log_err("job=%s event=webhook_record_failed attempt=%u delivered=%d error=\"%s\"",
 		    job->id, attempt, delivered, store_error(st));
@@ -179,17 +108,16 @@ courier_main(const struct thumbq_conf *conf, const char *wid, pid_t master)
 	int unsure = 1;
 	char *cause = NULL;
 
-	courier_signals(master);
+	proc_child_setup(master);
 	ws = webhook_sender_new(conf, &cause);
 	if (ws == NULL) {
 		log_err("event=courier_failed error=\"%s\"", cause);
 		_exit(1);
 	}
 	st = store_new(conf);
-	srandom((unsigned)getpid() ^ (unsigned)courier_now_ms());
 	log_info("event=courier_started wid=%s", wid);
 
-	while (!courier_stop && getppid() == master) {
+	while (!proc_stop && getppid() == master) {
 		struct job job;
 		enum store_result r;
 		long n;
@@ -198,7 +126,7 @@ courier_main(const struct thumbq_conf *conf, const char *wid, pid_t master)
 			if ((n = store_courier_recover(st, wid)) < 0) {
 				log_warn("event=courier_recover_failed error=\"%s\" retry_ms=%u",
 				    store_error(st), backoff);
-				courier_backoff(&backoff);
+				proc_backoff(&backoff, COURIER_BACKOFF_MAX_MS);
 				continue;
 			}
 			if (n > 0)
@@ -212,17 +140,17 @@ courier_main(const struct thumbq_conf *conf, const char *wid, pid_t master)
 			log_warn("event=webhook_claim_failed error=\"%s\" retry_ms=%u",
 			    store_error(st), backoff);
 			unsure = 1;
-			courier_backoff(&backoff);
+			proc_backoff(&backoff, COURIER_BACKOFF_MAX_MS);
 			continue;
 		}
 		backoff = COURIER_BACKOFF_MIN_MS;
 		if (courier_deliver(conf, st, ws, wid, &job) == -1) {
 			unsure = 1;
-			courier_backoff(&backoff);
+			proc_backoff(&backoff, COURIER_BACKOFF_MAX_MS);
 		}
 		job_free(&job);
 	}
-	log_info("event=courier_stopped wid=%s", wid);
+	log_info("event=proc_stopped wid=%s", wid);
 	store_free(st);
 	webhook_sender_free(ws);
 	_exit(0);

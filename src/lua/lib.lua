@@ -40,7 +40,12 @@ end
 -- A job with a callback_url gets its webhook delivered by a courier.
 local function notify(job, id)
   if redis.call('HEXISTS', job, 'callback') == 1 then
-    redis.call('HSET', job, 'callback_status', 'pending')
+    -- A job that ends again (thumbqctl retry) starts its deliveries afresh,
+    -- and is never queued twice.
+    redis.call('HSET', job, 'callback_status', 'pending', 'callback_attempts', 0)
+    redis.call('HDEL', job, 'callback_last_status')
+    redis.call('ZREM', P .. 'webhooks_delayed', id)
+    redis.call('LREM', P .. 'webhooks', 0, id)
     redis.call('LPUSH', P .. 'webhooks', id)
   end
 end

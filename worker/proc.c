@@ -1,0 +1,75 @@
+/* proc.c: what every thumbqd child shares (see proc.h). */
+#include "config.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proc.h"
+
+volatile sig_atomic_t proc_stop;
+
+static void
+proc_on_signal(int sig)
+{
+	(void)sig;
+	proc_stop = 1;
+}
+
+void
+proc_child_setup(pid_t master)
+{
+	struct sigaction sa;
+	sigset_t none;
+
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = proc_on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL);
+	/* The master blocks the signals it takes with sigtimedwait(). */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != master)
+		proc_stop = 1;
+	srandom((unsigned)getpid() ^ (unsigned)proc_now_ms());
+}
+
+long long
+proc_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+proc_backoff(unsigned *ms, unsigned max_ms)
+{
+	struct timespec ts = { .tv_sec = *ms / 1000, .tv_nsec = (long)(*ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+	*ms = *ms * 2 > max_ms ? max_ms : *ms * 2;
+}
+
+unsigned
+proc_retry_delay(unsigned base_ms, unsigned max_ms, unsigned attempt)
+{
+	unsigned long long d = base_ms;
+
+	for (unsigned i = 1; i < attempt && d < max_ms; i++)
+		d *= 2;
+	if (d > max_ms)
+		d = max_ms;
+	return (unsigned)(d / 2 + (d > 1 ? (unsigned long long)random() % (d / 2 + 1) : 0));
+}
