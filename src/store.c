@@ -170,16 +170,27 @@ store_connect(struct store *st)
 	return 0;
 }
 
-/* Runs a command; on a transport error drops the connection (the next call
- * reconnects) and returns NULL.  Error replies are returned to the caller. */
+/* Runs a command; on a transport error drops the connection and returns
+ * NULL.  Error replies are returned to the caller.  A connection that had
+ * been idle may have died with a Redis restart: then the command is tried
+ * once more on a fresh one, so that the first request after a restart does
+ * not fail.  Every script is safe to run twice (a job created twice is one
+ * job; the claim script drops ids that are not queued). */
 static redisReply *
 store_command(struct store *st, int argc, const char **argv, const size_t *argvlen)
 {
+	int fresh = st->c == NULL;
 	redisReply *r;
 
 	if (store_connect(st) == -1)
 		return NULL;
 	r = redisCommandArgv(st->c, argc, argv, argvlen);
+	if (r == NULL && !fresh) {
+		store_disconnect(st);
+		if (store_connect(st) == -1)
+			return NULL;
+		r = redisCommandArgv(st->c, argc, argv, argvlen);
+	}
 	if (r == NULL) {
 		snprintf(st->err, sizeof st->err, "redis: %s", st->c->errstr);
 		store_disconnect(st);

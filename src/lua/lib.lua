@@ -143,6 +143,8 @@ end
 -- is queued.
 local function create_job(id, url, opts, ttl, dttl, prio, callback, owner)
   local job = jobkey(id)
+  -- Run twice (a retry after a lost reply): the job exists, once.
+  if redis.call('EXISTS', job) == 1 then return end
   redis.call('HSET', job, 'id', id, 'url', url, 'status', 'queued', 'opts', opts,
     'prio', prio, 'attempts', 0, 'created', now, 'updated', now)
   if callback ~= '' then redis.call('HSET', job, 'callback', callback) end
