@@ -47,8 +47,10 @@ struct image_result {
 /* Returns 0, or -1 with *cause set. */
 int image_init(const char *argv0, const struct thumbq_conf *conf, char **cause);
 void image_child_init(const struct thumbq_conf *conf);
-/* Makes a thumbnail that fits inside the box, keeping the aspect ratio and
- * never enlarging; JPEG, or PNG when the source has transparency.
+/* Makes a thumbnail of the box in req->mode (fit: inside, aspect kept, never
+ * enlarged; fill: exactly the box, centre-cropped; pad: fit, then padded to
+ * exactly the box), in req->format (auto: JPEG, or PNG when the thumbnail
+ * has transparency), EXIF orientation applied, converted to sRGB, stripped.
  * Returns 0 with res filled, or -1 with err filled: codes "unsupported_format",
  * "image_too_large", "image_corrupt", "image_failed". */
 int image_thumbnail(const unsigned char *in, size_t len, const struct image_request *req,

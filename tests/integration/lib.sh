@@ -3,7 +3,8 @@
 #
 # A test sources this file, calls tq_setup, then starts what it needs:
 #   tq_start_thumbq RUNDIR PORT [VAR=VALUE...]  redis, thumbqd and lighttpd
-#                   through tools/services, as a user starts them
+#                   (or Apache, see THUMBQ_WEBSERVER) through tools/services,
+#                   as a user starts them
 #   tq_start_origin   a second lighttpd on 127.0.0.1 serving tests/fixtures
 # and reports with the TAP helpers (pass, fail, is, like, diag, done_testing).
 # Everything runs on loopback ports and unix sockets under one temporary
@@ -11,10 +12,21 @@
 #
 # `make check` exports top_srcdir and top_builddir (absolute); run by hand,
 # the script's source tree and an in-tree build are assumed.
+#
+# THUMBQ_WEBSERVER=apache runs thumbq.fcgi behind Debian's apache2 and
+# mod_fcgid instead of lighttpd (tools/services), with the same assertions:
+# api-apache.sh and e2e-apache.sh are api.sh and e2e.sh so.  $tq_webserver
+# holds the choice (lighttpd or apache) for the test to read.
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd -P)}"
 : "${top_builddir:=$top_srcdir}"
 export top_srcdir top_builddir
+
+# The web server is the one THUMBQ_* variable the tests take from the caller.
+case ${THUMBQ_WEBSERVER:-lighttpd} in
+apache | apache2) tq_webserver=apache ;;
+*) tq_webserver=lighttpd ;;
+esac
 
 # No proxy may turn a loopback request into one that leaves the machine, and
 # no THUMBQ_* variable of the caller may change the configuration under test.
@@ -111,11 +123,21 @@ tq_need() {
 tq_setup() {
 	PATH=$PATH:/usr/sbin:/sbin
 	tq_need curl jq gm lighttpd redis-server redis-cli od awk
+	if [ "$tq_webserver" = apache ]; then
+		tq_need apache2
+		[ -r "${THUMBQ_APACHE_MODULES:-/usr/lib/apache2/modules}/mod_fcgid.so" ] ||
+			bail "mod_fcgid is not installed (Debian: libapache2-mod-fcgid; tools/check installs what the tests need)"
+	fi
 	for tq_p in cgi-bin/thumbq.fcgi worker/thumbqd; do
 		[ -x "$top_builddir/$tq_p" ] || bail "$top_builddir/$tq_p is not built"
 	done
 	# Short: unix socket paths inside must stay under 108 bytes.
 	tq_tmp=$(mktemp -d /tmp/thumbq-test.XXXXXX) || bail "mktemp failed"
+	# Apache started as root serves as www-data, which must get through to
+	# the run directories (tools/services gives it their group).
+	if [ "$tq_webserver" = apache ] && [ "$(id -u)" -eq 0 ]; then
+		chmod 711 "$tq_tmp" || bail "chmod 711 $tq_tmp failed"
+	fi
 	tq_rundirs=
 	tq_ports=
 	tq_body=$tq_tmp/body
@@ -125,7 +147,7 @@ tq_setup() {
 }
 
 tq_services() {
-	THUMBQ_BUILDDIR=$top_builddir "$top_srcdir/tools/services" "$@"
+	THUMBQ_WEBSERVER=$tq_webserver THUMBQ_BUILDDIR=$top_builddir "$top_srcdir/tools/services" "$@"
 }
 
 # Stops everything this test started and removes its directory; after a
@@ -194,13 +216,14 @@ free_port() {
 }
 
 # tq_start_thumbq RUNDIR PORT [VAR=VALUE...]: starts redis, thumbqd and
-# lighttpd in RUNDIR with tools/services; VAR=VALUE are THUMBQ_<KEY>
-# settings for thumbq.conf.  Bails out if anything fails to start.
+# lighttpd (or Apache: $tq_webserver) in RUNDIR with tools/services;
+# VAR=VALUE are THUMBQ_<KEY> settings for thumbq.conf.  Bails out if
+# anything fails to start.
 tq_start_thumbq() {
 	tq_rd=$1 tq_port=$2
 	shift 2
 	tq_rundirs="$tq_rundirs $tq_rd"
-	env THUMBQ_PORT="$tq_port" "$@" \
+	env THUMBQ_PORT="$tq_port" THUMBQ_WEBSERVER="$tq_webserver" "$@" \
 		THUMBQ_BUILDDIR="$top_builddir" "$top_srcdir/tools/services" start "$tq_rd" >&2 ||
 		bail "tools/services start $tq_rd failed"
 }

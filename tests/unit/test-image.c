@@ -499,6 +499,7 @@ test_modes(void)
 	unsigned char		*in;
 	size_t			 i, len = 0;
 	unsigned		 m, ww, wh;
+	int			 rv;
 
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		if ((in = load(cases[i].name, &len)) == NULL) {
@@ -510,8 +511,8 @@ test_modes(void)
 			req.mode = (enum image_mode)m;
 			ww = m == IMAGE_FIT ? cases[i].fw : cases[i].bw;
 			wh = m == IMAGE_FIT ? cases[i].fh : cases[i].bh;
-			if (!ok(run(in, len, &req, &res, &err) == 0 &&
-			    res.width == ww && res.height == wh,
+			rv = run(in, len, &req, &res, &err);
+			if (!ok(rv == 0 && res.width == ww && res.height == wh,
 			    "%s %s %ux%u: %ux%u (want %ux%u)", cases[i].name,
 			    mode_names[m], cases[i].bw, cases[i].bh,
 			    res.width, res.height, ww, wh) && err.code)
@@ -927,7 +928,7 @@ test_orientation(void)
 	unsigned char		*in, *quad, *mm;
 	size_t			 len = 0, qlen = 0, mmlen = 0;
 	char			 name[32], what[64];
-	int			 o;
+	int			 o, rv;
 	unsigned		 ww, wh;
 
 	if ((quad = load("quadrants.jpg", &qlen)) == NULL) {
@@ -942,8 +943,9 @@ test_orientation(void)
 			ok(0, "%s loads", name);
 			continue;
 		}
-		if (ok(thumb(in, len, 100, 100, &res, &err) == 0 &&
-		    res.width == ww && res.height == wh, "%s: %ux%u (want "
+		rv = thumb(in, len, 100, 100, &res, &err);
+		if (ok(rv == 0 && res.width == ww && res.height == wh,
+		    "%s: %ux%u (want "
 		    "%ux%u)", name, res.width, res.height, ww, wh)) {
 			check_corners(name, o, &res);
 			ok(!contains(res.data, res.len, "Exif") &&
@@ -956,8 +958,9 @@ test_orientation(void)
 
 		mm = with_app1(quad, qlen, o, &mmlen);
 		snprintf(what, sizeof what, "big-endian orientation %d", o);
-		if (ok(thumb(mm, mmlen, 100, 100, &res, &err) == 0 &&
-		    res.width == ww && res.height == wh, "%s: %ux%u", what,
+		rv = thumb(mm, mmlen, 100, 100, &res, &err);
+		if (ok(rv == 0 && res.width == ww && res.height == wh,
+		    "%s: %ux%u", what,
 		    res.width, res.height)) {
 			check_corners(what, o, &res);
 			free(res.data);
@@ -968,8 +971,9 @@ test_orientation(void)
 	/* The box is for the picture as shown: exif-6 is 100 wide and 160
 	 * high; in every mode and format. */
 	if ((in = load("exif-6.jpg", &len)) != NULL) {
-		if (ok(thumb(in, len, 100, 50, &res, &err) == 0 &&
-		    res.width == 31 && res.height == 50, "exif-6 in 100x50: "
+		rv = thumb(in, len, 100, 50, &res, &err);
+		if (ok(rv == 0 && res.width == 31 && res.height == 50,
+		    "exif-6 in 100x50: "
 		    "31x50 (got %ux%u)", res.width, res.height))
 			free(res.data);
 		req = rq(100, 50);
@@ -1146,6 +1150,32 @@ test_colour(void)
 		free(in);
 	} else
 		ok(0, "icc-swapped.jpg loads");
+	/* A damaged profile (a tag count of 4 billion) is ignored, as
+	 * browsers ignore it: the pixels are taken as sRGB. */
+	if ((in = load("icc-adobergb.jpg", &len)) != NULL) {
+		static const struct probe unconverted[] = {
+			{ 25, 15, 200, 60, 60, 255, 8 },
+			{ 75, 15, 60, 160, 60, 255, 8 },
+		};
+		size_t	acsp = 0, k;
+
+		for (k = 0; k + 4 <= len; k++)
+			if (memcmp(in + k, "acsp", 4) == 0) {
+				acsp = k;
+				break;
+			}
+		if (ok(acsp > 36 + 20, "icc-adobergb.jpg: profile found")) {
+			memset(in + acsp - 36 + 128, 0xff, 4);
+			if (ok(thumb(in, len, 100, 100, &res, &err) == 0,
+			    "damaged ICC profile: thumbnail made")) {
+				check_probes("damaged ICC profile: ignored",
+				    &res, unconverted, 2);
+				free(res.data);
+			}
+		}
+		free(in);
+	}
+
 	if ((in = load("icc-rec709.jpg", &len)) != NULL) {
 		if (ok(thumb(in, len, 100, 100, &res, &err) == 0,
 		    "icc-rec709.jpg: thumbnail made")) {

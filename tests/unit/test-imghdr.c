@@ -28,6 +28,14 @@ static const struct fixture fixtures[] = {
 	{ "photo.webp", IMGHDR_WEBP, 200, 150, 0 },	/* VP8 */
 	{ "alpha.webp", IMGHDR_WEBP, 100, 80, 0 },	/* VP8X */
 	{ "lossless.webp", IMGHDR_WEBP, 64, 48, 0 },	/* VP8L */
+	{ "exif-6.jpg", IMGHDR_JPEG, 160, 100, 0 },	/* stored size, EXIF */
+	{ "cmyk.jpg", IMGHDR_JPEG, 160, 100, 0 },	/* Adobe APP14 */
+	{ "icc-srgb.jpg", IMGHDR_JPEG, 160, 100, 0 },	/* 7 KB APP2 first */
+	{ "gray.jpg", IMGHDR_JPEG, 120, 60, 0 },	/* one component */
+	{ "deep.png", IMGHDR_PNG, 96, 64, 0 },		/* 16 bits a sample */
+	{ "offset.gif", IMGHDR_GIF, 120, 90, 0 },	/* the screen, not frame 1 */
+	{ "anim.webp", IMGHDR_WEBP, 120, 90, 0 },	/* VP8X canvas, ANMF */
+	{ "anim-offset.webp", IMGHDR_WEBP, 120, 90, 0 },	/* the canvas */
 };
 
 static unsigned char *

@@ -1,0 +1,131 @@
+# install.mk: what `make install` puts beside the programs and the man pages
+# (included at the end of Makefile.am).
+#
+#   $(sysconfdir)/thumbq.conf              only if there is none yet
+#   $(pkgdatadir)/thumbq.conf.default      this build's defaults, always
+#   $(pkgdatadir)/lighttpd/thumbq.conf     the web server snippets, as they
+#   $(pkgdatadir)/apache/thumbq.conf       are in the source tree
+#   $(pkgdatadir)/systemd/*                units with this build's paths
+#   $(localstatedir)/lib/thumbq/docroot/thumbnails/   the docroot, empty
+#
+# Everything honours --prefix, --sysconfdir, --localstatedir, --datadir and
+# DESTDIR, and `make uninstall` removes it again, except a thumbq.conf that
+# differs from the defaults it was installed with (the admin's) and
+# thumbnails in the docroot (data).
+
+# The docroot thumbq.conf names; the same default as src/conf.c.
+thumbq_docroot = $(localstatedir)/lib/thumbq/docroot
+
+# ---------------------------------------------------------------- thumbq.conf
+
+# Every key with its default, as the thumbqd just built prints them (-C), so
+# that the file cannot disagree with the program's table; the docroot is set
+# explicitly.  The keys an admin must look at stay active; the others are
+# commented out, so that a later version's defaults apply to them.
+#
+# The file is never overwritten: an existing $(sysconfdir)/thumbq.conf is
+# the admin's.  The pristine copy, $(pkgdatadir)/thumbq.conf.default, is
+# always installed: it shows a new version's keys and defaults (diff it
+# against the live file), and `make uninstall` compares the live file with
+# it to tell an untouched thumbq.conf (removed) from an edited one (kept).
+# It lives in pkgdatadir, not beside the live file, so that $(sysconfdir)
+# holds only configuration that is read.
+nodist_noinst_DATA = thumbq.conf.default
+CLEANFILES += thumbq.conf.default
+thumbq.conf.default: worker/thumbqd$(EXEEXT) Makefile
+	$(AM_V_GEN)rm -f $@ $@.keys $@.tmp; \
+	env -i THUMBQ_DOCROOT='$(thumbq_docroot)' ./worker/thumbqd$(EXEEXT) -C -c /dev/null \
+	    > $@.keys || { rm -f $@.keys; exit 1; }; \
+	{ echo '# thumbq.conf: the configuration of thumbqd, thumbq.fcgi and thumbqctl'; \
+	  echo '# ($(PACKAGE_STRING)); thumbq.conf(5) describes every key.'; \
+	  echo '#'; \
+	  echo '# Installed by make install with the defaults of this build; make install'; \
+	  echo '# never overwrites it.  The active lines are the ones to set first;'; \
+	  echo '# the rest are commented-out defaults.  THUMBQ_<KEY> in the environment'; \
+	  echo '# overrides a key.  Check a change with: thumbqd -t -c FILE'; \
+	  echo '#'; \
+	  echo '# thumbq.fcgi runs as the user of the web server, thumbqd as the user'; \
+	  echo '# of its unit (or the user key): both must be able to read this file.'; \
+	  echo; \
+	  sed -e 's/^\([a-z][a-z0-9_]* =\)/#\1/' -e 's/^#\(redis =\)/\1/' \
+	      -e 's/^#\(docroot =\)/\1/' -e 's/^#\(base_url =\)/\1/' \
+	      -e 's/^#\(user =\)/\1/' -e 's/^#\(log =\)/\1/' $@.keys; \
+	} > $@.tmp && rm -f $@.keys && mv $@.tmp $@
+
+install-data-local: install-thumbq-conf install-thumbq-docroot
+uninstall-local: uninstall-thumbq-conf uninstall-thumbq-dirs
+
+install-thumbq-conf: thumbq.conf.default
+	@$(NORMAL_INSTALL)
+	$(MKDIR_P) '$(DESTDIR)$(pkgdatadir)' '$(DESTDIR)$(sysconfdir)'
+	$(INSTALL_DATA) thumbq.conf.default '$(DESTDIR)$(pkgdatadir)/thumbq.conf.default'
+	@conf='$(DESTDIR)$(sysconfdir)/thumbq.conf'; \
+	if test -f "$$conf" || test -h "$$conf"; then \
+	  echo "keeping $$conf (this build's defaults: $(DESTDIR)$(pkgdatadir)/thumbq.conf.default)"; \
+	else \
+	  echo " $(INSTALL_DATA) thumbq.conf.default '$$conf'"; \
+	  $(INSTALL_DATA) thumbq.conf.default "$$conf"; \
+	fi
+
+# The web server serves the docroot; thumbqd writes into docroot/thumbnails,
+# which therefore has to belong to thumbqd's user (see README, Installing).
+install-thumbq-docroot:
+	@$(NORMAL_INSTALL)
+	$(MKDIR_P) '$(DESTDIR)$(thumbq_docroot)/thumbnails'
+
+uninstall-thumbq-conf:
+	@$(NORMAL_UNINSTALL)
+	@conf='$(DESTDIR)$(sysconfdir)/thumbq.conf'; \
+	def='$(DESTDIR)$(pkgdatadir)/thumbq.conf.default'; \
+	if test -f "$$conf" && test -f "$$def" && cmp -s "$$conf" "$$def"; then \
+	  echo " rm -f '$$conf'"; rm -f "$$conf"; \
+	elif test -f "$$conf" || test -h "$$conf"; then \
+	  echo "keeping $$conf: it is not the one make install wrote"; \
+	fi; \
+	echo " rm -f '$$def'"; rm -f "$$def"
+
+# Only directories that are empty by now: thumbnails are data, and
+# uninstall-thumbq-conf has just left the admin's files in place.
+uninstall-thumbq-dirs: uninstall-thumbq-conf uninstall-dist_lighttpdDATA \
+    uninstall-dist_apacheDATA uninstall-nodist_systemdDATA
+	@$(NORMAL_UNINSTALL)
+	@for d in '$(DESTDIR)$(thumbq_docroot)/thumbnails' '$(DESTDIR)$(thumbq_docroot)' \
+	    '$(DESTDIR)$(localstatedir)/lib/thumbq' '$(DESTDIR)$(lighttpddir)' \
+	    '$(DESTDIR)$(apachedir)' '$(DESTDIR)$(systemddir)' '$(DESTDIR)$(pkgdatadir)'; do \
+	  if test -d "$$d" && rmdir "$$d" 2>/dev/null; then echo " rmdir '$$d'"; fi; \
+	done
+
+.PHONY: install-thumbq-conf install-thumbq-docroot uninstall-thumbq-conf uninstall-thumbq-dirs
+
+# ---------------------------------------------------------------- web servers
+
+# Installed unchanged: both take their paths from variables the including
+# configuration sets (var.thumbq_* for lighttpd, Define THUMBQ_* for Apache).
+lighttpddir = $(pkgdatadir)/lighttpd
+dist_lighttpd_DATA = lighttpd/thumbq.conf
+apachedir = $(pkgdatadir)/apache
+dist_apache_DATA = apache/thumbq.conf
+
+# ---------------------------------------------------------------- systemd
+
+# Units with this build's paths.  Installed beside the snippets, not into
+# systemd's own directories, so that install needs no root and no systemd;
+# the admin copies (or `systemctl link`s) the ones wanted.
+systemddir = $(pkgdatadir)/systemd
+thumbq_units = systemd/thumbqd.service systemd/thumbq-fcgi.socket systemd/thumbq-fcgi.service
+nodist_systemd_DATA = $(thumbq_units)
+EXTRA_DIST += systemd/thumbqd.service.in systemd/thumbq-fcgi.socket.in \
+	systemd/thumbq-fcgi.service.in
+CLEANFILES += $(thumbq_units)
+
+# @name[@] keeps config.status from substituting the pattern itself.
+edit_units = sed -e 's|@sbindir[@]|$(sbindir)|g' -e 's|@bindir[@]|$(bindir)|g' \
+	-e 's|@fcgidir[@]|$(fcgidir)|g' -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+	-e 's|@localstatedir[@]|$(localstatedir)|g' -e 's|@pkgdatadir[@]|$(pkgdatadir)|g' \
+	-e 's|@PACKAGE_VERSION[@]|$(PACKAGE_VERSION)|g'
+systemd/thumbqd.service: $(srcdir)/systemd/thumbqd.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) systemd && $(edit_units) $(srcdir)/systemd/thumbqd.service.in > $@.tmp && mv $@.tmp $@
+systemd/thumbq-fcgi.socket: $(srcdir)/systemd/thumbq-fcgi.socket.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) systemd && $(edit_units) $(srcdir)/systemd/thumbq-fcgi.socket.in > $@.tmp && mv $@.tmp $@
+systemd/thumbq-fcgi.service: $(srcdir)/systemd/thumbq-fcgi.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) systemd && $(edit_units) $(srcdir)/systemd/thumbq-fcgi.service.in > $@.tmp && mv $@.tmp $@
