@@ -105,7 +105,7 @@ static const struct conf_key conf_keys[] = {
 	{ "fetch_max_redirects", NUM(CONF_UINT, fetch_max_redirects, 0, 20), "5",
 	  "redirects followed per download" },
 	{ "fetch_allow_networks", STR(fetch_allow_networks), "",
-	  "CIDR list of non-public networks images may come from (default: none)" },
+	  "CIDR list of non-public networks images may come from; empty: none" },
 	{ "fetch_user_agent", STR(fetch_user_agent), "thumbq/" PACKAGE_VERSION,
 	  "User-Agent header of downloads" },
 	{ "couriers", NUM(CONF_UINT, couriers, 0, 64), "2",

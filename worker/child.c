@@ -120,6 +120,7 @@ child_main(const struct thumbq_conf *conf, const char *wid, pid_t master)
 	char *cause = NULL;
 
 	proc_child_setup(master);
+	proc_drop_privileges(conf->user);
 	image_child_init(conf);
 	fetcher = fetch_new(conf, &cause);
 	if (fetcher == NULL) {

@@ -1,6 +1,8 @@
 /* proc.c: what every thumbqd child shares (see proc.h). */
 #include "config.h"
 
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "proc.h"
 
 volatile sig_atomic_t proc_stop;
@@ -42,6 +45,25 @@ proc_child_setup(pid_t master)
 	if (getppid() != master)
 		proc_stop = 1;
 	srandom((unsigned)getpid() ^ (unsigned)proc_now_ms());
+}
+
+void
+proc_drop_privileges(const char *user)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0 || user[0] == '\0')
+		return;
+	pw = getpwnam(user);
+	if (pw == NULL) {
+		log_err("event=child_failed error=\"user %s does not exist\"", user);
+		_exit(1);
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
+	    setuid(pw->pw_uid) == -1 || setuid(0) != -1) {
+		log_err("event=child_failed error=\"cannot become user %s\"", user);
+		_exit(1);
+	}
 }
 
 long long

@@ -14,6 +14,11 @@ extern volatile sig_atomic_t proc_stop;
  * and death with the master (whose restart recovers what the child held);
  * if the master is gone already, proc_stop is set at once. */
 void proc_child_setup(pid_t master);
+/* Started as root with user set: the child gives up root for good before
+ * it touches any job (fetching and decoding hostile bytes as root is never
+ * acceptable).  The master keeps root for its pid file and reloads, and
+ * handles no job data.  Exits the child if it cannot. */
+void proc_drop_privileges(const char *user);
 long long proc_now_ms(void);
 /* Sleeps *ms (a signal cuts it short), then doubles it up to max_ms: for
  * waiting out a Redis outage. */

@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <pwd.h>
 #include <limits.h>
 #include <signal.h>
@@ -152,32 +151,6 @@ thumbqd_write_pidfile(const char *path, char **cause)
 	return 0;
 }
 
-/* Started as root with user set: give up root for good (groups, gid, uid,
- * in that order) before any job runs.  Fetching and decoding hostile bytes
- * as root is never acceptable, so a user that does not exist is fatal. */
-static void
-thumbqd_drop_privileges(const struct thumbq_conf *conf)
-{
-	struct passwd *pw;
-
-	if (geteuid() != 0)
-		return;
-	if (conf->user[0] == '\0') {
-		log_warn("event=running_as_root note=\"set user in thumbq.conf\"");
-		return;
-	}
-	pw = getpwnam(conf->user);
-	if (pw == NULL)
-		fatal("event=start_failed error=\"user %s does not exist\"", conf->user);
-	if (initgroups(pw->pw_name, pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
-	    setuid(pw->pw_uid) == -1)
-		fatal("event=start_failed error=\"cannot become user %s: %s\"", conf->user,
-		    strerror(errno));
-	if (setuid(0) != -1)
-		fatal("event=start_failed error=\"could regain root after dropping it\"");
-	log_info("event=dropped_privileges user=%s uid=%ld", conf->user, (long)pw->pw_uid);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -226,7 +199,9 @@ main(int argc, char **argv)
 		thumbqd_daemonize();
 	if (conf->pidfile[0] != '\0' && thumbqd_write_pidfile(conf->pidfile, &cause) == -1)
 		fatal("event=start_failed error=\"%s\"", cause);
-	thumbqd_drop_privileges(conf);
+	if (geteuid() == 0 && conf->user[0] == '\0')
+		log_warn("event=running_as_root note=\"set user in thumbq.conf: workers fetch and "
+		    "decode untrusted data\"");
 	thumbqd_ready();
 
 	{

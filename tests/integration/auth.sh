@@ -11,7 +11,7 @@ free_port API_PORT
 API=http://127.0.0.1:$API_PORT
 RUNDIR=$tq_tmp/run
 tq_start_thumbq "$RUNDIR" "$API_PORT" THUMBQ_FETCH_ALLOW_NETWORKS='127.0.0.0/8, ::1' \
-	THUMBQ_AUTH_REQUIRED=yes THUMBQ_RATE_LIMIT=2 THUMBQ_RATE_BURST=4
+	THUMBQ_AUTH_REQUIRED=yes THUMBQ_RATE_LIMIT=1 THUMBQ_RATE_BURST=4
 ctl() { "$top_builddir/tools/thumbqctl" -c "$RUNDIR/thumbq.conf" "$@"; }
 body="{\"url\": \"$ORIGIN/photo.jpg\"}"
 post_as() { http POST "$API/v1/thumbnails" -H 'Content-Type: application/json' -H "Authorization: Bearer $1" --data-binary "$body"; }
@@ -49,15 +49,16 @@ is "$?" 0 "thumbqctl key revoke"
 http GET "$API/v1/thumbnails/$job" -H "Authorization: Bearer $bob"
 expect_error 401 "a revoked key"
 
-# ---- rate limit: burst 4, then 429, then through again after a refill
-sleep 2.5	# let alice's bucket fill up after the requests above
-codes=
-for i in 1 2 3 4 5 6; do
+# ---- rate limit: a burst of 4, then 429, then through again after a refill.
+# A slow machine may refill a token while the burst is sent: 4 or 5 pass.
+sleep 4.5	# let alice's bucket fill up after the requests above
+passed=0
+for i in 1 2 3 4 5 6 7 8 9 10; do
 	http GET "$API/v1/thumbnails/$job" -H "Authorization: Bearer $alice"
-	codes="$codes$HTTP_CODE "
 	[ "$HTTP_CODE" = 429 ] && break
+	[ "$HTTP_CODE" = 200 ] && passed=$((passed + 1))
 done
-like "$codes" '^200 200 200 200 429 $' "four requests pass, the fifth is limited"
+ok "the burst passes, then requests are limited (passed: $passed)" test "$passed" -ge 4 -a "$passed" -le 5
 expect_error 429 "over the limit"
 retry=$(header Retry-After)
 ok "Retry-After is a number of seconds ($retry)" [ "$retry" -ge 1 ]
