@@ -2,7 +2,10 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "xmalloc.h"
 
 #include <json-c/json.h>
 
@@ -39,16 +42,13 @@ void
 response_send_type(struct request *req, int status, const char *content_type,
     const char *extra_headers, const char *body)
 {
-	char head[768];
 	size_t len = strlen(body);
 	/* Bodies end in a newline, for people reading them with curl. */
 	int newline = len == 0 || body[len - 1] != '\n';
-	int n;
-
 	/* Formatted here, not with FCGX_FPrintF: libfcgi has its own printf,
 	 * which does not know %zu.  Job JSON changes as the job moves on, so no
 	 * cache may keep it. */
-	n = snprintf(head, sizeof head,
+	char *head = xasprintf(
 	    "Status: %d %s\r\n"
 	    "Content-Type: %s\r\n"
 	    "Content-Length: %zu\r\n"
@@ -57,9 +57,9 @@ response_send_type(struct request *req, int status, const char *content_type,
 	    "\r\n",
 	    status, response_reason(status), content_type, len + (size_t)newline,
 	    req->rate_headers, extra_headers != NULL ? extra_headers : "");
-	if (n < 0 || (size_t)n >= sizeof head)
-		n = snprintf(head, sizeof head, "Status: 500 Internal Server Error\r\n\r\n");
-	FCGX_PutStr(head, n, req->out);
+
+	FCGX_PutStr(head, (int)strlen(head), req->out);
+	free(head);
 	FCGX_PutStr(body, (int)len, req->out);
 	if (newline)
 		FCGX_PutChar('\n', req->out);

@@ -74,23 +74,26 @@ fuzz_dump(const struct thumbq_conf *conf)
 	return text;
 }
 
-/* Whether conf_dump() can write every string value faithfully.  The file
- * syntax has no escapes: a quoted value ends at the next '"', so a value
- * that holds a '"' (accepted unquoted, as in ua = a"b) is dumped as text
- * that does not read back.  Known and reported; skipped here so that the
- * round trip keeps checking everything else. */
+/* Whether conf_dump() wrote every string value faithfully.  The file syntax
+ * has no escapes: a quoted value ends at the next '"', so a value holding a
+ * '"' (accepted unquoted, as in fetch_user_agent = a"b) is dumped as a line
+ * that does not read back.  Known and reported; such dumps are skipped here,
+ * by looking at the dump itself (a key line with more than two quotes), so
+ * that the round trip keeps checking everything else, new keys included. */
 static int
-fuzz_dumpable(const struct thumbq_conf *conf)
+fuzz_dump_faithful(const char *dump)
 {
-	const char *const s[] = {
-		conf->redis, conf->redis_prefix, conf->docroot, conf->base_url,
-		conf->pidfile, conf->log, conf->fetch_allow_networks,
-		conf->fetch_user_agent, conf->formats,
-	};
+	for (const char *line = dump; *line != '\0'; ) {
+		size_t len = strcspn(line, "\n");
+		int quotes = 0;
 
-	for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
-		if (strchr(s[i], '"') != NULL)
+		if (line[0] != '#')
+			for (size_t i = 0; i < len; i++)
+				quotes += line[i] == '"';
+		if (quotes > 2)
 			return 0;
+		line += len + (line[len] == '\n');
+	}
 	return 1;
 }
 
@@ -114,19 +117,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(cause != NULL);
 		free(cause);
 		cause = NULL;
-	} else if (fuzz_dumpable(&conf)) {
+	} else {
 		FUZZ_CHECK(rc == 0);
 		dump1 = fuzz_dump(&conf);
-		conf_defaults(&again);
-		if (conf_parse_text(&again, dump1, "dump", &cause) != 0) {
-			fprintf(stderr, "conf_dump output does not parse: %s\n", cause);
-			abort();
+		if (fuzz_dump_faithful(dump1)) {
+			conf_defaults(&again);
+			if (conf_parse_text(&again, dump1, "dump", &cause) != 0) {
+				fprintf(stderr, "conf_dump output does not parse: %s\n", cause);
+				abort();
+			}
+			dump2 = fuzz_dump(&again);
+			FUZZ_CHECK(strcmp(dump1, dump2) == 0);
+			free(dump2);
+			conf_free(&again);
 		}
-		dump2 = fuzz_dump(&again);
-		FUZZ_CHECK(strcmp(dump1, dump2) == 0);
 		free(dump1);
-		free(dump2);
-		conf_free(&again);
 	}
 	conf_free(&conf);
 

@@ -8,8 +8,11 @@
  * coder, hints, resize, orientation, encoding) and decoder crashes on
  * inputs that pass thumbq's header checks.
  *
- * Every input must end in a thumbnail inside the box, or in one of the
- * documented error codes with a message. */
+ * Input: 4 bytes of options (box width and height 1-128, mode, format,
+ * quality, background), then the image bytes as an origin sent them.
+ * Every input must end in a thumbnail no larger than the box, encoded as
+ * its extension says, or in one of the documented error codes with a
+ * message that is UTF-8 (it goes into the job JSON as it is). */
 #include "config.h"
 
 #include <stdint.h>
@@ -22,6 +25,7 @@
 #include "joberror.h"
 
 #define FUZZ_MAX_INPUT		(256 * 1024)
+#define FUZZ_OPTS		4
 #define FUZZ_MAX_PIXELS		4000000UL
 #define FUZZ_MAX_DIMENSION	8192
 
@@ -36,8 +40,6 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* error.message goes into the job JSON a client reads, and json-c passes
- * bytes >= 0x80 through as they are: they must be UTF-8 already. */
 static int
 fuzz_utf8_valid(const unsigned char *s)
 {
@@ -46,13 +48,13 @@ fuzz_utf8_valid(const unsigned char *s)
 
 		if (c < 0x80)
 			continue;
-		if (c >= 0xc2 && c <= 0xdf)
+		if (c >= 0xc2 && c <= 0xdf) {
 			n = 1, min = 0x80, cp = c & 0x1f;
-		else if (c >= 0xe0 && c <= 0xef)
+		} else if (c >= 0xe0 && c <= 0xef) {
 			n = 2, min = 0x800, cp = c & 0x0f;
-		else if (c >= 0xf0 && c <= 0xf4)
+		} else if (c >= 0xf0 && c <= 0xf4) {
 			n = 3, min = 0x10000, cp = c & 0x07;
-		else
+		} else
 			return 0;
 		for (; n > 0; n--, s++) {
 			if ((*s & 0xc0) != 0x80)
@@ -84,43 +86,66 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* Checks what the encoded bytes start with against the extension. */
+static void
+fuzz_check_encoded(const struct image_result *res)
+{
+	FUZZ_CHECK(res->data != NULL && res->len > 0 && res->ext != NULL);
+	if (strcmp(res->ext, "jpg") == 0)
+		FUZZ_CHECK(res->len >= 3 && memcmp(res->data, "\xff\xd8\xff", 3) == 0);
+	else if (strcmp(res->ext, "png") == 0)
+		FUZZ_CHECK(res->len >= 8 && memcmp(res->data, "\x89PNG\r\n\x1a\n", 8) == 0);
+	else if (strcmp(res->ext, "webp") == 0)
+		FUZZ_CHECK(res->len >= 12 && memcmp(res->data, "RIFF", 4) == 0 &&
+		    memcmp(res->data + 8, "WEBP", 4) == 0);
+	else
+		FUZZ_CHECK(!"unknown extension");
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const codes[] = {
 		"unsupported_format", "image_too_large", "image_corrupt", "image_failed",
 	};
-	const struct image_request req = { 100, 100, 85 };
+	struct image_request req;
 	struct image_result res;
 	struct job_error err;
 	unsigned char *buf;
 	int known = 0;
 
-	if (size > FUZZ_MAX_INPUT)
+	if (size < FUZZ_OPTS || size > FUZZ_MAX_INPUT)
 		return 0;
+	memset(&req, 0, sizeof req);
+	req.width = 1 + data[0] % 128;
+	req.height = 1 + data[1] % 128;
+	req.mode = (enum image_mode)(data[2] % 3);
+	req.format = (enum image_format)(data[2] / 3 % 4);
+	req.has_background = (data[2] & 0x80) != 0;
+	memset(req.background, data[3], sizeof req.background);
+	req.quality = data[3] % 101;
+	data += FUZZ_OPTS;
+	size -= FUZZ_OPTS;
+
 	buf = malloc(size > 0 ? size : 1);
 	FUZZ_CHECK(buf != NULL);
 	if (size > 0)
 		memcpy(buf, data, size);
 
 	if (image_thumbnail(buf, size, &req, &res, &err) == 0) {
-		FUZZ_CHECK(res.data != NULL && res.len > 0);
+		fuzz_check_encoded(&res);
 		FUZZ_CHECK(res.width >= 1 && res.width <= req.width);
 		FUZZ_CHECK(res.height >= 1 && res.height <= req.height);
-		FUZZ_CHECK(res.ext != NULL);
-		if (strcmp(res.ext, "jpg") == 0)
-			FUZZ_CHECK(res.len >= 3 && memcmp(res.data, "\xff\xd8\xff", 3) == 0);
-		else {
-			FUZZ_CHECK(strcmp(res.ext, "png") == 0);
-			FUZZ_CHECK(res.len >= 8 && memcmp(res.data, "\x89PNG", 4) == 0);
-		}
 		free(res.data);
 	} else {
 		FUZZ_CHECK(err.code != NULL);
 		for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
 			if (strcmp(err.code, codes[i]) == 0)
 				known = 1;
-		FUZZ_CHECK(known);
+		if (!known) {
+			fprintf(stderr, "undocumented error code %s\n", err.code);
+			abort();
+		}
 		FUZZ_CHECK(err.message[0] != '\0');
 		FUZZ_CHECK(memchr(err.message, '\0', sizeof err.message) != NULL);
 		if (!fuzz_utf8_valid((const unsigned char *)err.message)) {

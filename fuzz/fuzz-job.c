@@ -2,9 +2,12 @@
  *
  * The body is whatever a client sent, up to max_body_bytes, not
  * NUL-terminated: it is copied into a buffer of exactly its length so that
- * AddressSanitizer sees any read past the end.  Besides not crashing, a body
- * the parser accepts must give a URL the URL policy accepts, and the job JSON
- * made from it must be valid UTF-8 JSON that carries the same URL back. */
+ * AddressSanitizer sees any read past the end.  Besides not crashing:
+ *  - a refusal has a message (for the 400/422 body) that fits and is UTF-8;
+ *  - an accepted body gives a URL the URL policy accepts and options within
+ *    the limits, whose canonical text (job_opts_format, the form kept in
+ *    Redis and hashed for dedupe) parses back to the same options;
+ *  - the job JSON made from it is valid UTF-8 JSON carrying the same URL. */
 #include "config.h"
 
 #include <stdint.h>
@@ -30,6 +33,34 @@
 } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Messages go into JSON bodies, and json-c passes bytes >= 0x80 through. */
+static int
+fuzz_utf8_valid(const unsigned char *s)
+{
+	while (*s != '\0') {
+		unsigned c = *s++, n, min, cp;
+
+		if (c < 0x80)
+			continue;
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1, min = 0x80, cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2, min = 0x800, cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3, min = 0x10000, cp = c & 0x07;
+		} else
+			return 0;
+		for (; n > 0; n--, s++) {
+			if ((*s & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (*s & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+	}
+	return 1;
+}
 
 /* What the client would read back: parse the job JSON strictly and return
  * its "url" member (malloc'd), or abort if the JSON is not valid. */
@@ -60,11 +91,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.max_url_bytes = 2048,
 		.default_width = 100,
 		.default_height = 100,
+		.max_size = 1024,
 	};
 	struct job_request req;
+	struct image_request again;
 	struct job job;
 	const char *message = NULL, *cause;
 	enum job_parse_result rc;
+	char msgbuf[JOB_MESSAGE_MAX], opts[JOB_OPTS_MAX];
 	char *body, *json, *back;
 
 	if (size > FUZZ_MAX_INPUT)
@@ -74,20 +108,35 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 0)
 		memcpy(body, data, size);
 
-	rc = job_request_parse(body, size, &limits, &req, &message);
+	memset(msgbuf, 0xa5, sizeof msgbuf);
+	rc = job_request_parse(body, size, &limits, &req, &message, msgbuf);
 	switch (rc) {
 	case JOB_PARSE_OK:
 		FUZZ_CHECK(req.url != NULL);
 		FUZZ_CHECK(strlen(req.url) <= limits.max_url_bytes);
 		FUZZ_CHECK(urlpolicy_check_url(req.url, limits.max_url_bytes, &cause) == 0);
-		FUZZ_CHECK(req.width == limits.default_width &&
-		    req.height == limits.default_height);
+		FUZZ_CHECK(req.opts.width >= 1 && req.opts.width <= limits.max_size);
+		FUZZ_CHECK(req.opts.height >= 1 && req.opts.height <= limits.max_size);
+		FUZZ_CHECK(req.opts.quality <= 100);
+		FUZZ_CHECK(req.opts.mode <= IMAGE_PAD && req.opts.format <= IMAGE_WEBP);
+		job_opts_format(&req.opts, opts);
+		if (job_opts_parse(opts, &again) != 0) {
+			fprintf(stderr, "job_opts_parse refuses \"%s\"\n", opts);
+			abort();
+		}
+		FUZZ_CHECK(again.width == req.opts.width && again.height == req.opts.height);
+		FUZZ_CHECK(again.mode == req.opts.mode && again.format == req.opts.format);
+		FUZZ_CHECK(again.quality == req.opts.quality);
+		FUZZ_CHECK(again.has_background == req.opts.has_background);
+		FUZZ_CHECK(!again.has_background ||
+		    memcmp(again.background, req.opts.background, 4) == 0);
 
 		/* The URL is echoed in every answer about the job. */
 		memset(&job, 0, sizeof job);
 		memcpy(job.id, "00000000-0000-4000-8000-000000000000", ID_LEN + 1);
 		job.url = req.url;
 		job.status = JOB_QUEUED;
+		job.opts = req.opts;
 		json = job_to_json(&job, "http://localhost");
 		back = fuzz_json_url(json);
 		FUZZ_CHECK(strcmp(back, req.url) == 0);
@@ -97,6 +146,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case JOB_PARSE_MALFORMED:
 	case JOB_PARSE_INVALID:
 		FUZZ_CHECK(message != NULL && message[0] != '\0');
+		FUZZ_CHECK(message != msgbuf || memchr(msgbuf, '\0', sizeof msgbuf) != NULL);
+		FUZZ_CHECK(fuzz_utf8_valid((const unsigned char *)message));
 		FUZZ_CHECK(req.url == NULL);
 		break;
 	default:

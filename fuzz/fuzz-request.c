@@ -1,38 +1,42 @@
 /* fuzz-request.c: whole FastCGI requests through thumbq.fcgi's own code:
- * request_init(), routes_dispatch() (path routing), the real route handlers
- * (content type, body reading, query parsing, job_request_parse(), id
- * checks) and the response writers.
+ * request_init(), routes_dispatch() (path routing, 404/405), the auth gate,
+ * the real route handlers (content type, body reading, query parsing, job
+ * and batch bodies, id checks) and the response writers.
  *
  * Input: FastCGI parameters as "NAME=value" lines (REQUEST_METHOD,
- * REQUEST_URI, CONTENT_TYPE, CONTENT_LENGTH, HTTP_HOST, ...), an empty line,
- * then the request body as the web server would stream it.  See
- * fuzz/corpus/fuzz-request/ for examples.
+ * REQUEST_URI, CONTENT_TYPE, CONTENT_LENGTH, HTTP_HOST, HTTP_AUTHORIZATION,
+ * ...), an empty line, then the request body as the web server streams it.
+ * See fuzz/corpus/fuzz-request/ for examples.  A parameter FUZZ_AUTH (which
+ * no web server sends) picks a configuration with auth_required and a rate
+ * limit, so that the API-key gate is fuzzed too.
  *
- * Only Redis is replaced: store_job_create(), store_job_get() and
- * store_error() are defined below, so the linker never pulls store.o out of
- * libthumbq.a.  (If a handler starts calling another store_* function, the
- * link fails with a duplicate definition: add a stub here.)  The parameter
- * FUZZ_STORE, which no web server sends, picks the stub's answer: "error"
- * (Redis down), "missing" (no such job), anything else a job whose status
- * follows the last hex digit of its id.
+ * The program is all of thumbq.fcgi, main.c included with main renamed (so
+ * that libFuzzer's runs): every route file comes in through
+ * cgi_bin_thumbq_fcgi_SOURCES, with no list or stub here to keep in step.
+ * The store is the real one, pointed at a Unix socket that does not exist,
+ * so every Redis call fails at once (a connect to a missing path, no
+ * network): what is fuzzed is everything a request goes through before and
+ * instead of Redis, which is where untrusted input is parsed and refused.
  *
- * Every answer is checked the way a client would read it: one status line
- * with a status thumbq documents, header lines that cannot split the
- * response, a Content-Length that matches, and a body that is strict JSON in
- * valid UTF-8 ("whatever the input", DESIGN.md), carrying the HTTP status in
- * its "status" member when it is an error. */
+ * Every answer is checked the way a client would read it: exactly one
+ * answer; a status line with a status response.c has a reason phrase for;
+ * header lines "Name: printable ASCII" (no response splitting); an exact
+ * Content-Length with nothing after the body (none at all for 204); a JSON
+ * body that is strict JSON in valid UTF-8 ("whatever the input", DESIGN.md),
+ * with errors carrying the HTTP status in "status" and a "message"; any other
+ * body valid UTF-8 text. */
 #include "config.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <fcgiapp.h>
 #include <json-c/json.h>
 
 #include "conf.h"
-#include "job.h"
 #include "request.h"
 #include "response.h"
 #include "routes.h"
@@ -42,7 +46,7 @@
 #define FUZZ_MAX_PARAMS		32
 #define FUZZ_BODY_CHUNK		1000	/* the web server streams the body */
 #define FUZZ_OUT_BUF		512	/* small, so responses cross buffer ends */
-#define FUZZ_MAX_RESPONSE	(64 * 1024)
+#define FUZZ_MAX_RESPONSE	(256 * 1024)
 
 #define FUZZ_CHECK(cond) do {						\
 	if (!(cond)) {							\
@@ -55,72 +59,10 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct thumbq_conf fuzz_conf;
-static const char *fuzz_store_mode;	/* FUZZ_STORE of the current input */
-
-/* ---- the store stubs ---- */
-
-enum store_result
-store_job_create(struct store *st, const struct job *job, unsigned ttl)
-{
-	(void)st;
-	(void)ttl;
-	FUZZ_CHECK(id_valid(job->id));
-	FUZZ_CHECK(job->url != NULL);
-	if (fuzz_store_mode != NULL && strcmp(fuzz_store_mode, "error") == 0)
-		return STORE_ERROR;
-	return STORE_OK;
-}
-
-enum store_result
-store_job_get(struct store *st, const char *id, struct job *job)
-{
-	static const char hex[] = "0123456789abcdef0123456789ABCDEF";
-	const char *h;
-
-	(void)st;
-	/* The handlers promise that nothing unchecked reaches Redis. */
-	FUZZ_CHECK(id_valid(id));
-	if (fuzz_store_mode != NULL && strcmp(fuzz_store_mode, "error") == 0)
-		return STORE_ERROR;
-	if (fuzz_store_mode != NULL && strcmp(fuzz_store_mode, "missing") == 0)
-		return STORE_NOTFOUND;
-
-	memset(job, 0, sizeof *job);
-	memcpy(job->id, id, ID_LEN + 1);
-	job->url = strdup("https://example.com/images/photo.jpg?size=large&v=2");
-	job->box_width = job->box_height = 100;
-	job->attempts = 1;
-	h = strchr(hex, id[ID_LEN - 1]);
-	switch ((h - hex) % 4) {
-	case 0:
-		job->status = JOB_QUEUED;
-		break;
-	case 1:
-		job->status = JOB_PROCESSING;
-		break;
-	case 2:
-		job->status = JOB_COMPLETED;
-		if (asprintf(&job->path, "thumbnails/%.2s/%.2s/%s.jpg", id, id + 2, id) == -1)
-			abort();
-		job->width = 100;
-		job->height = 67;
-		break;
-	default:
-		job->status = JOB_FAILED;
-		job->error_code = strdup("http_error");
-		job->error_message = strdup("GET https://example.com/ answered 404 \"Not Found\"");
-		break;
-	}
-	return STORE_OK;
-}
-
-const char *
-store_error(const struct store *st)
-{
-	(void)st;
-	return "stub store: unavailable";
-}
+/* [0] the defaults, [1] with API keys and a rate limit */
+static struct thumbq_conf fuzz_conf[2];
+static struct store *fuzz_store[2];
+static char fuzz_docroot[] = "/tmp/thumbq-fuzz-docroot.XXXXXX";
 
 /* ---- FastCGI streams over memory ---- */
 
@@ -168,14 +110,32 @@ fuzz_out_empty(FCGX_Stream *s, int doClose)
 /* ---- checking the answer ---- */
 
 static int
-fuzz_status_known(int status)
+fuzz_utf8_valid(const unsigned char *s, size_t len)
 {
-	static const int known[] = { 200, 201, 400, 404, 405, 413, 415, 422, 500, 503 };
+	const unsigned char *end = s + len;
 
-	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-		if (known[i] == status)
-			return 1;
-	return 0;
+	while (s < end) {
+		unsigned c = *s++, n, min, cp;
+
+		if (c < 0x80)
+			continue;
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1, min = 0x80, cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2, min = 0x800, cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3, min = 0x10000, cp = c & 0x07;
+		} else
+			return 0;
+		for (; n > 0; n--, s++) {
+			if (s >= end || (*s & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (*s & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+	}
+	return 1;
 }
 
 /* One header line, CRLF excluded: "Name: value", printable ASCII only. */
@@ -193,18 +153,47 @@ fuzz_check_header(const char *line, size_t len)
 }
 
 static void
+fuzz_check_json(int status, const char *body, size_t len)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *root, *v;
+
+	FUZZ_CHECK(tok != NULL);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	root = json_tokener_parse_ex(tok, body, (int)len);
+	if (root == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != len) {
+		fprintf(stderr, "status %d: body is not valid UTF-8 JSON (%s): %.*s\n", status,
+		    json_tokener_error_desc(json_tokener_get_error(tok)), (int)len, body);
+		abort();
+	}
+	if (json_object_object_get_ex(root, "code", &v)) {
+		/* An error: {"status": N, "message": "...", "code": "..."} */
+		FUZZ_CHECK(status >= 400);
+		FUZZ_CHECK(json_object_is_type(v, json_type_string));
+		FUZZ_CHECK(json_object_object_get_ex(root, "status", &v));
+		FUZZ_CHECK(json_object_is_type(v, json_type_int) &&
+		    json_object_get_int(v) == status);
+		FUZZ_CHECK(json_object_object_get_ex(root, "message", &v) &&
+		    json_object_is_type(v, json_type_string));
+	} else
+		FUZZ_CHECK(status < 400 || status == 503);	/* 503: health */
+	json_object_put(root);
+	json_tokener_free(tok);
+}
+
+static void
 fuzz_check_response(const struct fuzz_out *out)
 {
 	const char *p = out->text, *eol, *body = NULL;
-	struct json_tokener *tok;
-	struct json_object *root, *v;
+	char reason[64];
 	unsigned long clen = 0;
-	int status = 0, have_clen = 0, have_allow = 0;
+	int status = 0, have_clen = 0, have_type = 0, json = 0, have_allow = 0;
 	size_t blen;
 
-	FUZZ_CHECK(p != NULL);
-	FUZZ_CHECK(sscanf(p, "Status: %3d ", &status) == 1);
-	FUZZ_CHECK(fuzz_status_known(status));
+	FUZZ_CHECK(p != NULL);	/* some answer */
+	FUZZ_CHECK(sscanf(p, "Status: %3d %63[^\r]", &status, reason) == 2);
+	FUZZ_CHECK(status >= 200 && status <= 599 && strcmp(reason, "Unknown") != 0);
 	for (;;) {
 		eol = strstr(p, "\r\n");
 		FUZZ_CHECK(eol != NULL);
@@ -214,73 +203,95 @@ fuzz_check_response(const struct fuzz_out *out)
 		}
 		fuzz_check_header(p, (size_t)(eol - p));
 		if (strncmp(p, "Content-Length: ", 16) == 0) {
+			FUZZ_CHECK(!have_clen);
 			clen = strtoul(p + 16, NULL, 10);
 			have_clen = 1;
+		}
+		if (strncmp(p, "Content-Type: ", 14) == 0) {
+			FUZZ_CHECK(!have_type);
+			have_type = 1;
+			json = strncmp(p, "Content-Type: application/json\r\n", 32) == 0;
 		}
 		if (strncmp(p, "Allow: ", 7) == 0)
 			have_allow = 1;
 		p = eol + 2;
 	}
-	FUZZ_CHECK(have_clen);
-	FUZZ_CHECK(status != 405 || have_allow);
 	blen = out->len - (size_t)(body - out->text);
+	if (status == 204) {
+		FUZZ_CHECK(!have_type && (!have_clen || clen == 0) && blen == 0);
+		return;
+	}
+	FUZZ_CHECK(have_clen && have_type);
+	FUZZ_CHECK(status != 405 || have_allow);
 	FUZZ_CHECK(blen == clen);	/* also: nothing after the one answer */
 	FUZZ_CHECK(blen > 0 && body[blen - 1] == '\n');
-
-	tok = json_tokener_new();
-	FUZZ_CHECK(tok != NULL);
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	root = json_tokener_parse_ex(tok, body, (int)blen - 1);
-	if (root == NULL || json_tokener_get_error(tok) != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) != blen - 1) {
-		fprintf(stderr, "status %d: body is not valid UTF-8 JSON (%s): %s", status,
-		    json_tokener_error_desc(json_tokener_get_error(tok)), body);
+	if (json)
+		fuzz_check_json(status, body, blen - 1);
+	else if (!fuzz_utf8_valid((const unsigned char *)body, blen)) {
+		fprintf(stderr, "status %d: body is not UTF-8: %.*s\n", status, (int)blen, body);
 		abort();
 	}
-	FUZZ_CHECK(json_object_is_type(root, json_type_object));
-	if (status >= 400) {
-		FUZZ_CHECK(json_object_object_get_ex(root, "status", &v));
-		FUZZ_CHECK(json_object_is_type(v, json_type_int) &&
-		    json_object_get_int(v) == status);
-		FUZZ_CHECK(json_object_object_get_ex(root, "message", &v) &&
-		    json_object_is_type(v, json_type_string));
-		FUZZ_CHECK(json_object_object_get_ex(root, "code", &v) &&
-		    json_object_is_type(v, json_type_string));
-	} else {
-		FUZZ_CHECK(json_object_object_get_ex(root, "id", &v) &&
-		    id_valid(json_object_get_string(v)));
-		FUZZ_CHECK(json_object_object_get_ex(root, "url", &v));
-		FUZZ_CHECK(json_object_object_get_ex(root, "status", &v) &&
-		    json_object_is_type(v, json_type_string));
-	}
-	json_object_put(root);
-	json_tokener_free(tok);
 }
 
 /* ---- the harness ---- */
 
+static void
+fuzz_cleanup(void)
+{
+	rmdir(fuzz_docroot);
+}
+
+/* Settings through conf_parse_text(), one line at a time, so that a key
+ * renamed or removed leaves the default rather than breaking the build. */
+static void
+fuzz_conf_set(struct thumbq_conf *conf, const char *line)
+{
+	char *cause = NULL;
+
+	if (conf_parse_text(conf, line, "fuzz-request", &cause) != 0) {
+		fprintf(stderr, "fuzz-request: ignoring setting: %s\n", cause);
+		free(cause);
+	}
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	char line[128];
+
 	(void)argc;
 	(void)argv;
-	conf_defaults(&fuzz_conf);
+	/* DELETE removes thumbnails under the docroot: an empty private one. */
+	FUZZ_CHECK(mkdtemp(fuzz_docroot) != NULL);
+	atexit(fuzz_cleanup);
+	for (int i = 0; i < 2; i++) {
+		conf_defaults(&fuzz_conf[i]);
+		snprintf(line, sizeof line, "docroot = \"%s\"\n", fuzz_docroot);
+		fuzz_conf_set(&fuzz_conf[i], line);
+		snprintf(line, sizeof line, "redis = \"unix:%s/no-redis.sock\"\n", fuzz_docroot);
+		fuzz_conf_set(&fuzz_conf[i], line);
+	}
+	fuzz_conf_set(&fuzz_conf[1], "auth_required = yes\n");
+	fuzz_conf_set(&fuzz_conf[1], "rate_limit = 10\n");
+	for (int i = 0; i < 2; i++)
+		fuzz_store[i] = store_new(&fuzz_conf[i]);
 	return 0;
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char store_dummy;
-	struct api api = { &fuzz_conf, (struct store *)(void *)&store_dummy };
 	FCGX_Stream in, out;
 	FCGX_Request fcgi;
 	struct fuzz_in fin;
 	struct fuzz_out *fout;
 	struct request req;
+	struct api api;
 	char *params[FUZZ_MAX_PARAMS + 1];
 	const unsigned char *p = data, *end = data + size, *nl;
-	size_t nparams = 0;
+	unsigned char *body;
+	size_t nparams = 0, blen;
+	int auth;
 
 	if (size > FUZZ_MAX_INPUT)
 		return 0;
@@ -299,11 +310,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p++;	/* the empty line */
 
 	/* The body: a copy of exactly its length, streamed in chunks. */
-	unsigned char *body = malloc(end - p > 0 ? (size_t)(end - p) : 1);
+	blen = (size_t)(end - p);
+	body = malloc(blen > 0 ? blen : 1);
 	FUZZ_CHECK(body != NULL);
-	memcpy(body, p, (size_t)(end - p));
+	memcpy(body, p, blen);
 	memset(&in, 0, sizeof in);
-	fin.end = body + (end - p);
+	fin.end = body + blen;
 	in.rdNext = in.stopUnget = in.stop = body;
 	in.isReader = 1;
 	in.fillBuffProc = fuzz_in_fill;
@@ -321,7 +333,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fcgi.in = &in;
 	fcgi.out = &out;
 	fcgi.envp = params;
-	fuzz_store_mode = FCGX_GetParam("FUZZ_STORE", params);
+	auth = FCGX_GetParam("FUZZ_AUTH", params) != NULL;
+	api.conf = &fuzz_conf[auth];
+	api.store = fuzz_store[auth];
 
 	/* As main.c does for each accepted request. */
 	if (request_init(&req, &api, &fcgi) == -1)

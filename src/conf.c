@@ -171,6 +171,13 @@ conf_set(struct thumbq_conf *conf, const struct conf_key *key, const char *value
 	if (key->type == CONF_STRING) {
 		char **s = (char **)(void *)field;
 
+		/* No value needs one, and without them every value can be
+		 * written back (conf_dump) and read again unchanged. */
+		if (strpbrk(value, "\"\n\r") != NULL) {
+			*cause = xasprintf("%s: %s: double quotes and line breaks are not allowed "
+			    "in a value", origin, key->name);
+			return -1;
+		}
 		free(*s);
 		*s = xstrdup(value);
 		return 0;

@@ -1312,9 +1312,19 @@ image_thumbnail(const unsigned char *in, size_t len,
 		image_decode_error(&hdr, &ex, err);
 		goto out;
 	}
+	/* libjpeg decodes a truncated file into a grey-filled picture with
+	 * only a warning: a thumbnail of half a photo is not what was asked
+	 * for.  (Other corrupt-data warnings are common in real photos and
+	 * harmless, and are kept.) */
+	if (ex.severity == CorruptImageWarning && ex.reason != NULL &&
+	    strstr(ex.reason, "Premature end of") != NULL) {
+		job_error_set(err, "image_corrupt", 0, "truncated %s: %s",
+		    imghdr_format_name(hdr.format), ex.reason);
+		goto out;
+	}
 	if (ex.severity != UndefinedException) {
-		/* A warning with an image (a truncated JPEG, say) is kept, but
-		 * must not be reported as the reason of a later failure. */
+		/* A warning with an image is kept, but must not be reported as
+		 * the reason of a later failure. */
 		log_debug("event=image_warning format=%s severity=%d "
 		    "reason=\"%s\"", imghdr_format_name(hdr.format),
 		    (int)ex.severity, ex.reason ? ex.reason : "");

@@ -224,6 +224,46 @@ job_background_field(struct json_object *root, struct image_request *o, char *ms
 	return -1;
 }
 
+/* Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing past
+ * U+10FFFF.  json-c's own check only counts continuation bytes, and every
+ * string of a request ends up in a response, a log line or Redis. */
+static int
+job_utf8_valid(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n;
+		unsigned long cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if (c >= 0xc2 && c <= 0xdf) {
+			n = 1, cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2, cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3, cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		if (len - i <= n)
+			return 0;
+		for (size_t k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
 /* Parses body as one JSON object: JOB_PARSE_OK with *root (put it), or
  * MALFORMED (not JSON) / INVALID (JSON, not an object) with *message. */
 static enum job_parse_result
@@ -237,6 +277,10 @@ job_parse_object(const char *body, size_t len, struct json_object **root, const 
 	*root = NULL;
 	if (len == 0) {
 		*message = "request body is empty: expected a JSON object";
+		return JOB_PARSE_MALFORMED;
+	}
+	if (!job_utf8_valid((const unsigned char *)body, len)) {
+		*message = "request body is not valid UTF-8";
 		return JOB_PARSE_MALFORMED;
 	}
 	tok = json_tokener_new_ex(JOB_JSON_MAX_DEPTH);

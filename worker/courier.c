@@ -70,7 +70,11 @@ courier_deliver(const struct thumbq_conf *conf, struct store *st, struct webhook
 		body = job_to_json(job, conf->base_url);
 		delivered = webhook_deliver(ws, job->callback_url, body, &status, &err) == 0;
 		free(body);
-		if (!delivered)
+		/* A refused address or URL stays refused: no point retrying. */
+		if (!delivered && err.code != NULL && (strcmp(err.code, "address_blocked") == 0 ||
+		    strcmp(err.code, "url_invalid") == 0))
+			max = 0;
+		else if (!delivered)
 			delay = proc_retry_delay(COURIER_RETRY_MIN_MS, COURIER_RETRY_MAX_MS, attempt);
 	}
 	n = store_webhook_done(st, wid, job->id, delivered, delay, max, status);

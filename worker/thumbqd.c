@@ -185,6 +185,8 @@ main(int argc, char **argv)
 	}
 	if (dump) {
 		conf_dump(conf, stdout);
+		conf_free(conf);
+		free(conf);
 		return 0;
 	}
 	if (test_only) {

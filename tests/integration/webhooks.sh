@@ -223,7 +223,7 @@ is "$(nth /hook/dedupe 1 '.body | fromjson | .id + " " + .status + " " + .source
 # ---- the default policy: a loopback callback is never contacted
 API=$API2
 ok "blocked callback: ends failed" wait_callback "$blocked" failed 30
-is "$(job "$blocked" .callback.attempts)" 2 "blocked callback: after its 2 attempts"
+is "$(job "$blocked" .callback.attempts)" 1 "blocked callback: given up after one attempt (a refused address stays refused)"
 is "$(job "$blocked" .error.code)" address_blocked "blocked callback: (its image was refused too)"
 API=$API1
 is "$(count /hook/blocked)" 0 "blocked callback: the receiver saw no request"

@@ -97,6 +97,7 @@ main(void)
 	refused("log = file\n", "stderr or syslog", "bad log target");
 	refused("base_url = ftp://x\n", "http://", "base_url scheme");
 	refused("docroot = \"/x\n", "unterminated quote", "unterminated quote");
+	refused("fetch_user_agent = Mozilla \"x\"\n", "double quotes", "a double quote inside a value");
 	refused("fetch_timeout = 200\nlease_seconds = 60\n", "must exceed fetch_timeout",
 	    "lease shorter than a download");
 	{

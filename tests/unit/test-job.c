@@ -60,6 +60,12 @@ main(void)
 	PARSES_AS("{'url': 'http://x/'}", JOB_PARSE_MALFORMED, "single quotes: 400");
 	PARSES_AS("{\"url\":\"http://x.org/\"} trailing", JOB_PARSE_MALFORMED, "trailing junk: 400");
 	PARSES_AS("{\"url\":\"http://x.org/\xff\"}", JOB_PARSE_MALFORMED, "invalid UTF-8: 400");
+	PARSES_AS("{\"url\":\"http://x.org/\xc0\xaf\"}", JOB_PARSE_MALFORMED, "overlong UTF-8: 400");
+	PARSES_AS("{\"url\":\"http://x.org/\xe0\x80\xaf\"}", JOB_PARSE_MALFORMED, "overlong 3-byte: 400");
+	PARSES_AS("{\"url\":\"http://x.org/\xed\xa0\x80\"}", JOB_PARSE_MALFORMED, "UTF-8 surrogate: 400");
+	PARSES_AS("{\"url\":\"http://x.org/\xf4\x90\x80\x80\"}", JOB_PARSE_MALFORMED, "past U+10FFFF: 400");
+	PARSES_AS("{\"url\":\"http://x.org/\xe2\x82\xac\xf0\x9f\x98\x80\"}", JOB_PARSE_OK, "valid multi-byte UTF-8 is fine");
+	PARSES_AS("{\"url\":\"http://x.org/\xe2\x82\"}", JOB_PARSE_MALFORMED, "cut UTF-8 sequence: 400");
 	PARSES_AS("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", JOB_PARSE_MALFORMED,
 	    "deep nesting: 400");
 	PARSES_AS("[\"http://x.org/\"]", JOB_PARSE_INVALID, "array body: 422");
