@@ -3,8 +3,9 @@
  * The bytes come straight from the internet, so every read is checked against
  * the length first and nothing here allocates, loops without progress or does
  * arithmetic that can overflow.  The readers follow what the real decoders
- * (libjpeg, libpng, GraphicsMagick's GIF coder, libwebp) will look at, so the
- * dimensions checked against the limits are the ones that get decoded. */
+ * (libjpeg, libpng, GraphicsMagick's GIF and BMP coders, libwebp, libtiff,
+ * libheif, libjxl) will look at, so the dimensions checked against the
+ * limits are the ones that get decoded. */
 #include "config.h"
 
 #include <stdint.h>
@@ -21,7 +22,27 @@ static const struct {
 	{ IMGHDR_PNG, "png" },
 	{ IMGHDR_GIF, "gif" },
 	{ IMGHDR_WEBP, "webp" },
-	{ IMGHDR_JPEG, "jpg" },		/* accepted when parsing, never printed */
+	{ IMGHDR_BMP, "bmp" },
+	{ IMGHDR_TIFF, "tiff" },
+	{ IMGHDR_HEIF, "heif" },
+	{ IMGHDR_JXL, "jxl" },
+	/* Accepted when parsing, never printed. */
+	{ IMGHDR_JPEG, "jpg" },
+	{ IMGHDR_TIFF, "tif" },
+	{ IMGHDR_HEIF, "heic" },
+	{ IMGHDR_HEIF, "avif" },
+};
+
+/* JPEG XL: a bare codestream, or the ISOBMFF-style container. */
+static const unsigned char imghdr_jxl_container[12] = {
+	0, 0, 0, 0x0c, 'J', 'X', 'L', ' ', '\r', '\n', 0x87, '\n'
+};
+
+/* ftyp brands of HEIF files libheif reads: HEVC (heic ...), AV1 (avif, avis)
+ * and the generic image brands. */
+static const char imghdr_heif_brands[][5] = {
+	"heic", "heix", "heim", "heis", "hevc", "hevx", "hevm", "hevs",
+	"avif", "avis", "mif1", "msf1",
 };
 
 static const unsigned char imghdr_png_magic[8] = {
@@ -60,6 +81,53 @@ imghdr_le32(const unsigned char *p)
 	return imghdr_le24(p) | ((uint32_t)p[3] << 24);
 }
 
+/* The DIB header sizes of real BMPs: OS/2 1.x core (12), BITMAPINFOHEADER
+ * (40), its V2/V3 extensions (52, 56), OS/2 2.x (64), V4 (108), V5 (124).
+ * GraphicsMagick refuses anything below 40 but 12. */
+static int
+imghdr_bmp_header_size(uint32_t size)
+{
+	return size == 12 || size == 40 || size == 52 || size == 56 ||
+	    size == 64 || size == 108 || size == 124;
+}
+
+static int
+imghdr_heif_brand(const unsigned char *p)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof imghdr_heif_brands / sizeof imghdr_heif_brands[0];
+	    i++) {
+		if (memcmp(p, imghdr_heif_brands[i], 4) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* An ftyp box first, with a HEIF brand as the major brand or among the
+ * compatible ones (in the bytes we have).  MP4 and QuickTime video also
+ * start with ftyp, under other brands. */
+static int
+imghdr_is_heif(const unsigned char *buf, size_t len)
+{
+	uint32_t	size;
+	size_t		end, off;
+
+	if (len < 12 || memcmp(buf + 4, "ftyp", 4) != 0)
+		return 0;
+	size = imghdr_be32(buf);
+	if (size < 16 || (size & 3) != 0)
+		return 0;
+	if (imghdr_heif_brand(buf + 8))
+		return 1;
+	end = size < len ? size : len;
+	for (off = 16; off + 4 <= end; off += 4) {
+		if (imghdr_heif_brand(buf + off))
+			return 1;
+	}
+	return 0;
+}
+
 enum imghdr_format
 imghdr_sniff(const unsigned char *buf, size_t len)
 {
@@ -76,6 +144,19 @@ imghdr_sniff(const unsigned char *buf, size_t len)
 	if (len >= 12 && memcmp(buf, "RIFF", 4) == 0 &&
 	    memcmp(buf + 8, "WEBP", 4) == 0)
 		return IMGHDR_WEBP;
+	if (len >= 18 && buf[0] == 'B' && buf[1] == 'M' &&
+	    imghdr_bmp_header_size(imghdr_le32(buf + 14)))
+		return IMGHDR_BMP;
+	if (len >= 4 && ((buf[0] == 'I' && buf[1] == 'I' && buf[2] == 42 &&
+	    buf[3] == 0) || (buf[0] == 'M' && buf[1] == 'M' && buf[2] == 0 &&
+	    buf[3] == 42)))
+		return IMGHDR_TIFF;
+	if (imghdr_is_heif(buf, len))
+		return IMGHDR_HEIF;
+	if ((len >= 2 && buf[0] == 0xff && buf[1] == 0x0a) ||
+	    (len >= sizeof imghdr_jxl_container && memcmp(buf,
+	    imghdr_jxl_container, sizeof imghdr_jxl_container) == 0))
+		return IMGHDR_JXL;
 	return IMGHDR_UNKNOWN;
 }
 

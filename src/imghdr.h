@@ -14,7 +14,12 @@ enum imghdr_format {
 	IMGHDR_PNG,
 	IMGHDR_GIF,
 	IMGHDR_WEBP,
+	IMGHDR_BMP,
+	IMGHDR_TIFF,
+	IMGHDR_HEIF,		/* HEIC and AVIF: one libheif decoder reads both */
+	IMGHDR_JXL,
 };
+#define IMGHDR_LAST	IMGHDR_JXL
 
 struct imghdr {
 	enum imghdr_format format;
@@ -29,9 +34,10 @@ enum imghdr_format imghdr_sniff(const unsigned char *buf, size_t len);
  * or the header is truncated or malformed (hdr->format is still set if the
  * magic bytes matched). */
 int imghdr_read(const unsigned char *buf, size_t len, struct imghdr *hdr);
-/* "jpeg", "png", "gif", "webp", or "unknown". */
+/* "jpeg", "png", "gif", "webp", "bmp", "tiff", "heif", "jxl", or "unknown". */
 const char *imghdr_format_name(enum imghdr_format format);
-/* Parses a format name as in the formats= config key; IMGHDR_UNKNOWN if none. */
+/* Parses a format name as in the formats= config key, the names above and
+ * the aliases "jpg", "tif", "heic" and "avif"; IMGHDR_UNKNOWN if none. */
 enum imghdr_format imghdr_format_parse(const char *name);
 
 #endif

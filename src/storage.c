@@ -1,6 +1,7 @@
 /* storage.c: thumbnails in the docroot, written by rename (see storage.h). */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -52,6 +53,44 @@ storage_write_all(int fd, const unsigned char *data, size_t len)
 	return 0;
 }
 
+/* Removes the temporary files of job id in dir: those a writer left when it
+ * died between mkstemp and rename (SIGKILL, a file-size limit, the OOM
+ * killer).  Called when the job's file is written or removed, so nothing
+ * of a job outlives it. */
+static void
+storage_unlink_temps(const char *dir, const char *id)
+{
+	size_t idlen = strlen(id);
+	struct dirent *e;
+	char path[PATH_MAX];
+	DIR *d;
+
+	d = opendir(dir);
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, id, idlen) != 0 || e->d_name[idlen] != '.' ||
+		    strstr(e->d_name + idlen, ".tmp.") == NULL)
+			continue;
+		if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) < (int)sizeof path)
+			unlink(path);
+	}
+	closedir(d);
+}
+
+/* The directory part of docroot/relpath, for storage_unlink_temps. */
+static int
+storage_dir_of(const char *docroot, const char *relpath, char *out, size_t size)
+{
+	const char *slash = strrchr(relpath, '/');
+	int n;
+
+	if (slash == NULL)
+		return -1;
+	n = snprintf(out, size, "%s/%.*s", docroot, (int)(slash - relpath), relpath);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
 int
 storage_write(const char *docroot, const char *relpath, const void *data, size_t len,
     struct job_error *err)
@@ -94,6 +133,22 @@ storage_write(const char *docroot, const char *relpath, const void *data, size_t
 		goto out;
 	}
 	rc = 0;
+	{
+		char dir[PATH_MAX];
+		const char *base = strrchr(relpath, '/');
+
+		/* base + 1 is "{id}.{ext}": the id is everything before the dot. */
+		if (base != NULL && storage_dir_of(docroot, relpath, dir, sizeof dir) == 0) {
+			char id[80];
+			const char *dot = strchr(base + 1, '.');
+
+			if (dot != NULL && (size_t)(dot - base - 1) < sizeof id) {
+				memcpy(id, base + 1, (size_t)(dot - base - 1));
+				id[dot - base - 1] = '\0';
+				storage_unlink_temps(dir, id);
+			}
+		}
+	}
 out:
 	if (fd != -1)
 		close(fd);
@@ -109,6 +164,9 @@ storage_remove(const char *docroot, const char *id, const char *relpath)
 	char want[STORAGE_RELPATH_MAX], path[PATH_MAX];
 	int removed = 0;
 
+	storage_relpath(id, exts[0], want);
+	if (storage_dir_of(docroot, want, path, sizeof path) == 0)
+		storage_unlink_temps(path, id);
 	for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
 		storage_relpath(id, exts[i], want);
 		if (relpath[0] != '\0' && strcmp(relpath, want) != 0)

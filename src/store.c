@@ -494,14 +494,16 @@ out:
 	return rc;
 }
 
-/* Runs the claim script once: STORE_OK with job, STORE_NOTFOUND, or error. */
-static enum store_result
-store_claim_once(struct store *st, const char *wid, const char *lease_ms, struct job *job)
+enum store_result
+store_claim(struct store *st, const char *wid, unsigned lease_ms, struct job *job)
 {
-	const char *args[2] = { wid, lease_ms };
-	redisReply *r = store_script(st, SCRIPT_CLAIM, 2, args);
+	char slease[16];
+	const char *args[2] = { wid, slease };
 	enum store_result rc = STORE_ERROR;
+	redisReply *r;
 
+	snprintf(slease, sizeof slease, "%u", lease_ms);
+	r = store_script(st, SCRIPT_CLAIM, 2, args);
 	if (r == NULL)
 		return STORE_ERROR;
 	if (r->type == REDIS_REPLY_NIL)
@@ -512,31 +514,38 @@ store_claim_once(struct store *st, const char *wid, const char *lease_ms, struct
 	return rc;
 }
 
-enum store_result
-store_claim(struct store *st, const char *wid, unsigned timeout_s, unsigned lease_ms,
-    struct job *job)
+int
+store_wait(struct store *st, unsigned timeout_s)
 {
-	char kwake[256], stimeout[16], slease[16];
+	char kwake[256], stimeout[16];
 	const char *argv[3] = { "BLPOP", kwake, stimeout };
-	enum store_result rc;
 	redisReply *r;
+	int woken;
 
-	snprintf(slease, sizeof slease, "%u", lease_ms);
-	rc = store_claim_once(st, wid, slease, job);
-	if (rc != STORE_NOTFOUND)
-		return rc;
-	/* Nothing pending: block until a job is made ready (its wake token),
-	 * or the timeout, then try once more. */
 	store_key(kwake, sizeof kwake, st, "wake", NULL);
 	snprintf(stimeout, sizeof stimeout, "%u", timeout_s);
 	r = store_blocking(st, 3, argv, timeout_s);
 	if (r == NULL)
-		return STORE_ERROR;
-	rc = r->type == REDIS_REPLY_NIL ? STORE_NOTFOUND : STORE_OK;
+		return -1;
+	woken = r->type != REDIS_REPLY_NIL;
 	freeReplyObject(r);
-	if (rc == STORE_NOTFOUND)
-		return STORE_NOTFOUND;
-	return store_claim_once(st, wid, slease, job);
+	return woken;
+}
+
+void
+store_rewake(struct store *st)
+{
+	char kwake[256];
+	const char *argv[3] = { "LPUSH", kwake, "1" };
+	size_t argvlen[3];
+	redisReply *r;
+
+	store_key(kwake, sizeof kwake, st, "wake", NULL);
+	for (int i = 0; i < 3; i++)
+		argvlen[i] = strlen(argv[i]);
+	r = store_command(st, 3, argv, argvlen);
+	if (r != NULL)
+		freeReplyObject(r);
 }
 
 /* The verdict of a finish or retry script: 1 done, 0 lease lost. */

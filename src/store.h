@@ -50,8 +50,15 @@ enum store_result store_job_create(struct store *st, struct job *job, unsigned t
 enum store_result store_job_get(struct store *st, const char *id, struct job *job);
 
 /* Worker side.  wid names one child uniquely across all hosts. */
-enum store_result store_claim(struct store *st, const char *wid, unsigned timeout_s,
-    unsigned lease_ms, struct job *job);
+/* Claims the oldest job of the highest non-empty priority and leases it for
+ * lease_ms: STORE_OK with job, or STORE_NOTFOUND when there is none. */
+enum store_result store_claim(struct store *st, const char *wid, unsigned lease_ms,
+    struct job *job);
+/* Blocks until a job is made ready (taking its wake token) or timeout_s
+ * passes: 1 woken, 0 timed out, -1 error.  A worker that is stopping when it
+ * wakes hands the token on with store_rewake instead of claiming. */
+int store_wait(struct store *st, unsigned timeout_s);
+void store_rewake(struct store *st);
 enum store_result store_complete(struct store *st, const char *wid, const struct job *job);
 enum store_result store_fail(struct store *st, const char *wid, const struct job *job);
 /* A transient failure: the job goes back to queued, with job->error_code and

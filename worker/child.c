@@ -135,10 +135,15 @@ child_main(const struct thumbq_conf *conf, const char *wid, pid_t master)
 		struct job_error err;
 		long long started;
 
-		switch (store_claim(st, wid, CHILD_CLAIM_BLOCK_S, conf->lease_seconds * 1000, &job)) {
+		switch (store_claim(st, wid, conf->lease_seconds * 1000, &job)) {
 		case STORE_OK:
 			break;
 		case STORE_NOTFOUND:
+			/* Nothing pending: wait for a job, then look at the flags
+			 * again before claiming, so that a worker told to stop
+			 * while it waited takes nothing new. */
+			if (store_wait(st, CHILD_CLAIM_BLOCK_S) == 1 && proc_stop)
+				store_rewake(st);
 			continue;
 		default:
 			log_warn("event=claim_failed error=\"%s\" retry_ms=%u", store_error(st),

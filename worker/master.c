@@ -28,6 +28,9 @@
 
 /* The expiry sweep runs this often, in seconds. */
 #define MASTER_SWEEP_INTERVAL_S 60
+/* ...or more often when thumbnail_ttl is shorter than that, so that expiry
+ * is never late by more than a second or a minute. */
+#define MASTER_SWEEP_INTERVAL(ttl) ((ttl) < 2 * MASTER_SWEEP_INTERVAL_S ? 1 : MASTER_SWEEP_INTERVAL_S)
 /* Jobs one sweep removes at most: the rest wait for the next sweep, so that
  * heartbeats and reaping are never held up for long. */
 #define MASTER_SWEEP_MAX 2000
@@ -282,7 +285,8 @@ master_tick(struct master *m)
 		log_info("event=leases_expired requeued=%ld", n);
 	else if (n < 0)
 		log_debug("event=reap_failed error=\"%s\"", store_error(m->store));
-	if (m->conf->thumbnail_ttl != 0 && time(NULL) - m->last_sweep >= MASTER_SWEEP_INTERVAL_S) {
+	if (m->conf->thumbnail_ttl != 0 &&
+	    time(NULL) - m->last_sweep >= MASTER_SWEEP_INTERVAL(m->conf->thumbnail_ttl)) {
 		m->last_sweep = time(NULL);
 		master_sweep(m);
 	}

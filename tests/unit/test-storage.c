@@ -34,7 +34,7 @@ int
 main(void)
 {
 	char root[] = "/tmp/thumbq-test-storage.XXXXXX";
-	char rel[STORAGE_RELPATH_MAX], path[512], buf[16], dir[512];
+	char rel[STORAGE_RELPATH_MAX], path[512], tmp[512], buf[16], dir[512];
 	const char *id = "96b725d0-14f5-48b7-b8b1-2182219fbf06";
 	struct job_error err;
 	struct stat sb;
@@ -59,9 +59,27 @@ main(void)
 	snprintf(dir, sizeof dir, "%s/thumbnails/96/b7", root);
 	is_int(count_entries(dir), 1, "no temporary file left beside it");
 
+	/* A writer that died between mkstemp and rename left its temporary
+	 * file: the next write of the job removes it, and only it. */
+	snprintf(tmp, sizeof tmp, "%s/thumbnails/96/b7/%s.jpg.tmp.dead01", root, id);
+	f = fopen(tmp, "w");
+	if (f)
+		fclose(f);
+	snprintf(tmp, sizeof tmp, "%s/thumbnails/96/b7/96b7aaaa-14f5-48b7-b8b1-2182219fbf06.jpg.tmp.other1", root);
+	f = fopen(tmp, "w");
+	if (f)
+		fclose(f);
 	ok(storage_write(root, rel, "again!", 6, &err) == 0, "rewriting the same job succeeds");
+	ok(access(tmp, F_OK) == 0, "another job's temporary file is left alone");
+	unlink(tmp);
 	ok(stat(path, &sb) == 0 && sb.st_size == 6, "rewrite replaced the file");
-	is_int(count_entries(dir), 1, "still one file");
+	is_int(count_entries(dir), 1, "still one file: the dead writer's temporary file is gone");
+	snprintf(tmp, sizeof tmp, "%s/thumbnails/96/b7/%s.png.tmp.dead02", root, id);
+	f = fopen(tmp, "w");
+	if (f)
+		fclose(f);
+	is_int(storage_remove(root, id, rel), 1, "storage_remove removes the thumbnail");
+	is_int(count_entries(dir), 0, "and any temporary file of the job");
 
 	/* A docroot that cannot be written: the attempt fails, retryably. */
 	snprintf(path, sizeof path, "%s/readonly", root);
