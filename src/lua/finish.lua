@@ -2,11 +2,7 @@
 -- Finishes the job (completed or failed) only for the current lease holder,
 -- so a worker whose lease ran out cannot overwrite a newer result.
 local job = jobkey(ARGV[2])
-redis.call('LREM', P .. 'claim:' .. ARGV[3], 0, ARGV[2])
-if redis.call('HGET', job, 'lease') ~= ARGV[3] or
-   redis.call('HGET', job, 'status') ~= 'processing' then
-  return 0
-end
+if not release_claim(job, ARGV[2], ARGV[3]) then return 0 end
 redis.call('HDEL', job, 'error_code', 'error_message')
 for i = 7, #ARGV, 2 do redis.call('HSET', job, ARGV[i], ARGV[i + 1]) end
 observe('processing', now - tonumber(redis.call('HGET', job, 'claimed') or now))

@@ -118,6 +118,15 @@ local function requeue(job, id, max, why)
   return 1
 end
 
+-- A worker is done with the job it claimed: the claim ends either way.
+-- True if the worker still holds the lease (only then may it record a
+-- result: one whose lease ran out cannot overwrite a newer one).
+local function release_claim(job, id, wid)
+  redis.call('LREM', P .. 'claim:' .. wid, 0, id)
+  return redis.call('HGET', job, 'lease') == wid and
+    redis.call('HGET', job, 'status') == 'processing'
+end
+
 -- Empties a dead child's claim list: each job it held goes back to the
 -- queue, unless another worker holds it by now.
 local function recover_claim(wid, max)

@@ -2,11 +2,7 @@
 -- A transient failure: the job waits in delayed, queued with its last error
 -- visible, until a master promotes it.
 local job = jobkey(ARGV[2])
-redis.call('LREM', P .. 'claim:' .. ARGV[3], 0, ARGV[2])
-if redis.call('HGET', job, 'lease') ~= ARGV[3] or
-   redis.call('HGET', job, 'status') ~= 'processing' then
-  return 0
-end
+if not release_claim(job, ARGV[2], ARGV[3]) then return 0 end
 redis.call('ZREM', P .. 'leases', ARGV[2])
 redis.call('HDEL', job, 'lease')
 redis.call('HSET', job, 'status', 'queued', 'updated', now,
