@@ -63,8 +63,28 @@ static const char *const image_coders[] = {
 	[IMGHDR_PNG] = "PNG",
 	[IMGHDR_GIF] = "GIF",
 	[IMGHDR_WEBP] = "WEBP",
+	[IMGHDR_BMP] = "BMP",
+	[IMGHDR_TIFF] = "TIFF",
+	/* GraphicsMagick registers HEIF, HEIC and AVIF, all the same reader:
+	 * libheif, which picks the HEVC or AV1 decoder from the file's items
+	 * whatever the prefix.  One is kept. */
+	[IMGHDR_HEIF] = "HEIF",
+	[IMGHDR_JXL] = "JXL",
 };
 #define IMAGE_NCODERS	(sizeof image_coders / sizeof image_coders[0])
+
+/* The library GraphicsMagick needs for each, for the start-up message when
+ * a build lacks one. */
+static const char *const image_coder_libs[] = {
+	[IMGHDR_JPEG] = "libjpeg",
+	[IMGHDR_PNG] = "libpng",
+	[IMGHDR_GIF] = "its own GIF coder",
+	[IMGHDR_WEBP] = "libwebp",
+	[IMGHDR_BMP] = "its own BMP coder",
+	[IMGHDR_TIFF] = "libtiff",
+	[IMGHDR_HEIF] = "libheif",
+	[IMGHDR_JXL] = "libjxl",
+};
 
 /*
  * Thumbnails are written as JPEG, PNG or WebP, so those coders stay even when
@@ -120,6 +140,22 @@ image_warning_handler(const ExceptionType severity, const char *reason,
 	    description ? description : "");
 }
 
+/* The formats imghdr knows, for messages: "jpeg png gif ...". */
+static const char *
+image_known_formats(void)
+{
+	static char	buf[128];
+	size_t		n = 0;
+	int		f;
+
+	if (buf[0] != '\0')
+		return buf;
+	for (f = IMGHDR_UNKNOWN + 1; f <= IMGHDR_LAST; f++)
+		n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s",
+		    n > 0 ? " " : "", imghdr_format_name((enum imghdr_format)f));
+	return buf;
+}
+
 /* Turns "jpeg png, gif" into a set of formats; unknown names are errors so a
  * typo never silently disables (or enables) a format. */
 static int
@@ -136,7 +172,7 @@ image_parse_formats(const char *list, unsigned *allowed, char **cause)
 		format = imghdr_format_parse(name);
 		if (format == IMGHDR_UNKNOWN) {
 			*cause = xasprintf("unknown image format \"%s\" in formats "
-			    "(known: jpeg png gif webp)", name);
+			    "(known: %s)", name, image_known_formats());
 			goto out;
 		}
 		*allowed |= IMAGE_FMT(format);
@@ -178,7 +214,7 @@ image_init(const char *argv0, const struct thumbq_conf *conf, char **cause)
 {
 	ExceptionInfo	  ex;
 	MagickInfo	**coders = NULL, **mi;
-	unsigned	  allowed, need, keep, missing, found, bit;
+	unsigned	  allowed, need, keep, missing, found, decodable, bit;
 	const char	 *name;
 	size_t		  i;
 	int		  rv = -1;
@@ -223,12 +259,16 @@ image_init(const char *argv0, const struct thumbq_conf *conf, char **cause)
 		    ex.reason ? ex.reason : "unknown reason");
 		goto out;
 	}
-	found = 0;
+	found = decodable = 0;
 	for (mi = coders; *mi != NULL; mi++) {
 		if ((name = (*mi)->name) == NULL)
 			continue;
 		bit = image_coder_format(name);
 		found |= bit;
+		/* Decoding from memory: without blob support GraphicsMagick
+		 * would write the bytes to a temporary file first. */
+		if ((*mi)->decoder != NULL && (*mi)->blob_support)
+			decodable |= bit;
 		if (bit & keep)
 			continue;
 		/* The entry is freed here; name is not used again. */
@@ -239,8 +279,19 @@ image_init(const char *argv0, const struct thumbq_conf *conf, char **cause)
 		}
 	}
 	image_registered = keep & found;
-	/* A GraphicsMagick built without, say, libwebp: say so at start-up
+	/* A GraphicsMagick built without, say, libheif: say so at start-up
 	 * rather than fail every job. */
+	if ((missing = allowed & ~decodable) != 0) {
+		for (i = 0; !(missing & IMAGE_FMT(i)); i++)
+			;
+		name = imghdr_format_name((enum imghdr_format)i);
+		*cause = xasprintf("formats: this GraphicsMagick (%s) cannot "
+		    "decode %s images: it has no %s coder that reads from "
+		    "memory (built without %s?); remove %s from formats",
+		    MagickLibVersionText, name, image_coders[i],
+		    image_coder_libs[i], name);
+		goto out;
+	}
 	if ((missing = need & ~found) != 0) {
 		for (i = 0; !(missing & IMAGE_FMT(i)); i++)
 			;
@@ -610,8 +661,9 @@ image_check_header(const unsigned char *in, size_t len, struct imghdr *hdr,
 	name = imghdr_format_name(hdr->format);
 	if (hdr->format == IMGHDR_UNKNOWN) {
 		image_quote_start(in, len, start, sizeof start);
-		job_error_set(err, "unsupported_format", 0, "not a JPEG, PNG, "
-		    "GIF or WebP image (%zu bytes starting \"%s\")", len, start);
+		job_error_set(err, "unsupported_format", 0, "not an image in a "
+		    "format this server knows (%s): %zu bytes starting \"%s\"",
+		    image_known_formats(), len, start);
 		return -1;
 	}
 	if (!(image_allowed & IMAGE_FMT(hdr->format))) {
@@ -673,6 +725,15 @@ image_decode_error(const struct imghdr *hdr, const ExceptionInfo *ex,
 	desc = image_clean(ex->description, dbuf, sizeof dbuf);
 	sep = *desc != '\0' ? ": " : "";
 
+	/* GraphicsMagick's words when the coder knows the file but not this
+	 * kind of it (an animated JPEG XL, a HEIF feature libheif lacks). */
+	if (ex->severity == CoderError && ex->reason != NULL &&
+	    strcmp(ex->reason, "Image type not supported") == 0) {
+		job_error_set(err, "unsupported_format", 0, "%s image of a kind "
+		    "this server cannot decode: %s%s%s", name, reason, sep,
+		    desc);
+		return;
+	}
 	switch (ex->severity) {
 	case ResourceLimitError:
 		job_error_set(err, "image_too_large", 0, "%s image exceeds the "

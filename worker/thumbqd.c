@@ -189,6 +189,12 @@ main(int argc, char **argv)
 		free(conf);
 		return 0;
 	}
+	/* -t also asks GraphicsMagick whether it can decode every allowed
+	 * format: initialising it does no image work. */
+	if (test_only && image_init(argv[0], conf, &cause) == -1) {
+		fprintf(stderr, "thumbqd: %s\n", cause);
+		return 1;
+	}
 	if (test_only) {
 		printf("thumbqd: configuration file %s test is successful\n", conf_path);
 		return 0;

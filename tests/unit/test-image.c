@@ -375,6 +375,14 @@ static const struct fixture fixtures[] = {
 	{ "anim.webp", 100, 75, "jpg" },	/* 120x90, 3 frames */
 	{ "anim-offset.webp", 100, 75, "png" },	/* 120x90, frame 1 60x40 */
 	{ "offset.gif", 100, 75, "png" },	/* 120x90, frame 1 60x40 */
+	/* Allowed by the formats key only (all are, in main()). */
+	{ "photo.bmp", 100, 67, "jpg" },	/* 120x80, 24-bit */
+	{ "photo.tiff", 100, 67, "jpg" },	/* 120x80, LZW */
+	{ "pages.tiff", 64, 48, "jpg" },	/* 64x48, 2 pages */
+	{ "photo.heic", 100, 67, "jpg" },	/* 240x160, HEVC */
+	{ "photo.avif", 100, 67, "jpg" },	/* 240x160, AV1 */
+	{ "photo.jxl", 100, 67, "jpg" },	/* 240x160, codestream */
+	{ "box.jxl", 100, 67, "jpg" },		/* 240x160, container */
 };
 
 static void
@@ -2056,33 +2064,53 @@ test_decoder_limits(void)
 	image_child_init(&conf);
 }
 
+/* Is name one of the space-separated words of list? */
+static int
+word_in(const char *list, const char *name)
+{
+	size_t		n = strlen(name);
+	const char	*p;
+
+	for (p = list; (p = strstr(p, name)) != NULL; p++) {
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+	}
+	return 0;
+}
+
 /* Defence in depth: whatever slips past the sniffing, no other decoder is
- * left to run (PostScript, SVG, MSL, delegates ...). */
+ * left to run (PostScript, SVG, MSL, delegates ...): exactly the coders of
+ * the space-separated list are registered. */
 static void
-test_coders(void)
+test_coders_are(const char *want)
 {
 	ExceptionInfo	  ex;
 	MagickInfo	**coders, **mi;
-	size_t		  n = 0, other = 0;
+	size_t		  n = 0, other = 0, nwant = 1, i;
 
+	for (i = 0; want[i] != '\0'; i++)
+		nwant += want[i] == ' ';
 	GetExceptionInfo(&ex);
 	coders = GetMagickInfoArray(&ex);
 	if (coders != NULL) {
 		for (mi = coders; *mi != NULL; mi++) {
 			n++;
-			if (strcmp((*mi)->name, "JPEG") != 0 &&
-			    strcmp((*mi)->name, "PNG") != 0 &&
-			    strcmp((*mi)->name, "GIF") != 0 &&
-			    strcmp((*mi)->name, "WEBP") != 0) {
+			if (!word_in(want, (*mi)->name)) {
 				printf("# coder %s left\n", (*mi)->name);
 				other++;
 			}
 		}
 		MagickFree(coders);
 	}
-	ok(coders != NULL && n == 4 && other == 0, "only JPEG, PNG, GIF, WEBP "
-	    "coders left (%zu coders)", n);
+	ok(coders != NULL && n == nwant && other == 0, "only the %s coders "
+	    "left (%zu coders)", want, n);
 	DestroyExceptionInfo(&ex);
+}
+
+static void
+test_coders(void)
+{
+	test_coders_are("JPEG PNG GIF WEBP");
 }
 
 /*
@@ -2151,16 +2179,417 @@ test_reload(void)
 }
 
 static void
+put16le(unsigned char *p, unsigned v)
+{
+	p[0] = v & 0xff;
+	p[1] = (v >> 8) & 0xff;
+}
+
+static void
+put32le(unsigned char *p, uint32_t v)
+{
+	put16le(p, v & 0xffff);
+	put16le(p + 2, v >> 16);
+}
+
+/*
+ * A 24-bit BMP of w x |h| (h < 0: top-down) with the given DIB header size
+ * (12: OS/2 core, 40: BITMAPINFOHEADER), the top half red and the bottom
+ * half blue; pixels = 0 leaves the pixel data out (a lying header).
+ * Returns the length; buf must hold it.
+ */
+static size_t
+make_bmp(unsigned char *buf, unsigned dib, int32_t w, int32_t h, int pixels)
+{
+	unsigned	rows = (unsigned)(h < 0 ? -h : h), stride, r, x, top;
+	size_t		off = 14 + dib, n;
+	unsigned char	*row;
+
+	stride = ((unsigned)w * 3 + 3) & ~3U;
+	n = off + (pixels ? (size_t)stride * rows : 0);
+	memset(buf, 0, n);
+	buf[0] = 'B';
+	buf[1] = 'M';
+	put32le(buf + 2, (uint32_t)n);
+	put32le(buf + 10, (uint32_t)off);
+	put32le(buf + 14, dib);
+	if (dib == 12) {
+		put16le(buf + 18, (unsigned)w & 0xffff);
+		put16le(buf + 20, (unsigned)h & 0xffff);
+		put16le(buf + 22, 1);
+		put16le(buf + 24, 24);
+	} else {
+		put32le(buf + 18, (uint32_t)w);
+		put32le(buf + 22, (uint32_t)h);
+		put16le(buf + 26, 1);
+		put16le(buf + 28, 24);
+		put32le(buf + 34, (uint32_t)(n - off));
+	}
+	for (r = 0; pixels && r < rows; r++) {
+		/* File row r is picture row r top-down, rows-1-r bottom-up. */
+		top = (h < 0 ? r : rows - 1 - r) < rows / 2;
+		row = buf + off + (size_t)r * stride;
+		for (x = 0; x < (unsigned)w; x++) {
+			row[x * 3 + 0] = top ? 0 : 255;		/* B */
+			row[x * 3 + 1] = 0;			/* G */
+			row[x * 3 + 2] = top ? 255 : 0;		/* R */
+		}
+	}
+	return n;
+}
+
+static void
+tput16(unsigned char *p, int be, unsigned v)
+{
+	if (be) {
+		p[0] = (v >> 8) & 0xff;
+		p[1] = v & 0xff;
+	} else
+		put16le(p, v);
+}
+
+static void
+tput32(unsigned char *p, int be, uint32_t v)
+{
+	if (be) {
+		tput16(p, 1, v >> 16);
+		tput16(p + 2, 1, v & 0xffff);
+	} else
+		put32le(p, v);
+}
+
+static void
+tiff_entry(unsigned char *e, int be, unsigned tag, unsigned type, uint32_t v)
+{
+	tput16(e, be, tag);
+	tput16(e + 2, be, type);
+	tput32(e + 4, be, 1);
+	memset(e + 8, 0, 4);
+	if (type == 3)
+		tput16(e + 8, be, v);
+	else
+		tput32(e + 8, be, v);
+}
+
+/*
+ * An 8-bit gray, uncompressed, one-strip TIFF of w x h in either byte
+ * order, its sizes as SHORT (3) or LONG (4); the top half black, the bottom
+ * half white.  pixels = 0 leaves the pixel data out (a lying header).
+ */
+static size_t
+make_tiff(unsigned char *buf, int be, unsigned type, uint32_t w, uint32_t h,
+    int pixels)
+{
+	const unsigned	 n = 9;
+	const size_t	 data = 8 + 2 + n * 12 + 4;
+	unsigned char	*e = buf + 10;
+	size_t		 len = data + (pixels ? (size_t)w * h : 0), y;
+
+	memcpy(buf, be ? "MM\0*" : "II*\0", 4);
+	tput32(buf + 4, be, 8);
+	tput16(buf + 8, be, n);
+	tiff_entry(e, be, 256, type, w);		/* ImageWidth */
+	tiff_entry(e + 12, be, 257, type, h);		/* ImageLength */
+	tiff_entry(e + 24, be, 258, 3, 8);		/* BitsPerSample */
+	tiff_entry(e + 36, be, 259, 3, 1);		/* no compression */
+	tiff_entry(e + 48, be, 262, 3, 1);		/* BlackIsZero */
+	tiff_entry(e + 60, be, 273, 4, (uint32_t)data);	/* StripOffsets */
+	tiff_entry(e + 72, be, 277, 3, 1);		/* SamplesPerPixel */
+	tiff_entry(e + 84, be, 278, 4, h);		/* RowsPerStrip */
+	tiff_entry(e + 96, be, 279, 4, w * h);		/* StripByteCounts */
+	tput32(e + 108, be, 0);				/* no next IFD */
+	for (y = 0; pixels && y < h; y++)
+		memset(buf + data + y * w, y < h / 2 ? 0 : 255, w);
+	return len;
+}
+
+/* Overwrites every ispe property of a HEIF file with w x h. */
+static int
+heif_set_ispe(unsigned char *buf, size_t len, uint32_t w, uint32_t h)
+{
+	size_t	i;
+	int	n = 0;
+
+	for (i = 4; i + 16 <= len; i++) {
+		if (memcmp(buf + i, "ispe", 4) == 0) {
+			put32(buf + i + 8, w);
+			put32(buf + i + 12, h);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* A JPEG XL codestream start: SizeHeader with a 30-bit height and a 1:1
+ * ratio, as LSB-first bits. */
+static size_t
+make_jxl(unsigned char *buf, uint32_t side)
+{
+	uint64_t	bits = 0;
+	unsigned	pos = 0, i;
+
+	memset(buf, 0, 16);
+	buf[0] = 0xff;
+	buf[1] = 0x0a;
+	bits |= 0ULL << pos, pos += 1;				/* not small */
+	bits |= 3ULL << pos, pos += 2;				/* 30 bits */
+	bits |= (uint64_t)(side - 1) << pos, pos += 30;
+	bits |= 1ULL << pos, pos += 3;				/* ratio 1:1 */
+	for (i = 0; i < 8; i++)
+		buf[2 + i] = (bits >> (i * 8)) & 0xff;
+	return 16;
+}
+
+/* Refused as image_too_large from the header, without decoding. */
+static void
+too_large(const char *what, const unsigned char *in, size_t len)
+{
+	struct image_result	res;
+	struct job_error	err;
+	double			t;
+
+	t = now_ms();
+	is_int(thumb(in, len, 100, 100, &res, &err), -1, "%s refused", what);
+	t = now_ms() - t;
+	is_str(err.code, "image_too_large", "%s: image_too_large (%s)", what,
+	    err.message);
+	ok(strstr(err.message, "limit") != NULL &&
+	    strstr(err.message, "decoding limits") == NULL, "%s: refused from "
+	    "its header", what);
+	ok(t < 100, "%s: refused without decoding (%.2f ms)", what, t);
+}
+
+/* image_corrupt, or at the very least a failure that leaves the process
+ * standing: what a truncated or damaged file must give. */
+static void
+corrupt(const char *what, const unsigned char *in, size_t len)
+{
+	struct image_result	res;
+	struct job_error	err;
+	int			rv;
+
+	rv = thumb(in, len, 100, 100, &res, &err);
+	if (rv == 0)
+		free(res.data);
+	is_int(rv, -1, "%s fails", what);
+	is_str(err.code, "image_corrupt", "%s: image_corrupt (%s)", what,
+	    err.message);
+}
+
+/*
+ * BMP, TIFF, HEIF and JPEG XL when the formats key allows them (main()
+ * allows all): the pixels come out the right way up, the first page of a
+ * TIFF, lying headers refused before decoding, broken files image_corrupt.
+ */
+static void
+test_more_formats(void)
+{
+	static const char *const cut[] = { "photo.bmp", "photo.tiff",
+	    "photo.heic", "photo.avif", "photo.jxl", "box.jxl" };
+	struct image_request	 req = rq(100, 100);
+	struct image_result	 res;
+	struct job_error	 err;
+	struct rgba		 c;
+	unsigned char		*buf, *in;
+	size_t			 n, len = 0, i;
+	int			 be, type;
+	char			 what[96];
+
+	if ((buf = malloc(64 * 1024)) == NULL)
+		abort();
+	req.format = IMAGE_PNG;		/* exact colours */
+
+	/* Top-down (negative height) and bottom-up BMPs, both header kinds. */
+	for (i = 0; i < 4; i++) {
+		unsigned dib = i < 2 ? 40 : 12;
+		int32_t h = i % 2 ? -8 : 8;
+
+		snprintf(what, sizeof what, "BMP %s header, %s",
+		    dib == 12 ? "core" : "info", h < 0 ? "top-down" :
+		    "bottom-up");
+		n = make_bmp(buf, dib, 8, h, 1);
+		if (!ok(run(buf, n, &req, &res, &err) == 0, "%s: thumbnail "
+		    "made", what)) {
+			printf("#   %s: %s\n", err.code, err.message);
+			continue;
+		}
+		ok(res.width == 8 && res.height == 8, "%s: 8x8", what);
+		c = pixel_of(&res, 0, 0);
+		ok(near(c, 255, 0, 0, 255, 2), "%s: red at the top "
+		    RGBA_FMT, what, RGBA_ARGS(c));
+		c = pixel_of(&res, 7, 7);
+		ok(near(c, 0, 0, 255, 255, 2), "%s: blue at the bottom "
+		    RGBA_FMT, what, RGBA_ARGS(c));
+		free(res.data);
+	}
+
+	/* Hand-made TIFFs: both byte orders, SHORT and LONG sizes. */
+	for (i = 0; i < 4; i++) {
+		be = (int)(i / 2);
+		type = i % 2 ? 4 : 3;
+		snprintf(what, sizeof what, "TIFF %s, %s sizes",
+		    be ? "big-endian" : "little-endian", type == 3 ? "SHORT" :
+		    "LONG");
+		n = make_tiff(buf, be, (unsigned)type, 12, 10, 1);
+		if (!ok(run(buf, n, &req, &res, &err) == 0, "%s: thumbnail "
+		    "made", what)) {
+			printf("#   %s: %s\n", err.code, err.message);
+			continue;
+		}
+		ok(res.width == 12 && res.height == 10, "%s: 12x10", what);
+		c = pixel_of(&res, 0, 0);
+		ok(near(c, 0, 0, 0, 255, 2), "%s: black at the top " RGBA_FMT,
+		    what, RGBA_ARGS(c));
+		c = pixel_of(&res, 11, 9);
+		ok(near(c, 255, 255, 255, 255, 2), "%s: white at the bottom "
+		    RGBA_FMT, what, RGBA_ARGS(c));
+		free(res.data);
+	}
+
+	/* A 2-page TIFF: red, then blue.  Only the first is read. */
+	if ((in = load("pages.tiff", &len)) != NULL) {
+		if (ok(run(in, len, &req, &res, &err) == 0, "2-page TIFF: "
+		    "thumbnail made")) {
+			c = pixel_of(&res, 32, 24);
+			ok(near(c, 255, 0, 0, 255, 2), "2-page TIFF: the first "
+			    "page (red) " RGBA_FMT, RGBA_ARGS(c));
+			free(res.data);
+		}
+		free(in);
+	}
+
+	/* GraphicsMagick 1.3.40 refuses animated JPEG XL: not corrupt, but a
+	 * kind of image this server cannot decode. */
+	if ((in = load("anim.jxl", &len)) != NULL) {
+		is_int(thumb(in, len, 100, 100, &res, &err), -1, "animated JPEG "
+		    "XL refused");
+		is_str(err.code, "unsupported_format", "animated JPEG XL: "
+		    "unsupported_format (%s)", err.message);
+		is_int(err.transient, 0, "animated JPEG XL: permanent");
+		free(in);
+	}
+
+	/* Lying headers. */
+	n = make_bmp(buf, 40, 100000, 100000, 0);
+	too_large("BMP claiming 100000x100000", buf, n);
+	n = make_bmp(buf, 40, 10, -100000, 0);
+	too_large("top-down BMP claiming 10x100000", buf, n);
+	n = make_bmp(buf, 12, 30000, 30000, 0);
+	too_large("core BMP claiming 30000x30000", buf, n);
+	n = make_tiff(buf, 0, 4, 100000, 100000, 0);
+	too_large("TIFF (II) claiming 100000x100000", buf, n);
+	n = make_tiff(buf, 1, 4, 100000, 100000, 0);
+	too_large("TIFF (MM) claiming 100000x100000", buf, n);
+	n = make_tiff(buf, 1, 3, 60000, 60000, 0);
+	too_large("TIFF with SHORT sizes claiming 60000x60000", buf, n);
+	n = make_tiff(buf, 0, 4, conf.max_dimension + 1, 1, 0);
+	too_large("TIFF wider than max_dimension", buf, n);
+	n = make_jxl(buf, 100000);
+	too_large("JPEG XL claiming 100000x100000", buf, n);
+	if ((in = load("photo.heic", &len)) != NULL) {
+		ok(heif_set_ispe(in, len, 100000, 100000) > 0, "HEIC: ispe "
+		    "patched");
+		too_large("HEIC claiming 100000x100000", in, len);
+		/* Smaller than the coded picture: libheif must not write
+		 * past the pixels GraphicsMagick allocated from ispe. */
+		heif_set_ispe(in, len, 16, 16);
+		if (thumb(in, len, 100, 100, &res, &err) == 0) {
+			ok(res.width <= 16 && res.height <= 16, "HEIC whose "
+			    "ispe says 16x16: no larger (%ux%u)", res.width,
+			    res.height);
+			free(res.data);
+		} else
+			ok(err.code != NULL, "HEIC whose ispe says 16x16: "
+			    "fails (%s: %s)", err.code, err.message);
+		free(in);
+	}
+	if ((in = load("photo.avif", &len)) != NULL) {
+		heif_set_ispe(in, len, 0x7fffffff, 2);
+		too_large("AVIF claiming 2147483647x2", in, len);
+		free(in);
+	}
+
+	/* Truncated files, and headers damaged by a flipped byte. */
+	for (i = 0; i < sizeof cut / sizeof cut[0]; i++) {
+		if ((in = load(cut[i], &len)) == NULL)
+			continue;
+		snprintf(what, sizeof what, "%s cut in half", cut[i]);
+		corrupt(what, in, len / 2);
+		snprintf(what, sizeof what, "%s cut to 20 bytes", cut[i]);
+		corrupt(what, in, 20);
+		free(in);
+	}
+	n = make_bmp(buf, 40, 8, 8, 1);
+	put16le(buf + 26, 2);				/* planes */
+	corrupt("BMP with 2 planes", buf, n);
+	n = make_bmp(buf, 40, 8, 8, 1);
+	corrupt("BMP missing its last row", buf, n - 24);
+	n = make_tiff(buf, 0, 3, 12, 10, 1);
+	buf[10 + 12 + 4] = 2;				/* ImageLength count */
+	corrupt("TIFF with 2 ImageLength values", buf, n);
+	n = make_tiff(buf, 1, 3, 12, 10, 1);
+	corrupt("TIFF missing its last rows", buf, n - 30);
+	free(buf);
+}
+
+/*
+ * With the default formats (what a reload to them leaves), BMP, TIFF, HEIF
+ * and JPEG XL are refused from their sniffed magic, and their coders are
+ * gone: GraphicsMagick never sees the bytes.  Adding one back needs a
+ * restart.
+ */
+static void
+test_default_formats(void)
+{
+	static const char *const names[] = { "photo.bmp", "photo.tiff",
+	    "pages.tiff", "photo.heic", "photo.avif", "photo.jxl", "box.jxl",
+	    "anim.jxl" };
+	struct thumbq_conf	 c = conf;
+	struct image_result	 res;
+	struct job_error	 err;
+	unsigned char		*in;
+	size_t			 len = 0, i;
+	char			*cause = NULL;
+
+	c.formats = "jpeg png gif webp";
+	is_int(image_init("test-image", &c, &cause), 0, "reload to the default "
+	    "formats");
+	test_coders();
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if ((in = load(names[i], &len)) == NULL) {
+			ok(0, "%s loads", names[i]);
+			continue;
+		}
+		is_int(thumb(in, len, 100, 100, &res, &err), -1, "%s refused "
+		    "with the default formats", names[i]);
+		is_str(err.code, "unsupported_format", "%s: unsupported_format",
+		    names[i]);
+		ok(strstr(err.message, "not accepted") != NULL, "%s: refused "
+		    "from its header (%s)", names[i], err.message);
+		free(in);
+	}
+	c.formats = "jpeg png gif webp tiff";
+	is_int(image_init("test-image", &c, &cause), -1, "reload adding tiff "
+	    "back fails");
+	ok(cause != NULL && strstr(cause, "tiff") != NULL && strstr(cause,
+	    "restart") != NULL, "reload adding tiff: says why (%s)",
+	    cause ? cause : "(null)");
+	free(cause);
+}
+
+static void
 test_init_errors(void)
 {
 	struct thumbq_conf	 c = conf;
 	char			*cause = NULL;
 
-	c.formats = "jpeg tiff";
-	is_int(image_init("test-image", &c, &cause), -1, "formats with tiff "
+	c.formats = "jpeg tga";
+	is_int(image_init("test-image", &c, &cause), -1, "formats with tga "
 	    "refused");
-	ok(cause != NULL && strstr(cause, "tiff") != NULL,
-	    "tiff: cause names it (%s)", cause ? cause : "(null)");
+	ok(cause != NULL && strstr(cause, "tga") != NULL &&
+	    strstr(cause, "jpeg png gif webp bmp tiff heif jxl") != NULL,
+	    "tga: cause names it and the known formats (%s)",
+	    cause ? cause : "(null)");
 	free(cause);
 	cause = NULL;
 	c.formats = " ";
@@ -2176,7 +2605,9 @@ main(int argc, char **argv)
 	char	*cause = NULL;
 
 	(void)argc;
-	conf.formats = "jpeg, png gif webp";
+	/* Every format, so that every coder stays: a reload can drop one
+	 * (test_default_formats) but not add it back. */
+	conf.formats = "jpeg, png gif webp bmp TIFF heic avif jxl";
 	conf.max_pixels = 50000000;
 	conf.max_dimension = 20000;
 	conf.jpeg_quality = 85;
@@ -2189,8 +2620,9 @@ main(int argc, char **argv)
 	}
 	image_child_init(&conf);
 
-	test_coders();
+	test_coders_are("JPEG PNG GIF WEBP BMP TIFF HEIF JXL");
 	test_fixtures();
+	test_more_formats();
 	test_small_and_boxes();
 	test_modes();
 	test_pad_and_fill_pixels();
@@ -2205,6 +2637,7 @@ main(int argc, char **argv)
 	test_refusals();
 	test_corrupt();
 	test_decoder_limits();
+	test_default_formats();
 	test_reload();
 	image_shutdown();
 	return tap_done();

@@ -36,6 +36,14 @@ static const struct fixture fixtures[] = {
 	{ "offset.gif", IMGHDR_GIF, 120, 90, 0 },	/* the screen, not frame 1 */
 	{ "anim.webp", IMGHDR_WEBP, 120, 90, 0 },	/* VP8X canvas, ANMF */
 	{ "anim-offset.webp", IMGHDR_WEBP, 120, 90, 0 },	/* the canvas */
+	{ "photo.bmp", IMGHDR_BMP, 120, 80, 0 },	/* BITMAPINFOHEADER */
+	{ "photo.tiff", IMGHDR_TIFF, 120, 80, 0 },	/* II, IFD at the end */
+	{ "pages.tiff", IMGHDR_TIFF, 64, 48, 0 },	/* MM, first of 2 pages */
+	{ "photo.heic", IMGHDR_HEIF, 240, 160, 0 },	/* HEVC */
+	{ "photo.avif", IMGHDR_HEIF, 240, 160, 0 },	/* AV1 */
+	{ "photo.jxl", IMGHDR_JXL, 240, 160, 0 },	/* bare codestream */
+	{ "box.jxl", IMGHDR_JXL, 240, 160, 0 },		/* container, jxlc */
+	{ "anim.jxl", IMGHDR_JXL, 120, 90, 0 },		/* animation */
 };
 
 static unsigned char *
@@ -94,7 +102,9 @@ test_prefixes(const struct fixture *fx, const unsigned char *buf, size_t len)
 	size_t		n, first = 0, bad = 0;
 	int		found = 0, rv;
 
-	for (n = 0; n <= len && n <= 8192; n++) {
+	/* A TIFF's directory often follows its pixels: 16 KB covers the
+	 * fixtures. */
+	for (n = 0; n <= len && n <= 16384; n++) {
 		rv = read_exact(buf, n, &hdr);
 		if (!found && rv == 0) {
 			found = 1;
@@ -350,8 +360,14 @@ test_random(void)
 		"\xff\xd8\xff", "\x89PNG\r\n\x1a\n", "GIF89a", "RIFF\0\0\0\0WEBP",
 		"RIFF\0\0\0\0WEBPVP8 ", "RIFF\0\0\0\0WEBPVP8L",
 		"RIFF\0\0\0\0WEBPVP8X", "\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR",
+		"BM\0\0\0\0\0\0\0\0\0\0\0\0\x28\0\0\0",
+		"BM\0\0\0\0\0\0\0\0\0\0\0\0\x0c\0\0\0",
+		"II*\0\x08\0\0\0", "MM\0*\0\0\0\x08",
+		"\0\0\0\x18" "ftypheic", "\0\0\0\x18" "ftypavif",
+		"\xff\x0a", "\0\0\0\x0cJXL \r\n\x87\n",
 	};
-	static const size_t magiclen[] = { 3, 8, 6, 12, 16, 16, 16, 16 };
+	static const size_t magiclen[] = { 3, 8, 6, 12, 16, 16, 16, 16,
+	    18, 18, 8, 8, 12, 12, 2, 12 };
 	unsigned char	buf[128];
 	struct imghdr	hdr;
 	uint32_t	seed = 12345;
@@ -381,6 +397,441 @@ test_random(void)
 }
 
 static void
+le16(unsigned char *p, unsigned v)
+{
+	p[0] = v & 0xff;
+	p[1] = (v >> 8) & 0xff;
+}
+
+static void
+le32(unsigned char *p, uint32_t v)
+{
+	le16(p, v & 0xffff);
+	le16(p + 2, v >> 16);
+}
+
+static void
+be16(unsigned char *p, unsigned v)
+{
+	p[0] = (v >> 8) & 0xff;
+	p[1] = v & 0xff;
+}
+
+static void
+be32(unsigned char *p, uint32_t v)
+{
+	be16(p, v >> 16);
+	be16(p + 2, v & 0xffff);
+}
+
+/* The 14-byte file header and the start of a DIB header. */
+static size_t
+make_bmp(unsigned char *buf, uint32_t dib, int32_t w, int32_t h,
+    unsigned planes, unsigned bpp)
+{
+	memset(buf, 0, 14 + 40);
+	buf[0] = 'B';
+	buf[1] = 'M';
+	le32(buf + 14, dib);
+	if (dib == 12) {
+		le16(buf + 18, (unsigned)w & 0xffff);
+		le16(buf + 20, (unsigned)h & 0xffff);
+		le16(buf + 22, planes);
+		le16(buf + 24, bpp);
+		return 26;
+	}
+	le32(buf + 18, (uint32_t)w);
+	le32(buf + 22, (uint32_t)h);
+	le16(buf + 26, planes);
+	le16(buf + 28, bpp);
+	return 54;
+}
+
+static void
+test_bmp(void)
+{
+	unsigned char	buf[64];
+	struct imghdr	hdr;
+	size_t		n;
+
+	n = make_bmp(buf, 40, 640, 480, 1, 24);
+	ok(read_exact(buf, n, &hdr) == 0 && hdr.format == IMGHDR_BMP &&
+	    hdr.width == 640 && hdr.height == 480, "BMP info: 640x480");
+	n = make_bmp(buf, 40, 640, -480, 1, 32);
+	ok(read_exact(buf, n, &hdr) == 0 && hdr.width == 640 &&
+	    hdr.height == 480, "BMP info: negative height is top-down 640x480");
+	n = make_bmp(buf, 124, 0x7fffffff, -0x7fffffff, 1, 8);
+	ok(read_exact(buf, n, &hdr) == 0 && hdr.width == 0x7fffffffU &&
+	    hdr.height == 0x7fffffffU, "BMP V5: 2147483647x-2147483647 read as "
+	    "such (the caller refuses it)");
+	n = make_bmp(buf, 40, 10, INT32_MIN, 1, 24);
+	is_int(read_exact(buf, n, &hdr), -1, "BMP: height -2^31 refused");
+	n = make_bmp(buf, 40, -10, 10, 1, 24);
+	is_int(read_exact(buf, n, &hdr), -1, "BMP: negative width refused");
+	n = make_bmp(buf, 40, 0, 10, 1, 24);
+	is_int(read_exact(buf, n, &hdr), -1, "BMP: zero width refused");
+	n = make_bmp(buf, 40, 10, 0, 1, 24);
+	is_int(read_exact(buf, n, &hdr), -1, "BMP: zero height refused");
+	n = make_bmp(buf, 40, 10, 10, 2, 24);
+	is_int(read_exact(buf, n, &hdr), -1, "BMP: 2 planes refused");
+	n = make_bmp(buf, 40, 10, 10, 1, 7);
+	is_int(read_exact(buf, n, &hdr), -1, "BMP: 7 bits a pixel refused");
+	is_int(hdr.format, IMGHDR_BMP, "BMP: format kept on failure");
+
+	n = make_bmp(buf, 12, 300, 200, 1, 24);
+	ok(read_exact(buf, n, &hdr) == 0 && hdr.width == 300 &&
+	    hdr.height == 200, "BMP core: 300x200");
+	n = make_bmp(buf, 12, 300, -200, 1, 8);
+	ok(read_exact(buf, n, &hdr) == 0 && hdr.width == 300 &&
+	    hdr.height == 200, "BMP core: negative height is top-down");
+	n = make_bmp(buf, 12, 40000, 10, 1, 24);
+	is_int(read_exact(buf, n, &hdr), -1, "BMP core: width 40000 is "
+	    "negative as GraphicsMagick reads it, refused");
+
+	n = make_bmp(buf, 41, 10, 10, 1, 24);
+	is_int(imghdr_sniff(buf, n), IMGHDR_UNKNOWN, "BMP: DIB header of 41 "
+	    "bytes is not a BMP");
+	is_int(imghdr_sniff((const unsigned char *)"BM<html>hello world!", 20),
+	    IMGHDR_UNKNOWN, "\"BM\" then text is not a BMP");
+}
+
+static void
+tiff_put(unsigned char *e, int be, unsigned tag, unsigned type,
+    uint32_t count, uint32_t v)
+{
+	void	(*p16)(unsigned char *, unsigned) = be ? be16 : le16;
+	void	(*p32)(unsigned char *, uint32_t) = be ? be32 : le32;
+
+	p16(e, tag);
+	p16(e + 2, type);
+	p32(e + 4, count);
+	memset(e + 8, 0, 4);
+	if (type == 3)
+		p16(e + 8, v);
+	else
+		p32(e + 8, v);
+}
+
+/* A header, then at ifd a directory of the given entries (n of them). */
+static size_t
+make_tiff(unsigned char *buf, int be, uint32_t ifd, unsigned n)
+{
+	memset(buf, 0, ifd + 2 + n * 12 + 4);
+	memcpy(buf, be ? "MM\0*" : "II*\0", 4);
+	(be ? be32 : le32)(buf + 4, ifd);
+	(be ? be16 : le16)(buf + ifd, n);
+	return ifd + 2 + n * 12 + 4;
+}
+
+static void
+test_tiff(void)
+{
+	unsigned char	buf[256];
+	struct imghdr	hdr;
+	size_t		n;
+	int		be;
+
+	for (be = 0; be < 2; be++) {
+		const char *o = be ? "MM" : "II";
+
+		n = make_tiff(buf, be, 8, 3);
+		tiff_put(buf + 10, be, 254, 4, 1, 0);
+		tiff_put(buf + 22, be, 256, 3, 1, 640);
+		tiff_put(buf + 34, be, 257, 4, 1, 480);
+		ok(read_exact(buf, n, &hdr) == 0 && hdr.format == IMGHDR_TIFF &&
+		    hdr.width == 640 && hdr.height == 480,
+		    "TIFF %s: SHORT width, LONG height: 640x480", o);
+		tiff_put(buf + 22, be, 256, 4, 1, 100000);
+		tiff_put(buf + 34, be, 257, 3, 1, 65535);
+		ok(read_exact(buf, n, &hdr) == 0 && hdr.width == 100000 &&
+		    hdr.height == 65535, "TIFF %s: 100000x65535", o);
+
+		/* The directory after the pixels, as libtiff writes it. */
+		n = make_tiff(buf, be, 100, 2);
+		tiff_put(buf + 102, be, 257, 3, 1, 7);
+		tiff_put(buf + 114, be, 256, 3, 1, 9);
+		ok(read_exact(buf, n, &hdr) == 0 && hdr.width == 9 &&
+		    hdr.height == 7, "TIFF %s: IFD at 100, tags in any "
+		    "order: 9x7", o);
+		is_int(read_exact(buf, n - 5, &hdr), -1, "TIFF %s: "
+		    "directory cut short", o);
+		is_int(read_exact(buf, 101, &hdr), -1, "TIFF %s: entry "
+		    "count cut short", o);
+
+		n = make_tiff(buf, be, 8, 2);
+		tiff_put(buf + 10, be, 256, 3, 1, 9);
+		tiff_put(buf + 22, be, 258, 3, 1, 8);
+		is_int(read_exact(buf, n, &hdr), -1, "TIFF %s: no "
+		    "ImageLength", o);
+		tiff_put(buf + 22, be, 257, 3, 2, 8);
+		is_int(read_exact(buf, n, &hdr), -1, "TIFF %s: ImageLength "
+		    "with 2 values", o);
+		tiff_put(buf + 22, be, 257, 5, 1, 8);
+		is_int(read_exact(buf, n, &hdr), -1, "TIFF %s: ImageLength "
+		    "as a RATIONAL", o);
+		tiff_put(buf + 22, be, 257, 3, 1, 0);
+		is_int(read_exact(buf, n, &hdr), -1, "TIFF %s: ImageLength "
+		    "0", o);
+		tiff_put(buf + 22, be, 256, 3, 1, 9);
+		is_int(read_exact(buf, n, &hdr), -1, "TIFF %s: ImageWidth "
+		    "twice", o);
+
+		n = make_tiff(buf, be, 8, 0);
+		is_int(read_exact(buf, n, &hdr), -1, "TIFF %s: empty "
+		    "directory", o);
+		memset(buf, 0, sizeof buf);
+		n = make_tiff(buf, be, 8, 2);
+		(be ? be16 : le16)(buf + 8, 5000);
+		is_int(read_exact(buf, sizeof buf, &hdr), -1, "TIFF %s: 5000 "
+		    "entries", o);
+		(be ? be16 : le16)(buf + 8, 20);
+		is_int(read_exact(buf, sizeof buf, &hdr), -1, "TIFF %s: 20 "
+		    "entries in 256 bytes", o);
+		(be ? be32 : le32)(buf + 4, 4);
+		is_int(read_exact(buf, sizeof buf, &hdr), -1, "TIFF %s: IFD "
+		    "inside the header", o);
+		(be ? be32 : le32)(buf + 4, 0xfffffff0U);
+		is_int(read_exact(buf, sizeof buf, &hdr), -1, "TIFF %s: IFD "
+		    "past the end", o);
+		(be ? be32 : le32)(buf + 4, sizeof buf - 1);
+		is_int(read_exact(buf, sizeof buf, &hdr), -1, "TIFF %s: IFD "
+		    "at the last byte", o);
+		is_int(hdr.format, IMGHDR_TIFF, "TIFF %s: format kept on "
+		    "failure", o);
+	}
+	is_int(imghdr_sniff((const unsigned char *)"II+\0\x08\0\0\0", 8),
+	    IMGHDR_UNKNOWN, "BigTIFF is not sniffed");
+	is_int(imghdr_sniff((const unsigned char *)"MM*\0", 4),
+	    IMGHDR_UNKNOWN, "TIFF magic in the wrong byte order");
+}
+
+/* An ISOBMFF box header. */
+static unsigned char *
+box(unsigned char *p, uint32_t size, const char *type)
+{
+	be32(p, size);
+	memcpy(p + 4, type, 4);
+	return p + 8;
+}
+
+/*
+ * A HEIF file's header: ftyp (major brand), then meta with pitm (item 1,
+ * version pv), iprp with ipco (a colr-like dummy property, then ispe w x h)
+ * and ipma (version mv, flags mf) associating item `item` with property 2.
+ */
+static size_t
+make_heif(unsigned char *buf, const char *brand, unsigned pv, unsigned mv,
+    unsigned mf, uint32_t item, uint32_t w, uint32_t h)
+{
+	unsigned char	*p = buf, *meta, *iprp, *ipma;
+	size_t		 idlen = mv < 1 ? 2 : 4, plen = pv == 0 ? 2 : 4;
+
+	memset(buf, 0, 512);
+	p = box(p, 24, "ftyp");
+	memcpy(p, brand, 4);
+	memcpy(p + 8, "mif1", 4);
+	meta = p += 16;
+	p = box(p, 0, "meta") + 4;
+	p = box(p, 12 + plen, "pitm");
+	p[0] = pv;
+	if (pv == 0)
+		be16(p + 4, 1);
+	else
+		be32(p + 4, 1);
+	p += 4 + plen;
+	iprp = p;
+	p = box(p, 0, "iprp");
+	p = box(p, 8 + 12 + 20, "ipco");
+	p = box(p, 12, "pixi") + 4;
+	p = box(p, 20, "ispe");
+	be32(p + 4, w);
+	be32(p + 8, h);
+	p += 12;
+	ipma = p;
+	p = box(p, 0, "ipma");
+	p[0] = mv;
+	p[3] = mf;
+	be32(p + 4, 1);
+	p += 8;
+	if (idlen == 2)
+		be16(p, item);
+	else
+		be32(p, item);
+	p += idlen;
+	*p++ = 2;			/* two associations: 1 and 2 */
+	if (mf & 1) {
+		be16(p, 0x8001);
+		be16(p + 2, 2);
+		p += 4;
+	} else {
+		*p++ = 0x81;
+		*p++ = 2;
+	}
+	be32(ipma, (uint32_t)(p - ipma));
+	be32(iprp, (uint32_t)(p - iprp));
+	be32(meta, (uint32_t)(p - meta));
+	return (size_t)(p - buf);
+}
+
+static void
+test_heif(void)
+{
+	unsigned char	buf[512];
+	struct imghdr	hdr;
+	size_t		n, i;
+	unsigned	v;
+
+	for (v = 0; v < 4; v++) {
+		n = make_heif(buf, v % 2 ? "avif" : "heic", v / 2, v / 2, v % 2,
+		    1, 4032, 3024);
+		ok(read_exact(buf, n, &hdr) == 0 && hdr.format == IMGHDR_HEIF &&
+		    hdr.width == 4032 && hdr.height == 3024, "HEIF pitm v%u, "
+		    "ipma v%u flags %u: 4032x3024", v / 2, v / 2, v % 2);
+		for (i = 0; i < n; i++) {
+			if (read_exact(buf, i, &hdr) != -1 || hdr.width != 0)
+				break;
+		}
+		ok(i == n, "HEIF pitm v%u, ipma v%u flags %u: every prefix "
+		    "fails", v / 2, v / 2, v % 2);
+	}
+	n = make_heif(buf, "mif1", 0, 0, 0, 1, 100000, 100000);
+	ok(read_exact(buf, n, &hdr) == 0 && hdr.width == 100000,
+	    "HEIF mif1: a lying 100000x100000 ispe is read as such");
+	n = make_heif(buf, "heic", 0, 0, 0, 2, 640, 480);
+	is_int(read_exact(buf, n, &hdr), -1, "HEIF: ispe of another item "
+	    "than the primary refused");
+	n = make_heif(buf, "heic", 0, 0, 0, 1, 0, 480);
+	is_int(read_exact(buf, n, &hdr), -1, "HEIF: ispe width 0 refused");
+	n = make_heif(buf, "heic", 0, 0, 0, 1, 640, 480);
+	memcpy(buf + 24 + 8 + 4 + 4, "pitx", 4);
+	is_int(read_exact(buf, n, &hdr), -1, "HEIF: no pitm refused");
+	n = make_heif(buf, "heic", 0, 0, 0, 1, 640, 480);
+	be32(buf + n - 9, 1000);		/* ipma entry count */
+	is_int(read_exact(buf, n, &hdr), -1, "HEIF: ipma entry count past "
+	    "its box refused");
+	n = make_heif(buf, "heic", 0, 0, 0, 1, 640, 480);
+	be32(buf + 24, 0xffff);			/* meta size */
+	is_int(read_exact(buf, n, &hdr), -1, "HEIF: meta past the end "
+	    "refused");
+	be32(buf + 24, 1);			/* 64-bit size, cut */
+	is_int(read_exact(buf, 36, &hdr), -1, "HEIF: 64-bit size cut "
+	    "refused");
+	is_int(hdr.format, IMGHDR_HEIF, "HEIF: format kept on failure");
+
+	n = make_heif(buf, "isom", 0, 0, 0, 1, 640, 480);
+	memcpy(buf + 16, "mp42", 4);
+	is_int(imghdr_sniff(buf, n), IMGHDR_UNKNOWN, "MP4 video is not HEIF");
+	memcpy(buf + 20, "avif", 4);
+	is_int(imghdr_sniff(buf, n), IMGHDR_HEIF, "a compatible brand avif "
+	    "is HEIF");
+}
+
+/* LSB-first bits. */
+static void
+put_bits(unsigned char *buf, unsigned *pos, uint32_t v, unsigned n)
+{
+	unsigned	i;
+
+	for (i = 0; i < n; i++, (*pos)++) {
+		if ((v >> i) & 1)
+			buf[*pos / 8] |= 1U << (*pos % 8);
+	}
+}
+
+static void
+test_jxl(void)
+{
+	static const unsigned char sig[12] = {
+		0, 0, 0, 0x0c, 'J', 'X', 'L', ' ', '\r', '\n', 0x87, '\n'
+	};
+	unsigned char	buf[128], cs[16];
+	struct imghdr	hdr;
+	unsigned	pos;
+	size_t		n;
+
+	/* Small: (5 bits + 1) * 8 a side. */
+	memset(cs, 0, sizeof cs);
+	cs[0] = 0xff;
+	cs[1] = 0x0a;
+	pos = 16;
+	put_bits(cs, &pos, 1, 1);
+	put_bits(cs, &pos, 3, 5);		/* height 32 */
+	put_bits(cs, &pos, 0, 3);
+	put_bits(cs, &pos, 31, 5);		/* width 256 */
+	ok(read_exact(cs, 4, &hdr) == 0 && hdr.format == IMGHDR_JXL &&
+	    hdr.width == 256 && hdr.height == 32, "JXL small: 256x32");
+	is_int(read_exact(cs, 3, &hdr), -1, "JXL small: cut short");
+
+	/* 13-bit height, 16:9 ratio. */
+	memset(cs + 2, 0, sizeof cs - 2);
+	pos = 16;
+	put_bits(cs, &pos, 0, 1);
+	put_bits(cs, &pos, 1, 2);
+	put_bits(cs, &pos, 1080 - 1, 13);
+	put_bits(cs, &pos, 5, 3);
+	ok(read_exact(cs, 5, &hdr) == 0 && hdr.width == 1920 &&
+	    hdr.height == 1080, "JXL ratio 16:9: 1920x1080");
+
+	/* 30-bit sizes, the largest: 2^30 x 2^30. */
+	memset(cs + 2, 0, sizeof cs - 2);
+	pos = 16;
+	put_bits(cs, &pos, 0, 1);
+	put_bits(cs, &pos, 3, 2);
+	put_bits(cs, &pos, 0x3fffffff, 30);
+	put_bits(cs, &pos, 0, 3);
+	put_bits(cs, &pos, 3, 2);
+	put_bits(cs, &pos, 0x3fffffff, 30);
+	ok(read_exact(cs, 11, &hdr) == 0 && hdr.width == 1U << 30 &&
+	    hdr.height == 1U << 30, "JXL: 1073741824x1073741824");
+	is_int(read_exact(cs, 10, &hdr), -1, "JXL: width cut short");
+	/* 2:1 of the largest height still fits. */
+	memset(cs + 2, 0, sizeof cs - 2);
+	pos = 16;
+	put_bits(cs, &pos, 0, 1);
+	put_bits(cs, &pos, 3, 2);
+	put_bits(cs, &pos, 0x3fffffff, 30);
+	put_bits(cs, &pos, 7, 3);
+	ok(read_exact(cs, 7, &hdr) == 0 && hdr.width == 1U << 31 &&
+	    hdr.height == 1U << 30, "JXL ratio 2:1: 2147483648x1073741824");
+
+	/* The container: ftyp, then the codestream split over two jxlp
+	 * boxes after 3 bytes. */
+	memset(cs + 2, 0, sizeof cs - 2);
+	pos = 16;
+	put_bits(cs, &pos, 0, 1);
+	put_bits(cs, &pos, 1, 2);
+	put_bits(cs, &pos, 479, 13);
+	put_bits(cs, &pos, 3, 3);		/* 4:3 */
+	memset(buf, 0, sizeof buf);
+	memcpy(buf, sig, sizeof sig);
+	n = sizeof sig;
+	box(buf + n, 20, "ftyp");
+	memcpy(buf + n + 8, "jxl ", 4);
+	memcpy(buf + n + 16, "jxl ", 4);
+	n += 20;
+	box(buf + n, 8 + 4 + 3, "jxlp");
+	memcpy(buf + n + 12, cs, 3);
+	n += 15;
+	box(buf + n, 8, "Exif");
+	n += 8;
+	box(buf + n, 8 + 4 + 13, "jxlp");
+	be32(buf + n + 8, 0x80000001U);
+	memcpy(buf + n + 12, cs + 3, 13);
+	n += 25;
+	ok(read_exact(buf, n, &hdr) == 0 && hdr.format == IMGHDR_JXL &&
+	    hdr.width == 640 && hdr.height == 480, "JXL container, split "
+	    "codestream: 640x480");
+	is_int(read_exact(buf, 12 + 20 + 15 + 8, &hdr), -1, "JXL container: "
+	    "second part missing");
+	be32(buf + 12 + 20, 4);			/* box smaller than its head */
+	is_int(read_exact(buf, n, &hdr), -1, "JXL container: box size 4");
+	is_int(hdr.format, IMGHDR_JXL, "JXL: format kept on failure");
+
+	is_int(imghdr_sniff((const unsigned char *)"\xff\x0b", 2),
+	    IMGHDR_UNKNOWN, "FF 0B is not JXL");
+}
+
+static void
 test_names(void)
 {
 	is_str(imghdr_format_name(IMGHDR_JPEG), "jpeg", "name of JPEG");
@@ -393,6 +844,18 @@ test_names(void)
 	is_int(imghdr_format_parse("png"), IMGHDR_PNG, "parse png");
 	is_int(imghdr_format_parse("Gif"), IMGHDR_GIF, "parse Gif");
 	is_int(imghdr_format_parse("webp"), IMGHDR_WEBP, "parse webp");
+	is_str(imghdr_format_name(IMGHDR_BMP), "bmp", "name of BMP");
+	is_str(imghdr_format_name(IMGHDR_TIFF), "tiff", "name of TIFF");
+	is_str(imghdr_format_name(IMGHDR_HEIF), "heif", "name of HEIF");
+	is_str(imghdr_format_name(IMGHDR_JXL), "jxl", "name of JPEG XL");
+	is_int(imghdr_format_parse("bmp"), IMGHDR_BMP, "parse bmp");
+	is_int(imghdr_format_parse("TIFF"), IMGHDR_TIFF, "parse TIFF");
+	is_int(imghdr_format_parse("tif"), IMGHDR_TIFF, "parse tif");
+	is_int(imghdr_format_parse("heif"), IMGHDR_HEIF, "parse heif");
+	is_int(imghdr_format_parse("heic"), IMGHDR_HEIF, "parse heic");
+	is_int(imghdr_format_parse("AVIF"), IMGHDR_HEIF, "parse AVIF");
+	is_int(imghdr_format_parse("jxl"), IMGHDR_JXL, "parse jxl");
+	is_int(imghdr_format_parse("bigtiff"), IMGHDR_UNKNOWN, "parse bigtiff");
 	is_int(imghdr_format_parse("svg"), IMGHDR_UNKNOWN, "parse svg");
 	is_int(imghdr_format_parse("unknown"), IMGHDR_UNKNOWN, "parse unknown");
 	is_int(imghdr_format_parse(""), IMGHDR_UNKNOWN, "parse empty");
@@ -406,6 +869,10 @@ main(void)
 	test_not_images();
 	test_jpeg_markers();
 	test_png_gif_webp();
+	test_bmp();
+	test_tiff();
+	test_heif();
+	test_jxl();
 	test_random();
 	test_names();
 	return tap_done();
