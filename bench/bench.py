@@ -1,0 +1,1342 @@
+#!/usr/bin/python3
+"""bench/bench.py: the measurements of bench/run (see bench/run for usage).
+
+bench/run installs what is missing, builds thumbq and the null responder,
+then runs this with Debian's /usr/bin/python3 (python3-pil is Debian's).
+Everything runs on loopback ports and unix sockets under one temporary
+directory; every process started here is stopped here, by its pid.
+
+Order of a run:
+  1. corpus: every .jpg/.png/.webp of the three Debian wallpaper packages,
+     symlinks resolved and deduplicated, screenshots excluded; a manifest
+     with, for each image, what thumbqd's pipeline does to it (src/image.c:
+     JPEG size hint, box fit, Scale+Lanczos or Lanczos, JPEG or PNG out);
+  2. the origin: lighttpd on 127.0.0.1 serving the corpus;
+  3. thumbq through tools/services (redis, thumbqd, lighttpd + thumbq.fcgi)
+     and the API floor: a second lighttpd with the very same configuration
+     but bench/null-fcgi in place of thumbq.fcgi, plus one static file;
+  4. rounds, each: gm batch, vipsthumbnail, Pillow and thumbq end to end
+     on the corpus (interleaved so that the load of other users of the
+     machine spreads over all of them), then 1/4/8 children;
+  5. latency idle and under load, peak RSS, the 500 ms origin;
+  6. wrk against the API and its floors (thumbqd stopped: its children
+     would otherwise thumbnail the POSTed jobs on the same cores);
+  7. the table and one JSON line.
+"""
+import argparse
+import datetime
+import hashlib
+import http.client
+import itertools
+import json
+import math
+import multiprocessing
+import os
+import random
+import re
+import shlex
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+PKGS = ["mate-backgrounds", "plasma-workspace-wallpapers", "gnome-backgrounds"]
+EXTS = (".jpg", ".jpeg", ".png", ".webp")
+BOX = 100          # thumbnail_width = thumbnail_height default of thumbq.conf
+QUALITY = 85       # jpeg_quality default
+PREFIX = "thumbq:"  # redis_prefix default
+LATENCY_IMAGE = "backgrounds_mate_abstract_Elephants.jpg"  # the 1920x1080 JPEG
+
+T0 = time.monotonic()
+
+
+def log(msg):
+    print("bench: [%5.0fs] %s" % (time.monotonic() - T0, msg), file=sys.stderr, flush=True)
+
+
+def die(msg):
+    raise SystemExit("bench: " + msg)
+
+
+# ------------------------------------------------------------------ stats
+
+def median(xs):
+    return statistics.median(xs) if xs else None
+
+
+def pct(xs, p):
+    """Nearest-rank percentile."""
+    if not xs:
+        return None
+    s = sorted(xs)
+    k = max(1, math.ceil(p / 100.0 * len(s)))
+    return s[k - 1]
+
+
+def rnd(x, n=2):
+    return None if x is None else round(x, n)
+
+
+# ------------------------------------------------------------------ corpus
+
+def fit(w, h, bw, bh):
+    """image_fit() of src/image.c."""
+    if w <= bw and h <= bh:
+        return w, h
+    if w * bh >= h * bw:
+        n = h * bw / w + 0.5
+        return bw, (1 if n < 1 else int(n))
+    n = w * bh / h + 0.5
+    return (1 if n < 1 else int(n)), bh
+
+
+def plan(fmt, w, h):
+    """What image_thumbnail() does to a w x h image of format fmt:
+    (hint, resize, tw, th) with resize one of hint/lanczos/scale/none."""
+    tw, th = fit(w, h, BOX, BOX)
+    hint = None
+    if fmt == "JPEG":
+        a, b = fit(w, h, BOX, BOX)
+        if not (a * 2 >= w or b * 2 >= h):
+            hint = "%dx%d" % (a * 2, b * 2)
+    if w == tw and h == th:
+        resize = "none"
+    elif hint:
+        resize = "hint"
+    elif w < tw * 4 or h < th * 4:
+        resize = "lanczos"
+    else:
+        resize = "scale"
+    return hint, resize, tw, th
+
+
+def corpus_files():
+    files = {}
+    for p in PKGS:
+        out = subprocess.run(["dpkg", "-L", p], capture_output=True, text=True)
+        if out.returncode != 0:
+            die("package %s is not installed" % p)
+        for f in out.stdout.splitlines():
+            if not f.lower().endswith(EXTS) or not os.path.isfile(f):
+                continue
+            rp = os.path.realpath(f)
+            if "screenshot" in os.path.basename(f).lower() or \
+                    "screenshot" in os.path.basename(rp).lower():
+                continue
+            files.setdefault(rp, p)
+    return sorted(files.items())
+
+
+def corpus_name(path):
+    name = path[len("/usr/share/"):] if path.startswith("/usr/share/") else path.lstrip("/")
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name)
+
+
+def fingerprint(files):
+    h = hashlib.sha1()
+    for path, pkg in files:
+        st = os.stat(path)
+        h.update(("%s %s %d %d\n" % (path, pkg, st.st_size, int(st.st_mtime))).encode())
+    gmv = subprocess.run(["gm", "version"], capture_output=True, text=True).stdout.split("\n")[0]
+    h.update(gmv.encode())
+    return h.hexdigest()[:16]
+
+
+def build_manifest(cache):
+    """The corpus with each image's plan; cached in CACHE/manifest-FP.json."""
+    from PIL import Image
+    files = corpus_files()
+    fp = fingerprint(files)
+    mpath = os.path.join(cache, "manifest-%s.json" % fp)
+    if os.path.exists(mpath):
+        with open(mpath) as f:
+            return json.load(f), mpath
+    log("building the corpus manifest (%d images; cached afterwards)" % len(files))
+    items = []
+    for path, pkg in files:
+        im = Image.open(path)
+        fmt = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WEBP"}.get(im.format)
+        if fmt is None:
+            continue
+        w, h = im.size
+        # thumbqd writes PNG only when a pixel is transparent; GM decides
+        # after the resize, this on the source (checked against thumbqd's
+        # own output after the first end-to-end run).
+        alpha = False
+        if im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info:
+            a = im.convert("RGBA").getchannel("A")
+            alpha = a.getextrema()[0] < 255
+        hint, resize, tw, th = plan(fmt, w, h)
+        items.append({
+            "name": corpus_name(path), "path": path, "package": pkg, "format": fmt,
+            "width": w, "height": h, "bytes": os.path.getsize(path),
+            "hint": hint, "resize": resize, "tw": tw, "th": th,
+            "out": "png" if alpha else "jpg", "cost": None,
+        })
+    names = [i["name"] for i in items]
+    if len(set(names)) != len(names):
+        die("two corpus images map to the same name")
+    os.makedirs(cache, exist_ok=True)
+    with open(mpath + ".tmp", "w") as f:
+        json.dump(items, f, indent=1)
+    os.replace(mpath + ".tmp", mpath)
+    return items, mpath
+
+
+def gm_command(item, outdir):
+    """The gm convert line that does what thumbqd's pipeline does: the JPEG
+    size hint (DCT scaling), box average to twice the box then Lanczos for
+    big non-JPEG images, Lanczos alone otherwise, strip, depth 8, q85."""
+    a = ["convert"]
+    if item["hint"]:
+        a += ["-size", item["hint"]]
+    a.append(item["path"])
+    tw, th = item["tw"], item["th"]
+    if item["resize"] == "scale":
+        a += ["-scale", "%dx%d!" % (tw * 2, th * 2)]
+    if item["resize"] != "none":
+        a += ["-filter", "Lanczos", "-resize", "%dx%d!" % (tw, th)]
+    a += ["-strip", "-depth", "8"]
+    if item["out"] == "jpg":
+        a += ["-quality", str(QUALITY)]
+    a.append(os.path.join(outdir, "%s.%s" % (item["name"], item["out"])))
+    return " ".join(shlex.quote(x) for x in a)
+
+
+def lpt_split(items, n):
+    """Longest processing time first: n lists of items with balanced cost."""
+    bins = [[0.0, []] for _ in range(n)]
+    for it in sorted(items, key=lambda i: -i["cost"]):
+        b = min(bins, key=lambda x: x[0])
+        b[0] += it["cost"]
+        b[1].append(it)
+    return [b[1] for b in bins]
+
+
+# ------------------------------------------------------------------ processes
+
+ENV1 = dict(os.environ, OMP_NUM_THREADS="1", VIPS_CONCURRENCY="1")
+for _v in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+    ENV1.pop(_v, None)
+
+
+def run_parallel(cmds, timeout, env=ENV1):
+    """Starts every command at once; wall seconds until the last exits."""
+    t = time.monotonic()
+    procs = [subprocess.Popen(c, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE) for c in cmds]
+    errs = []
+    for p in procs:
+        try:
+            _, err = p.communicate(timeout=max(1, timeout - (time.monotonic() - t)))
+        except subprocess.TimeoutExpired:
+            for q in procs:
+                q.kill()
+            die("timed out: %s" % cmds)
+        if p.returncode != 0:
+            errs.append("%s exited %d: %s" % (cmds[procs.index(p)][0], p.returncode,
+                                               err.decode(errors="replace")[-500:]))
+    wall = time.monotonic() - t
+    if errs:
+        die("floor command failed: %s" % errs[0])
+    return wall
+
+
+def cpu_of(pids):
+    """CPU seconds (user + system) the live processes pids have used."""
+    t = 0
+    for p in pids:
+        try:
+            with open("/proc/%d/stat" % p) as f:
+                st = f.read()
+        except OSError:
+            continue
+        r = st[st.rfind(")") + 2:].split()
+        t += int(r[11]) + int(r[12])
+    return t / os.sysconf("SC_CLK_TCK")
+
+
+def runqueue_wait(pids):
+    """Seconds the threads of pids have spent runnable but waiting for a
+    CPU (schedstat): on a shared machine, the time other users took."""
+    t = 0
+    for p in pids:
+        try:
+            for tid in os.listdir("/proc/%d/task" % p):
+                with open("/proc/%d/task/%s/schedstat" % (p, tid)) as f:
+                    t += int(f.read().split()[1])
+        except OSError:
+            continue
+    return t / 1e9
+
+
+def machine_busy():
+    """CPU seconds the whole machine has been busy (steal included)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    return (sum(v) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def self_cpu():
+    import resource
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    c = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime, c.ru_utime + c.ru_stime
+
+
+class Meter:
+    """Wall time, the CPU time of given processes (and of this script and
+    its waited-for children), and what the rest of the machine used
+    meanwhile: on a shared machine, `others` (in cores) says how much of
+    it other users took during the measurement."""
+
+    def __init__(self, pids=()):
+        self.pids = list(pids)
+
+    def __enter__(self):
+        self.w0 = time.monotonic()
+        self.p0 = cpu_of(self.pids)
+        self.s0, self.c0 = self_cpu()
+        self.m0 = machine_busy()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.monotonic() - self.w0
+        s1, c1 = self_cpu()
+        self.pcpu = cpu_of(self.pids) - self.p0
+        self.ccpu = c1 - self.c0
+        self.scpu = s1 - self.s0
+        self.ours = self.pcpu + self.ccpu + self.scpu
+        self.others = max(0.0, (machine_busy() - self.m0 - self.ours) / self.wall)
+        return False
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def proc_status(pid, field):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def children_of(ppid, comm=None):
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                st = f.read()
+        except OSError:
+            continue
+        rest = st[st.rfind(")") + 2:].split()
+        name = st[st.find("(") + 1:st.rfind(")")]
+        if int(rest[1]) == ppid and rest[0] != "Z" and (comm is None or name == comm):
+            out.append(int(d))
+    return out
+
+
+def read_pid(path):
+    try:
+        with open(path) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def stop_pid(pid, wait=10):
+    if pid is None:
+        return
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    end = time.monotonic() + wait
+    while time.monotonic() < end:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+# ------------------------------------------------------------------ redis
+
+class Redis:
+    """Just enough RESP over the unix socket of the run directory."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+        self.f = self.sock.makefile("rb")
+
+    @staticmethod
+    def _enc(args):
+        out = [b"*%d\r\n" % len(args)]
+        for a in args:
+            a = a if isinstance(a, bytes) else str(a).encode()
+            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+        return b"".join(out)
+
+    def _read(self):
+        line = self.f.readline()
+        if not line:
+            raise ConnectionError("redis closed the connection")
+        t, rest = line[:1], line[1:-2]
+        if t == b"+":
+            return rest.decode()
+        if t == b"-":
+            raise RuntimeError("redis: " + rest.decode())
+        if t == b":":
+            return int(rest)
+        if t == b"$":
+            n = int(rest)
+            if n < 0:
+                return None
+            return self.f.read(n + 2)[:-2].decode()
+        if t == b"*":
+            n = int(rest)
+            return None if n < 0 else [self._read() for _ in range(n)]
+        raise RuntimeError("redis: unexpected reply %r" % line)
+
+    def pipeline(self, cmds):
+        if not cmds:
+            return []
+        self.sock.sendall(b"".join(self._enc(c) for c in cmds))
+        return [self._read() for _ in cmds]
+
+    def cmd(self, *args):
+        return self.pipeline([list(args)])[0]
+
+
+def jobkey(i):
+    return "%sjob:{%s}" % (PREFIX, i)
+
+
+# ------------------------------------------------------------------ the bench
+
+class Bench:
+    def __init__(self, a):
+        self.a = a
+        self.top = a.top
+        self.builddir = a.builddir
+        self.quick = a.quick
+        self.nproc = os.cpu_count() or 1
+        self.rounds = 1 if a.quick else a.rounds
+        self.wrk_s = 3 if a.quick else 8
+        self.probes = 10 if a.quick else 30
+        self.work = tempfile.mkdtemp(prefix="tqb.", dir="/tmp")
+        self.rundir = os.path.join(self.work, "svc")
+        self.cleanups = []
+        self.res = {}
+        self.notes = []
+        self.redis = None
+        self.http = None
+        self.seq = itertools.count(1)
+
+    # -------------------------------------------------------------- setup
+
+    def corpus(self):
+        self.items, self.manifest_path = build_manifest(self.a.cache)
+        self.by_name = {i["name"]: i for i in self.items}
+        if LATENCY_IMAGE not in self.by_name:
+            die("the 1920x1080 JPEG %s is not in the corpus" % LATENCY_IMAGE)
+        fmts = {}
+        for i in self.items:
+            fmts[i["format"]] = fmts.get(i["format"], 0) + 1
+        self.res["corpus"] = {
+            "images": len(self.items), "bytes": sum(i["bytes"] for i in self.items),
+            "formats": fmts, "packages": PKGS,
+            "largest_jpeg": self.largest("JPEG"),
+            "largest_png": self.largest("PNG"),
+            "largest_webp": self.largest("WEBP"),
+        }
+        log("corpus: %d images (%s), %.0f MB" % (len(self.items), fmts,
+                                                 self.res["corpus"]["bytes"] / 1e6))
+
+    def largest(self, fmt):
+        """The image of format fmt with the most pixels, the biggest file
+        among equals."""
+        return max((i for i in self.items if i["format"] == fmt),
+                   key=lambda i: (i["width"] * i["height"], i["bytes"]))["name"]
+
+    def service_pids(self):
+        """thumbqd (master and children), redis, the API's lighttpd and its
+        thumbq.fcgi processes."""
+        pids = []
+        m = self.master_pid()
+        if m:
+            pids += [m] + children_of(m)
+        for name in ("redis", "lighttpd"):
+            p = read_pid(os.path.join(self.rundir, name + ".pid"))
+            if p:
+                pids.append(p)
+                if name == "lighttpd":
+                    pids += children_of(p)
+        return pids
+
+    def start_origin(self):
+        odir = os.path.join(self.work, "origin")
+        docroot = os.path.join(odir, "htdocs")
+        os.makedirs(docroot)
+        for i in self.items:
+            os.symlink(i["path"], os.path.join(docroot, "%s" % i["name"]))
+        self.origin_docroot = docroot
+        self.origin_port = free_port()
+        conf = os.path.join(odir, "lighttpd.conf")
+        with open(conf, "w") as f:
+            f.write('server.modules = ( "mod_accesslog" )\n'
+                    'server.document-root = "%s"\n'
+                    'server.bind = "127.0.0.1"\n'
+                    'server.port = %d\n'
+                    'server.pid-file = "%s/lighttpd.pid"\n'
+                    'server.errorlog = "%s/error.log"\n'
+                    'mimetype.assign = ( ".jpg" => "image/jpeg", ".png" => "image/png",'
+                    ' ".webp" => "image/webp" )\n'
+                    % (docroot, self.origin_port, odir, odir))
+        self.start_lighttpd(conf, os.path.join(odir, "lighttpd.pid"))
+        self.origin = "http://127.0.0.1:%d" % self.origin_port
+        self.wait_http(self.origin + "/" + LATENCY_IMAGE, 200)
+        log("origin: lighttpd at %s" % self.origin)
+
+    def start_lighttpd(self, conf, pidfile):
+        r = subprocess.run(["/usr/sbin/lighttpd", "-f", conf], env=ENV1,
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            die("lighttpd -f %s failed: %s" % (conf, r.stderr))
+        for _ in range(100):
+            pid = read_pid(pidfile)
+            if pid:
+                break
+            time.sleep(0.05)
+        else:
+            die("lighttpd -f %s wrote no pid" % conf)
+        self.cleanups.append(lambda: stop_pid(read_pid(pidfile)))
+
+    def wait_http(self, url, code, timeout=15):
+        m = re.match(r"http://([^:/]+):(\d+)(/.*)", url)
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                c = http.client.HTTPConnection(m.group(1), int(m.group(2)), timeout=2)
+                c.request("GET", m.group(3))
+                r = c.getresponse()
+                r.read()
+                c.close()
+                if r.status == code:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        die("%s does not answer %d" % (url, code))
+
+    def services(self, *args, env=None):
+        e = dict(os.environ)
+        e.update(env or {})
+        e["THUMBQ_BUILDDIR"] = self.builddir
+        r = subprocess.run([os.path.join(self.top, "tools/services")] + list(args),
+                           env=e, capture_output=True, text=True, timeout=120)
+        if r.returncode != 0:
+            die("tools/services %s failed:\n%s%s" % (" ".join(args), r.stdout, r.stderr))
+
+    def start_thumbq(self):
+        self.api_port = free_port()
+        self.services("start", self.rundir, env={
+            "THUMBQ_PORT": str(self.api_port),
+            "THUMBQ_FETCH_ALLOW_NETWORKS": "127.0.0.0/8, ::1",
+            "THUMBQ_WORKERS": str(self.nproc),
+        })
+        self.cleanups.append(lambda: self.services("stop", self.rundir))
+        self.workers = self.nproc
+        self.redis = Redis(os.path.join(self.rundir, "redis.sock"))
+        self.http = http.client.HTTPConnection("127.0.0.1", self.api_port, timeout=10)
+        self.wait_children(self.nproc)
+        log("thumbq: API at http://127.0.0.1:%d, %d workers, run directory %s"
+            % (self.api_port, self.nproc, self.rundir))
+
+    def master_pid(self):
+        return read_pid(os.path.join(self.rundir, "thumbqd.pid"))
+
+    def worker_pids(self):
+        """thumbqd's image workers: its children that the log says were
+        spawned as children (thumbqd may also run webhook couriers)."""
+        m = self.master_pid()
+        if not m:
+            return []
+        try:
+            with open(os.path.join(self.rundir, "thumbqd.log"), errors="replace") as f:
+                spawned = set(int(x) for x in re.findall(r"event=child_spawned pid=(\d+)", f.read()))
+        except OSError:
+            return []
+        return [p for p in children_of(m) if p in spawned]
+
+    def wait_children(self, n, timeout=20):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if len(self.worker_pids()) == n:
+                time.sleep(0.3)  # each child connects to Redis on its first claim
+                return self.worker_pids()
+            time.sleep(0.05)
+        die("thumbqd did not start %d children" % n)
+
+    def set_workers(self, n):
+        """Restarts thumbqd with n children (the run directory's thumbq.conf
+        is edited; redis and lighttpd keep running)."""
+        if n == self.workers and self.master_pid():
+            return
+        self.services("stop", self.rundir, "thumbqd")
+        conf = os.path.join(self.rundir, "thumbq.conf")
+        with open(conf) as f:
+            text = f.read()
+        text = re.sub(r'(?m)^workers = .*$', 'workers = "%d"' % n, text)
+        with open(conf, "w") as f:
+            f.write(text)
+        self.services("start", self.rundir, "thumbqd")
+        self.workers = n
+        self.wait_children(n)
+
+    def start_floor_api(self):
+        """The do-nothing FastCGI responder behind the very same lighttpd
+        configuration: tools/services' lighttpd.conf with the responder, the
+        run directory, the docroot and the port changed."""
+        fdir = os.path.join(self.work, "floor")
+        docroot = os.path.join(fdir, "docroot")
+        os.makedirs(os.path.join(docroot, "thumbnails"))
+        with open(os.path.join(docroot, "small.json"), "w") as f:
+            f.write('{ "id": "00000000-0000-4000-8000-000000000000", "url": '
+                    '"http://127.0.0.1:1/x.jpg", "status": "queued", "attempts": 0 }\n')
+        with open(os.path.join(self.rundir, "lighttpd.conf")) as f:
+            text = f.read()
+        self.floor_port = free_port()
+        subs = [
+            (r'(?m)^var\.thumbq_fcgi\s*=.*$', 'var.thumbq_fcgi    = "%s"' % self.a.null_fcgi),
+            (r'(?m)^var\.thumbq_rundir\s*=.*$', 'var.thumbq_rundir  = "%s"' % fdir),
+            (r'(?m)^var\.thumbq_docroot\s*=.*$', 'var.thumbq_docroot = "%s"' % docroot),
+            (r'(?m)^server\.port\s*=.*$', 'server.port            = %d' % self.floor_port),
+        ]
+        for pat, rep in subs:
+            text, n = re.subn(pat, rep.replace("\\", "\\\\"), text)
+            if n != 1:
+                die("cannot adapt %s/lighttpd.conf (%s)" % (self.rundir, pat))
+        conf = os.path.join(fdir, "lighttpd.conf")
+        with open(conf, "w") as f:
+            f.write(text)
+        self.start_lighttpd(conf, os.path.join(fdir, "lighttpd.pid"))
+        self.floor = "http://127.0.0.1:%d" % self.floor_port
+        self.wait_http(self.floor + "/small.json", 200)
+        self.wait_http(self.floor + "/v1/thumbnails", 201)
+        log("API floor: lighttpd + null-fcgi at %s" % self.floor)
+
+    # -------------------------------------------------------------- jobs
+
+    def url(self, name, base=None):
+        """The origin URL of a corpus image, made unique by a query string
+        that the origin ignores: thumbq answers a repeated URL from its
+        dedupe key without doing the work, and the benchmark wants the
+        work (every submission of a real client is a new image)."""
+        return "%s/%s?b=%d-%d" % (base or self.origin, name, os.getpid(), next(self.seq))
+
+    def post(self, url):
+        body = json.dumps({"url": url})
+        for attempt in range(2):
+            try:
+                self.http.request("POST", "/v1/thumbnails", body=body,
+                                  headers={"Content-Type": "application/json"})
+                r = self.http.getresponse()
+                data = r.read()
+                break
+            except (OSError, http.client.HTTPException):
+                self.http.close()
+                if attempt:
+                    raise
+        if r.status != 201:
+            die("POST %s: %d %s" % (url, r.status, data[:200]))
+        return json.loads(data)["id"]
+
+    def wait_jobs(self, ids, timeout, interval=0.05):
+        pending = list(ids)
+        end = time.monotonic() + timeout
+        while pending:
+            time.sleep(interval)
+            st = self.redis.pipeline([["HGET", jobkey(i), "status"] for i in pending])
+            pending = [i for i, s in zip(pending, st) if s not in ("completed", "failed")]
+            if time.monotonic() > end:
+                die("%d jobs not finished after %d s" % (len(pending), timeout))
+        fields = ["status", "created", "updated", "width", "height", "path", "error_code",
+                  "error_message"]
+        out = {}
+        for i, v in zip(ids, self.redis.pipeline([["HMGET", jobkey(i)] + fields for i in ids])):
+            out[i] = dict(zip(fields, v))
+        return out
+
+    def e2e(self, base=None, timeout=600, check=False):
+        """Submits the whole corpus through the API (biggest first, so no big
+        image comes last) and waits for every job; the wall time runs from the
+        first POST to the last completion that Redis recorded."""
+        base = base or self.origin
+        order = sorted(self.items, key=lambda i: -(i["cost"] or 0))
+        workers = self.worker_pids()
+        rq0 = runqueue_wait(workers)
+        with Meter(self.service_pids()) as m:
+            t0 = time.time()
+            ids = [(self.post(self.url(it["name"], base)), it) for it in order]
+            t_sub = time.time() - t0
+            jobs = self.wait_jobs([i for i, _ in ids], timeout)
+        end = max(int(j["updated"]) for j in jobs.values()) / 1000.0
+        wall = end - t0
+        failed = [(it["name"], jobs[i]["error_code"], jobs[i]["error_message"])
+                  for i, it in ids if jobs[i]["status"] != "completed"]
+        if failed:
+            die("%d jobs failed, e.g. %s" % (len(failed), failed[0]))
+        if check:
+            self.check_outputs(ids, jobs)
+        self.completed_id = ids[0][0]
+        return {"wall_s": wall, "jobs_s": len(ids) / wall, "submit_s": t_sub,
+                "cpu_s": m.pcpu, "others": m.others,
+                "rq_wait_s": runqueue_wait(workers) - rq0}
+
+    def check_outputs(self, ids, jobs):
+        """thumbqd's thumbnails against the manifest, so that the gm batch
+        floor provably does the same operations: same size, same format."""
+        bad = []
+        for i, it in ids:
+            j = jobs[i]
+            ext = j["path"].rsplit(".", 1)[-1]
+            if (int(j["width"]), int(j["height"])) != (it["tw"], it["th"]) or ext != it["out"]:
+                bad.append("%s: thumbqd %sx%s .%s, manifest %dx%d .%s" % (
+                    it["name"], j["width"], j["height"], ext, it["tw"], it["th"], it["out"]))
+        if bad:
+            self.notes.append("thumbqd output differs from the gm floor's plan for %d images: %s"
+                              % (len(bad), "; ".join(bad[:3])))
+            log("WARNING: " + self.notes[-1])
+        else:
+            log("check: thumbqd's %d thumbnails have the sizes and formats the gm floor makes"
+                % len(ids))
+
+    def probe_latency(self, n, load):
+        """Submit->completed of the 1920x1080 JPEG, one probe at a time.
+        Under load, `workers` corpus jobs are kept outstanding all along, so
+        every child is busy and the probe waits for one to come free, as a
+        job does on a busy server.  The latency is measured from just before
+        the POST to the completion time Redis recorded (the poll interval
+        does not add to it)."""
+        lats = []
+        bg = []
+        cycle = [it for it in self.items]
+        random.Random(5).shuffle(cycle)
+        k = 0
+        probe = None
+        next_at = time.monotonic() + (0.5 if load else 0)
+        deadline = time.monotonic() + 300
+        while len(lats) < n:
+            if time.monotonic() > deadline:
+                die("latency probes did not finish")
+            if load:
+                while len(bg) < self.workers:
+                    it = cycle[k % len(cycle)]
+                    k += 1
+                    bg.append(self.post(self.url(it["name"])))
+            if probe is None and time.monotonic() >= next_at:
+                t0 = time.time()
+                probe = (self.post(self.url(LATENCY_IMAGE)), t0)
+            time.sleep(0.003)
+            ids = bg + ([probe[0]] if probe else [])
+            st = dict(zip(ids, self.redis.pipeline([["HMGET", jobkey(i), "status", "updated"]
+                                                    for i in ids])))
+            bg = [i for i in bg if st[i][0] not in ("completed", "failed")]
+            if probe and st[probe[0]][0] in ("completed", "failed"):
+                if st[probe[0]][0] != "completed":
+                    die("latency probe failed")
+                lats.append(int(st[probe[0]][1]) / 1000.0 - probe[1])
+                probe = None
+                next_at = time.monotonic() + random.uniform(0.02, 0.1)
+        if bg:
+            self.wait_jobs(bg, 120)
+        return [x * 1000 for x in lats]
+
+    # -------------------------------------------------------------- floors
+
+    def calibrate(self):
+        """One gm batch over the corpus in one process, timing each command
+        (from gm's PASS feedback): the per-image costs that split the corpus
+        between the floor's processes, and the single-core floor."""
+        costs_path = self.manifest_path.replace(".json", "-costs.json")
+        if self.quick and os.path.exists(costs_path):
+            with open(costs_path) as f:
+                costs = json.load(f)
+            for i in self.items:
+                i["cost"] = costs["per_image"][i["name"]]
+            self.res["gm_1proc_s"] = costs["total_s"]
+            self.notes.append("--quick: gm single-process time and per-image costs from the cache "
+                              "(%s)" % costs.get("date", "?"))
+            return
+        outdir = os.path.join(self.work, "out-gm1")
+        os.makedirs(outdir)
+        batch = os.path.join(self.work, "calibrate.batch")
+        with open(batch, "w") as f:
+            for it in self.items:
+                f.write(gm_command(it, outdir) + "\n")
+        t = time.monotonic()
+        p = subprocess.Popen(["gm", "batch", "-echo", "off", "-feedback", "on", batch],
+                             env=ENV1, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             text=True)
+        last = time.monotonic()
+        per = []
+        for line in p.stdout:
+            now = time.monotonic()
+            if line.strip() not in ("PASS", "FAIL"):
+                continue
+            if line.strip() == "FAIL":
+                die("gm batch failed on %s" % self.items[len(per)]["name"])
+            per.append(now - last)
+            last = now
+        p.wait()
+        total = time.monotonic() - t
+        if p.returncode != 0 or len(per) != len(self.items):
+            die("gm batch calibration failed")
+        for it, c in zip(self.items, per):
+            it["cost"] = c
+        self.res["gm_1proc_s"] = total
+        with open(costs_path, "w") as f:
+            json.dump({"total_s": total, "date": datetime.datetime.now().isoformat(),
+                       "per_image": {i["name"]: i["cost"] for i in self.items}}, f)
+        log("gm batch, 1 process: %.2f s" % total)
+
+    def prepare_floors(self):
+        self.gm_batches = []
+        self.vips_cmds = []
+        parts = lpt_split(self.items, self.nproc)
+        for k, part in enumerate(parts):
+            outdir = os.path.join(self.work, "out-gm", str(k))
+            os.makedirs(outdir)
+            b = os.path.join(self.work, "gm-%d.batch" % k)
+            with open(b, "w") as f:
+                for it in part:
+                    f.write(gm_command(it, outdir) + "\n")
+            self.gm_batches.append(["gm", "batch", "-echo", "off", "-feedback", "off", b])
+            vdir = os.path.join(self.work, "out-vips", str(k))
+            os.makedirs(vdir)
+            self.vips_cmds.append(["vipsthumbnail", "--size", "%dx%d" % (BOX, BOX), "-o",
+                                   os.path.join(vdir, "%%s.jpg[Q=%d,strip]" % QUALITY)]
+                                  + [os.path.join(self.origin_docroot, it["name"])
+                                     for it in part])
+        self.pil_items = [(it["path"], os.path.join(self.work, "out-pil", it["name"]))
+                          for it in sorted(self.items, key=lambda i: -i["cost"])]
+        os.makedirs(os.path.join(self.work, "out-pil"))
+        self.pool = multiprocessing.get_context("fork").Pool(self.nproc)
+        self.pool.map(pil_noop, range(self.nproc * 2))
+
+    def floor_gm(self):
+        with Meter() as m:
+            run_parallel(self.gm_batches, 600)
+        return self.floor_check(m, "out-gm")
+
+    def floor_vips(self):
+        with Meter() as m:
+            run_parallel(self.vips_cmds, 600)
+        return self.floor_check(m, "out-vips")
+
+    def floor_check(self, m, sub):
+        """Every image made a thumbnail (the tools warn on stderr about
+        harmless things such as known-incorrect sRGB profiles, so their exit
+        status and their output are what count); then the outputs go."""
+        d = os.path.join(self.work, sub)
+        n = 0
+        for k in os.listdir(d):
+            for f in os.listdir(os.path.join(d, k)):
+                if os.path.getsize(os.path.join(d, k, f)) > 0:
+                    n += 1
+                os.unlink(os.path.join(d, k, f))
+        if n != len(self.items):
+            die("%s made %d thumbnails of %d images" % (sub, n, len(self.items)))
+        return {"wall_s": m.wall, "cpu_s": m.ccpu, "others": m.others}
+
+    def floor_pil(self):
+        with Meter([p.pid for p in self.pool._pool]) as m:
+            for _ in self.pool.imap_unordered(pil_thumbnail, self.pil_items, chunksize=1):
+                pass
+        return {"wall_s": m.wall, "cpu_s": m.pcpu, "others": m.others}
+
+    # -------------------------------------------------------------- wrk
+
+    def wrk(self, url, post, seconds):
+        env = dict(ENV1)
+        if post:
+            env["WRK_POST_URL"] = "%s/%s" % (self.origin, LATENCY_IMAGE)
+            env["WRK_NONCE"] = "%d-%d" % (os.getpid(), next(self.seq))
+        cmd = ["wrk", "-t2", "-c32", "-d%ds" % seconds, "--timeout", "5s", "-s",
+               os.path.join(self.top, "bench/wrk.lua"), url]
+        fl = read_pid(os.path.join(self.work, "floor", "lighttpd.pid"))
+        with Meter(self.service_pids() + ([fl] + children_of(fl) if fl else [])) as meter:
+            r = subprocess.run(cmd, env=env, capture_output=True, text=True,
+                               timeout=seconds + 60)
+        m = re.search(r"^WRKJSON (\{.*\})$", r.stdout, re.M)
+        if r.returncode != 0 or not m:
+            die("wrk failed: %s %s" % (r.stdout[-500:], r.stderr[-500:]))
+        d = json.loads(m.group(1))
+        errs = d["err_connect"] + d["err_read"] + d["err_write"] + d["err_status"] + d["err_timeout"]
+        d["errors"] = errs
+        d["others"] = meter.others
+        # CPU of everything on the request path (wrk, lighttpd, the
+        # responders, redis) per request: what the throughput would be
+        # bounded by on a machine of our own.
+        d["cpu_us"] = meter.ours / max(1, d["requests"]) * 1e6
+        if errs:
+            self.notes.append("wrk %s %s: %d errors (%s)" % ("POST" if post else "GET", url, errs, d))
+            log("WARNING: " + self.notes[-1])
+        return d
+
+    # -------------------------------------------------------------- phases
+
+    def phase_corpus(self):
+        R = self.rounds
+        gm, vips, pil, e2e = [], [], [], []
+        for r in range(R):
+            # gm and thumbq back to back: their paired ratio sees the same
+            # neighbours on a shared machine
+            gm.append(self.floor_gm())
+            e2e.append(self.e2e(check=(r == 0)))
+            vips.append(self.floor_vips())
+            pil.append(self.floor_pil())
+            log("round %d/%d: gm %.2f s, vips %.2f s, pillow %.2f s, thumbq %.2f s (%.1f jobs/s); "
+                "cpu gm %.2f s, thumbq %.2f s; other users %.2f/%.2f cores; "
+                "workers waited %.1f s for a CPU"
+                % (r + 1, R, gm[-1]["wall_s"], vips[-1]["wall_s"], pil[-1]["wall_s"],
+                   e2e[-1]["wall_s"], e2e[-1]["jobs_s"], gm[-1]["cpu_s"], e2e[-1]["cpu_s"],
+                   gm[-1]["others"], e2e[-1]["others"], e2e[-1]["rq_wait_s"]))
+        self.pool.close()
+        self.pool.join()
+        n = len(self.items)
+        res = self.res
+        for name, runs in (("gm", gm), ("vips", vips), ("pil", pil)):
+            res["floor_%s_s" % name] = median([x["wall_s"] for x in runs])
+            res["floor_%s_cpu_s" % name] = median([x["cpu_s"] for x in runs])
+            res["floor_%s_jobs_s" % name] = n / res["floor_%s_s" % name]
+        res["floor_gm_runs_s"] = [rnd(x["wall_s"], 3) for x in gm]
+        res["e2e_wall_s"] = median([x["wall_s"] for x in e2e])
+        res["e2e_runs_s"] = [rnd(x["wall_s"], 3) for x in e2e]
+        res["e2e_cpu_s"] = median([x["cpu_s"] for x in e2e])
+        res["e2e_submit_s"] = median([x["submit_s"] for x in e2e])
+        res["e2e_jobs_s"] = n / res["e2e_wall_s"]
+        res["ratio_e2e_gm"] = res["floor_gm_s"] / res["e2e_wall_s"]
+        res["ratio_e2e_gm_paired"] = median([g["wall_s"] / e["wall_s"] for g, e in zip(gm, e2e)])
+        res["ratio_e2e_gm_cpu"] = res["floor_gm_cpu_s"] / res["e2e_cpu_s"]
+        res["ratio_e2e_vips"] = res["floor_vips_s"] / res["e2e_wall_s"]
+        res["others_cores_gm"] = median([x["others"] for x in gm])
+        res["others_cores_e2e"] = median([x["others"] for x in e2e])
+        res["e2e_rq_wait_s"] = median([x["rq_wait_s"] for x in e2e])
+        self.scaling = {self.nproc: [x["jobs_s"] for x in e2e]}
+        # Every child has done many corpus jobs by now: its high-water mark
+        # is its peak over the whole corpus.
+        res["rss_child_corpus_max_mb"] = max(proc_status(c, "VmHWM")
+                                             for c in self.worker_pids()) / 1024
+
+    def phase_scaling(self):
+        counts = [c for c in (1, 2, 4, 8) if c != self.nproc]
+        for r in range(self.rounds):
+            for c in counts:
+                self.set_workers(c)
+                x = self.e2e()
+                self.scaling.setdefault(c, []).append(x["jobs_s"])
+                log("children %d: %.1f jobs/s (other users %.2f cores)" % (c, x["jobs_s"], x["others"]))
+        self.set_workers(self.nproc)
+        self.res["scaling_jobs_s"] = {str(c): rnd(median(v)) for c, v in sorted(self.scaling.items())}
+
+    def image_floor_ms(self, name, n):
+        """gm's own time for one image, n times in one gm batch process
+        (per-command times from its PASS feedback): median in ms."""
+        it = self.by_name[name]
+        outdir = os.path.join(self.work, "out-one")
+        os.makedirs(outdir, exist_ok=True)
+        batch = os.path.join(self.work, "one.batch")
+        with open(batch, "w") as f:
+            for _ in range(n):
+                f.write(gm_command(it, outdir) + "\n")
+        p = subprocess.Popen(["gm", "batch", "-echo", "off", "-feedback", "on", batch], env=ENV1,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        per, last = [], time.monotonic()
+        for line in p.stdout:
+            now = time.monotonic()
+            if line.strip() == "PASS":
+                per.append(now - last)
+            last = now
+        p.wait()
+        if len(per) != n:
+            die("gm batch on %s failed" % name)
+        return median(per[1:] or per) * 1000
+
+    def phase_latency(self):
+        self.set_workers(self.nproc)
+        self.res["lat_floor_gm_ms"] = self.image_floor_ms(LATENCY_IMAGE, 11 if self.quick else 21)
+        self.probe_latency(2, False)  # warm: first connections, page cache
+        idle = self.probe_latency(self.probes, False)
+        load = self.probe_latency(self.probes, True)
+        self.res["lat_idle_p50_ms"] = pct(idle, 50)
+        self.res["lat_idle_p99_ms"] = pct(idle, 99)
+        self.res["lat_idle_min_ms"] = min(idle)
+        self.res["lat_load_p50_ms"] = pct(load, 50)
+        self.res["lat_load_p99_ms"] = pct(load, 99)
+        self.res["lat_probes"] = self.probes
+        log("latency idle p50 %.1f p99 %.1f ms; under load p50 %.1f p99 %.1f ms; gm alone %.1f ms"
+            % (pct(idle, 50), pct(idle, 99), pct(load, 50), pct(load, 99),
+               self.res["lat_floor_gm_ms"]))
+
+    def phase_rss(self):
+        out = {}
+        for key in ("largest_jpeg", "largest_png", "largest_webp"):
+            name = self.res["corpus"][key]
+            self.services("stop", self.rundir, "thumbqd")
+            self.workers = 0
+            self.set_workers(1)
+            child = self.worker_pids()[0]
+            before = proc_status(child, "VmHWM")
+            jid = self.post(self.url(name))
+            j = self.wait_jobs([jid], 120, interval=0.01)[jid]
+            if j["status"] != "completed":
+                die("%s failed: %s" % (name, j))
+            if child not in self.worker_pids():
+                die("the child that thumbnailed %s is gone" % name)
+            out[key] = {"image": name, "hwm_kb": proc_status(child, "VmHWM"), "start_kb": before}
+            log("peak RSS of a child on %s: %.1f MB (%.1f MB before)"
+                % (name, out[key]["hwm_kb"] / 1024, before / 1024))
+        self.res["rss_child_jpeg_mb"] = out["largest_jpeg"]["hwm_kb"] / 1024
+        self.res["rss_child_png_mb"] = out["largest_png"]["hwm_kb"] / 1024
+        self.res["rss_child_webp_mb"] = out["largest_webp"]["hwm_kb"] / 1024
+        self.res["rss_child_start_mb"] = out["largest_jpeg"]["start_kb"] / 1024
+        self.set_workers(self.nproc)
+
+    def phase_slow_origin(self):
+        port = free_port()
+        p = subprocess.Popen([sys.executable, os.path.join(self.top, "bench/slow-origin.py"),
+                              self.origin_docroot, str(port), "500"], env=ENV1,
+                             stdout=subprocess.PIPE, text=True)
+        self.cleanups.append(lambda: stop_pid(p.pid))
+        if p.stdout.readline().strip() != "ready":
+            die("slow origin did not start")
+        base = "http://127.0.0.1:%d" % port
+        runs = {}
+        counts = [self.nproc, 8]
+        for r in range(self.rounds):
+            for c in counts:
+                self.set_workers(c)
+                runs.setdefault(c, []).append(self.e2e(base=base)["jobs_s"])
+                log("500 ms origin, %d children: %.1f jobs/s" % (c, runs[c][-1]))
+        self.set_workers(self.nproc)
+        stop_pid(p.pid)
+        p.wait()
+        self.res["slow_origin_jobs_s"] = median(runs[self.nproc])
+        self.res["ratio_slow_origin"] = self.res["slow_origin_jobs_s"] / self.res["e2e_jobs_s"]
+        self.res["ratio_slow_origin_gm"] = self.res["slow_origin_jobs_s"] / self.res["floor_gm_jobs_s"]
+        if 8 in runs:
+            self.res["slow_origin_8children_jobs_s"] = median(runs[8])
+
+    def phase_api(self):
+        # thumbqd stopped: its children would thumbnail every POSTed job on
+        # the cores that lighttpd, thumbq.fcgi, redis and wrk share.
+        gid = self.completed_id
+        self.services("stop", self.rundir, "thumbqd")
+        self.workers = 0
+        targets = [
+            ("static", self.floor + "/small.json", False),
+            ("null_get", "%s/v1/thumbnails/%s" % (self.floor, gid), False),
+            ("null_post", self.floor + "/v1/thumbnails", True),
+            ("get", "http://127.0.0.1:%d/v1/thumbnails/%s" % (self.api_port, gid), False),
+            ("post", "http://127.0.0.1:%d/v1/thumbnails" % self.api_port, True),
+        ]
+        res = {t[0]: [] for t in targets}
+        for name, url, post in targets:
+            self.wrk(url, post, 1)  # warm-up
+        for r in range(self.rounds):
+            for name, url, post in targets:
+                res[name].append(self.wrk(url, post, self.wrk_s))
+            # The POSTed jobs stay in Redis (as on a real server); the queue
+            # is emptied so that nobody thumbnails them later.
+            self.redis.cmd("DEL", PREFIX + "pending")
+            log("wrk round %d/%d: %s" % (r + 1, self.rounds, ", ".join(
+                "%s %.0f/s p99 %.1f ms" % (n, v[-1]["rps"], v[-1]["lat_p99_us"] / 1000)
+                for n, v in res.items())))
+        self.res["others_cores_api"] = median([x["others"] for v in res.values() for x in v])
+        for name, v in res.items():
+            self.res["%s_rps" % name] = median([x["rps"] for x in v])
+            self.res["%s_p99_ms" % name] = median([x["lat_p99_us"] for x in v]) / 1000
+            self.res["%s_errors" % name] = sum(x["errors"] for x in v)
+            self.res["%s_cpu_us" % name] = median([x["cpu_us"] for x in v])
+        self.res["ratio_post"] = self.res["post_rps"] / self.res["null_post_rps"]
+        self.res["ratio_get"] = self.res["get_rps"] / self.res["null_get_rps"]
+        self.res["ratio_post_cpu"] = self.res["null_post_cpu_us"] / self.res["post_cpu_us"]
+        self.res["ratio_get_cpu"] = self.res["null_get_cpu_us"] / self.res["get_cpu_us"]
+        lpid = read_pid(os.path.join(self.rundir, "lighttpd.pid"))
+        fcgis = children_of(lpid, "thumbq.fcgi")
+        hwm = [proc_status(p, "VmHWM") for p in fcgis]
+        if not hwm:
+            die("no thumbq.fcgi process under lighttpd %s" % lpid)
+        self.res["rss_fcgi_mb"] = max(hwm) / 1024
+        self.res["fcgi_processes"] = len(fcgis)
+        self.res["jobs_in_redis_after"] = self.redis.cmd("DBSIZE")
+
+    # -------------------------------------------------------------- report
+
+    def report(self):
+        r = self.res
+        n = r["corpus"]["images"]
+
+        def f(x, unit="", d=1):
+            return "-" if x is None else ("%.*f%s" % (d, x, unit))
+
+        def met(ok):
+            return "met" if ok else "NOT MET"
+
+        rows = [
+            ("corpus", "%d images (%s), %.0f MB" % (n, ", ".join(
+                "%d %s" % (v, k) for k, v in sorted(r["corpus"]["formats"].items())),
+                r["corpus"]["bytes"] / 1e6), "", ""),
+            ("floor: gm batch, %d procs x 1 thread" % self.nproc,
+             "%s  (%s jobs/s), cpu %s" % (f(r["floor_gm_s"], " s", 2), f(r["floor_gm_jobs_s"]),
+                                          f(r["floor_gm_cpu_s"], " s", 2)), "", ""),
+            ("floor: gm batch, 1 process", f(r["gm_1proc_s"], " s", 2), "", ""),
+            ("ref: vipsthumbnail, %d procs" % self.nproc,
+             "%s  (%s jobs/s)" % (f(r["floor_vips_s"], " s", 2), f(r["floor_vips_jobs_s"])), "", ""),
+            ("ref: Pillow thumbnail(), %d procs" % self.nproc,
+             "%s  (%s jobs/s)" % (f(r["floor_pil_s"], " s", 2), f(r["floor_pil_jobs_s"])), "", ""),
+            ("e2e corpus, %d workers" % self.nproc,
+             "%s  (%s jobs/s), cpu %s" % (f(r["e2e_wall_s"], " s", 2), f(r["e2e_jobs_s"]),
+                                          f(r["e2e_cpu_s"], " s", 2)), "", ""),
+            ("  ratio to gm batch floor", "%s (paired %s)" % (f(r["ratio_e2e_gm"], "", 2),
+                                                           f(r["ratio_e2e_gm_paired"], "", 2)),
+             ">= 0.90", met(r["ratio_e2e_gm"] >= 0.9)),
+            ("  cpu ratio gm / thumbq (all services)", f(r["ratio_e2e_gm_cpu"], "", 2), "", ""),
+            ("  ratio to vipsthumbnail", f(r["ratio_e2e_vips"], "", 2), ">= 1.00",
+             met(r["ratio_e2e_vips"] >= 1.0)),
+            ("latency 1080p JPEG idle p50 / p99", "%s / %s" % (
+                f(r["lat_idle_p50_ms"], " ms"), f(r["lat_idle_p99_ms"], " ms")),
+             "p50 <= 50 ms", met(r["lat_idle_p50_ms"] <= 50)),
+            ("  gm alone on that image (floor)", f(r["lat_floor_gm_ms"], " ms"), "", ""),
+            ("latency 1080p JPEG under load p50 / p99", "%s / %s" % (
+                f(r["lat_load_p50_ms"], " ms"), f(r["lat_load_p99_ms"], " ms")), "", ""),
+            ("POST req/s, p99 (32 conns)", "%s, %s" % (f(r["post_rps"], "", 0),
+                                                       f(r["post_p99_ms"], " ms", 2)),
+             "p99 <= 10 ms", met(r["post_p99_ms"] <= 10)),
+            ("  floor null-fcgi POST", "%s, %s" % (f(r["null_post_rps"], "", 0),
+                                                   f(r["null_post_p99_ms"], " ms", 2)), "", ""),
+            ("  POST ratio to floor", f(r["ratio_post"], "", 2), ">= 0.60",
+             met(r["ratio_post"] >= 0.6)),
+            ("  POST cpu/request, thumbq vs floor", "%s vs %s (ratio %s)" % (
+                f(r["post_cpu_us"], " us", 0), f(r["null_post_cpu_us"], " us", 0),
+                f(r["ratio_post_cpu"], "", 2)), "", ""),
+            ("GET req/s, p99 (32 conns)", "%s, %s" % (f(r["get_rps"], "", 0),
+                                                      f(r["get_p99_ms"], " ms", 2)),
+             "p99 <= 10 ms", met(r["get_p99_ms"] <= 10)),
+            ("  floor null-fcgi GET", "%s, %s" % (f(r["null_get_rps"], "", 0),
+                                                  f(r["null_get_p99_ms"], " ms", 2)), "", ""),
+            ("  GET ratio to floor", f(r["ratio_get"], "", 2), ">= 0.60",
+             met(r["ratio_get"] >= 0.6)),
+            ("  GET cpu/request, thumbq vs floor", "%s vs %s (ratio %s)" % (
+                f(r["get_cpu_us"], " us", 0), f(r["null_get_cpu_us"], " us", 0),
+                f(r["ratio_get_cpu"], "", 2)), "", ""),
+            ("  lighttpd static file", "%s, %s" % (f(r["static_rps"], "", 0),
+                                                   f(r["static_p99_ms"], " ms", 2)), "", ""),
+            ("peak RSS child, largest JPEG", "%s (%s)" % (f(r["rss_child_jpeg_mb"], " MB"),
+                                                          r["corpus"]["largest_jpeg"]),
+             "<= 200 MB", met(r["rss_child_jpeg_mb"] <= 200)),
+            ("peak RSS child, largest PNG", "%s (%s)" % (f(r["rss_child_png_mb"], " MB"),
+                                                         r["corpus"]["largest_png"]),
+             "<= 200 MB", met(r["rss_child_png_mb"] <= 200)),
+            ("peak RSS child, largest WebP", "%s (%s)" % (f(r["rss_child_webp_mb"], " MB"),
+                                                          r["corpus"]["largest_webp"]), "", ""),
+            ("peak RSS child, whole corpus", f(r["rss_child_corpus_max_mb"], " MB"), "", ""),
+            ("peak RSS thumbq.fcgi", f(r["rss_fcgi_mb"], " MB"), "<= 16 MB",
+             met(r["rss_fcgi_mb"] <= 16)),
+            ("throughput by children (jobs/s)", "  ".join(
+                "%s: %s" % (k, f(v)) for k, v in r["scaling_jobs_s"].items()), "", ""),
+            ("500 ms origin, %d workers" % self.nproc, "%s jobs/s" % f(r["slow_origin_jobs_s"]),
+             ">= 0.80 x e2e", ""),
+            ("  ratio to fast-origin e2e (to gm floor)", "%s (%s)" % (
+                f(r["ratio_slow_origin"], "", 2), f(r["ratio_slow_origin_gm"], "", 2)), ">= 0.80",
+             met(r["ratio_slow_origin"] >= 0.8)),
+        ]
+        if "slow_origin_8children_jobs_s" in r:
+            rows.append(("  500 ms origin, 8 children", "%s jobs/s" % f(
+                r["slow_origin_8children_jobs_s"]), "", ""))
+        rows.append(("other users of the machine (median)",
+                     "%s cores in gm runs, %s in e2e runs, %s in wrk runs" % (
+                         f(r["others_cores_gm"], "", 2), f(r["others_cores_e2e"], "", 2),
+                         f(r["others_cores_api"], "", 2)), "", ""))
+        rows.append(("  e2e: workers runnable, waiting for a CPU", "%s s per corpus run"
+                     % f(r["e2e_rq_wait_s"], "", 1), "", ""))
+        w0 = max(len(x[0]) for x in rows)
+        w1 = max(len(x[1]) for x in rows)
+        w2 = max(len(x[2]) for x in rows)
+        mc = self.res["machine"]
+        print()
+        print("thumbq benchmark: %s, %s; %d cores (%s); load %s -> %s; %s mode, %d round(s)"
+              % (mc["date"], mc["source"], mc["nproc"], mc["cpu"], "/".join(mc["loadavg_start"]),
+                 "/".join(mc["loadavg_end"]), "quick" if self.quick else "full", self.rounds))
+        print()
+        print("%-*s  %-*s  %-*s  %s" % (w0, "figure", w1, "measured", w2, "target", "status"))
+        print("%s  %s  %s  %s" % ("-" * w0, "-" * w1, "-" * w2, "-------"))
+        for a, b, c, d in rows:
+            print(("%-*s  %-*s  %-*s  %s" % (w0, a, w1, b, w2, c, d)).rstrip())
+        busy = max(r["others_cores_gm"], r["others_cores_e2e"], r["others_cores_api"])
+        if busy > 0.25:
+            self.notes.append(
+                "other users kept up to %.2f of the %d cores busy during the measurements: "
+                "wall-clock figures and their ratios carry that noise; the cpu figures "
+                "(cpu ratio gm / thumbq, cpu per request) depend on it much less" % (busy, self.nproc))
+        for note in self.notes:
+            print("note: " + note)
+        out = {"machine": self.res["machine"], "mode": "quick" if self.quick else "full",
+               "rounds": self.rounds, "wrk_seconds": self.wrk_s}
+        for k, v in r.items():
+            if k == "machine":
+                continue
+            out[k] = rnd(v, 3) if isinstance(v, float) else v
+        line = json.dumps(out, sort_keys=True)
+        print(line)
+        if self.a.json:
+            with open(self.a.json, "w") as fjs:
+                fjs.write(line + "\n")
+
+    def machine(self):
+        model = "?"
+        try:
+            with open("/proc/cpuinfo") as f:
+                for line in f:
+                    if line.startswith("model name"):
+                        model = line.split(":", 1)[1].strip()
+                        break
+        except OSError:
+            pass
+        vers = {}
+        for name, cmd in (("gm", ["gm", "version"]), ("vips", ["vips", "--version"]),
+                          ("lighttpd", ["/usr/sbin/lighttpd", "-v"]),
+                          ("redis", ["redis-server", "--version"]), ("wrk", ["wrk", "-v"])):
+            try:
+                o = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+                vers[name] = (o.stdout or o.stderr).split("\n")[0].strip()
+            except OSError:
+                vers[name] = "?"
+        try:
+            from PIL import __version__ as pv
+            vers["pillow"] = pv
+        except ImportError:
+            vers["pillow"] = "?"
+        self.res["machine"] = {
+            "nproc": self.nproc, "cpu": model, "host": socket.gethostname(),
+            "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "loadavg_start": open("/proc/loadavg").read().split()[:3],
+            "versions": vers,
+            "command": self.a.command,
+            "source": self.git_describe(),
+        }
+
+    def git_describe(self):
+        try:
+            head = subprocess.run(["git", "-C", self.top, "rev-parse", "--short", "HEAD"],
+                                  capture_output=True, text=True, timeout=10).stdout.strip()
+            dirty = subprocess.run(["git", "-C", self.top, "status", "--porcelain",
+                                    "--untracked-files=no", "--", "src", "cgi-bin", "worker",
+                                    "lighttpd", "tools"],
+                                   capture_output=True, text=True, timeout=10).stdout.strip()
+            return head + (" + uncommitted changes in src/cgi-bin/worker/lighttpd/tools"
+                           if dirty else "")
+        except OSError:
+            return "?"
+
+    def run(self):
+        self.machine()
+        self.corpus()
+        self.start_origin()
+        self.calibrate()
+        self.prepare_floors()
+        self.start_thumbq()
+        self.start_floor_api()
+        # warm-up: page cache of the corpus, first Redis connections
+        self.e2e()
+        phases = [self.phase_corpus, self.phase_scaling, self.phase_latency, self.phase_rss,
+                  self.phase_slow_origin, self.phase_api]
+        for ph in phases:
+            t = time.monotonic()
+            ph()
+            log("%s: %.0f s" % (ph.__name__, time.monotonic() - t))
+        self.res["machine"]["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
+        self.res["elapsed_s"] = time.monotonic() - T0
+        self.report()
+
+    def cleanup(self):
+        for c in reversed(self.cleanups):
+            try:
+                c()
+            except BaseException as e:  # keep stopping the others
+                log("cleanup: %s" % e)
+        if self.a.keep:
+            log("kept %s" % self.work)
+        else:
+            shutil.rmtree(self.work, ignore_errors=True)
+
+
+# ------------------------------------------------------------------ Pillow
+
+def pil_noop(_):
+    from PIL import Image  # noqa: F401  (imported once per pool process)
+    return 0
+
+
+def pil_thumbnail(job):
+    from PIL import Image
+    src, dst = job
+    with Image.open(src) as im:
+        im.thumbnail((BOX, BOX))
+        if im.mode in ("RGBA", "LA", "PA", "P"):
+            im.save(dst + ".png")
+        else:
+            if im.mode != "RGB":
+                im = im.convert("RGB")
+            im.save(dst + ".jpg", quality=QUALITY)
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--top", required=True)
+    ap.add_argument("--builddir", required=True)
+    ap.add_argument("--null-fcgi", required=True)
+    ap.add_argument("--cache", required=True)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--json")
+    ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--command", default="bench/run")
+    a = ap.parse_args()
+    b = Bench(a)
+
+    def on_signal(sig, _frame):
+        raise SystemExit("bench: interrupted by signal %d" % sig)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+    try:
+        b.run()
+    finally:
+        b.cleanup()
+
+
+if __name__ == "__main__":
+    main()
