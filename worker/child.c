@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -121,6 +122,13 @@ child_main(const struct thumbq_conf *conf, const char *wid, pid_t master)
 
 	proc_child_setup(master);
 	proc_drop_privileges(conf->user);
+	/* GraphicsMagick allocates and frees image-sized buffers on every job;
+	 * with glibc's defaults they go back to the kernel each time and are
+	 * faulted in again on the next (13% of worker cycles in perf, 16% of
+	 * the corpus's CPU time in bench/run).  Keep them while busy; give them
+	 * back when the queue is empty (malloc_trim below). */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 512 * 1024 * 1024);
 	image_child_init(conf);
 	fetcher = fetch_new(conf, &cause);
 	if (fetcher == NULL) {
@@ -142,8 +150,15 @@ child_main(const struct thumbq_conf *conf, const char *wid, pid_t master)
 			/* Nothing pending: wait for a job, then look at the flags
 			 * again before claiming, so that a worker told to stop
 			 * while it waited takes nothing new. */
-			if (store_wait(st, CHILD_CLAIM_BLOCK_S) == 1 && proc_stop)
-				store_rewake(st);
+			switch (store_wait(st, CHILD_CLAIM_BLOCK_S)) {
+			case 1:
+				if (proc_stop)
+					store_rewake(st);
+				break;
+			case 0:
+				malloc_trim(0);	/* idle: memory back to the system */
+				break;
+			}
 			continue;
 		default:
 			log_warn("event=claim_failed error=\"%s\" retry_ms=%u", store_error(st),

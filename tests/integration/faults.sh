@@ -549,7 +549,15 @@ ok "chaos: at least 500 jobs accepted ($n_accepted)" [ "$n_accepted" -ge 500 ]
 fl_redis "$RC" --scan --pattern 'thumbq:job:*' | sed 's/.*{\(.*\)}.*/\1/' | sort >"$FT/redis-ids"
 sort "$FT/ids" >"$FT/ids.sorted"
 extra=$(comm -13 "$FT/ids.sorted" "$FT/redis-ids")
-is "$extra" "" "chaos: Redis holds no job that the API did not accept with 201"
+# A POST whose script ran just as Redis shut down has a job but lost its
+# reply (Redis does not flush replies when it stops): the client got 503 and
+# the outcome is unknown to it, as with any request cut off mid-way.  Such
+# jobs may exist, at most one per POST answered 503 or not at all, and must
+# finish like the others (checked below with every job Redis knows).
+n_phantom=$(printf '%s' "$extra" | grep -c . || true)
+n_ambiguous=$(awk '$4 == 503 || $4 == "000"' "$FT/submit.log" | wc -l | tr -d ' ')
+ok "chaos: Redis holds no job the API did not accept, but for POSTs cut off by the Redis restart ($n_phantom jobs, $n_ambiguous POSTs answered 503)" \
+	[ "$n_phantom" -le "$n_ambiguous" ]
 
 # Waits with redis-cli (one round trip for all) rather than the API.
 sort -u "$FT/redis-ids" "$FT/ids.sorted" >"$FT/all-ids"
@@ -620,9 +628,14 @@ bad=$(awk -v dr="$docroot/" -v imgs="$images" '
 	{ c++; file = dr $3; if (!(file in got) || got[file] != $4 " " $5 || got[file] != want[$2]) print $1, $2, (file in got ? got[file] : "undecodable"), $4 " " $5 }
 	END { print "checked", c + 0 }' "$FT/identify" "$FT/completed")
 is "$bad" "checked $n_completed" "chaos: every thumbnail decodes, at the size its job and its source say"
-more=$(while read -r id _; do
+# A job answered from an identical job's thumbnail (dedupe: a client that
+# posted again after a 503) has no file of its own; its file was checked above.
+more=$(while read -r id _ path _; do
 	n=$(fl_thumb_files "$docroot" "$id" | wc -l)
-	[ "$n" = 1 ] || echo "$id:$n"
+	case $path in
+	*"$id"*) [ "$n" = 1 ] || echo "$id:$n" ;;
+	*) [ "$n" = 0 ] || echo "$id:$n" ;;
+	esac
 done <"$FT/completed")
 is "$more" "" "chaos: exactly one file per completed job"
 # shellcheck disable=SC2046
@@ -641,8 +654,13 @@ counter() {
 is "$(fl_redis "$RC" PING)" PONG "chaos: Redis answers, for the checks that follow"
 # Redis holds no job but ours (checked above), so its counter of completions
 # must be the number of completed jobs: a second completion would count.
-is "$(counter completed)" "$n_completed" "chaos: no job was completed twice (completed counter = completed jobs)"
-is "$(counter accepted)" "$n_accepted" "chaos: accepted counter = jobs accepted"
+n_phantom_done=0
+for pid in $extra; do
+	[ "$(fl_redis "$RC" HGET "thumbq:job:{$pid}" status)" = completed ] &&
+		n_phantom_done=$((n_phantom_done + 1))
+done
+is "$(counter completed)" "$((n_completed + n_phantom_done))" "chaos: no job was completed twice (completed counter = completed jobs)"
+is "$(counter accepted)" "$((n_accepted + n_phantom))" "chaos: accepted counter = jobs accepted"
 is "$(fl_redis "$RC" ZCARD thumbq:leases):$(fl_redis "$RC" ZCARD thumbq:delayed)" \
 	0:0 "chaos: no lease and no delayed retry is left"
 # Pending lists (one, or one per priority) and claim lists hold nothing.
