@@ -16,38 +16,10 @@
 #include "image.h"
 #include "imghdr.h"
 #include "joberror.h"
+#include "fixture.h"
 #include "tap.h"
 
 static struct thumbq_conf conf;
-
-static unsigned char *
-load(const char *name, size_t *len)
-{
-	const char	*top = getenv("top_srcdir");
-	char		 path[4096];
-	unsigned char	*buf;
-	FILE		*f;
-	long		 size;
-
-	snprintf(path, sizeof path, "%s/tests/fixtures/%s", top ? top : ".",
-	    name);
-	if ((f = fopen(path, "rb")) == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0) {
-		fclose(f);
-		return NULL;
-	}
-	buf = malloc(size ? size : 1);
-	if (buf == NULL || fread(buf, 1, size, f) != (size_t)size) {
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	*len = size;
-	return buf;
-}
 
 static double
 now_ms(void)

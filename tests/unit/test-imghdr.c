@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "imghdr.h"
+#include "fixture.h"
 #include "tap.h"
 
 struct fixture {
@@ -45,35 +46,6 @@ static const struct fixture fixtures[] = {
 	{ "box.jxl", IMGHDR_JXL, 240, 160, 0 },		/* container, jxlc */
 	{ "anim.jxl", IMGHDR_JXL, 120, 90, 0 },		/* animation */
 };
-
-static unsigned char *
-load(const char *name, size_t *len)
-{
-	const char	*top = getenv("top_srcdir");
-	char		 path[4096];
-	unsigned char	*buf;
-	FILE		*f;
-	long		 size;
-
-	snprintf(path, sizeof path, "%s/tests/fixtures/%s", top ? top : ".",
-	    name);
-	if ((f = fopen(path, "rb")) == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0) {
-		fclose(f);
-		return NULL;
-	}
-	buf = malloc(size ? size : 1);
-	if (buf == NULL || fread(buf, 1, size, f) != (size_t)size) {
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	*len = size;
-	return buf;
-}
 
 /* Reads a copy of exactly len bytes, so that valgrind or ASan catch any read
  * past the end. */
