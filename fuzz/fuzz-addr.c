@@ -25,18 +25,9 @@
 #include <sys/socket.h>
 
 #include "urlpolicy.h"
+#include "fuzz.h"
 
 #define FUZZ_MAX_INPUT	4096
-
-#define FUZZ_CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,	\
-		    __LINE__, #cond);					\
-		abort();						\
-	}								\
-} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static socklen_t
 fuzz_sa4(struct sockaddr_in *sin, const uint8_t *a)

@@ -18,21 +18,11 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "fuzz.h"
 
 #define FUZZ_MAX_INPUT	(64 * 1024)
 
-#define FUZZ_CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,	\
-		    __LINE__, #cond);					\
-		abort();						\
-	}								\
-} while (0)
-
 extern char **environ;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int fuzz_fd = -1;
 static char fuzz_path[64];

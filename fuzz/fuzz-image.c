@@ -23,49 +23,12 @@
 #include "conf.h"
 #include "image.h"
 #include "joberror.h"
+#include "fuzz.h"
 
 #define FUZZ_MAX_INPUT		(256 * 1024)
 #define FUZZ_OPTS		4
 #define FUZZ_MAX_PIXELS		4000000UL
 #define FUZZ_MAX_DIMENSION	8192
-
-#define FUZZ_CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,	\
-		    __LINE__, #cond);					\
-		abort();						\
-	}								\
-} while (0)
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static int
-fuzz_utf8_valid(const unsigned char *s)
-{
-	while (*s != '\0') {
-		unsigned c = *s++, n, min, cp;
-
-		if (c < 0x80)
-			continue;
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1, min = 0x80, cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2, min = 0x800, cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3, min = 0x10000, cp = c & 0x07;
-		} else
-			return 0;
-		for (; n > 0; n--, s++) {
-			if ((*s & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (*s & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-	}
-	return 1;
-}
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -148,7 +111,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		FUZZ_CHECK(err.message[0] != '\0');
 		FUZZ_CHECK(memchr(err.message, '\0', sizeof err.message) != NULL);
-		if (!fuzz_utf8_valid((const unsigned char *)err.message)) {
+		if (!fuzz_utf8_valid((const unsigned char *)err.message, strlen(err.message))) {
 			fprintf(stderr, "error.message is not UTF-8: %s\n", err.message);
 			abort();
 		}

@@ -13,20 +13,11 @@
 #include <string.h>
 
 #include "imghdr.h"
+#include "fuzz.h"
 
 /* A JPEG's frame header can sit behind many kilobytes of EXIF and ICC
  * segments; 1 MiB covers every reader's walk without slowing the fuzzer. */
 #define FUZZ_MAX_INPUT	(1024 * 1024)
-
-#define FUZZ_CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,	\
-		    __LINE__, #cond);					\
-		abort();						\
-	}								\
-} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -19,48 +19,13 @@
 
 #include "job.h"
 #include "urlpolicy.h"
+#include "fuzz.h"
 
 /* max_body_bytes is at most 1 MiB and 16 KiB by default; larger inputs only
  * slow the fuzzer down without reaching new code. */
 #define FUZZ_MAX_INPUT	(64 * 1024)
 
-#define FUZZ_CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,	\
-		    __LINE__, #cond);					\
-		abort();						\
-	}								\
-} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 /* Messages go into JSON bodies, and json-c passes bytes >= 0x80 through. */
-static int
-fuzz_utf8_valid(const unsigned char *s)
-{
-	while (*s != '\0') {
-		unsigned c = *s++, n, min, cp;
-
-		if (c < 0x80)
-			continue;
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1, min = 0x80, cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2, min = 0x800, cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3, min = 0x10000, cp = c & 0x07;
-		} else
-			return 0;
-		for (; n > 0; n--, s++) {
-			if ((*s & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (*s & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-	}
-	return 1;
-}
 
 /* What the client would read back: parse the job JSON strictly and return
  * its "url" member (malloc'd), or abort if the JSON is not valid. */
@@ -147,7 +112,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case JOB_PARSE_INVALID:
 		FUZZ_CHECK(message != NULL && message[0] != '\0');
 		FUZZ_CHECK(message != msgbuf || memchr(msgbuf, '\0', sizeof msgbuf) != NULL);
-		FUZZ_CHECK(fuzz_utf8_valid((const unsigned char *)message));
+		FUZZ_CHECK(fuzz_utf8_valid((const unsigned char *)message, strlen(message)));
 		FUZZ_CHECK(req.url == NULL);
 		break;
 	default:

@@ -14,18 +14,9 @@
 #include <string.h>
 
 #include "request.h"
+#include "fuzz.h"
 
 #define FUZZ_MAX_INPUT	4096
-
-#define FUZZ_CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,	\
-		    __LINE__, #cond);					\
-		abort();						\
-	}								\
-} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Whether value is the value of a name field of query, written out. */
 static int

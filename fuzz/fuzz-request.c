@@ -41,23 +41,13 @@
 #include "response.h"
 #include "routes.h"
 #include "store.h"
+#include "fuzz.h"
 
 #define FUZZ_MAX_INPUT		(64 * 1024)
 #define FUZZ_MAX_PARAMS		32
 #define FUZZ_BODY_CHUNK		1000	/* the web server streams the body */
 #define FUZZ_OUT_BUF		512	/* small, so responses cross buffer ends */
 #define FUZZ_MAX_RESPONSE	(256 * 1024)
-
-#define FUZZ_CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,	\
-		    __LINE__, #cond);					\
-		abort();						\
-	}								\
-} while (0)
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* [0] the defaults, [1] with API keys and a rate limit */
 static struct thumbq_conf fuzz_conf[2];
@@ -108,35 +98,6 @@ fuzz_out_empty(FCGX_Stream *s, int doClose)
 }
 
 /* ---- checking the answer ---- */
-
-static int
-fuzz_utf8_valid(const unsigned char *s, size_t len)
-{
-	const unsigned char *end = s + len;
-
-	while (s < end) {
-		unsigned c = *s++, n, min, cp;
-
-		if (c < 0x80)
-			continue;
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1, min = 0x80, cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2, min = 0x800, cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3, min = 0x10000, cp = c & 0x07;
-		} else
-			return 0;
-		for (; n > 0; n--, s++) {
-			if (s >= end || (*s & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (*s & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-	}
-	return 1;
-}
 
 /* One header line, CRLF excluded: "Name: value", printable ASCII only. */
 static void

@@ -16,19 +16,10 @@
 #include <curl/curl.h>
 
 #include "urlpolicy.h"
+#include "fuzz.h"
 
 #define FUZZ_MAX_URL	2048
 #define FUZZ_MAX_INPUT	(FUZZ_MAX_URL + 64)
-
-#define FUZZ_CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,	\
-		    __LINE__, #cond);					\
-		abort();						\
-	}								\
-} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 fuzz_check_accepted(const char *url)

@@ -55,6 +55,6 @@ fuzz_fuzz_image_LDFLAGS = $(FUZZ_LDFLAGS)
 endif
 
 # Shipped whether or not this build fuzzes.
-EXTRA_DIST += fuzz/README fuzz/run fuzz/corpus fuzz/dict \
+EXTRA_DIST += fuzz/fuzz.h fuzz/README fuzz/run fuzz/corpus fuzz/dict \
 	fuzz/fuzz-job.c fuzz/fuzz-conf.c fuzz/fuzz-url.c fuzz/fuzz-addr.c \
 	fuzz/fuzz-query.c fuzz/fuzz-request.c fuzz/fuzz-imghdr.c fuzz/fuzz-image.c
