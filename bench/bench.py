@@ -23,6 +23,10 @@ Order of a run:
   6. wrk against the API and its floors (thumbqd stopped: its children
      would otherwise thumbnail the POSTed jobs on the same cores);
   7. the table and one JSON line.
+--only runs some of the phases of 4-6 (corpus, latency, scaling, rss,
+slow_origin, api), with only the setup they need: the API phase alone
+needs no corpus (its origin serves one test image, for the job that the
+GET target reads) and no imaging floors.
 """
 import argparse
 import datetime
@@ -53,6 +57,9 @@ PREFIX = "thumbq:"  # redis_prefix default
 LATENCY_IMAGE = "backgrounds_mate_abstract_Elephants.jpg"  # the 1920x1080 JPEG
 
 T0 = time.monotonic()
+
+# The phases, in the order a run measures them (--only picks some).
+PHASES = ["corpus", "latency", "scaling", "rss", "slow_origin", "api"]
 
 
 def log(msg):
@@ -453,6 +460,8 @@ class Bench:
         self.redis = None
         self.http = None
         self.seq = itertools.count(1)
+        self.scaling = {}
+        self.only = a.only or PHASES
 
     # -------------------------------------------------------------- setup
 
@@ -495,12 +504,16 @@ class Bench:
                     pids += children_of(p)
         return pids
 
-    def start_origin(self):
+    def start_origin(self, files=None, probe=LATENCY_IMAGE):
+        """The origin: lighttpd on loopback serving files ((name, path)
+        pairs; by default the corpus)."""
         odir = os.path.join(self.work, "origin")
         docroot = os.path.join(odir, "htdocs")
         os.makedirs(docroot)
-        for i in self.items:
-            os.symlink(i["path"], os.path.join(docroot, "%s" % i["name"]))
+        if files is None:
+            files = [(i["name"], i["path"]) for i in self.items]
+        for name, path in files:
+            os.symlink(path, os.path.join(docroot, name))
         self.origin_docroot = docroot
         self.origin_port = free_port()
         conf = os.path.join(odir, "lighttpd.conf")
@@ -516,7 +529,7 @@ class Bench:
                     % (docroot, self.origin_port, odir, odir))
         self.start_lighttpd(conf, os.path.join(odir, "lighttpd.pid"))
         self.origin = "http://127.0.0.1:%d" % self.origin_port
-        self.wait_http(self.origin + "/" + LATENCY_IMAGE, 200)
+        self.wait_http(self.origin + "/" + probe, 200)
         log("origin: lighttpd at %s" % self.origin)
 
     def start_lighttpd(self, conf, pidfile):
@@ -952,7 +965,8 @@ class Bench:
                                              for c in self.worker_pids()) / 1024
 
     def phase_scaling(self):
-        counts = [c for c in (1, 2, 4, 8) if c != self.nproc]
+        # The corpus phase has measured nproc children already, if it ran.
+        counts = [c for c in (1, 2, 4, 8) if c not in self.scaling]
         for r in range(self.rounds):
             for c in counts:
                 self.set_workers(c)
@@ -1045,8 +1059,10 @@ class Bench:
         stop_pid(p.pid)
         p.wait()
         self.res["slow_origin_jobs_s"] = median(runs[self.nproc])
-        self.res["ratio_slow_origin"] = self.res["slow_origin_jobs_s"] / self.res["e2e_jobs_s"]
-        self.res["ratio_slow_origin_gm"] = self.res["slow_origin_jobs_s"] / self.res["floor_gm_jobs_s"]
+        if "e2e_jobs_s" in self.res:  # the corpus phase ran
+            self.res["ratio_slow_origin"] = self.res["slow_origin_jobs_s"] / self.res["e2e_jobs_s"]
+            self.res["ratio_slow_origin_gm"] = (self.res["slow_origin_jobs_s"]
+                                                / self.res["floor_gm_jobs_s"])
         if 8 in runs:
             self.res["slow_origin_8children_jobs_s"] = median(runs[8])
 
@@ -1069,9 +1085,10 @@ class Bench:
         for r in range(self.rounds):
             for name, url, post in targets:
                 res[name].append(self.wrk(url, post, self.wrk_s))
-            # The POSTed jobs stay in Redis (as on a real server); the queue
-            # is emptied so that nobody thumbnails them later.
-            self.redis.cmd("DEL", PREFIX + "pending")
+            # The POSTed jobs stay in Redis (as on a real server); the queues
+            # are emptied so that nobody thumbnails them later.
+            self.redis.cmd("DEL", PREFIX + "pending:high", PREFIX + "pending:normal",
+                           PREFIX + "pending:low", PREFIX + "wake")
             log("wrk round %d/%d: %s" % (r + 1, self.rounds, ", ".join(
                 "%s %.0f/s p99 %.1f ms" % (n, v[-1]["rps"], v[-1]["lat_p99_us"] / 1000)
                 for n, v in res.items())))
@@ -1098,7 +1115,6 @@ class Bench:
 
     def report(self):
         r = self.res
-        n = r["corpus"]["images"]
 
         def f(x, unit="", d=1):
             return "-" if x is None else ("%.*f%s" % (d, x, unit))
@@ -1106,97 +1122,118 @@ class Bench:
         def met(ok):
             return "met" if ok else "NOT MET"
 
-        rows = [
-            ("corpus", "%d images (%s), %.0f MB" % (n, ", ".join(
+        ran = self.only
+        rows = []
+        if "corpus" in r:
+            rows.append(("corpus", "%d images (%s), %.0f MB" % (r["corpus"]["images"], ", ".join(
                 "%d %s" % (v, k) for k, v in sorted(r["corpus"]["formats"].items())),
-                r["corpus"]["bytes"] / 1e6), "", ""),
-            ("floor: gm batch, %d procs x 1 thread" % self.nproc,
-             "%s  (%s jobs/s), cpu %s" % (f(r["floor_gm_s"], " s", 2), f(r["floor_gm_jobs_s"]),
-                                          f(r["floor_gm_cpu_s"], " s", 2)), "", ""),
-            ("floor: gm batch, 1 process", f(r["gm_1proc_s"], " s", 2), "", ""),
-            ("ref: vipsthumbnail, %d procs" % self.nproc,
-             "%s  (%s jobs/s)" % (f(r["floor_vips_s"], " s", 2), f(r["floor_vips_jobs_s"])), "", ""),
-            ("ref: Pillow thumbnail(), %d procs" % self.nproc,
-             "%s  (%s jobs/s)" % (f(r["floor_pil_s"], " s", 2), f(r["floor_pil_jobs_s"])), "", ""),
-            ("e2e corpus, %d workers" % self.nproc,
-             "%s  (%s jobs/s), cpu %s" % (f(r["e2e_wall_s"], " s", 2), f(r["e2e_jobs_s"]),
-                                          f(r["e2e_cpu_s"], " s", 2)), "", ""),
-            ("  ratio to gm batch floor", "%s (paired %s)" % (f(r["ratio_e2e_gm"], "", 2),
-                                                           f(r["ratio_e2e_gm_paired"], "", 2)),
-             ">= 0.90", met(r["ratio_e2e_gm"] >= 0.9)),
-            ("  cpu ratio gm / thumbq (all services)", f(r["ratio_e2e_gm_cpu"], "", 2), "", ""),
-            ("  ratio to vipsthumbnail", f(r["ratio_e2e_vips"], "", 2), ">= 1.00",
-             met(r["ratio_e2e_vips"] >= 1.0)),
-            ("latency 1080p JPEG idle p50 / p99", "%s / %s" % (
-                f(r["lat_idle_p50_ms"], " ms"), f(r["lat_idle_p99_ms"], " ms")),
-             "p50 <= 50 ms", met(r["lat_idle_p50_ms"] <= 50)),
-            ("  gm alone on that image (floor)", f(r["lat_floor_gm_ms"], " ms"), "", ""),
-            ("latency 1080p JPEG under load p50 / p99", "%s / %s" % (
-                f(r["lat_load_p50_ms"], " ms"), f(r["lat_load_p99_ms"], " ms")), "", ""),
-            ("POST req/s, p99 (32 conns)", "%s, %s" % (f(r["post_rps"], "", 0),
-                                                       f(r["post_p99_ms"], " ms", 2)),
-             "p99 <= 10 ms", met(r["post_p99_ms"] <= 10)),
-            ("  floor null-fcgi POST", "%s, %s" % (f(r["null_post_rps"], "", 0),
-                                                   f(r["null_post_p99_ms"], " ms", 2)), "", ""),
-            ("  POST ratio to floor", f(r["ratio_post"], "", 2), ">= 0.60",
-             met(r["ratio_post"] >= 0.6)),
-            ("  POST cpu/request, thumbq vs floor", "%s vs %s (ratio %s)" % (
-                f(r["post_cpu_us"], " us", 0), f(r["null_post_cpu_us"], " us", 0),
-                f(r["ratio_post_cpu"], "", 2)), "", ""),
-            ("GET req/s, p99 (32 conns)", "%s, %s" % (f(r["get_rps"], "", 0),
-                                                      f(r["get_p99_ms"], " ms", 2)),
-             "p99 <= 10 ms", met(r["get_p99_ms"] <= 10)),
-            ("  floor null-fcgi GET", "%s, %s" % (f(r["null_get_rps"], "", 0),
-                                                  f(r["null_get_p99_ms"], " ms", 2)), "", ""),
-            ("  GET ratio to floor", f(r["ratio_get"], "", 2), ">= 0.60",
-             met(r["ratio_get"] >= 0.6)),
-            ("  GET cpu/request, thumbq vs floor", "%s vs %s (ratio %s)" % (
-                f(r["get_cpu_us"], " us", 0), f(r["null_get_cpu_us"], " us", 0),
-                f(r["ratio_get_cpu"], "", 2)), "", ""),
-            ("  lighttpd static file", "%s, %s" % (f(r["static_rps"], "", 0),
-                                                   f(r["static_p99_ms"], " ms", 2)), "", ""),
-            ("peak RSS child, largest JPEG", "%s (%s)" % (f(r["rss_child_jpeg_mb"], " MB"),
-                                                          r["corpus"]["largest_jpeg"]),
-             "<= 200 MB", met(r["rss_child_jpeg_mb"] <= 200)),
-            ("peak RSS child, largest PNG", "%s (%s)" % (f(r["rss_child_png_mb"], " MB"),
-                                                         r["corpus"]["largest_png"]),
-             "<= 200 MB", met(r["rss_child_png_mb"] <= 200)),
-            ("peak RSS child, largest WebP", "%s (%s)" % (f(r["rss_child_webp_mb"], " MB"),
-                                                          r["corpus"]["largest_webp"]), "", ""),
-            ("peak RSS child, whole corpus", f(r["rss_child_corpus_max_mb"], " MB"), "", ""),
-            ("peak RSS thumbq.fcgi", f(r["rss_fcgi_mb"], " MB"), "<= 16 MB",
-             met(r["rss_fcgi_mb"] <= 16)),
-            ("throughput by children (jobs/s)", "  ".join(
-                "%s: %s" % (k, f(v)) for k, v in r["scaling_jobs_s"].items()), "", ""),
-            ("500 ms origin, %d workers" % self.nproc, "%s jobs/s" % f(r["slow_origin_jobs_s"]),
-             ">= 0.80 x e2e", ""),
-            ("  ratio to fast-origin e2e (to gm floor)", "%s (%s)" % (
-                f(r["ratio_slow_origin"], "", 2), f(r["ratio_slow_origin_gm"], "", 2)), ">= 0.80",
-             met(r["ratio_slow_origin"] >= 0.8)),
-        ]
+                r["corpus"]["bytes"] / 1e6), "", ""))
+        if "corpus" in ran:
+            rows += [
+                ("floor: gm batch, %d procs x 1 thread" % self.nproc,
+                 "%s  (%s jobs/s), cpu %s" % (f(r["floor_gm_s"], " s", 2), f(r["floor_gm_jobs_s"]),
+                                              f(r["floor_gm_cpu_s"], " s", 2)), "", ""),
+                ("floor: gm batch, 1 process", f(r["gm_1proc_s"], " s", 2), "", ""),
+                ("ref: vipsthumbnail, %d procs" % self.nproc,
+                 "%s  (%s jobs/s)" % (f(r["floor_vips_s"], " s", 2), f(r["floor_vips_jobs_s"])), "", ""),
+                ("ref: Pillow thumbnail(), %d procs" % self.nproc,
+                 "%s  (%s jobs/s)" % (f(r["floor_pil_s"], " s", 2), f(r["floor_pil_jobs_s"])), "", ""),
+                ("e2e corpus, %d workers" % self.nproc,
+                 "%s  (%s jobs/s), cpu %s" % (f(r["e2e_wall_s"], " s", 2), f(r["e2e_jobs_s"]),
+                                              f(r["e2e_cpu_s"], " s", 2)), "", ""),
+                ("  ratio to gm batch floor", "%s (paired %s)" % (f(r["ratio_e2e_gm"], "", 2),
+                                                               f(r["ratio_e2e_gm_paired"], "", 2)),
+                 ">= 0.90", met(r["ratio_e2e_gm"] >= 0.9)),
+                ("  cpu ratio gm / thumbq (all services)", f(r["ratio_e2e_gm_cpu"], "", 2), "", ""),
+                ("  ratio to vipsthumbnail", f(r["ratio_e2e_vips"], "", 2), ">= 1.00",
+                 met(r["ratio_e2e_vips"] >= 1.0)),
+            ]
+        if "latency" in ran:
+            rows += [
+                ("latency 1080p JPEG idle p50 / p99", "%s / %s" % (
+                    f(r["lat_idle_p50_ms"], " ms"), f(r["lat_idle_p99_ms"], " ms")),
+                 "p50 <= 50 ms", met(r["lat_idle_p50_ms"] <= 50)),
+                ("  gm alone on that image (floor)", f(r["lat_floor_gm_ms"], " ms"), "", ""),
+                ("latency 1080p JPEG under load p50 / p99", "%s / %s" % (
+                    f(r["lat_load_p50_ms"], " ms"), f(r["lat_load_p99_ms"], " ms")), "", ""),
+            ]
+        if "api" in ran:
+            rows += [
+                ("POST req/s, p99 (32 conns)", "%s, %s" % (f(r["post_rps"], "", 0),
+                                                           f(r["post_p99_ms"], " ms", 2)),
+                 "p99 <= 10 ms", met(r["post_p99_ms"] <= 10)),
+                ("  floor null-fcgi POST", "%s, %s" % (f(r["null_post_rps"], "", 0),
+                                                       f(r["null_post_p99_ms"], " ms", 2)), "", ""),
+                ("  POST ratio to floor", f(r["ratio_post"], "", 2), ">= 0.60",
+                 met(r["ratio_post"] >= 0.6)),
+                ("  POST cpu/request, thumbq vs floor", "%s vs %s (ratio %s)" % (
+                    f(r["post_cpu_us"], " us", 0), f(r["null_post_cpu_us"], " us", 0),
+                    f(r["ratio_post_cpu"], "", 2)), "", ""),
+                ("GET req/s, p99 (32 conns)", "%s, %s" % (f(r["get_rps"], "", 0),
+                                                          f(r["get_p99_ms"], " ms", 2)),
+                 "p99 <= 10 ms", met(r["get_p99_ms"] <= 10)),
+                ("  floor null-fcgi GET", "%s, %s" % (f(r["null_get_rps"], "", 0),
+                                                      f(r["null_get_p99_ms"], " ms", 2)), "", ""),
+                ("  GET ratio to floor", f(r["ratio_get"], "", 2), ">= 0.60",
+                 met(r["ratio_get"] >= 0.6)),
+                ("  GET cpu/request, thumbq vs floor", "%s vs %s (ratio %s)" % (
+                    f(r["get_cpu_us"], " us", 0), f(r["null_get_cpu_us"], " us", 0),
+                    f(r["ratio_get_cpu"], "", 2)), "", ""),
+                ("  lighttpd static file", "%s, %s" % (f(r["static_rps"], "", 0),
+                                                       f(r["static_p99_ms"], " ms", 2)), "", ""),
+                ("peak RSS thumbq.fcgi", f(r["rss_fcgi_mb"], " MB"), "<= 16 MB",
+                 met(r["rss_fcgi_mb"] <= 16)),
+            ]
+        if "rss" in ran:
+            rows += [
+                ("peak RSS child, largest JPEG", "%s (%s)" % (f(r["rss_child_jpeg_mb"], " MB"),
+                                                              r["corpus"]["largest_jpeg"]),
+                 "<= 200 MB", met(r["rss_child_jpeg_mb"] <= 200)),
+                ("peak RSS child, largest PNG", "%s (%s)" % (f(r["rss_child_png_mb"], " MB"),
+                                                             r["corpus"]["largest_png"]),
+                 "<= 200 MB", met(r["rss_child_png_mb"] <= 200)),
+                ("peak RSS child, largest WebP", "%s (%s)" % (f(r["rss_child_webp_mb"], " MB"),
+                                                              r["corpus"]["largest_webp"]), "", ""),
+            ]
+        if "corpus" in ran:
+            rows.append(("peak RSS child, whole corpus", f(r["rss_child_corpus_max_mb"], " MB"),
+                         "", ""))
+        if "scaling" in ran:
+            rows.append(("throughput by children (jobs/s)", "  ".join(
+                "%s: %s" % (k, f(v)) for k, v in r["scaling_jobs_s"].items()), "", ""))
+        if "slow_origin" in ran:
+            rows.append(("500 ms origin, %d workers" % self.nproc,
+                         "%s jobs/s" % f(r["slow_origin_jobs_s"]), ">= 0.80 x e2e", ""))
+        if "ratio_slow_origin" in r:
+            rows.append(("  ratio to fast-origin e2e (to gm floor)", "%s (%s)" % (
+                f(r["ratio_slow_origin"], "", 2), f(r["ratio_slow_origin_gm"], "", 2)),
+                ">= 0.80", met(r["ratio_slow_origin"] >= 0.8)))
         if "slow_origin_8children_jobs_s" in r:
             rows.append(("  500 ms origin, 8 children", "%s jobs/s" % f(
                 r["slow_origin_8children_jobs_s"]), "", ""))
         rows.append(("other users of the machine (median)",
                      "%s cores in gm runs, %s in e2e runs, %s in wrk runs" % (
-                         f(r["others_cores_gm"], "", 2), f(r["others_cores_e2e"], "", 2),
-                         f(r["others_cores_api"], "", 2)), "", ""))
-        rows.append(("  e2e: workers runnable, waiting for a CPU", "%s s per corpus run"
-                     % f(r["e2e_rq_wait_s"], "", 1), "", ""))
+                         f(r.get("others_cores_gm"), "", 2), f(r.get("others_cores_e2e"), "", 2),
+                         f(r.get("others_cores_api"), "", 2)), "", ""))
+        if "corpus" in ran:
+            rows.append(("  e2e: workers runnable, waiting for a CPU", "%s s per corpus run"
+                         % f(r["e2e_rq_wait_s"], "", 1), "", ""))
         w0 = max(len(x[0]) for x in rows)
         w1 = max(len(x[1]) for x in rows)
         w2 = max(len(x[2]) for x in rows)
         mc = self.res["machine"]
         print()
-        print("thumbq benchmark: %s, %s; %d cores (%s); load %s -> %s; %s mode, %d round(s)"
+        print("thumbq benchmark: %s, %s; %d cores (%s); load %s -> %s; %s mode, %d round(s)%s"
               % (mc["date"], mc["source"], mc["nproc"], mc["cpu"], "/".join(mc["loadavg_start"]),
-                 "/".join(mc["loadavg_end"]), "quick" if self.quick else "full", self.rounds))
+                 "/".join(mc["loadavg_end"]), "quick" if self.quick else "full", self.rounds,
+                 "" if self.only == PHASES else "; phases " + ",".join(self.only)))
         print()
         print("%-*s  %-*s  %-*s  %s" % (w0, "figure", w1, "measured", w2, "target", "status"))
         print("%s  %s  %s  %s" % ("-" * w0, "-" * w1, "-" * w2, "-------"))
         for a, b, c, d in rows:
             print(("%-*s  %-*s  %-*s  %s" % (w0, a, w1, b, w2, c, d)).rstrip())
-        busy = max(r["others_cores_gm"], r["others_cores_e2e"], r["others_cores_api"])
+        busy = max(r.get(k) or 0 for k in ("others_cores_gm", "others_cores_e2e",
+                                           "others_cores_api"))
         if busy > 0.25:
             self.notes.append(
                 "other users kept up to %.2f of the %d cores busy during the measurements: "
@@ -1205,7 +1242,7 @@ class Bench:
         for note in self.notes:
             print("note: " + note)
         out = {"machine": self.res["machine"], "mode": "quick" if self.quick else "full",
-               "rounds": self.rounds, "wrk_seconds": self.wrk_s}
+               "rounds": self.rounds, "wrk_seconds": self.wrk_s, "phases": self.only}
         for k, v in r.items():
             if k == "machine":
                 continue
@@ -1264,20 +1301,37 @@ class Bench:
 
     def run(self):
         self.machine()
-        self.corpus()
-        self.start_origin()
-        self.calibrate()
-        self.prepare_floors()
+        needs_corpus = any(p != "api" for p in self.only)
+        if needs_corpus:
+            self.corpus()
+            self.start_origin()
+        else:
+            # The API alone needs no corpus: one small image for the job
+            # that GET reads (wrk's POSTed URLs are never fetched).
+            self.start_origin([("photo.jpg", os.path.join(self.top, "tests/fixtures/photo.jpg"))],
+                              "photo.jpg")
+        if "corpus" in self.only:
+            self.calibrate()
+            self.prepare_floors()
         self.start_thumbq()
-        self.start_floor_api()
-        # warm-up: page cache of the corpus, first Redis connections
-        self.e2e()
+        if "api" in self.only:
+            self.start_floor_api()
+        if needs_corpus:
+            # warm-up: page cache of the corpus, first Redis connections
+            self.e2e()
+        else:
+            jid = self.post("%s/photo.jpg" % self.origin)
+            j = self.wait_jobs([jid], 60)[jid]
+            if j["status"] != "completed":
+                die("the job for GET did not complete: %s" % j)
+            self.completed_id = jid
         # Latency right after the corpus rounds: its children have been
         # working for a while, as on a server that is idle at the moment
         # (fresh children are slower, see BENCHMARKS.md).
-        phases = [self.phase_corpus, self.phase_latency, self.phase_scaling, self.phase_rss,
-                  self.phase_slow_origin, self.phase_api]
-        for ph in phases:
+        for name in PHASES:
+            if name not in self.only:
+                continue
+            ph = getattr(self, "phase_" + name)
             t = time.monotonic()
             ph()
             log("%s: %.0f s" % (ph.__name__, time.monotonic() - t))
@@ -1318,6 +1372,15 @@ def pil_thumbnail(job):
     return 0
 
 
+def phase_list(text):
+    names = [x.strip().replace("-", "_") for x in text.split(",") if x.strip()]
+    bad = [x for x in names if x not in PHASES]
+    if bad or not names:
+        raise argparse.ArgumentTypeError("unknown phase %s; phases: %s"
+                                         % (",".join(bad) or "''", ",".join(PHASES)))
+    return names
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--top", required=True)
@@ -1329,6 +1392,8 @@ def main():
     ap.add_argument("--json")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--command", default="bench/run")
+    ap.add_argument("--only", type=phase_list,
+                    help="comma-separated phases to run: " + ",".join(PHASES))
     a = ap.parse_args()
     b = Bench(a)
 
