@@ -37,6 +37,7 @@ struct thumbq_conf {
 
 	/* Worker */
 	unsigned workers;		/* children per thumbqd */
+	unsigned downloads;		/* download threads per child */
 	unsigned lease_seconds;		/* how long a claim is valid without finishing */
 	unsigned max_attempts;		/* claims a job gets before it fails for good */
 	unsigned retry_delay_ms;	/* first retry's delay; doubles each attempt */

@@ -44,6 +44,8 @@
 #define FETCH_LOW_SPEED_LIMIT	1024L	/* bytes per second ... */
 #define FETCH_LOW_SPEED_TIME	10L	/* ... for this many seconds aborts */
 #define FETCH_FIRST_ALLOC	(64 * 1024)
+/* A body buffer up to this size is kept for the next download. */
+#define FETCH_KEEP_ALLOC	(1024 * 1024)
 
 struct fetcher {
 	CURL		*curl;
@@ -451,6 +453,17 @@ fetch_get(struct fetcher *f, const char *url, struct fetch_result *res,
 	res->len = f->len;
 	res->http_status = status;
 	return (0);
+}
+
+void
+fetch_release(struct fetcher *f)
+{
+	if (f->size > FETCH_KEEP_ALLOC) {
+		free(f->buf);
+		f->buf = NULL;
+		f->size = 0;
+		f->len = 0;
+	}
 }
 
 /*

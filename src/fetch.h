@@ -30,6 +30,11 @@ void fetch_free(struct fetcher *f);
 int fetch_get(struct fetcher *f, const char *url, struct fetch_result *res,
     struct job_error *err);
 
+/* The caller is done with the last body: a buffer larger than the common
+ * case goes back to the allocator, so that a fetcher does not hold on to
+ * the largest image it ever downloaded. */
+void fetch_release(struct fetcher *f);
+
 /* Puts the fetcher's address policy (every socket address checked against
  * fetch_allow_networks, no proxy, http and https only) on another libcurl
  * handle, for requests other than downloads (webhooks).  Call before each

@@ -222,7 +222,7 @@ master_reload(struct master *m)
 	free(m->conf);
 	m->conf = fresh;
 	m->store = store_new(m->conf);
-	log_info("event=reloaded workers=%u", m->conf->workers);
+	log_info("event=reloaded workers=%u downloads=%u", m->conf->workers, m->conf->downloads);
 }
 
 /* Drops retired slots whose child has exited, so the array does not grow
@@ -325,7 +325,7 @@ master_run(struct thumbq_conf *conf, const char *conf_path)
 	sigprocmask(SIG_BLOCK, &m.sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	log_info("event=started workers=%u", conf->workers);
+	log_info("event=started workers=%u downloads=%u", conf->workers, conf->downloads);
 	for (;;) {
 		siginfo_t info;
 		int sig;

@@ -13,7 +13,7 @@
 #include "log.h"
 #include "proc.h"
 
-volatile sig_atomic_t proc_stop;
+atomic_int proc_stop;
 
 static void
 proc_on_signal(int sig)

@@ -4,10 +4,13 @@
 #define THUMBQ_PROC_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/types.h>
 
-/* Set by SIGTERM or SIGINT: finish what is in hand, then exit. */
-extern volatile sig_atomic_t proc_stop;
+/* Set by SIGTERM or SIGINT: finish what is in hand, then exit.  Atomic
+ * (lock-free, so safe in a signal handler) because a worker child's download
+ * threads read it too. */
+extern atomic_int proc_stop;
 
 /* Right after fork: default dispositions, flag handlers for SIGTERM and
  * SIGINT (no SA_RESTART, so a signal cuts a sleep short), nothing blocked,

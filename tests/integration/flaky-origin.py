@@ -15,7 +15,10 @@ Usage: flaky-origin.py ROOT CONTROL-DIR PORT-FILE LOG-FILE
 It binds an ephemeral port on 127.0.0.1 and writes the port number to
 PORT-FILE once it is listening (written to a temporary name and renamed, so
 a reader never sees half of it).  Each request is one line in LOG-FILE:
-"STATUS PATH?QUERY".  SIGTERM stops it.  Standard library only (Debian:
+"STATUS PATH?QUERY"; and one line in LOG-FILE.spans when it is answered:
+"START END PATH?QUERY", the times (seconds, monotonic clock) the request
+arrived and was answered, from which a test reads how many requests were
+in flight at once.  SIGTERM stops it.  Standard library only (Debian:
 python3).
 """
 
@@ -45,6 +48,7 @@ def main():
     root, control, port_file, log_file = sys.argv[1:]
     root = os.path.realpath(root)
     log = open(log_file, "a", buffering=1)
+    spans = open(log_file + ".spans", "a", buffering=1)
     log_lock = threading.Lock()
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -57,6 +61,7 @@ def main():
         def answer(self, status, ctype, body):
             with log_lock:
                 log.write("%d %s\n" % (status, self.path))
+                spans.write("%.6f %.6f %s\n" % (self.arrived, time.monotonic(), self.path))
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
@@ -67,6 +72,7 @@ def main():
                 self.wfile.write(body)
 
         def do_GET(self):
+            self.arrived = time.monotonic()
             u = urllib.parse.urlsplit(self.path)
             q = urllib.parse.parse_qs(u.query)
             try:

@@ -1,0 +1,360 @@
+/* downloads.c: a worker child's download threads (see downloads.h).
+ *
+ * One mutex guards the slots; one condition variable tells the main thread a
+ * job is ready or a thread exited, another tells the threads that a body was
+ * released or that they are to stop.  Each thread has a slot:
+ *
+ *   IDLE ──claim──> FETCHING ──body──> READY ──take──> TAKEN ──done──> IDLE
+ *                        └── download failed: recorded here ──> IDLE
+ *
+ * and ends EXITED.  Waits use CLOCK_MONOTONIC, so a clock step cannot stretch
+ * them. */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "downloads.h"
+#include "fetch.h"
+#include "log.h"
+#include "outcome.h"
+#include "proc.h"
+#include "store.h"
+#include "xmalloc.h"
+
+/* How long one wait for a job blocks in Redis before a thread looks at the
+ * stop flag again. */
+#define DOWNLOADS_WAIT_S 1
+/* Redis outages: retry after 100 ms, doubling up to 5 s. */
+#define DOWNLOADS_BACKOFF_MIN_MS 100
+#define DOWNLOADS_BACKOFF_MAX_MS 5000
+
+enum slot_state { SLOT_IDLE, SLOT_FETCHING, SLOT_READY, SLOT_TAKEN, SLOT_EXITED };
+
+struct slot {
+	struct downloads	*dl;
+	unsigned		 index;
+	pthread_t		 thread;
+	int			 started;
+	struct fetcher		*fetcher;
+	struct store		*store;
+	enum slot_state		 state;
+	/* READY: what the main thread takes. */
+	struct job		 job;
+	struct fetch_result	 body;
+	long long		 claimed;
+	unsigned long long	 seq;		/* claim order */
+};
+
+struct downloads {
+	const struct thumbq_conf *conf;
+	const char		*wid;
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 ready;		/* main waits: a job ready, a thread gone */
+	pthread_cond_t		 released;	/* threads wait: a body released, stop */
+	int			 stopping;
+	unsigned		 running;	/* threads not yet EXITED */
+	unsigned long long	 seq;
+	unsigned		 nslots;
+	struct slot		*slots;
+};
+
+static void
+downloads_deadline(struct timespec *ts, unsigned ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+static void
+downloads_set_state(struct slot *s, enum slot_state state)
+{
+	pthread_mutex_lock(&s->dl->lock);
+	s->state = state;
+	pthread_mutex_unlock(&s->dl->lock);
+}
+
+/* Whether to claim nothing more.  proc_stop is read here as well as by the
+ * main thread, which notices it only between jobs: a thread woken for a job
+ * just after SIGTERM must hand the wake-up on, not claim it. */
+static int
+downloads_stopping(struct downloads *dl)
+{
+	int stopping;
+
+	if (proc_stop)
+		return 1;
+	pthread_mutex_lock(&dl->lock);
+	stopping = dl->stopping;
+	pthread_mutex_unlock(&dl->lock);
+	return stopping;
+}
+
+/* Waits out a Redis outage (*ms, then doubled), cut short by a stop. */
+static void
+downloads_backoff(struct downloads *dl, unsigned *ms)
+{
+	struct timespec until;
+
+	downloads_deadline(&until, *ms);
+	pthread_mutex_lock(&dl->lock);
+	while (!dl->stopping &&
+	    pthread_cond_timedwait(&dl->released, &dl->lock, &until) != ETIMEDOUT)
+		;
+	pthread_mutex_unlock(&dl->lock);
+	*ms = *ms * 2 > DOWNLOADS_BACKOFF_MAX_MS ? DOWNLOADS_BACKOFF_MAX_MS : *ms * 2;
+}
+
+/* Claims one job, waiting in Redis while there is none.  0 with job filled,
+ * -1 if there was nothing (or Redis failed) this time round. */
+static int
+downloads_claim(struct slot *s, struct job *job, unsigned *backoff)
+{
+	struct downloads *dl = s->dl;
+
+	switch (store_claim(s->store, dl->wid, dl->conf->lease_seconds * 1000, job)) {
+	case STORE_OK:
+		*backoff = DOWNLOADS_BACKOFF_MIN_MS;
+		return 0;
+	case STORE_NOTFOUND:
+		/* Nothing pending: wait for a job, then look at the stop flag
+		 * again before claiming, so that a thread told to stop while it
+		 * waited takes nothing new and hands the wake-up on. */
+		if (store_wait(s->store, DOWNLOADS_WAIT_S) == 1 && downloads_stopping(dl))
+			store_rewake(s->store);
+		return -1;
+	default:
+		log_warn("event=claim_failed error=\"%s\" retry_ms=%u", store_error(s->store),
+		    *backoff);
+		downloads_backoff(dl, backoff);
+		return -1;
+	}
+}
+
+static void *
+downloads_thread(void *arg)
+{
+	struct slot *s = arg;
+	struct downloads *dl = s->dl;
+	unsigned backoff = DOWNLOADS_BACKOFF_MIN_MS;
+
+	while (!downloads_stopping(dl)) {
+		struct job job;
+		struct job_error err;
+		struct fetch_result body;
+		long long claimed;
+
+		if (downloads_claim(s, &job, &backoff) == -1)
+			continue;
+		claimed = proc_now_ms();
+		log_debug("job=%s event=claimed attempt=%u", job.id, job.attempts);
+		downloads_set_state(s, SLOT_FETCHING);
+		job_error_clear(&err);
+		if (fetch_get(s->fetcher, job.url, &body, &err) == -1) {
+			outcome_record(dl->conf, s->store, dl->wid, &job, &err, claimed);
+			job_free(&job);
+			downloads_set_state(s, SLOT_IDLE);
+			continue;
+		}
+		job.fetched_bytes = body.len;
+
+		/* Hand it over; the body is the fetcher's buffer, so wait until
+		 * the main thread is done with it before fetching again. */
+		pthread_mutex_lock(&dl->lock);
+		s->job = job;
+		s->body = body;
+		s->claimed = claimed;
+		s->seq = ++dl->seq;
+		s->state = SLOT_READY;
+		pthread_cond_signal(&dl->ready);
+		while (s->state != SLOT_IDLE)
+			pthread_cond_wait(&dl->released, &dl->lock);
+		pthread_mutex_unlock(&dl->lock);
+		fetch_release(s->fetcher);
+	}
+	pthread_mutex_lock(&dl->lock);
+	s->state = SLOT_EXITED;
+	dl->running--;
+	pthread_cond_signal(&dl->ready);
+	pthread_mutex_unlock(&dl->lock);
+	return NULL;
+}
+
+/* Stops and joins the threads started so far, then frees everything.  A
+ * job fetched but never taken (only when starting failed part-way) is
+ * dropped: it stays in the claim list, which the master requeues when this
+ * child exits. */
+static void
+downloads_destroy(struct downloads *dl)
+{
+	pthread_mutex_lock(&dl->lock);
+	dl->stopping = 1;
+	while (dl->running > 0) {
+		struct timespec until;
+
+		for (unsigned i = 0; i < dl->nslots; i++) {
+			struct slot *s = &dl->slots[i];
+
+			if (s->state == SLOT_READY) {
+				job_free(&s->job);
+				s->state = SLOT_IDLE;
+			}
+		}
+		pthread_cond_broadcast(&dl->released);
+		downloads_deadline(&until, 100);
+		pthread_cond_timedwait(&dl->ready, &dl->lock, &until);
+	}
+	pthread_mutex_unlock(&dl->lock);
+	for (unsigned i = 0; i < dl->nslots; i++) {
+		struct slot *s = &dl->slots[i];
+
+		if (s->started)
+			pthread_join(s->thread, NULL);
+		store_free(s->store);
+		fetch_free(s->fetcher);
+	}
+	pthread_cond_destroy(&dl->released);
+	pthread_cond_destroy(&dl->ready);
+	pthread_mutex_destroy(&dl->lock);
+	free(dl->slots);
+	free(dl);
+}
+
+struct downloads *
+downloads_start(const struct thumbq_conf *conf, const char *wid, char **cause)
+{
+	struct downloads *dl = xcalloc(1, sizeof *dl);
+	pthread_condattr_t attr;
+	sigset_t all, old;
+	int rc = 0;
+
+	dl->conf = conf;
+	dl->wid = wid;
+	dl->nslots = conf->downloads;
+	dl->slots = xcalloc(dl->nslots, sizeof *dl->slots);
+	pthread_mutex_init(&dl->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&dl->ready, &attr);
+	pthread_cond_init(&dl->released, &attr);
+	pthread_condattr_destroy(&attr);
+
+	/* Everything libcurl needs initialised once (curl_global_init) is
+	 * done here, before any thread runs. */
+	for (unsigned i = 0; i < dl->nslots; i++) {
+		struct slot *s = &dl->slots[i];
+
+		s->dl = dl;
+		s->index = i;
+		s->fetcher = fetch_new(conf, cause);
+		if (s->fetcher == NULL)
+			goto fail;
+		s->store = store_new(conf);
+	}
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (unsigned i = 0; i < dl->nslots && rc == 0; i++) {
+		struct slot *s = &dl->slots[i];
+
+		rc = pthread_create(&s->thread, NULL, downloads_thread, s);
+		if (rc == 0) {
+			s->started = 1;
+			dl->running++;
+		}
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		*cause = xasprintf("cannot start a download thread: %s", strerror(rc));
+		goto fail;
+	}
+	return dl;
+fail:
+	downloads_destroy(dl);
+	return NULL;
+}
+
+int
+downloads_take(struct downloads *dl, struct downloaded *d, unsigned timeout_ms)
+{
+	struct timespec until;
+	struct slot *oldest;
+	int rc = 0;
+
+	downloads_deadline(&until, timeout_ms);
+	pthread_mutex_lock(&dl->lock);
+	for (;;) {
+		oldest = NULL;
+		for (unsigned i = 0; i < dl->nslots; i++) {
+			struct slot *s = &dl->slots[i];
+
+			if (s->state == SLOT_READY && (oldest == NULL || s->seq < oldest->seq))
+				oldest = s;
+		}
+		if (oldest != NULL) {
+			oldest->state = SLOT_TAKEN;
+			d->job = oldest->job;
+			memset(&oldest->job, 0, sizeof oldest->job);
+			d->data = oldest->body.data;
+			d->len = oldest->body.len;
+			d->claimed = oldest->claimed;
+			d->slot = oldest->index;
+			rc = 1;
+			break;
+		}
+		if (dl->stopping && dl->running == 0) {
+			rc = -1;
+			break;
+		}
+		if (pthread_cond_timedwait(&dl->ready, &dl->lock, &until) == ETIMEDOUT)
+			break;
+	}
+	pthread_mutex_unlock(&dl->lock);
+	return rc;
+}
+
+void
+downloads_done(struct downloads *dl, const struct downloaded *d)
+{
+	pthread_mutex_lock(&dl->lock);
+	dl->slots[d->slot].state = SLOT_IDLE;
+	pthread_cond_broadcast(&dl->released);
+	pthread_mutex_unlock(&dl->lock);
+}
+
+void
+downloads_stop(struct downloads *dl)
+{
+	pthread_mutex_lock(&dl->lock);
+	dl->stopping = 1;
+	pthread_cond_broadcast(&dl->released);
+	pthread_mutex_unlock(&dl->lock);
+}
+
+int
+downloads_idle(struct downloads *dl)
+{
+	int idle = 1;
+
+	pthread_mutex_lock(&dl->lock);
+	for (unsigned i = 0; i < dl->nslots; i++)
+		if (dl->slots[i].state != SLOT_IDLE && dl->slots[i].state != SLOT_EXITED)
+			idle = 0;
+	pthread_mutex_unlock(&dl->lock);
+	return idle;
+}
+
+void
+downloads_free(struct downloads *dl)
+{
+	downloads_destroy(dl);
+}

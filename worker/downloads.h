@@ -1,0 +1,56 @@
+/* downloads.h: a worker child's download threads.
+ *
+ * Downloading is waiting (on the origin, on the network); thumbnailing is
+ * CPU.  A child that did both in turn left its core idle for every download:
+ * with an origin that takes 500 ms to answer, throughput fell to a sixth of
+ * what the cores allow (BENCHMARKS.md).  So each child runs `downloads`
+ * threads that claim and fetch jobs, while its main thread, the only one
+ * that touches GraphicsMagick, thumbnails what they fetched, oldest claim
+ * first.
+ *
+ * Bounds: a download thread holds one job at a time and claims its next only
+ * once the main thread is done with the body of the last, so a child holds
+ * at most `downloads` claimed jobs and bodies (each at most fetch_max_bytes).
+ * Every job a child holds is in its claim list, which the master requeues if
+ * the child dies.  A failed download is recorded by its thread. */
+#ifndef THUMBQ_DOWNLOADS_H
+#define THUMBQ_DOWNLOADS_H
+
+#include <stddef.h>
+
+#include "conf.h"
+#include "job.h"
+
+struct downloads;
+
+/* A fetched job, handed to the main thread. */
+struct downloaded {
+	struct job job;			/* the caller's from now on (job_free) */
+	const unsigned char *data;	/* the body, valid until downloads_done() */
+	size_t len;
+	long long claimed;		/* proc_now_ms() when it was claimed */
+	unsigned slot;			/* which thread fetched it */
+};
+
+/* Starts conf->downloads threads for the worker wid, each with its own curl
+ * handle and Redis connection.  Call with the child's signals set up: the
+ * threads block every signal, so that SIGTERM reaches the main thread.
+ * Returns NULL with *cause set (allocated) if it cannot. */
+struct downloads *downloads_start(const struct thumbq_conf *conf, const char *wid,
+    char **cause);
+/* Waits up to timeout_ms for a fetched job.  Returns 1 with *d filled, 0 if
+ * none came, or -1 once downloads_stop() was called, every thread has
+ * exited, and every fetched job has been handed out. */
+int downloads_take(struct downloads *dl, struct downloaded *d, unsigned timeout_ms);
+/* The caller is done with d's body: its thread may claim again. */
+void downloads_done(struct downloads *dl, const struct downloaded *d);
+/* No more claims: threads finish the download in hand and exit; what they
+ * fetched is still handed out by downloads_take(). */
+void downloads_stop(struct downloads *dl);
+/* Whether every thread is waiting for work (none is fetching or holds a
+ * job): the moment to give memory back. */
+int downloads_idle(struct downloads *dl);
+/* After downloads_take() returned -1: joins the threads and frees. */
+void downloads_free(struct downloads *dl);
+
+#endif

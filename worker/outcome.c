@@ -1,0 +1,52 @@
+/* outcome.c: completed, retried or failed (see outcome.h). */
+#include "config.h"
+
+#include "log.h"
+#include "outcome.h"
+#include "proc.h"
+#include "storage.h"
+#include "xmalloc.h"
+
+void
+outcome_record(const struct thumbq_conf *conf, struct store *st, const char *wid,
+    struct job *job, const struct job_error *err, long long started)
+{
+	enum store_result r;
+	long long ms = proc_now_ms() - started;
+
+	if (err->code == NULL) {
+		r = store_complete(st, wid, job);
+		log_info("job=%s event=completed width=%u height=%u ms=%lld", job->id,
+		    job->width, job->height, ms);
+	} else if (err->transient && job->attempts < conf->max_attempts) {
+		unsigned delay = proc_retry_delay(conf->retry_delay_ms, conf->retry_max_delay_ms, job->attempts);
+
+		job->error_code = xstrdup(err->code);
+		job->error_message = xstrdup(err->message);
+		r = store_retry(st, wid, job, delay);
+		log_info("job=%s event=retry attempt=%u delay_ms=%u code=%s ms=%lld message=\"%s\"",
+		    job->id, job->attempts, delay, err->code, ms, err->message);
+	} else {
+		job->error_code = xstrdup(err->code);
+		job->error_message = xstrdup(err->message);
+		r = store_fail(st, wid, job);
+		log_info("job=%s event=failed attempt=%u code=%s ms=%lld message=\"%s\"", job->id,
+		    job->attempts, err->code, ms, err->message);
+	}
+	if (r == STORE_STALE) {
+		struct job now;
+		enum store_result g = store_job_get(st, job->id, &now);
+
+		if (g == STORE_OK)
+			job_free(&now);
+		if (g == STORE_NOTFOUND && job->path != NULL) {
+			/* Cancelled (deleted) while we worked: our file has no job. */
+			storage_remove(conf->docroot, job->id, job->path);
+			log_info("job=%s event=cancelled_while_processing", job->id);
+		} else {
+			log_warn("job=%s event=lease_lost (another worker owns it now)", job->id);
+		}
+	}
+	else if (r == STORE_ERROR)
+		log_err("job=%s event=finish_failed error=\"%s\"", job->id, store_error(st));
+}

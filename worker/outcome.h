@@ -1,0 +1,18 @@
+/* outcome.h: how a worker records what became of a job it claimed. */
+#ifndef THUMBQ_OUTCOME_H
+#define THUMBQ_OUTCOME_H
+
+#include "conf.h"
+#include "job.h"
+#include "joberror.h"
+#include "store.h"
+
+/* Records the outcome of a claimed job: completed (err->code NULL), retried
+ * later (a transient error with attempts left), or failed.  If Redis is
+ * unreachable the result is dropped: the lease runs out and the job is done
+ * again, which is safe because the file is named by the job id and replaced
+ * by rename.  started is when the job was claimed (proc_now_ms). */
+void outcome_record(const struct thumbq_conf *conf, struct store *st, const char *wid,
+    struct job *job, const struct job_error *err, long long started);
+
+#endif
