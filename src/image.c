@@ -6,7 +6,9 @@
  * prefix (setting ->magick alone lets GraphicsMagick re-detect from the
  * bytes), every coder except the allowed ones (and the output ones) is
  * unregistered at start-up, and each child has resource limits, with
- * Disk = 0 so a big image can never spill its pixel cache to disk.  The
+ * Disk = 0 so a big image can never spill its pixel cache to disk.  WebP
+ * is the exception: libwebp, called directly, decodes it at a reduced size
+ * (image_webp_decode), and GraphicsMagick only gets the pixels.  The
  * figures quoted below were measured with GraphicsMagick 1.3.40 Q16, one
  * thread.
  *
@@ -44,6 +46,7 @@
 #include <unistd.h>
 
 #include <magick/api.h>
+#include <webp/decode.h>
 
 #include "image.h"
 #include "imghdr.h"
@@ -95,6 +98,8 @@ static const char *const image_coder_libs[] = {
  */
 #define IMAGE_OUTPUT_FMTS	(IMAGE_FMT(IMGHDR_JPEG) | IMAGE_FMT(IMGHDR_PNG))
 #define IMAGE_OPTIONAL_FMTS	IMAGE_FMT(IMGHDR_WEBP)
+/* Decoded here, with the library itself, not by a GraphicsMagick coder. */
+#define IMAGE_OWN_DECODERS	IMAGE_FMT(IMGHDR_WEBP)
 
 #define IMAGE_DEFAULT_QUALITY	85
 
@@ -221,7 +226,7 @@ image_init(const char *argv0, const struct thumbq_conf *conf, char **cause)
 
 	if (image_parse_formats(conf->formats, &allowed, cause) != 0)
 		return -1;
-	need = allowed | IMAGE_OUTPUT_FMTS;
+	need = (allowed & ~IMAGE_OWN_DECODERS) | IMAGE_OUTPUT_FMTS;
 	keep = need | IMAGE_OPTIONAL_FMTS;
 
 	GetExceptionInfo(&ex);
@@ -279,6 +284,7 @@ image_init(const char *argv0, const struct thumbq_conf *conf, char **cause)
 		}
 	}
 	image_registered = keep & found;
+	decodable |= IMAGE_OWN_DECODERS;
 	/* A GraphicsMagick built without, say, libheif: say so at start-up
 	 * rather than fail every job. */
 	if ((missing = allowed & ~decodable) != 0) {
@@ -415,33 +421,52 @@ image_fill_crop(unsigned long w, unsigned long h, unsigned bw, unsigned bh,
 }
 
 /*
- * The size hint that makes libjpeg decode at 1/2 .. 1/8 scale (DCT scaling).
- * GraphicsMagick divides by floor(min(W/hint_w, H/hint_h)) and libjpeg rounds
- * that up to the next N/8, so the decode is never smaller than the hint.  The
- * hint is twice what the resize will make from the whole image, so Lanczos
- * still has enough pixels, and it keeps the image's proportions.  The EXIF
- * orientation is not known yet, so the box is taken as a square of its
- * larger side: fit and pad fit the image in it, fill covers it (the crop is
- * then at least twice the box either way round).  A hint larger than the
- * image on either side would make libjpeg upscale: none then.
+ * The size to decode a big image at, when its decoder can scale (libjpeg's
+ * DCT scaling, libwebp's rescaler): twice what the resize will make from
+ * the whole image, so Lanczos still has enough pixels, in the image's
+ * proportions.  The EXIF orientation is not known before decoding, so the
+ * box is taken as a square of its larger side: fit and pad fit the image in
+ * it, fill covers it (the crop is then at least twice the box either way
+ * round).  Returns 0 when the image is not larger than that on both sides:
+ * decode it as it is (libjpeg would upscale, and nothing would be saved).
  */
 static int
-image_jpeg_hint(const struct imghdr *hdr, const struct image_request *req,
-    char *buf, size_t size)
+image_shrink_size(unsigned long w, unsigned long h,
+    const struct image_request *req, unsigned long *dw, unsigned long *dh)
 {
 	unsigned long	tw, th, m;
 	unsigned	side;
 
 	side = req->width > req->height ? req->width : req->height;
 	if (req->mode == IMAGE_FILL) {
-		m = hdr->width < hdr->height ? hdr->width : hdr->height;
-		tw = (unsigned long)((double)hdr->width * side / m + 0.999);
-		th = (unsigned long)((double)hdr->height * side / m + 0.999);
+		m = w < h ? w : h;
+		tw = (unsigned long)((double)w * side / m + 0.999);
+		th = (unsigned long)((double)h * side / m + 0.999);
 	} else
-		image_fit(hdr->width, hdr->height, side, side, &tw, &th);
-	if (tw * 2 >= hdr->width || th * 2 >= hdr->height)
+		image_fit(w, h, side, side, &tw, &th);
+	if (tw * 2 >= w || th * 2 >= h)
 		return 0;
-	snprintf(buf, size, "%lux%lu", tw * 2, th * 2);
+	*dw = tw * 2;
+	*dh = th * 2;
+	return 1;
+}
+
+/*
+ * The size hint that makes libjpeg decode at 1/2 .. 1/8 scale (DCT scaling).
+ * GraphicsMagick divides by floor(min(W/hint_w, H/hint_h)) and libjpeg rounds
+ * that up to the next N/8, so the decode is never smaller than the hint
+ * (image_shrink_size).  A hint larger than the image on either side would
+ * make libjpeg upscale: none then.
+ */
+static int
+image_jpeg_hint(const struct imghdr *hdr, const struct image_request *req,
+    char *buf, size_t size)
+{
+	unsigned long	dw, dh;
+
+	if (!image_shrink_size(hdr->width, hdr->height, req, &dw, &dh))
+		return 0;
+	snprintf(buf, size, "%lux%lu", dw, dh);
 	return 1;
 }
 
@@ -1294,8 +1319,305 @@ image_place_frame(Image **image, const struct imghdr *hdr,
 	return 0;
 }
 
+/* What a libwebp status means for the job. */
+static void
+image_webp_error(VP8StatusCode st, struct job_error *err)
+{
+	switch (st) {
+	case VP8_STATUS_OUT_OF_MEMORY:
+		job_error_set(err, "image_too_large", 0, "webp image exceeds "
+		    "the decoding limits: libwebp ran out of memory");
+		break;
+	case VP8_STATUS_NOT_ENOUGH_DATA:
+	case VP8_STATUS_SUSPENDED:
+		/* Suspended: a partition ends beyond the data, which the
+		 * incremental decoder would wait for. */
+		job_error_set(err, "image_corrupt", 0, "corrupt webp image: "
+		    "truncated (%s)", st == VP8_STATUS_SUSPENDED ? "a "
+		    "partition ends beyond the data" : "not enough data");
+		break;
+	case VP8_STATUS_BITSTREAM_ERROR:
+		job_error_set(err, "image_corrupt", 0, "corrupt webp image: "
+		    "bitstream error");
+		break;
+	case VP8_STATUS_UNSUPPORTED_FEATURE:
+		/* Not a key frame, say: what GraphicsMagick called corrupt
+		 * too. */
+		job_error_set(err, "image_corrupt", 0, "corrupt webp image: "
+		    "a feature libwebp does not support");
+		break;
+	default:
+		job_error_set(err, "image_failed", 0, "decoding webp image "
+		    "failed (libwebp status %d)", (int)st);
+		break;
+	}
+}
+
 /*
- * Request and header checks, forced decoder (scaled for JPEG), first frame
+ * The embedded ICC profile, as GraphicsMagick's WebP reader attaches it:
+ * the first ICCP chunk of an extended file whose VP8X header announces one.
+ * (Its EXIF and XMP chunks are not read: GraphicsMagick 1.3.40 does not take
+ * the orientation from them, and StripImage() would drop them.)
+ */
+static void
+image_webp_icc(Image *image, const unsigned char *in, size_t len)
+{
+	struct image_chunk	c;
+	size_t			end, off = 12;
+
+	if (len < 30 || memcmp(in + 12, "VP8X", 4) != 0 ||
+	    !(in[20] & WEBP_FLAG_ICC))
+		return;
+	end = (size_t)image_le32(in + 4);
+	end = end > len - 8 ? len : end + 8;
+	while (image_riff_next(in, end, &off, &c) == 0) {
+		if (memcmp(c.at, "ICCP", 4) == 0) {
+			if (c.size > 0)
+				(void)SetImageProfile(image, "ICC", c.at + 8,
+				    c.size);
+			return;
+		}
+		if (memcmp(c.at, "VP8 ", 4) == 0 || memcmp(c.at, "VP8L", 4) == 0)
+			return;
+	}
+}
+
+/* n scaled by to / from, rounded, within [1, max]. */
+static unsigned long
+image_scale_len(unsigned long n, unsigned long to, unsigned long from,
+    unsigned long max)
+{
+	unsigned long	r;
+
+	r = (unsigned long)((double)n * to / from + 0.5);
+	if (r < 1)
+		r = 1;
+	return r > max ? max : r;
+}
+
+/* An offset scaled by to / from, rounded, within [0, max]. */
+static long
+image_scale_pos(long n, unsigned long to, unsigned long from,
+    unsigned long max)
+{
+	unsigned long	r;
+
+	r = (unsigned long)((double)n * to / from + 0.5);
+	return (long)(r > max ? max : r);
+}
+
+/*
+ * WebP without GraphicsMagick's reader, which decodes the whole picture
+ * into a Q16 pixel cache (8 bytes a pixel: 134 MB for the 4096x4096
+ * wallpapers, a worker's peak) and only then lets us scale it.  libwebp
+ * rescales while it decodes, row by row, with an area average (every source
+ * pixel counted, as ScaleImage() would): straight to the size of
+ * image_shrink_size(), twice the thumbnail, then Lanczos as after a hinted
+ * JPEG decode.  Lossy pictures never exist at full size in RGB (libwebp keeps
+ * a few rows of YUV); lossless ones only as libwebp's own 4 bytes a pixel.
+ * The pixels go to GraphicsMagick through ConstituteImage(), which the
+ * resource limits of image_child_init() still bound, with alpha when the
+ * bitstream has it (as GraphicsMagick's reader does) and the ICC profile.
+ *
+ * For an animation, src is the still of its first frame and frame says
+ * where it sits on the canvas that imghdr checked; the frame is scaled by
+ * the canvas's factor, and frame is rewritten with the scaled geometry for
+ * image_place_frame().  *hinted says whether the image was decoded smaller
+ * than it is.
+ */
+static int
+image_webp_decode(const unsigned char *src, size_t srclen,
+    const struct imghdr *hdr, const struct image_request *req,
+    struct image_frame *frame, Image **image, int *hinted, ExceptionInfo *ex,
+    struct job_error *err)
+{
+	WebPDecoderConfig	 cfg;
+	VP8StatusCode		 st;
+	RectangleInfo		 crop;
+	unsigned char		*px = NULL;
+	unsigned long		 w, h, dw, dh, cw, ch;
+	size_t			 bpp, size;
+	int			 rv = -1;
+
+	*hinted = 0;
+	if (!WebPInitDecoderConfig(&cfg)) {
+		job_error_set(err, "image_failed", 0, "libwebp %06x does not "
+		    "match the one this program was built with",
+		    (unsigned)WebPGetDecoderVersion());
+		return -1;
+	}
+	if ((st = WebPGetFeatures(src, srclen, &cfg.input)) != VP8_STATUS_OK) {
+		image_webp_error(st, err);
+		return -1;
+	}
+	/* Checked against the limits by imghdr, from the same header: the
+	 * canvas of a still, the frame of an animation (inside its canvas). */
+	w = (unsigned long)cfg.input.width;
+	h = (unsigned long)cfg.input.height;
+	if (w != (frame != NULL ? frame->w : hdr->width) ||
+	    h != (frame != NULL ? frame->h : hdr->height) ||
+	    cfg.input.has_animation) {
+		job_error_set(err, "image_corrupt", 0, "corrupt webp image: "
+		    "its bitstream is %lux%lu%s, its header says %lux%lu", w, h,
+		    cfg.input.has_animation ? " and animated" : "",
+		    frame != NULL ? frame->w : (unsigned long)hdr->width,
+		    frame != NULL ? frame->h : (unsigned long)hdr->height);
+		return -1;
+	}
+
+	dw = w;
+	dh = h;
+	if (frame == NULL && req->mode == IMAGE_FILL) {
+		/* Fill: the centre crop at full resolution, then scaled
+		 * to twice the box, so that the crop is not rounded at the
+		 * reduced size (which shifts the picture by up to half a
+		 * pixel of it); the pipeline's own crop then has nothing
+		 * left to do.  libwebp snaps the crop's left and top to even
+		 * values: at most one source pixel.  The box is taken as
+		 * asked: a WebP has no orientation here (GraphicsMagick's
+		 * reader never set one either). */
+		image_fill_crop(w, h, req->width, req->height, &crop);
+		if (crop.width != w || crop.height != h) {
+			cfg.options.use_cropping = 1;
+			cfg.options.crop_left = (int)crop.x;
+			cfg.options.crop_top = (int)crop.y;
+			cfg.options.crop_width = (int)crop.width;
+			cfg.options.crop_height = (int)crop.height;
+			dw = crop.width;
+			dh = crop.height;
+		}
+		if (dw > 2UL * req->width && dh > 2UL * req->height) {
+			dw = 2UL * req->width;
+			dh = 2UL * req->height;
+			cfg.options.use_scaling = 1;
+			cfg.options.scaled_width = (int)dw;
+			cfg.options.scaled_height = (int)dh;
+			*hinted = 1;
+		}
+	} else if (image_shrink_size(hdr->width, hdr->height, req, &cw,
+	    &ch)) {
+		if (frame != NULL) {
+			dw = image_scale_len(frame->w, cw, frame->canvas_w, cw);
+			dh = image_scale_len(frame->h, ch, frame->canvas_h, ch);
+			frame->x = image_scale_pos(frame->x, cw, frame->canvas_w,
+			    cw - dw);
+			frame->y = image_scale_pos(frame->y, ch, frame->canvas_h,
+			    ch - dh);
+			frame->w = dw;
+			frame->h = dh;
+			frame->canvas_w = cw;
+			frame->canvas_h = ch;
+		} else {
+			dw = cw;
+			dh = ch;
+		}
+		cfg.options.use_scaling = 1;
+		cfg.options.scaled_width = (int)dw;
+		cfg.options.scaled_height = (int)dh;
+		*hinted = 1;
+	}
+	cfg.options.use_threads = 0;
+
+	bpp = cfg.input.has_alpha ? 4 : 3;
+	if ((uint64_t)dw * dh > SIZE_MAX / bpp ||
+	    (px = malloc((size = dw * dh * bpp))) == NULL) {
+		job_error_set(err, "image_too_large", 0, "webp image of %lux%lu: "
+		    "cannot allocate its %lux%lu pixels", w, h, dw, dh);
+		goto out;
+	}
+	cfg.output.colorspace = cfg.input.has_alpha ? MODE_RGBA : MODE_RGB;
+	cfg.output.is_external_memory = 1;
+	cfg.output.u.RGBA.rgba = px;
+	cfg.output.u.RGBA.stride = (int)(dw * bpp);
+	cfg.output.u.RGBA.size = size;
+	if ((st = WebPDecode(src, srclen, &cfg)) != VP8_STATUS_OK) {
+		image_webp_error(st, err);
+		goto out;
+	}
+	*image = ConstituteImage(dw, dh, cfg.input.has_alpha ? "RGBA" : "RGB",
+	    CharPixel, px, ex);
+	if (*image == NULL) {
+		image_decode_error(hdr, ex, err);
+		goto out;
+	}
+	(*image)->depth = 8;
+	image_webp_icc(*image, src, srclen);
+	rv = 0;
+out:
+	WebPFreeDecBuffer(&cfg.output);
+	free(px);
+	return rv;
+}
+
+/*
+ * Every other format through GraphicsMagick, its decoder forced by the
+ * prefix (scaled for JPEG); the first frame only.  *hinted says whether a
+ * size hint was given (the decoded image is then smaller than the header's
+ * size).
+ */
+static int
+image_gm_decode(const unsigned char *src, size_t srclen,
+    const struct imghdr *hdr, const struct image_request *req, Image **image,
+    int *hinted, ExceptionInfo *ex, struct job_error *err)
+{
+	ImageInfo	*info;
+	Image		*next;
+	const char	*coder;
+	char		 hint[64];
+	int		 rv = -1;
+
+	/* The prefix, not ->magick, is what stops GraphicsMagick from
+	 * choosing a decoder by the content. */
+	info = CloneImageInfo(NULL);
+	coder = image_coders[hdr->format];
+	snprintf(info->filename, sizeof info->filename, "%s:", coder);
+	snprintf(info->magick, sizeof info->magick, "%s", coder);
+	info->subimage = 0;		/* first frame of an animation only */
+	info->subrange = 1;
+	*hinted = 0;
+	if (hdr->format == IMGHDR_JPEG &&
+	    image_jpeg_hint(hdr, req, hint, sizeof hint)) {
+		CloneString(&info->size, hint);
+		*hinted = 1;
+	}
+
+	*image = BlobToImage(info, src, srclen, ex);
+	if (*image == NULL || ex->severity >= ErrorException) {
+		image_decode_error(hdr, ex, err);
+		goto out;
+	}
+	/* libjpeg decodes a truncated file into a grey-filled picture with
+	 * only a warning: a thumbnail of half a photo is not what was asked
+	 * for.  (Other corrupt-data warnings are common in real photos and
+	 * harmless, and are kept.) */
+	if (ex->severity == CorruptImageWarning && ex->reason != NULL &&
+	    strstr(ex->reason, "Premature end of") != NULL) {
+		job_error_set(err, "image_corrupt", 0, "truncated %s: %s",
+		    imghdr_format_name(hdr->format), ex->reason);
+		goto out;
+	}
+	if (ex->severity != UndefinedException) {
+		/* A warning with an image is kept, but must not be reported as
+		 * the reason of a later failure. */
+		log_debug("event=image_warning format=%s severity=%d "
+		    "reason=\"%s\"", imghdr_format_name(hdr->format),
+		    (int)ex->severity, ex->reason ? ex->reason : "");
+		DestroyExceptionInfo(ex);
+		GetExceptionInfo(ex);
+	}
+	if ((*image)->next != NULL) {
+		next = RemoveFirstImageFromList(image);
+		image_replace(image, next);
+	}
+	rv = 0;
+out:
+	DestroyImageInfo(info);
+	return rv;
+}
+
+/*
+ * Request and header checks, the decoder (libwebp, or GraphicsMagick's
+ * forced by prefix; at a reduced size for big JPEG and WebP), first frame
  * on its canvas, crop (fill) and resize in the stored orientation (fewer
  * pixels to turn), EXIF turn, sRGB, then strip: EXIF can hold a location,
  * and the thumbnail needs no profile once it is sRGB.  Then the format,
@@ -1308,7 +1630,6 @@ image_thumbnail(const unsigned char *in, size_t len,
     struct job_error *err)
 {
 	ExceptionInfo		 ex;
-	ImageInfo		*info = NULL;
 	Image			*image = NULL, *next;
 	struct imghdr		 hdr;
 	struct image_frame	 frame;
@@ -1320,8 +1641,6 @@ image_thumbnail(const unsigned char *in, size_t len,
 	unsigned long		 sw, sh, tw, th;
 	unsigned		 bw, bh;
 	size_t			 srclen = len;
-	const char		*coder;
-	char			 hint[64];
 	int			 hinted = 0, rotated, transparent, padded;
 	int			 webp_anim = 0, rv = -1;
 
@@ -1350,52 +1669,13 @@ image_thumbnail(const unsigned char *in, size_t len,
 		}
 	}
 
-	/* The prefix, not ->magick, is what stops GraphicsMagick from
-	 * choosing a decoder by the content. */
-	info = CloneImageInfo(NULL);
-	coder = image_coders[hdr.format];
-	snprintf(info->filename, sizeof info->filename, "%s:", coder);
-	snprintf(info->magick, sizeof info->magick, "%s", coder);
-	info->subimage = 0;		/* first frame of an animation only */
-	info->subrange = 1;
-	if (hdr.format == IMGHDR_JPEG &&
-	    image_jpeg_hint(&hdr, req, hint, sizeof hint)) {
-		CloneString(&info->size, hint);
-		hinted = 1;
-	}
-
-	image = BlobToImage(info, src, srclen, &ex);
-	if (image == NULL) {
-		image_decode_error(&hdr, &ex, err);
+	if (hdr.format == IMGHDR_WEBP) {
+		if (image_webp_decode(src, srclen, &hdr, req, webp_anim ?
+		    &frame : NULL, &image, &hinted, &ex, err) != 0)
+			goto out;
+	} else if (image_gm_decode(src, srclen, &hdr, req, &image, &hinted,
+	    &ex, err) != 0)
 		goto out;
-	}
-	if (ex.severity >= ErrorException) {
-		image_decode_error(&hdr, &ex, err);
-		goto out;
-	}
-	/* libjpeg decodes a truncated file into a grey-filled picture with
-	 * only a warning: a thumbnail of half a photo is not what was asked
-	 * for.  (Other corrupt-data warnings are common in real photos and
-	 * harmless, and are kept.) */
-	if (ex.severity == CorruptImageWarning && ex.reason != NULL &&
-	    strstr(ex.reason, "Premature end of") != NULL) {
-		job_error_set(err, "image_corrupt", 0, "truncated %s: %s",
-		    imghdr_format_name(hdr.format), ex.reason);
-		goto out;
-	}
-	if (ex.severity != UndefinedException) {
-		/* A warning with an image is kept, but must not be reported as
-		 * the reason of a later failure. */
-		log_debug("event=image_warning format=%s severity=%d "
-		    "reason=\"%s\"", imghdr_format_name(hdr.format),
-		    (int)ex.severity, ex.reason ? ex.reason : "");
-		DestroyExceptionInfo(&ex);
-		GetExceptionInfo(&ex);
-	}
-	if (image->next != NULL) {
-		next = RemoveFirstImageFromList(&image);
-		image_replace(&image, next);
-	}
 	if (image_place_frame(&image, &hdr, &frame, webp_anim, &ex, err) != 0)
 		goto out;
 
@@ -1487,8 +1767,6 @@ image_thumbnail(const unsigned char *in, size_t len,
 out:
 	if (image != NULL)
 		DestroyImageList(image);
-	if (info != NULL)
-		DestroyImageInfo(info);
 	free(still);
 	DestroyExceptionInfo(&ex);
 	return rv;

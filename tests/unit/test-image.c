@@ -265,6 +265,32 @@ encode(Image *image, const char *coder, unsigned quality, size_t *len)
 	return out;
 }
 
+/* A WebP of image, lossy at quality or lossless, in malloc()ed memory. */
+static unsigned char *
+encode_webp(Image *image, unsigned quality, int lossless, size_t *len)
+{
+	ExceptionInfo	 ex;
+	ImageInfo	*info = CloneImageInfo(NULL);
+	unsigned char	*blob, *out = NULL;
+
+	GetExceptionInfo(&ex);
+	snprintf(info->magick, sizeof info->magick, "WEBP");
+	snprintf(image->magick, sizeof image->magick, "WEBP");
+	info->quality = quality;
+	if (lossless)
+		(void)AddDefinitions(info, "webp:lossless=true", &ex);
+	blob = ImageToBlob(info, image, len, &ex);
+	if (blob != NULL) {
+		if ((out = malloc(*len)) == NULL)
+			abort();
+		memcpy(out, blob, *len);
+		MagickFree(blob);
+	}
+	DestroyImageInfo(info);
+	DestroyExceptionInfo(&ex);
+	return out;
+}
+
 /* Does the needle occur in the bytes? */
 static int
 contains(const unsigned char *p, size_t n, const char *needle)
@@ -1726,6 +1752,15 @@ test_psnr(void)
 	 * reference crops after resizing and the pipeline before, which moves
 	 * the picture by up to half a pixel; JPEG and WebP output at quality
 	 * 85 measure 36-38 dB, the encoder's loss dominating, so 33.
+	 *
+	 * WebP sources are decoded by libwebp straight to twice the
+	 * thumbnail (an area average while decoding, 8 bits a sample, where
+	 * GraphicsMagick's box average kept 16), then Lanczos; fill crops at
+	 * full resolution first.  Against the full decode: zone plate 34.7
+	 * (lossless) and 34.6 (q95); big.jpg as WebP q90 57.3 (fit 100),
+	 * 56.9 (fit 300), 53.1 (fill 120x50), where GraphicsMagick's full
+	 * decode, box average and Lanczos gave 58.7, 63.2 and 54.0: the same
+	 * floors apply.
 	 */
 	static const struct psnr_case cases[] = {
 		{ "photo.jpg", "photo.jpg", IMAGE_FIT, IMAGE_PNG, 100, 100, 50 },
@@ -1755,6 +1790,20 @@ test_psnr(void)
 		{ NULL, "big.jpg as png (box, then Lanczos)", IMAGE_FIT,
 		    IMAGE_PNG, 100, 100, 50 },
 		{ NULL, "big.jpg as png", IMAGE_FILL, IMAGE_PNG, 120, 50, 40 },
+	};
+	static const struct psnr_case webp[] = {
+		{ NULL, "zone plate 800x800 webp lossless", IMAGE_FIT,
+		    IMAGE_PNG, 100, 100, 30 },
+		{ NULL, "zone plate 800x800 webp q95", IMAGE_FIT, IMAGE_PNG,
+		    100, 100, 30 },
+		{ NULL, "big.jpg as webp q90", IMAGE_FIT, IMAGE_PNG,
+		    100, 100, 50 },
+		{ NULL, "big.jpg as webp q90", IMAGE_FIT, IMAGE_PNG,
+		    300, 300, 50 },
+		{ NULL, "big.jpg as webp q90", IMAGE_FILL, IMAGE_PNG,
+		    120, 50, 40 },
+		{ NULL, "big.jpg as webp q90", IMAGE_FIT, IMAGE_JPEG,
+		    100, 100, 33 },
 	};
 	ExceptionInfo	 ex;
 	Image		*plate, *big, *ref, *sampled;
@@ -1791,6 +1840,28 @@ test_psnr(void)
 		    len))
 			continue;
 		psnr_case(&made[i], in, len);
+		free(in);
+	}
+	/*
+	 * WebP, which libwebp decodes at twice the thumbnail (an area average
+	 * while decoding), against GraphicsMagick's full decode of the same
+	 * file: the zone plate lossless and lossy, big.jpg lossy in each
+	 * mode.
+	 */
+	for (i = 0; i < sizeof webp / sizeof webp[0]; i++) {
+		if (i < 2)
+			in = encode_webp(plate, 95, i == 0, &len);
+		else if ((in = load("big.jpg", &len)) != NULL) {
+			big = decode_bytes(in, len);
+			free(in);
+			in = big != NULL ? encode_webp(big, 90, 0, &len) : NULL;
+			if (big != NULL)
+				DestroyImageList(big);
+		}
+		if (!ok(in != NULL, "%s: encoded (%zu bytes)", webp[i].what,
+		    len))
+			continue;
+		psnr_case(&webp[i], in, len);
 		free(in);
 	}
 	/* What the floor rejects, on the same plate. */
@@ -2571,6 +2642,321 @@ test_init_errors(void)
 	free(cause);
 }
 
+static void
+put24le(unsigned char *p, uint32_t v)
+{
+	put16le(p, v & 0xffff);
+	p[2] = (v >> 16) & 0xff;
+}
+
+/* A GraphicsMagick image resized to w x h with Lanczos, as a WebP. */
+static unsigned char *
+webp_of(const char *fixture, unsigned long w, unsigned long h,
+    unsigned quality, int lossless, size_t *len)
+{
+	ExceptionInfo	 ex;
+	Image		*src, *big;
+	unsigned char	*in, *out = NULL;
+	size_t		 n = 0;
+
+	if ((in = load(fixture, &n)) == NULL)
+		return NULL;
+	src = decode_bytes(in, n);
+	free(in);
+	if (src == NULL)
+		return NULL;
+	GetExceptionInfo(&ex);
+	big = ResizeImage(src, w, h, LanczosFilter, 1.0, &ex);
+	if (big != NULL) {
+		out = encode_webp(big, quality, lossless, len);
+		DestroyImageList(big);
+	}
+	DestroyImageList(src);
+	DestroyExceptionInfo(&ex);
+	return out;
+}
+
+/*
+ * An animated WebP of one frame: the bitstream chunk of a simple still
+ * (lossy "VP8 " or lossless "VP8L" right after the RIFF header), at x,y
+ * (even) on a transparent cw x ch canvas.
+ */
+static unsigned char *
+anim_of(const unsigned char *still, size_t slen, unsigned long cw,
+    unsigned long ch, unsigned long x, unsigned long y, unsigned long fw,
+    unsigned long fh, size_t *len)
+{
+	unsigned char	*out, *p;
+	size_t		 bits = slen - 12, n;
+
+	n = 12 + 18 + 14 + 8 + 16 + bits;
+	if ((out = p = calloc(1, n)) == NULL)
+		abort();
+	memcpy(p, "RIFF", 4);
+	put32le(p + 4, (uint32_t)(n - 8));
+	memcpy(p + 8, "WEBPVP8X", 8);
+	put32le(p + 16, 10);
+	p[20] = 0x02 | 0x10;		/* animation, alpha */
+	put24le(p + 24, (uint32_t)(cw - 1));
+	put24le(p + 27, (uint32_t)(ch - 1));
+	p += 30;
+	memcpy(p, "ANIM", 4);
+	put32le(p + 4, 6);		/* background 0,0,0,0; loop 0 */
+	p += 14;
+	memcpy(p, "ANMF", 4);
+	put32le(p + 4, (uint32_t)(16 + bits));
+	put24le(p + 8, (uint32_t)(x / 2));
+	put24le(p + 11, (uint32_t)(y / 2));
+	put24le(p + 14, (uint32_t)(fw - 1));
+	put24le(p + 17, (uint32_t)(fh - 1));
+	put24le(p + 20, 100);		/* 100 ms */
+	memcpy(p + 24, still + 12, bits);
+	*len = n;
+	return out;
+}
+
+/*
+ * WebP is decoded by libwebp straight to twice the thumbnail: what the
+ * full-size decode gave (alpha, ICC profile, an animation's first frame on
+ * its canvas, errors for damaged files) must not change.  The pixel
+ * quality is in test_psnr().
+ */
+static void
+test_webp_scaled(void)
+{
+	/* alpha.png at 400x400 in 100x100. */
+	static const struct probe alpha_kept[] = {
+		{ 2, 2, 0, 0, 0, 0, 0 }, { 25, 25, 0, 0, 255, 255, 30 },
+		{ 75, 75, 255, 0, 0, 128, 40 }, { 97, 3, 0, 0, 0, 0, 0 },
+	};
+	static const struct probe alpha_white[] = {
+		{ 2, 2, 255, 255, 255, 255, 20 }, { 25, 25, 0, 0, 255, 255, 30 },
+		{ 75, 75, 255, 127, 127, 255, 30 },
+	};
+	/* icc-swapped.jpg's quadrants, red and green swapped by its
+	 * profile. */
+	static const struct probe swapped[] = {
+		{ 10, 8, 0, 255, 0, 255, 40 }, { 90, 8, 255, 0, 0, 255, 40 },
+		{ 10, 55, 0, 0, 255, 255, 40 }, { 90, 55, 0, 0, 0, 255, 40 },
+	};
+	/* The 800x600 frame at 400,296 of 1600x1200, in 100x75: x 25-75,
+	 * y 18.5-56; transparent on each side (Lanczos rings colour, not
+	 * alpha, into the pixels next to it), opaque inside. */
+	static const struct probe framed[] = {
+		{ 5, 5, 0, 0, 0, 0, 0 }, { 95, 70, 0, 0, 0, 0, 0 },
+		{ 15, 37, 0, 0, 0, 0, 0 }, { 85, 37, 0, 0, 0, 0, 0 },
+		{ 50, 8, 0, 0, 0, 0, 0 }, { 50, 66, 0, 0, 0, 0, 0 },
+	};
+	static const char *const cuts[] = { "photo.webp", "alpha.webp",
+	    "lossless.webp" };
+	struct image_request	 req;
+	struct image_result	 res;
+	struct job_error	 err;
+	ExceptionInfo		 ex;
+	Image			*frame, *canvas, *ref, *out;
+	unsigned char		*in, *png, *anim, *bad;
+	unsigned char		*rgba;
+	size_t			 len = 0, plen = 0, alen = 0, i, k, bad_cuts;
+	double			 p;
+	int			 lossless, rv;
+
+	/*
+	 * Decoded at the reduced size: under a GraphicsMagick limit of 1000
+	 * pixels a side, which refuses the same picture as a PNG (decoded at
+	 * full size), the 1600x1200 WebP still makes its thumbnail.
+	 */
+	in = webp_of("big.jpg", 1600, 1200, 90, 0, &len);
+	png = NULL;
+	if ((frame = decode_bytes(in != NULL ? in : (unsigned char *)"", len))
+	    != NULL) {
+		png = encode(frame, "PNG", 0, &plen);
+		DestroyImageList(frame);
+	}
+	if (ok(in != NULL && png != NULL, "big.jpg as 1600x1200 webp and "
+	    "png")) {
+		SetMagickResourceLimit(WidthResource, 1000);
+		SetMagickResourceLimit(HeightResource, 1000);
+		rv = thumb(png, plen, 100, 100, &res, &err);
+		ok(rv == -1, "1600x1200 png refused under a 1000-pixel width "
+		    "limit (%s)", rv == 0 ? "made" : err.message);
+		if (rv == 0)
+			free(res.data);
+		rv = thumb(in, len, 100, 100, &res, &err);
+		ok(rv == 0 && res.width == 100 && res.height == 75,
+		    "1600x1200 webp made under the same limit: decoded at "
+		    "200x150 (%s)", rv == 0 ? "made" : err.message);
+		if (rv == 0)
+			free(res.data);
+		req = rq(120, 50);
+		req.mode = IMAGE_FILL;
+		rv = run(in, len, &req, &res, &err);
+		ok(rv == 0 && res.width == 120 && res.height == 50,
+		    "1600x1200 webp fill 120x50 under the same limit: cropped "
+		    "and decoded at 240x100 (%s)", rv == 0 ? "made" :
+		    err.message);
+		if (rv == 0)
+			free(res.data);
+		image_child_init(&conf);
+	}
+	free(png);
+	free(in);
+
+	/* Alpha kept, lossy (ALPH chunk) and lossless, and flattened for
+	 * JPEG. */
+	for (lossless = 0; lossless <= 1; lossless++) {
+		const char *kind = lossless ? "lossless" : "lossy";
+
+		if (!ok((in = webp_of("alpha.png", 400, 400, 90, lossless,
+		    &len)) != NULL, "alpha.png as 400x400 %s webp", kind))
+			continue;
+		req = rq(100, 100);
+		if (ok(run(in, len, &req, &res, &err) == 0 &&
+		    res.width == 100 && res.height == 100, "alpha %s webp: "
+		    "100x100", kind)) {
+			is_str(res.ext, "png", "alpha %s webp: auto is png",
+			    kind);
+			check_probes(lossless ? "alpha lossless webp: alpha kept"
+			    : "alpha lossy webp: alpha kept", &res, alpha_kept,
+			    4);
+			free(res.data);
+		}
+		req.format = IMAGE_JPEG;
+		if (ok(run(in, len, &req, &res, &err) == 0, "alpha %s webp "
+		    "as jpeg", kind)) {
+			check_probes(lossless ? "alpha lossless webp as jpeg: "
+			    "on white" : "alpha lossy webp as jpeg: on white",
+			    &res, alpha_white, 3);
+			free(res.data);
+		}
+		free(in);
+	}
+
+	/* The ICC profile is still applied. */
+	if (ok((in = webp_of("icc-swapped.jpg", 480, 300, 90, 0, &len)) !=
+	    NULL && contains(in, len, "ICCP"), "icc-swapped.jpg as 480x300 "
+	    "webp with its ICCP chunk")) {
+		if (ok(thumb(in, len, 100, 100, &res, &err) == 0 &&
+		    res.width == 100 && res.height == 63, "icc webp: 100x63")) {
+			check_probes("icc webp: converted through its profile",
+			    &res, swapped, 4);
+			ok(!contains(res.data, res.len, "ICC_PROFILE"),
+			    "icc webp: no profile in the thumbnail");
+			free(res.data);
+		}
+	}
+	free(in);
+
+	/*
+	 * An animation's first frame, scaled with its canvas: an 800x600
+	 * frame at 400,296 of a 1600x1200 canvas, against the frame decoded
+	 * at full size, put on the canvas and resized.
+	 */
+	in = webp_of("big.jpg", 800, 600, 90, 0, &len);
+	anim = in != NULL && memcmp(in + 12, "VP8 ", 4) == 0 ?
+	    anim_of(in, len, 1600, 1200, 400, 296, 800, 600, &alen) : NULL;
+	if (ok(anim != NULL, "animated webp: 800x600 frame on 1600x1200")) {
+		req = rq(100, 100);
+		rv = run(anim, alen, &req, &res, &err);
+		if (ok(rv == 0 && res.width == 100 && res.height == 75,
+		    "animated webp: 100x75 (%s)", rv == 0 ? "made" :
+		    err.message)) {
+			check_probes("animated webp: transparent around the "
+			    "frame", &res, framed, 6);
+			ref = NULL;
+			GetExceptionInfo(&ex);
+			frame = decode_bytes(in, len);
+			if ((rgba = calloc(1600 * 1200, 4)) == NULL)
+				abort();
+			canvas = ConstituteImage(1600, 1200, "RGBA", CharPixel,
+			    rgba, &ex);
+			free(rgba);
+			if (frame != NULL && canvas != NULL &&
+			    CompositeImage(canvas, CopyCompositeOp, frame, 400,
+			    296) == MagickPass)
+				ref = ResizeImage(canvas, 100, 75,
+				    LanczosFilter, 1.0, &ex);
+			out = decode(&res);
+			p = out != NULL && ref != NULL ? psnr(out, ref) : -1;
+			printf("# psnr %-34s fit 100x100 png  100x75: %5.1f dB "
+			    "(floor 40)\n", "animated webp frame", p);
+			ok(p >= 40, "psnr animated webp, frame on its canvas: "
+			    "%.1f dB >= 40 dB", p);
+			if (out != NULL)
+				DestroyImageList(out);
+			if (ref != NULL)
+				DestroyImageList(ref);
+			if (canvas != NULL)
+				DestroyImageList(canvas);
+			if (frame != NULL)
+				DestroyImageList(frame);
+			DestroyExceptionInfo(&ex);
+			free(res.data);
+		}
+	}
+	free(anim);
+	free(in);
+
+	/*
+	 * Damage, in a box small enough for every fixture to be decoded
+	 * scaled: every truncation is image_corrupt, a flipped byte anywhere
+	 * gives a thumbnail or image_corrupt, never a crash.
+	 */
+	for (k = 0; k < sizeof cuts / sizeof cuts[0]; k++) {
+		if ((in = load(cuts[k], &len)) == NULL) {
+			ok(0, "%s loads", cuts[k]);
+			continue;
+		}
+		bad_cuts = 0;
+		for (i = 12; i < len; i++) {
+			if (thumb(in, i, 20, 20, &res, &err) == 0) {
+				free(res.data);
+				bad_cuts++;
+			} else if (err.code == NULL ||
+			    strcmp(err.code, "image_corrupt") != 0) {
+				printf("# %s cut at %zu: %s\n", cuts[k], i,
+				    err.code ? err.code : "(no code)");
+				bad_cuts++;
+			}
+		}
+		ok(bad_cuts == 0, "%s cut at each of %zu lengths, box 20x20: "
+		    "image_corrupt each time", cuts[k], len - 12);
+		if ((bad = malloc(len)) == NULL)
+			abort();
+		bad_cuts = 0;
+		for (i = 12; i < len; i++) {
+			memcpy(bad, in, len);
+			bad[i] ^= 0xff;
+			if (thumb(bad, len, 20, 20, &res, &err) == 0)
+				free(res.data);
+			else if (err.code == NULL ||
+			    (strcmp(err.code, "image_corrupt") != 0 &&
+			    strcmp(err.code, "image_too_large") != 0 &&
+			    strcmp(err.code, "unsupported_format") != 0)) {
+				printf("# %s byte %zu flipped: %s (%s)\n",
+				    cuts[k], i, err.code ? err.code :
+				    "(no code)", err.message);
+				bad_cuts++;
+			}
+		}
+		ok(bad_cuts == 0, "%s with each byte flipped, box 20x20: a "
+		    "thumbnail or a refusal each time", cuts[k]);
+		free(bad);
+		free(in);
+	}
+
+	/* A VP8X canvas that is not the bitstream's size. */
+	if ((in = load("alpha.webp", &len)) != NULL &&
+	    ok(memcmp(in + 12, "VP8X", 4) == 0, "alpha.webp is VP8X")) {
+		put24le(in + 24, 1000 - 1);
+		put24le(in + 27, 800 - 1);
+		is_int(thumb(in, len, 100, 100, &res, &err), -1, "alpha.webp "
+		    "with a 1000x800 canvas refused");
+		is_str(err.code, "image_corrupt", "canvas not the bitstream's "
+		    "size: image_corrupt (%s)", err.message);
+	}
+	free(in);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2606,6 +2992,7 @@ main(int argc, char **argv)
 	test_animation();
 	test_transparency();
 	test_psnr();
+	test_webp_scaled();
 	test_refusals();
 	test_corrupt();
 	test_decoder_limits();
