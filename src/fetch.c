@@ -44,8 +44,6 @@
 #define FETCH_LOW_SPEED_LIMIT	1024L	/* bytes per second ... */
 #define FETCH_LOW_SPEED_TIME	10L	/* ... for this many seconds aborts */
 #define FETCH_FIRST_ALLOC	(64 * 1024)
-/* A body buffer up to this size is kept for the next download. */
-#define FETCH_KEEP_ALLOC	(1024 * 1024)
 
 struct fetcher {
 	CURL		*curl;
@@ -165,7 +163,9 @@ fetch_prereq(void *clientp, char *primary_ip, char *local_ip,
  * Collects the body.  The buffer doubles as it fills but never beyond
  * max_bytes + 1, and a body that would pass max_bytes, or announces with
  * Content-Length that it will, stops the transfer: memory stays bounded by
- * the cap whatever the origin claims or sends.
+ * the cap whatever the origin claims or sends.  A Content-Length within the
+ * cap sizes the first buffer, so that a large image is not copied over and
+ * over as the buffer doubles (a lying one costs no more than the cap).
  */
 static size_t
 fetch_write(char *ptr, size_t size, size_t nmemb, void *userdata)
@@ -188,6 +188,8 @@ fetch_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 	}
 	if (f->len + n + 1 > f->size) {
 		want = f->size == 0 ? FETCH_FIRST_ALLOC : f->size;
+		if (f->len == 0 && cl > 0 && (size_t)cl + 1 > want)
+			want = (size_t)cl + 1;
 		while (want < f->len + n + 1 && want <= f->max_bytes / 2)
 			want *= 2;
 		if (want < f->len + n + 1 || want > f->max_bytes + 1)
@@ -455,15 +457,15 @@ fetch_get(struct fetcher *f, const char *url, struct fetch_result *res,
 	return (0);
 }
 
-void
-fetch_release(struct fetcher *f)
+unsigned char *
+fetch_take_body(struct fetcher *f)
 {
-	if (f->size > FETCH_KEEP_ALLOC) {
-		free(f->buf);
-		f->buf = NULL;
-		f->size = 0;
-		f->len = 0;
-	}
+	unsigned char *body = f->buf;
+
+	f->buf = NULL;
+	f->size = 0;
+	f->len = 0;
+	return (body);
 }
 
 /*

@@ -30,10 +30,10 @@ void fetch_free(struct fetcher *f);
 int fetch_get(struct fetcher *f, const char *url, struct fetch_result *res,
     struct job_error *err);
 
-/* The caller is done with the last body: a buffer larger than the common
- * case goes back to the allocator, so that a fetcher does not hold on to
- * the largest image it ever downloaded. */
-void fetch_release(struct fetcher *f);
+/* Hands the last body to the caller, who free()s it; the next download
+ * gets a buffer of its own.  (A download thread hands its body to the
+ * thumbnailing thread and goes on to the next job.) */
+unsigned char *fetch_take_body(struct fetcher *f);
 
 /* Puts the fetcher's address policy (every socket address checked against
  * fetch_allow_networks, no proxy, http and https only) on another libcurl

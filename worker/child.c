@@ -31,8 +31,8 @@
 
 /* Thumbnails and stores one fetched job; fills err on failure. */
 static int
-child_make_thumbnail(const struct thumbq_conf *conf, struct downloads *dl,
-    struct downloaded *d, struct job_error *err)
+child_make_thumbnail(const struct thumbq_conf *conf, struct downloaded *d,
+    struct job_error *err)
 {
 	struct job *job = &d->job;
 	struct image_request ireq = job->opts;
@@ -50,7 +50,8 @@ child_make_thumbnail(const struct thumbq_conf *conf, struct downloads *dl,
 		ireq.quality = conf->jpeg_quality;
 	memset(&ir, 0, sizeof ir);
 	rc = image_thumbnail(d->data, d->len, &ireq, &ir, err);
-	downloads_done(dl, d);	/* its thread may download the next one */
+	free(d->data);
+	d->data = NULL;
 	if (rc == -1)
 		return -1;
 	storage_relpath(job->id, ir.ext, relpath);
@@ -113,7 +114,7 @@ child_main(const struct thumbq_conf *conf, const char *wid, pid_t master)
 			continue;
 		}
 		job_error_clear(&err);
-		child_make_thumbnail(conf, dl, &d, &err);
+		child_make_thumbnail(conf, &d, &err);
 		outcome_record(conf, st, wid, &d.job, &err, d.claimed);
 		job_free(&d.job);
 	}

@@ -4,7 +4,7 @@
  * job is ready or a thread exited, another tells the threads that a body was
  * released or that they are to stop.  Each thread has a slot:
  *
- *   IDLE ──claim──> FETCHING ──body──> READY ──take──> TAKEN ──done──> IDLE
+ *   IDLE ──claim──> FETCHING ──body──> READY ──taken by the main thread──> IDLE
  *                        └── download failed: recorded here ──> IDLE
  *
  * and ends EXITED.  Waits use CLOCK_MONOTONIC, so a clock step cannot stretch
@@ -33,11 +33,10 @@
 #define DOWNLOADS_BACKOFF_MIN_MS 100
 #define DOWNLOADS_BACKOFF_MAX_MS 5000
 
-enum slot_state { SLOT_IDLE, SLOT_FETCHING, SLOT_READY, SLOT_TAKEN, SLOT_EXITED };
+enum slot_state { SLOT_IDLE, SLOT_FETCHING, SLOT_READY, SLOT_EXITED };
 
 struct slot {
 	struct downloads	*dl;
-	unsigned		 index;
 	pthread_t		 thread;
 	int			 started;
 	struct fetcher		*fetcher;
@@ -55,7 +54,7 @@ struct downloads {
 	const char		*wid;
 	pthread_mutex_t		 lock;
 	pthread_cond_t		 ready;		/* main waits: a job ready, a thread gone */
-	pthread_cond_t		 released;	/* threads wait: a body released, stop */
+	pthread_cond_t		 released;	/* threads wait: a job taken, stop */
 	int			 stopping;
 	unsigned		 running;	/* threads not yet EXITED */
 	unsigned long long	 seq;
@@ -166,9 +165,10 @@ downloads_thread(void *arg)
 			continue;
 		}
 		job.fetched_bytes = body.len;
+		body.data = fetch_take_body(s->fetcher);
 
-		/* Hand it over; the body is the fetcher's buffer, so wait until
-		 * the main thread is done with it before fetching again. */
+		/* Hand it over, and claim the next job once the main thread has
+		 * taken this one: one body waiting per thread, at most. */
 		pthread_mutex_lock(&dl->lock);
 		s->job = job;
 		s->body = body;
@@ -176,10 +176,9 @@ downloads_thread(void *arg)
 		s->seq = ++dl->seq;
 		s->state = SLOT_READY;
 		pthread_cond_signal(&dl->ready);
-		while (s->state != SLOT_IDLE)
+		while (s->state == SLOT_READY)
 			pthread_cond_wait(&dl->released, &dl->lock);
 		pthread_mutex_unlock(&dl->lock);
-		fetch_release(s->fetcher);
 	}
 	pthread_mutex_lock(&dl->lock);
 	s->state = SLOT_EXITED;
@@ -206,6 +205,7 @@ downloads_destroy(struct downloads *dl)
 
 			if (s->state == SLOT_READY) {
 				job_free(&s->job);
+				free(s->body.data);
 				s->state = SLOT_IDLE;
 			}
 		}
@@ -254,7 +254,6 @@ downloads_start(const struct thumbq_conf *conf, const char *wid, char **cause)
 		struct slot *s = &dl->slots[i];
 
 		s->dl = dl;
-		s->index = i;
 		s->fetcher = fetch_new(conf, cause);
 		if (s->fetcher == NULL)
 			goto fail;
@@ -301,13 +300,14 @@ downloads_take(struct downloads *dl, struct downloaded *d, unsigned timeout_ms)
 				oldest = s;
 		}
 		if (oldest != NULL) {
-			oldest->state = SLOT_TAKEN;
+			oldest->state = SLOT_IDLE;
 			d->job = oldest->job;
 			memset(&oldest->job, 0, sizeof oldest->job);
 			d->data = oldest->body.data;
 			d->len = oldest->body.len;
+			oldest->body.data = NULL;
 			d->claimed = oldest->claimed;
-			d->slot = oldest->index;
+			pthread_cond_broadcast(&dl->released);
 			rc = 1;
 			break;
 		}
@@ -320,15 +320,6 @@ downloads_take(struct downloads *dl, struct downloaded *d, unsigned timeout_ms)
 	}
 	pthread_mutex_unlock(&dl->lock);
 	return rc;
-}
-
-void
-downloads_done(struct downloads *dl, const struct downloaded *d)
-{
-	pthread_mutex_lock(&dl->lock);
-	dl->slots[d->slot].state = SLOT_IDLE;
-	pthread_cond_broadcast(&dl->released);
-	pthread_mutex_unlock(&dl->lock);
 }
 
 void

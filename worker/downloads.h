@@ -9,8 +9,9 @@
  * first.
  *
  * Bounds: a download thread holds one job at a time and claims its next only
- * once the main thread is done with the body of the last, so a child holds
- * at most `downloads` claimed jobs and bodies (each at most fetch_max_bytes).
+ * once the main thread has taken the last, so a child holds at most
+ * `downloads` + 1 claimed jobs and bodies (each at most fetch_max_bytes): one
+ * per thread, and the one being thumbnailed.
  * Every job a child holds is in its claim list, which the master requeues if
  * the child dies.  A failed download is recorded by its thread. */
 #ifndef THUMBQ_DOWNLOADS_H
@@ -26,10 +27,9 @@ struct downloads;
 /* A fetched job, handed to the main thread. */
 struct downloaded {
 	struct job job;			/* the caller's from now on (job_free) */
-	const unsigned char *data;	/* the body, valid until downloads_done() */
+	unsigned char *data;		/* the body, the caller's to free() */
 	size_t len;
 	long long claimed;		/* proc_now_ms() when it was claimed */
-	unsigned slot;			/* which thread fetched it */
 };
 
 /* Starts conf->downloads threads for the worker wid, each with its own curl
@@ -38,12 +38,11 @@ struct downloaded {
  * Returns NULL with *cause set (allocated) if it cannot. */
 struct downloads *downloads_start(const struct thumbq_conf *conf, const char *wid,
     char **cause);
-/* Waits up to timeout_ms for a fetched job.  Returns 1 with *d filled, 0 if
- * none came, or -1 once downloads_stop() was called, every thread has
- * exited, and every fetched job has been handed out. */
+/* Waits up to timeout_ms for a fetched job, the oldest claim first; its
+ * thread may claim again.  Returns 1 with *d filled, 0 if none came, or -1
+ * once downloads_stop() was called, every thread has exited, and every
+ * fetched job has been handed out. */
 int downloads_take(struct downloads *dl, struct downloaded *d, unsigned timeout_ms);
-/* The caller is done with d's body: its thread may claim again. */
-void downloads_done(struct downloads *dl, const struct downloaded *d);
 /* No more claims: threads finish the download in hand and exit; what they
  * fetched is still handed out by downloads_take(). */
 void downloads_stop(struct downloads *dl);
