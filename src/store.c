@@ -440,6 +440,30 @@ bad:
 	return -1;
 }
 
+/* The create script's short answer for a job it has just queued:
+ * {created_ms, source_job or ""}.  Everything else in the record is what
+ * the caller asked for (see create.lua), so job gets only these.  Returns
+ * 0, or -1 if r is not that answer (then it is a whole record). */
+static int
+store_parse_created(const redisReply *r, struct job *job)
+{
+	const redisReply *src;
+
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_INTEGER)
+		return -1;
+	src = r->element[1];
+	if (r->element[0]->integer <= 0 || r->element[0]->integer > (long long)1 << 62 ||
+	    src->type != REDIS_REPLY_STRING || (src->len != 0 && src->len != ID_LEN))
+		return -1;
+	job->status = JOB_QUEUED;
+	job->attempts = 0;
+	job->created_ms = job->updated_ms = r->element[0]->integer;
+	free(job->source_job);
+	job->source_job = src->len != 0 ? xstrndup(src->str, src->len) : NULL;
+	return 0;
+}
+
 enum store_result
 store_job_create(struct store *st, struct job *job, unsigned ttl, unsigned dedupe_ttl)
 {
@@ -459,11 +483,16 @@ store_job_create(struct store *st, struct job *job, unsigned ttl, unsigned dedup
 	r = store_script(st, SCRIPT_CREATE, 8, args);
 	if (r == NULL)
 		return STORE_ERROR;
+	if (store_parse_created(r, job) == 0) {
+		freeReplyObject(r);
+		return STORE_OK;
+	}
+	/* A dedupe answer may already be completed, a retried call finds the
+	 * job as it is by now: hand back the record. */
 	rc = store_parse_job(st, r, &made);
 	freeReplyObject(r);
 	if (rc == -1)
 		return STORE_ERROR;
-	/* A dedupe answer may already be completed: hand back what was made. */
 	job_free(job);
 	*job = made;
 	return STORE_OK;

@@ -40,11 +40,14 @@ void store_free(struct store *st);
 const char *store_error(const struct store *st);
 
 /* API side. */
-/* Creates job (id, url, opts set) and queues it, or answers it at once from
- * an identical recent job (dedupe_ttl seconds; 0: off).  On STORE_OK, *job
- * is replaced by the record as created (status queued, or completed with
- * source_job set).  The record expires ttl seconds (0: never) plus a day
- * after creation; the expiry sweep normally removes it before. */
+/* Creates job (id, url, opts, priority, callback_url, owner set) and queues
+ * it, or answers it at once from an identical recent job (dedupe_ttl
+ * seconds; 0: off).  On STORE_OK, *job is the record as created: status
+ * queued with its times and any source_job filled in, or, when it was
+ * answered from a completed job (or existed already: a retry after a lost
+ * reply), replaced by the record Redis holds.  The record expires ttl
+ * seconds (0: never) plus a day after creation; the expiry sweep normally
+ * removes it before. */
 enum store_result store_job_create(struct store *st, struct job *job, unsigned ttl,
     unsigned dedupe_ttl);
 enum store_result store_job_get(struct store *st, const char *id, struct job *job);

@@ -2,17 +2,17 @@
 -- callback_url owner, then id url pairs.  All the jobs of a batch and its record in one step, so a
 -- crash leaves the whole batch or nothing.  Returns id, status pairs.
 local bid, opts, prio = ARGV[2], ARGV[3], ARGV[6]
-local ttl, dttl = tonumber(ARGV[4]), tonumber(ARGV[5])
+local ttl, dttl = ARGV[4], ARGV[5]
 local ids, out = {}, {}
 for i = 9, #ARGV, 2 do
-  create_job(ARGV[i], ARGV[i + 1], opts, ttl, dttl, prio, ARGV[7], ARGV[8])
+  local st = create_job(ARGV[i], ARGV[i + 1], opts, ttl, dttl, prio, ARGV[7], ARGV[8])
   ids[#ids + 1] = ARGV[i]
   out[#out + 1] = ARGV[i]
-  out[#out + 1] = redis.call('HGET', jobkey(ARGV[i]), 'status')
+  out[#out + 1] = st or redis.call('HGET', jobkey(ARGV[i]), 'status')
 end
 local bkey = P .. 'batch:{' .. bid .. '}'
 redis.call('HSET', bkey, 'id', bid, 'created', now, 'opts', opts, 'prio', prio,
   'owner', ARGV[8], 'jobs', table.concat(ids, ' '))
-if ttl > 0 then redis.call('EXPIRE', bkey, ttl) end
+if ttl ~= '0' then redis.call('EXPIRE', bkey, ttl) end
 redis.call('HINCRBY', P .. 'stats', 'batches', 1)
 return out

@@ -10,7 +10,11 @@ local function jobkey(id) return P .. 'job:{' .. id .. '}' end
 -- Queues: one pending list per priority, taken high first.  Every job made
 -- ready also pushes a token on the wake list, on which idle workers block
 -- (a Lua script cannot block); the list is trimmed so that tokens left by
--- jobs that busy workers took without waiting cannot pile up.
+-- jobs that busy workers took without waiting cannot pile up.  It is
+-- trimmed to half the cap when it grows past it, so that a queue that
+-- nobody takes from (all workers busy or stopped) costs one LTRIM per
+-- WAKE_MAX / 2 jobs, not one per job; half the cap still wakes every idle
+-- worker there can be.
 local PRIORITIES = {'high', 'normal', 'low'}
 local WAKE_MAX = 1000
 local function enqueue(id, prio, front)
@@ -20,8 +24,9 @@ local function enqueue(id, prio, front)
   else
     redis.call('LPUSH', P .. 'pending:' .. prio, id)
   end
-  redis.call('LPUSH', P .. 'wake', '1')
-  redis.call('LTRIM', P .. 'wake', 0, WAKE_MAX - 1)
+  if redis.call('LPUSH', P .. 'wake', '1') > WAKE_MAX then
+    redis.call('LTRIM', P .. 'wake', 0, WAKE_MAX / 2 - 1)
+  end
 end
 
 -- Duration histograms: one counter per bucket (not cumulative; the
@@ -149,45 +154,61 @@ end
 -- nothing.  With dedupe on (dttl > 0), the same URL with the same options as
 -- a job completed lately is answered from that job's thumbnail at once, and
 -- one still in flight is waited for (this job follows it); otherwise the job
--- is queued.
+-- is queued.  Returns the new job's status and the job it was answered
+-- from or follows (nil for none), or nothing if the job existed already.
+-- The caller knows every other field of a queued job, so that the common
+-- answer needs no HGETALL.  ttl and dttl are decimal strings as the C side
+-- sends them, and on the common path every number passed to redis.call is
+-- a string too: Lua turns a number into text with printf("%.14g"), which
+-- costs more than the command it is an argument of.
 local function create_job(id, url, opts, ttl, dttl, prio, callback, owner)
   local job = jobkey(id)
   -- Run twice (a retry after a lost reply): the job exists, once.
   if redis.call('EXISTS', job) == 1 then return end
-  redis.call('HSET', job, 'id', id, 'url', url, 'status', 'queued', 'opts', opts,
-    'prio', prio, 'attempts', 0, 'created', now, 'updated', now)
-  if callback ~= '' then redis.call('HSET', job, 'callback', callback) end
-  if owner ~= '' then redis.call('HSET', job, 'owner', owner) end
-  if ttl > 0 then redis.call('EXPIRE', job, ttl) end
-  redis.call('HINCRBY', P .. 'stats', 'accepted', 1)
-  if dttl > 0 then
+  local created = string.format('%d', now)
+  local f = {'id', id, 'url', url, 'status', 'queued', 'opts', opts, 'prio', prio,
+    'attempts', '0', 'created', created, 'updated', created}
+  if callback ~= '' then f[#f + 1] = 'callback'; f[#f + 1] = callback end
+  if owner ~= '' then f[#f + 1] = 'owner'; f[#f + 1] = owner end
+  local dkey, prev, st
+  if dttl ~= '0' then
     -- Per owner: one client's thumbnails are no answer to another's jobs.
-    local dkey = P .. 'dedupe:' .. redis.sha1hex(owner .. ' ' .. opts .. ' ' .. url)
-    local prev = redis.call('GET', dkey)
-    local pj = prev and jobkey(prev)
-    local st = prev and redis.call('HGET', pj, 'status')
-    if st == 'completed' then
-      local f = redis.call('HMGET', pj, 'path', 'width', 'height')
-      if f[1] then
-        redis.call('HSET', job, 'path', f[1], 'width', f[2] or '0', 'height', f[3] or '0',
-          'source_job', prev)
-        finished(job, id, 'completed', '')
-        -- The file now serves this job too: keep it as long as this job.
-        redis.call('ZADD', P .. 'finished', now, prev)
-        redis.call('HINCRBY', pj, 'shared', 1)
-        if ttl > 0 then redis.call('EXPIRE', pj, ttl) end
-        redis.call('HINCRBY', P .. 'stats', 'dedupe_hits', 1)
-        return
-      end
-    elseif st == 'queued' or st == 'processing' then
-      redis.call('HSET', job, 'source_job', prev)
-      redis.call('RPUSH', P .. 'followers:' .. prev, id)
-      if ttl > 0 then redis.call('EXPIRE', P .. 'followers:' .. prev, ttl) end
-      redis.call('HINCRBY', P .. 'stats', 'dedupe_follows', 1)
-      return
+    dkey = P .. 'dedupe:' .. redis.sha1hex(owner .. ' ' .. opts .. ' ' .. url)
+    prev = redis.call('GET', dkey)
+    st = prev and redis.call('HGET', jobkey(prev), 'status')
+    if st == 'queued' or st == 'processing' then
+      f[#f + 1] = 'source_job'; f[#f + 1] = prev
+    elseif st ~= 'completed' then
+      f[#f + 1] = 'dkey'; f[#f + 1] = dkey
     end
-    redis.call('SET', dkey, id, 'EX', dttl)
-    redis.call('HSET', job, 'dkey', dkey)
   end
+  -- One HSET for every field the job starts with.
+  redis.call('HSET', job, unpack(f))
+  if ttl ~= '0' then redis.call('EXPIRE', job, ttl) end
+  redis.call('HINCRBY', P .. 'stats', 'accepted', '1')
+  if st == 'completed' then
+    local pj = jobkey(prev)
+    local g = redis.call('HMGET', pj, 'path', 'width', 'height')
+    if g[1] then
+      redis.call('HSET', job, 'path', g[1], 'width', g[2] or '0', 'height', g[3] or '0',
+        'source_job', prev)
+      finished(job, id, 'completed', '')
+      -- The file now serves this job too: keep it as long as this job.
+      redis.call('ZADD', P .. 'finished', now, prev)
+      redis.call('HINCRBY', pj, 'shared', 1)
+      if ttl ~= '0' then redis.call('EXPIRE', pj, ttl) end
+      redis.call('HINCRBY', P .. 'stats', 'dedupe_hits', 1)
+      return 'completed', prev
+    end
+    -- A completed job without a file: this one is made afresh.
+    redis.call('HSET', job, 'dkey', dkey)
+  elseif st == 'queued' or st == 'processing' then
+    redis.call('RPUSH', P .. 'followers:' .. prev, id)
+    if ttl ~= '0' then redis.call('EXPIRE', P .. 'followers:' .. prev, ttl) end
+    redis.call('HINCRBY', P .. 'stats', 'dedupe_follows', 1)
+    return 'queued', prev
+  end
+  if dkey then redis.call('SET', dkey, id, 'EX', dttl) end
   enqueue(id, prio, false)
+  return 'queued'
 end
