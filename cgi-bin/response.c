@@ -38,6 +38,26 @@ response_send(struct request *req, int status, const char *extra_headers, const 
 	response_send_type(req, status, "application/json", extra_headers, body);
 }
 
+/* Formats the head of an answer into out (size bytes); returns its length,
+ * as snprintf does. */
+static int
+response_head(char *out, size_t size, const struct request *req, int status,
+    const char *content_type, size_t length, const char *extra_headers)
+{
+	/* Formatted here, not with FCGX_FPrintF: libfcgi has its own printf,
+	 * which does not know %zu.  Job JSON changes as the job moves on, so no
+	 * cache may keep it. */
+	return snprintf(out, size,
+	    "Status: %d %s\r\n"
+	    "Content-Type: %s\r\n"
+	    "Content-Length: %zu\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "%s%s"
+	    "\r\n",
+	    status, response_reason(status), content_type, length,
+	    req->rate_headers, extra_headers != NULL ? extra_headers : "");
+}
+
 void
 response_send_type(struct request *req, int status, const char *content_type,
     const char *extra_headers, const char *body)
@@ -45,21 +65,21 @@ response_send_type(struct request *req, int status, const char *content_type,
 	size_t len = strlen(body);
 	/* Bodies end in a newline, for people reading them with curl. */
 	int newline = len == 0 || body[len - 1] != '\n';
-	/* Formatted here, not with FCGX_FPrintF: libfcgi has its own printf,
-	 * which does not know %zu.  Job JSON changes as the job moves on, so no
-	 * cache may keep it. */
-	char *head = xasprintf(
-	    "Status: %d %s\r\n"
-	    "Content-Type: %s\r\n"
-	    "Content-Length: %zu\r\n"
-	    "Cache-Control: no-store\r\n"
-	    "%s%s"
-	    "\r\n",
-	    status, response_reason(status), content_type, len + (size_t)newline,
-	    req->rate_headers, extra_headers != NULL ? extra_headers : "");
+	/* The head fits on the stack but for unusually long extra headers. */
+	char buf[512], *head = buf;
+	int n = response_head(buf, sizeof buf, req, status, content_type,
+	    len + (size_t)newline, extra_headers);
 
-	FCGX_PutStr(head, (int)strlen(head), req->out);
-	free(head);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof buf) {
+		head = xmalloc((size_t)n + 1);
+		response_head(head, (size_t)n + 1, req, status, content_type,
+		    len + (size_t)newline, extra_headers);
+	}
+	FCGX_PutStr(head, n, req->out);
+	if (head != buf)
+		free(head);
 	FCGX_PutStr(body, (int)len, req->out);
 	if (newline)
 		FCGX_PutChar('\n', req->out);

@@ -85,17 +85,66 @@ job_priority_parse(const char *name, enum job_priority *priority)
 	return 0;
 }
 
+/* Appends the decimal digits of v at p; returns the end. */
+static char *
+job_put_uint(char *p, unsigned v)
+{
+	char digits[10];
+	int n = 0;
+
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	while (n > 0)
+		*p++ = digits[--n];
+	return p;
+}
+
+static char *
+job_put_str(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/* Written by hand rather than with snprintf (it is on every API request
+ * and every claim), with the same text: "w=%u;h=%u;m=%s;f=%s;q=%u;bg=%s",
+ * the background as %02x four times or "-". */
 void
 job_opts_format(const struct image_request *o, char out[JOB_OPTS_MAX])
 {
-	char bg[10] = "-";
+	static const char hex[] = "0123456789abcdef";
+	char buf[96], *p = buf;
+	size_t n;
 
-	if (o->has_background)
-		snprintf(bg, sizeof bg, "%02x%02x%02x%02x", o->background[0], o->background[1],
-		    o->background[2], o->background[3]);
-	snprintf(out, JOB_OPTS_MAX, "w=%u;h=%u;m=%s;f=%s;q=%u;bg=%s", o->width, o->height,
-	    job_mode_names[o->mode < JOB_NMODES ? o->mode : 0],
-	    job_format_names[o->format < JOB_NFORMATS ? o->format : 0], o->quality, bg);
+	p = job_put_str(p, "w=");
+	p = job_put_uint(p, o->width);
+	p = job_put_str(p, ";h=");
+	p = job_put_uint(p, o->height);
+	p = job_put_str(p, ";m=");
+	p = job_put_str(p, job_mode_names[o->mode < JOB_NMODES ? o->mode : 0]);
+	p = job_put_str(p, ";f=");
+	p = job_put_str(p, job_format_names[o->format < JOB_NFORMATS ? o->format : 0]);
+	p = job_put_str(p, ";q=");
+	p = job_put_uint(p, o->quality);
+	p = job_put_str(p, ";bg=");
+	if (o->has_background) {
+		for (int i = 0; i < 4; i++) {
+			*p++ = hex[o->background[i] >> 4];
+			*p++ = hex[o->background[i] & 0xf];
+		}
+	} else {
+		*p++ = '-';
+	}
+	/* Cut as snprintf would (no request can have options that long). */
+	n = (size_t)(p - buf);
+	if (n > JOB_OPTS_MAX - 1)
+		n = JOB_OPTS_MAX - 1;
+	memcpy(out, buf, n);
+	out[n] = '\0';
 }
 
 /* Parses 8 hex digits into RGBA. */
@@ -122,16 +171,72 @@ job_parse_rgba(const char *hex, unsigned char rgba[4])
 	return 0;
 }
 
+/* Scanners for job_opts_parse: each takes what it matches at *p and moves
+ * *p past it, or returns -1. */
+static int
+job_scan_lit(const char **p, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if (strncmp(*p, lit, n) != 0)
+		return -1;
+	*p += n;
+	return 0;
+}
+
+/* 1 to max decimal digits. */
+static int
+job_scan_uint(const char **p, int max, unsigned *out)
+{
+	unsigned v = 0;
+	int n = 0;
+
+	for (; **p >= '0' && **p <= '9'; (*p)++) {
+		if (++n > max)
+			return -1;
+		v = v * 10 + (unsigned)(**p - '0');
+	}
+	if (n == 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* 1 to size - 1 characters of set, into out. */
+static int
+job_scan_set(const char **p, const char *set, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (; **p != '\0' && strchr(set, **p) != NULL; (*p)++) {
+		if (n + 1 >= size)
+			return -1;
+		out[n++] = **p;
+	}
+	out[n] = '\0';
+	return n == 0 ? -1 : 0;
+}
+
 int
 job_opts_parse(const char *text, struct image_request *o)
 {
+	static const char lower[] = "abcdefghijklmnopqrstuvwxyz";
 	char mode[8], format[8], bg[10], again[JOB_OPTS_MAX];
+	const char *p = text;
 	int m, f;
 
 	memset(o, 0, sizeof *o);
+	/* What sscanf("w=%5u;h=%5u;m=%7[a-z];f=%7[a-z];q=%3u;bg=%9[-0-9a-f]")
+	 * took, without its cost; the round trip below refuses the rest. */
 	if (strlen(text) >= JOB_OPTS_MAX ||
-	    sscanf(text, "w=%5u;h=%5u;m=%7[a-z];f=%7[a-z];q=%3u;bg=%9[-0-9a-f]", &o->width,
-	    &o->height, mode, format, &o->quality, bg) != 6)
+	    job_scan_lit(&p, "w=") == -1 || job_scan_uint(&p, 5, &o->width) == -1 ||
+	    job_scan_lit(&p, ";h=") == -1 || job_scan_uint(&p, 5, &o->height) == -1 ||
+	    job_scan_lit(&p, ";m=") == -1 || job_scan_set(&p, lower, mode, sizeof mode) == -1 ||
+	    job_scan_lit(&p, ";f=") == -1 ||
+	    job_scan_set(&p, lower, format, sizeof format) == -1 ||
+	    job_scan_lit(&p, ";q=") == -1 || job_scan_uint(&p, 3, &o->quality) == -1 ||
+	    job_scan_lit(&p, ";bg=") == -1 ||
+	    job_scan_set(&p, "-0123456789abcdef", bg, sizeof bg) == -1)
 		return -1;
 	m = job_name_index(job_mode_names, JOB_NMODES, mode);
 	f = job_name_index(job_format_names, JOB_NFORMATS, format);
@@ -484,91 +589,224 @@ job_request_free(struct job_request *req)
 	req->url = req->callback_url = NULL;
 }
 
+/* The job JSON is written by hand rather than built as a json-c tree: it
+ * is the answer to every API request, and a tree of a dozen objects cost
+ * more mallocs than the rest of a request.  The text is byte for byte what
+ * json-c made (JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE), so
+ * clients see no difference: "{ ", ", " between members, "\": " after
+ * names, " }" at the end. */
+struct job_buf {
+	char *p;
+	size_t len;
+	size_t cap;
+};
+
+static void
+job_buf_grow(struct job_buf *b, size_t more)
+{
+	if (b->len + more + 1 <= b->cap)
+		return;
+	while (b->len + more + 1 > b->cap)
+		b->cap *= 2;
+	b->p = xrealloc(b->p, b->cap);
+}
+
+static void
+job_buf_add(struct job_buf *b, const char *s, size_t n)
+{
+	job_buf_grow(b, n);
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+#define job_buf_lit(b, lit) job_buf_add((b), (lit), sizeof(lit) - 1)
+
+/* A JSON string as json-c escapes it: the two-character escapes for
+ * \b \n \r \t \f " and \\, \u00xx for the other control characters, every
+ * other byte as it is ('/' too: NOSLASHESCAPE).  Request strings are valid
+ * UTF-8 (job_utf8_valid), so the result is valid JSON. */
+static void
+job_buf_str(struct job_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *run = s;
+
+	job_buf_lit(b, "\"");
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[6] = { '\\', 0, '0', '0', 0, 0 };
+		size_t n = 2;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		switch (c) {
+		case '\b': esc[1] = 'b'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		default:
+			esc[1] = 'u';
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 0xf];
+			n = 6;
+		}
+		job_buf_add(b, run, (size_t)(s - run));
+		job_buf_add(b, esc, n);
+		run = s + 1;
+	}
+	job_buf_add(b, run, (size_t)(s - run));
+	job_buf_lit(b, "\"");
+}
+
+/* A member: ", " before every one but the first of its object. */
+static void
+job_buf_name(struct job_buf *b, int *first, const char *name)
+{
+	if (*first)
+		*first = 0;
+	else
+		job_buf_lit(b, ",");
+	job_buf_lit(b, " \"");
+	job_buf_add(b, name, strlen(name));
+	job_buf_lit(b, "\": ");
+}
+
+static void
+job_member_str(struct job_buf *b, int *first, const char *name, const char *value)
+{
+	job_buf_name(b, first, name);
+	job_buf_str(b, value);
+}
+
+/* json_object_new_int() takes an int: the same cast, the same digits. */
+static void
+job_member_int(struct job_buf *b, int *first, const char *name, int value)
+{
+	char num[16], *p = num;
+
+	job_buf_name(b, first, name);
+	if (value < 0) {
+		*p++ = '-';
+		p = job_put_uint(p, 0u - (unsigned)value);
+	} else {
+		p = job_put_uint(p, (unsigned)value);
+	}
+	job_buf_add(b, num, (size_t)(p - num));
+}
+
 /* ISO 8601 UTC with milliseconds, so that times sort as text too. */
-static struct json_object *
-job_time(long long ms)
+static void
+job_member_time(struct job_buf *b, int *first, const char *name, long long ms)
 {
 	char buf[40];
 	time_t secs = (time_t)(ms / 1000);
 	struct tm tm;
+	int n;
 
+	memset(&tm, 0, sizeof tm);
 	gmtime_r(&secs, &tm);
-	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ".%03dZ", (int)(ms % 1000));
-	return json_object_new_string(buf);
+	if (tm.tm_year >= 1000 - 1900 && tm.tm_year <= 9999 - 1900) {
+		/* What strftime("%Y-%m-%dT%H:%M:%S") and ".%03dZ" write, without
+		 * their cost. */
+		unsigned v[7] = { (unsigned)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
+		    (unsigned)tm.tm_mday, (unsigned)tm.tm_hour, (unsigned)tm.tm_min,
+		    (unsigned)tm.tm_sec, (unsigned)(ms % 1000) };
+		static const char sep[] = "--T::.Z";
+		char *p = buf;
+
+		for (int i = 0; i < 7; i++) {
+			int digits = i == 0 ? 4 : i == 6 ? 3 : 2;
+
+			for (int d = digits - 1; d >= 0; d--) {
+				p[d] = (char)('0' + v[i] % 10);
+				v[i] /= 10;
+			}
+			p += digits;
+			*p++ = sep[i];
+		}
+		*p = '\0';
+	} else {
+		strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+		n = (int)strlen(buf);
+		snprintf(buf + n, sizeof buf - (size_t)n, ".%03dZ", (int)(ms % 1000));
+	}
+	job_member_str(b, first, name, buf);
 }
 
 char *
 job_to_json(const struct job *job, const char *base_url)
 {
-	struct json_object *o = json_object_new_object();
-	char *s;
+	struct job_buf b = { xmalloc(512), 0, 512 };
+	int first = 1, ofirst = 1;
 
-	json_object_object_add(o, "id", json_object_new_string(job->id));
-	json_object_object_add(o, "url", json_object_new_string(job->url ? job->url : ""));
-	json_object_object_add(o, "status", json_object_new_string(job_status_name(job->status)));
-	json_object_object_add(o, "attempts", json_object_new_int((int)job->attempts));
-	{
-		struct json_object *opts = json_object_new_object();
+	b.p[0] = '\0';
+	job_buf_lit(&b, "{");
+	job_member_str(&b, &first, "id", job->id);
+	job_member_str(&b, &first, "url", job->url ? job->url : "");
+	job_member_str(&b, &first, "status", job_status_name(job->status));
+	job_member_int(&b, &first, "attempts", (int)job->attempts);
+	job_buf_name(&b, &first, "options");
+	job_buf_lit(&b, "{");
+	job_member_int(&b, &ofirst, "width", (int)job->opts.width);
+	job_member_int(&b, &ofirst, "height", (int)job->opts.height);
+	job_member_str(&b, &ofirst, "mode",
+	    job_mode_names[job->opts.mode < JOB_NMODES ? job->opts.mode : 0]);
+	job_member_str(&b, &ofirst, "format",
+	    job_format_names[job->opts.format < JOB_NFORMATS ? job->opts.format : 0]);
+	if (job->opts.quality != 0)
+		job_member_int(&b, &ofirst, "quality", (int)job->opts.quality);
+	if (job->opts.has_background) {
+		char bg[10];
 
-		json_object_object_add(opts, "width", json_object_new_int((int)job->opts.width));
-		json_object_object_add(opts, "height", json_object_new_int((int)job->opts.height));
-		json_object_object_add(opts, "mode", json_object_new_string(
-		    job_mode_names[job->opts.mode < JOB_NMODES ? job->opts.mode : 0]));
-		json_object_object_add(opts, "format", json_object_new_string(
-		    job_format_names[job->opts.format < JOB_NFORMATS ? job->opts.format : 0]));
-		if (job->opts.quality != 0)
-			json_object_object_add(opts, "quality",
-			    json_object_new_int((int)job->opts.quality));
-		if (job->opts.has_background) {
-			char bg[10];
-
-			snprintf(bg, sizeof bg, "#%02x%02x%02x%02x", job->opts.background[0],
-			    job->opts.background[1], job->opts.background[2],
-			    job->opts.background[3]);
-			json_object_object_add(opts, "background", json_object_new_string(bg));
-		}
-		json_object_object_add(o, "options", opts);
+		snprintf(bg, sizeof bg, "#%02x%02x%02x%02x", job->opts.background[0],
+		    job->opts.background[1], job->opts.background[2], job->opts.background[3]);
+		job_member_str(&b, &ofirst, "background", bg);
 	}
+	job_buf_lit(&b, " }");
 	if (job->created_ms > 0) {
-		json_object_object_add(o, "created_at", job_time(job->created_ms));
-		json_object_object_add(o, "updated_at", job_time(job->updated_ms));
+		job_member_time(&b, &first, "created_at", job->created_ms);
+		job_member_time(&b, &first, "updated_at", job->updated_ms);
 	}
-	json_object_object_add(o, "priority",
-	    json_object_new_string(job_priority_name(job->priority)));
+	job_member_str(&b, &first, "priority", job_priority_name(job->priority));
 	if (job->source_job != NULL)
-		json_object_object_add(o, "source_job", json_object_new_string(job->source_job));
+		job_member_str(&b, &first, "source_job", job->source_job);
 	if (job->callback_url != NULL) {
-		struct json_object *cb = json_object_new_object();
+		int cfirst = 1;
 
-		json_object_object_add(o, "callback_url", json_object_new_string(job->callback_url));
-		json_object_object_add(cb, "status", json_object_new_string(
-		    job->callback_status ? job->callback_status : "waiting"));
-		json_object_object_add(cb, "attempts", json_object_new_int((int)job->callback_attempts));
-		json_object_object_add(o, "callback", cb);
+		job_member_str(&b, &first, "callback_url", job->callback_url);
+		job_buf_name(&b, &first, "callback");
+		job_buf_lit(&b, "{");
+		job_member_str(&b, &cfirst, "status",
+		    job->callback_status ? job->callback_status : "waiting");
+		job_member_int(&b, &cfirst, "attempts", (int)job->callback_attempts);
+		job_buf_lit(&b, " }");
 	}
 	if (job->status == JOB_COMPLETED && job->path != NULL) {
 		char *resized = xasprintf("%s/%s", base_url, job->path);
 
-		json_object_object_add(o, "resized_url", json_object_new_string(resized));
-		json_object_object_add(o, "width", json_object_new_int((int)job->width));
-		json_object_object_add(o, "height", json_object_new_int((int)job->height));
+		job_member_str(&b, &first, "resized_url", resized);
+		job_member_int(&b, &first, "width", (int)job->width);
+		job_member_int(&b, &first, "height", (int)job->height);
 		free(resized);
 	}
 	/* A queued job may carry the error of its last attempt, while it waits
 	 * for a retry; a failed job always does. */
 	if (job->error_code != NULL && job->status != JOB_COMPLETED) {
-		struct json_object *e = json_object_new_object();
+		int efirst = 1;
 
-		json_object_object_add(e, "code", json_object_new_string(job->error_code));
-		json_object_object_add(e, "message",
-		    json_object_new_string(job->error_message ? job->error_message : ""));
-		json_object_object_add(o, "error", e);
+		job_buf_name(&b, &first, "error");
+		job_buf_lit(&b, "{");
+		job_member_str(&b, &efirst, "code", job->error_code);
+		job_member_str(&b, &efirst, "message",
+		    job->error_message ? job->error_message : "");
+		job_buf_lit(&b, " }");
 	}
-	s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_SPACED |
-	    JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-	return s;
+	job_buf_lit(&b, " }");
+	return b.p;
 }
 
 void
