@@ -134,6 +134,19 @@ request_read_body(struct request *req, size_t max)
 }
 
 int
+request_input_done(struct request *req)
+{
+	const char *cl = request_param(req, "CONTENT_LENGTH");
+
+	/* A body nobody read (an answer such as 413 or 415 came first). */
+	if (req->body == NULL && cl != NULL && cl[0] != '\0' && strcmp(cl, "0") != 0)
+		return 0;
+	/* The end-of-stream record follows the body at once (or the
+	 * parameters, without a body): this does not wait for the client. */
+	return FCGX_GetChar(req->in) == EOF && FCGX_HasSeenEOF(req->in) == EOF;
+}
+
+int
 request_query(const struct request *req, const char *name, char *out, size_t size)
 {
 	size_t namelen = strlen(name);

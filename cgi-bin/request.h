@@ -44,6 +44,10 @@ int request_is_json(const struct request *req);
 /* Reads the body.  Returns 0, or the HTTP status to answer: 413 if it is
  * larger than max, 400 if it ends early. */
 int request_read_body(struct request *req, size_t max);
+/* 1 if the web server can send nothing more for this request: its body,
+ * if any, has been read, and so has the end of the FastCGI input stream
+ * (read here).  0 if part of the input was left unread. */
+int request_input_done(struct request *req);
 /* Copies the value of query parameter name into out (at most size - 1 bytes).
  * Returns 1 if present, 0 if absent, -1 if present but too long. */
 int request_query(const struct request *req, const char *name, char *out, size_t size);
