@@ -690,13 +690,13 @@ store_retry(struct store *st, const char *wid, const struct job *job, unsigned d
 }
 
 long
-store_recover_worker(struct store *st, const char *wid)
+store_recover_worker(struct store *st, const char *wid, const char *culprit)
 {
 	char max[16];
-	const char *args[2] = { wid, max };
+	const char *args[3] = { wid, max, culprit != NULL ? culprit : "" };
 
 	snprintf(max, sizeof max, "%u", st->conf->max_attempts);
-	return (long)store_script_int(st, SCRIPT_RECOVER, 2, args);
+	return (long)store_script_int(st, SCRIPT_RECOVER, 3, args);
 }
 
 long

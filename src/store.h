@@ -78,7 +78,10 @@ long store_heartbeat(struct store *st, const char *master_id, const char *const 
     size_t nwids);
 /* A clean stop: this master is no longer alive. */
 void store_goodbye(struct store *st, const char *master_id);
-long store_recover_worker(struct store *st, const char *wid);
+/* A child died: requeues the jobs it held.  culprit: the job it was
+ * thumbnailing ("" or NULL if none), the only one that keeps the attempt
+ * its claim used. */
+long store_recover_worker(struct store *st, const char *wid, const char *culprit);
 long store_reap_leases(struct store *st);
 /* Moves retries that are due into pending; returns how many, or -1. */
 long store_promote_retries(struct store *st);

@@ -9,8 +9,10 @@
 
 #include <errno.h>
 #include <malloc.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -29,10 +31,46 @@
  * stop flag again. */
 #define CHILD_TAKE_WAIT_MS 1000
 
+struct child_state *
+child_state_new(void)
+{
+	void *p = mmap(NULL, sizeof(struct child_state), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		log_warn("event=mmap_failed error=\"%s\"", strerror(errno));
+		return NULL;
+	}
+	return p;
+}
+
+void
+child_state_free(struct child_state *state)
+{
+	if (state != NULL)
+		munmap(state, sizeof *state);
+}
+
+/* Says which job is being thumbnailed (NULL: none), for the master to read
+ * should this child die.  The fence keeps the compiler from moving the
+ * stores past the decoder call; the master reads only after the child is
+ * dead. */
+static void
+child_state_set(struct child_state *state, const char *id)
+{
+	if (state == NULL)
+		return;
+	if (id != NULL)
+		memcpy(state->thumbnailing, id, sizeof state->thumbnailing);
+	else
+		state->thumbnailing[0] = '\0';
+	atomic_signal_fence(memory_order_seq_cst);
+}
+
 /* Thumbnails and stores one fetched job; fills err on failure. */
 static int
-child_make_thumbnail(const struct thumbq_conf *conf, struct downloaded *d,
-    struct job_error *err)
+child_make_thumbnail(const struct thumbq_conf *conf, struct child_state *state,
+    struct downloaded *d, struct job_error *err)
 {
 	struct job *job = &d->job;
 	struct image_request ireq = job->opts;
@@ -49,7 +87,9 @@ child_make_thumbnail(const struct thumbq_conf *conf, struct downloaded *d,
 	if (ireq.quality == 0)
 		ireq.quality = conf->jpeg_quality;
 	memset(&ir, 0, sizeof ir);
+	child_state_set(state, job->id);
 	rc = image_thumbnail(d->data, d->len, &ireq, &ir, err);
+	child_state_set(state, NULL);
 	free(d->data);
 	d->data = NULL;
 	if (rc == -1)
@@ -66,7 +106,8 @@ child_make_thumbnail(const struct thumbq_conf *conf, struct downloaded *d,
 }
 
 void
-child_main(const struct thumbq_conf *conf, const char *wid, pid_t master)
+child_main(const struct thumbq_conf *conf, const char *wid, pid_t master,
+    struct child_state *state)
 {
 	struct downloads *dl;
 	struct store *st;
@@ -114,7 +155,7 @@ child_main(const struct thumbq_conf *conf, const char *wid, pid_t master)
 			continue;
 		}
 		job_error_clear(&err);
-		child_make_thumbnail(conf, &d, &err);
+		child_make_thumbnail(conf, state, &d, &err);
 		outcome_record(conf, st, wid, &d.job, &err, d.claimed);
 		job_free(&d.job);
 	}

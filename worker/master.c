@@ -45,6 +45,7 @@ struct slot {
 	char wid[CHILD_WID_MAX];
 	time_t started;
 	int retiring;			/* told to stop (reload); not respawned in place */
+	struct child_state *state;	/* shared with an image worker child */
 };
 
 struct master {
@@ -81,6 +82,10 @@ master_spawn(struct master *m, struct slot *s)
 	pid_t master = getpid(), pid;
 
 	master_make_wid(s->wid);
+	if (!s->courier && s->state == NULL)
+		s->state = child_state_new();
+	if (s->state != NULL)
+		s->state->thumbnailing[0] = '\0';
 	pid = fork();
 	if (pid == -1) {
 		log_err("event=fork_failed error=\"%s\"", strerror(errno));
@@ -90,7 +95,7 @@ master_spawn(struct master *m, struct slot *s)
 	if (pid == 0) {
 		if (s->courier)
 			courier_main(m->conf, s->wid, master);
-		child_main(m->conf, s->wid, master);
+		child_main(m->conf, s->wid, master, s->state);
 	}
 	s->pid = pid;
 	s->started = time(NULL);
@@ -109,18 +114,28 @@ master_find(struct master *m, pid_t pid)
 }
 
 /* Returns a dead child's claim to the queue at once, instead of waiting for
- * its lease to run out. */
+ * its lease to run out.  If it died thumbnailing, that job is the one that
+ * uses up an attempt. */
 static void
 master_recover(struct master *m, struct slot *s)
 {
-	long n = s->courier ? store_courier_recover(m->store, s->wid) :
-	    store_recover_worker(m->store, s->wid);
+	char culprit[ID_LEN + 1] = "";
+	long n;
+
+	if (s->state != NULL) {
+		memcpy(culprit, s->state->thumbnailing, sizeof culprit);
+		culprit[ID_LEN] = '\0';
+		s->state->thumbnailing[0] = '\0';
+	}
+	n = s->courier ? store_courier_recover(m->store, s->wid) :
+	    store_recover_worker(m->store, s->wid, culprit);
 
 	if (n < 0)
 		log_warn("event=recover_failed wid=%s error=\"%s\" (its lease will expire)",
 		    s->wid, store_error(m->store));
 	else if (n > 0)
-		log_info("event=recovered wid=%s jobs=%ld", s->wid, n);
+		log_info("event=recovered wid=%s jobs=%ld thumbnailing=%s", s->wid, n,
+		    culprit[0] != '\0' ? culprit : "-");
 }
 
 static void
@@ -232,9 +247,12 @@ master_compact(struct master *m)
 {
 	size_t j = 0;
 
-	for (size_t i = 0; i < m->nslots; i++)
-		if (!(m->slots[i].retiring && m->slots[i].pid == 0))
+	for (size_t i = 0; i < m->nslots; i++) {
+		if (m->slots[i].retiring && m->slots[i].pid == 0)
+			child_state_free(m->slots[i].state);
+		else
 			m->slots[j++] = m->slots[i];
+	}
 	m->nslots = j;
 }
 
@@ -371,6 +389,8 @@ master_run(struct thumbq_conf *conf, const char *conf_path)
 	store_goodbye(m.store, m.id);
 	log_info("event=stopped");
 	store_free(m.store);
+	for (size_t i = 0; i < m.nslots; i++)
+		child_state_free(m.slots[i].state);
 	free(m.slots);
 	return 0;
 }

@@ -133,8 +133,13 @@ local function release_claim(job, id, wid)
 end
 
 -- Empties a dead child's claim list: each job it held goes back to the
--- queue, unless another worker holds it by now.
-local function recover_claim(wid, max)
+-- queue, unless another worker holds it by now.  culprit: the job the child
+-- was thumbnailing when it died, if it said so (nil or '' otherwise, or for
+-- a whole host gone).  Then only that job keeps the attempt its claim used:
+-- the others were downloading or waiting for the decoder, and get theirs
+-- back, so that an image that kills its worker does not use up the attempts
+-- of the jobs downloaded beside it.  Without one, every job keeps it.
+local function recover_claim(wid, max, culprit)
   local claim = P .. 'claim:' .. wid
   local n = 0
   while true do
@@ -143,6 +148,9 @@ local function recover_claim(wid, max)
     local job = jobkey(id)
     local st = redis.call('HGET', job, 'status')
     if st == 'queued' or (st == 'processing' and redis.call('HGET', job, 'lease') == wid) then
+      if culprit and culprit ~= '' and id ~= culprit and st == 'processing' then
+        redis.call('HINCRBY', job, 'attempts', -1)
+      end
       n = n + requeue(job, id, max, 'worker_died')
     end
   end

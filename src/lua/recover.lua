@@ -1,3 +1,4 @@
--- ARGV: prefix wid max_attempts
--- A child died: requeue what it held.
-return recover_claim(ARGV[2], tonumber(ARGV[3]))
+-- ARGV: prefix wid max_attempts culprit
+-- A child died: requeue what it held.  culprit: the job it was
+-- thumbnailing, or ''.
+return recover_claim(ARGV[2], tonumber(ARGV[3]), ARGV[4])

@@ -89,7 +89,9 @@ ok "SIGTERM: all 4 held jobs completed" all_are completed $held
 ok "SIGTERM: each on its first attempt" attempts_are 1 $held
 ok "SIGTERM: the child logged its stop" grep -q 'event=child_stopped' "$RS/thumbqd.log"
 
-# ---- 3. the child is SIGKILLed while it holds 4 jobs: all 4 come back
+# ---- 3. the child is SIGKILLed while it holds 4 jobs, thumbnailing none:
+# all 4 come back, each with the attempt it used (nothing says which of them,
+# if any, killed it)
 fl_thumbqd_fg "$RS"
 fl_wait 10 fl_has_children "$FG_PID" 1 || bail "restarted thumbqd has not 1 child"
 post_group c 4 2
@@ -109,7 +111,38 @@ ok "SIGKILL: the killed child is gone" fl_gone "$victim"
 new_child=$(fl_children "$FG_PID")
 ok "SIGKILL: a new child replaced it" [ "${new_child:-$victim}" != "$victim" ]
 
-# ---- 4. downloads = 1: one at a time
+# ---- 4. the child dies while it thumbnails one job and downloads three:
+# only the job it was thumbnailing uses up an attempt (the image may be what
+# killed it); the three others go back as they were.  A 5000x5000 PNG, from
+# a second origin, takes the decoder about a second.
+bigroot=$tq_tmp/bigroot
+mkdir -p "$bigroot"
+gm convert -size 5000x5000 gradient:red-blue "$bigroot/slow.png" || bail "gm cannot make slow.png"
+python3 "$top_srcdir/tests/integration/flaky-origin.py" "$bigroot" "$FO/control" \
+	"$tq_tmp/big.port" "$tq_tmp/big.log" </dev/null >/dev/null 2>&1 &
+fl_bg_add $!
+fl_wait 15 test -s "$tq_tmp/big.port" || bail "second origin did not start"
+post_group e 3 5
+downloading=$IDS
+# shellcheck disable=SC2086
+fl_wait 10 all_are processing $downloading || diag "not all 3 processing"
+fl_post "http://127.0.0.1:$(cat "$tq_tmp/big.port")/slow.png?case=thumbnailing"
+culprit=$JOB_ID
+fl_wait 10 test -s "$tq_tmp/big.log.spans" || diag "slow.png was not fetched"
+sleep 0.3
+victim=$(fl_children "$FG_PID")
+kill -KILL "$victim"
+# shellcheck disable=SC2086
+wait_jobs 60 $downloading "$culprit" || fail "the 4 jobs of the killed child finish"
+# shellcheck disable=SC2086
+ok "killed while thumbnailing: all 4 jobs completed" all_are completed $downloading "$culprit"
+ok "killed while thumbnailing: thumbqd logged which job it was thumbnailing" \
+	grep -q "event=recovered .* thumbnailing=$culprit" "$RS/thumbqd.log"
+ok "killed while thumbnailing: that job used up an attempt" attempts_are 2 "$culprit"
+# shellcheck disable=SC2086
+ok "killed while thumbnailing: the 3 it was downloading did not" attempts_are 1 $downloading
+
+# ---- 5. downloads = 1: one at a time
 kill -TERM "$FG_PID"
 fl_wait_exit "$FG_PID" 40
 is "$EXIT_STATUS" 0 "thumbqd stopped to change downloads"
