@@ -60,6 +60,11 @@ T0 = time.monotonic()
 
 # The phases, in the order a run measures them (--only picks some).
 PHASES = ["corpus", "latency", "scaling", "rss", "slow_origin", "api"]
+# The slow origin's throughput is measured over the corpus submitted this
+# many times: its first answer comes 500 ms after the first POST whatever
+# thumbq does, which is an eighth of one pass, and that is latency, not
+# throughput.
+SLOW_ORIGIN_PASSES = 3
 
 
 def log(msg):
@@ -702,12 +707,13 @@ class Bench:
             out[i] = dict(zip(fields, v))
         return out
 
-    def e2e(self, base=None, timeout=600, check=False):
+    def e2e(self, base=None, timeout=600, check=False, passes=1):
         """Submits the whole corpus through the API (biggest first, so no big
-        image comes last) and waits for every job; the wall time runs from the
-        first POST to the last completion that Redis recorded."""
+        image comes last), passes times over, and waits for every job; the
+        wall time runs from the first POST to the last completion that Redis
+        recorded."""
         base = base or self.origin
-        order = sorted(self.items, key=lambda i: -(i["cost"] or 0))
+        order = sorted(self.items, key=lambda i: -(i["cost"] or 0)) * passes
         workers = self.worker_pids()
         rq0 = runqueue_wait(workers)
         with Meter(self.service_pids()) as m:
@@ -1053,7 +1059,8 @@ class Bench:
         for r in range(self.rounds):
             for c in counts:
                 self.set_workers(c)
-                runs.setdefault(c, []).append(self.e2e(base=base)["jobs_s"])
+                runs.setdefault(c, []).append(
+                    self.e2e(base=base, passes=SLOW_ORIGIN_PASSES)["jobs_s"])
                 log("500 ms origin, %d children: %.1f jobs/s" % (c, runs[c][-1]))
         self.set_workers(self.nproc)
         stop_pid(p.pid)
@@ -1202,7 +1209,7 @@ class Bench:
             rows.append(("throughput by children (jobs/s)", "  ".join(
                 "%s: %s" % (k, f(v)) for k, v in r["scaling_jobs_s"].items()), "", ""))
         if "slow_origin" in ran:
-            rows.append(("500 ms origin, %d workers" % self.nproc,
+            rows.append(("500 ms origin, %d workers, corpus x%d" % (self.nproc, SLOW_ORIGIN_PASSES),
                          "%s jobs/s" % f(r["slow_origin_jobs_s"]), ">= 0.80 x e2e", ""))
         if "ratio_slow_origin" in r:
             rows.append(("  ratio to fast-origin e2e (to gm floor)", "%s (%s)" % (
