@@ -80,7 +80,7 @@ static const struct conf_key conf_keys[] = {
 	  "API requests a key (or client) may make at once before the rate applies" },
 	{ "workers", NUM(CONF_UINT, workers, 1, 256), "2",
 	  "worker children each thumbqd runs (one per core is best)" },
-	{ "downloads", NUM(CONF_UINT, downloads, 1, 64), "8",
+	{ "downloads", NUM(CONF_UINT, downloads, 1, 64), "16",
 	  "downloads each worker child runs at once, while it thumbnails one image" },
 	{ "lease_seconds", NUM(CONF_UINT, lease_seconds, 5, 86400), "120",
 	  "how long a claimed job may take before another worker may take it" },
