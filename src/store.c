@@ -33,12 +33,6 @@
 /* Arguments a script call takes at most (a heartbeat lists every child). */
 #define STORE_MAX_ARGS (8 + 2 * STORE_MAX_BATCH)
 
-struct store {
-	const struct thumbq_conf *conf;
-	redisContext *c;
-	char err[256];
-};
-
 enum store_script {
 	SCRIPT_CREATE,
 	SCRIPT_CLAIM,
@@ -87,8 +81,15 @@ static const char *const store_scripts[SCRIPT_COUNT] = {
 	[SCRIPT_APIKEY] = lua_apikey,
 };
 
-/* SHA1 of each script, computed once by SCRIPT LOAD on first use. */
-static char store_sha[SCRIPT_COUNT][41];
+struct store {
+	const struct thumbq_conf *conf;
+	redisContext *c;
+	char err[256];
+	/* SHA1 of each script, from SCRIPT LOAD on first use.  Per store, not
+	 * per process: a worker child's download threads each have a store,
+	 * and share nothing else. */
+	char sha[SCRIPT_COUNT][41];
+};
 
 struct store *
 store_new(const struct thumbq_conf *conf)
@@ -281,8 +282,8 @@ store_eval(struct store *st, enum store_script which, int argc, const char **arg
 	redisReply *r;
 
 	argv[0] = "EVALSHA";
-	argv[1] = store_sha[which];
-	if (store_sha[which][0] != '\0') {
+	argv[1] = st->sha[which];
+	if (st->sha[which][0] != '\0') {
 		argvlen[0] = 7;
 		argvlen[1] = 40;
 		r = store_command(st, argc, argv, argvlen);
@@ -302,8 +303,8 @@ store_eval(struct store *st, enum store_script which, int argc, const char **arg
 		freeReplyObject(r);
 		return NULL;
 	}
-	memcpy(store_sha[which], r->str, 40);
-	store_sha[which][40] = '\0';
+	memcpy(st->sha[which], r->str, 40);
+	st->sha[which][40] = '\0';
 	freeReplyObject(r);
 	argvlen[0] = 7;
 	argvlen[1] = 40;
