@@ -188,6 +188,31 @@ downloads_thread(void *arg)
 	return NULL;
 }
 
+/* Of two fetched jobs, which to thumbnail first: the higher priority (jobs
+ * are claimed highest priority first, but a low one may be fetched sooner),
+ * then the older claim. */
+static int
+downloads_rank(enum job_priority p)
+{
+	switch (p) {
+	case JOB_HIGH:
+		return 0;
+	case JOB_LOW:
+		return 2;
+	default:
+		return 1;
+	}
+}
+
+static int
+downloads_before(const struct job *a, unsigned long long aseq, const struct job *b,
+    unsigned long long bseq)
+{
+	if (downloads_rank(a->priority) != downloads_rank(b->priority))
+		return downloads_rank(a->priority) < downloads_rank(b->priority);
+	return aseq < bseq;
+}
+
 /* Stops and joins the threads started so far, then frees everything.  A
  * job fetched but never taken (only when starting failed part-way) is
  * dropped: it stays in the claim list, which the master requeues when this
@@ -296,7 +321,8 @@ downloads_take(struct downloads *dl, struct downloaded *d, unsigned timeout_ms)
 		for (unsigned i = 0; i < dl->nslots; i++) {
 			struct slot *s = &dl->slots[i];
 
-			if (s->state == SLOT_READY && (oldest == NULL || s->seq < oldest->seq))
+			if (s->state == SLOT_READY && (oldest == NULL ||
+			    downloads_before(&s->job, s->seq, &oldest->job, oldest->seq)))
 				oldest = s;
 		}
 		if (oldest != NULL) {

@@ -38,8 +38,8 @@ struct downloaded {
  * Returns NULL with *cause set (allocated) if it cannot. */
 struct downloads *downloads_start(const struct thumbq_conf *conf, const char *wid,
     char **cause);
-/* Waits up to timeout_ms for a fetched job, the oldest claim first; its
- * thread may claim again.  Returns 1 with *d filled, 0 if none came, or -1
+/* Waits up to timeout_ms for a fetched job, the highest priority first,
+ * then the oldest claim; its thread may claim again.  Returns 1 with *d filled, 0 if none came, or -1
  * once downloads_stop() was called, every thread has exited, and every
  * fetched job has been handed out. */
 int downloads_take(struct downloads *dl, struct downloaded *d, unsigned timeout_ms);

@@ -8,8 +8,12 @@ tq_start_origin
 free_port API_PORT
 API=http://127.0.0.1:$API_PORT
 RUNDIR=$tq_tmp/run
+# One worker with one download, so that jobs are fetched in the order they
+# are claimed: with more, a child fetches several at once and thumbnails
+# what has arrived (highest priority first), and the order of three quick
+# jobs is down to which download ends first.
 tq_start_thumbq "$RUNDIR" "$API_PORT" THUMBQ_FETCH_ALLOW_NETWORKS='127.0.0.0/8, ::1' \
-	THUMBQ_WORKERS=1
+	THUMBQ_WORKERS=1 THUMBQ_DOWNLOADS=1
 post() { http POST "$API$1" -H 'Content-Type: application/json' --data-binary "$2"; }
 # fetched: bytes the workers have downloaded so far (a counter kept in Redis
 # as jobs finish), to tell whether a job fetched anything.
