@@ -1086,6 +1086,13 @@ all_gray(const struct image_result *res)
 	return gray;
 }
 
+/* icc-swapped.jpg stores red and green with a profile that swaps them: its
+ * quadrants show green, red, blue and black, whichever decoder read it. */
+static const struct probe icc_swapped_probes[] = {
+	{ 10, 8, 0, 255, 0, 255, 40 }, { 90, 8, 255, 0, 0, 255, 40 },
+	{ 10, 55, 0, 0, 255, 255, 40 }, { 90, 55, 0, 0, 0, 255, 40 },
+};
+
 /*
  * Colour: CMYK and ICC-tagged sources come out as sRGB, gray stays gray,
  * 16-bit sources are written at 8 bits.  The expected values for the ICC
@@ -1096,12 +1103,6 @@ test_colour(void)
 {
 	static const struct probe cmyk[] = {
 		{ 10, 8, 255, 0, 0, 255, 40 }, { 90, 8, 0, 255, 0, 255, 40 },
-		{ 10, 55, 0, 0, 255, 255, 40 }, { 90, 55, 0, 0, 0, 255, 40 },
-	};
-	/* Stored red and green with a profile that swaps them: shown green
-	 * and red. */
-	static const struct probe swapped[] = {
-		{ 10, 8, 0, 255, 0, 255, 40 }, { 90, 8, 255, 0, 0, 255, 40 },
 		{ 10, 55, 0, 0, 255, 255, 40 }, { 90, 55, 0, 0, 0, 255, 40 },
 	};
 	/* Adobe RGB (200,60,60) (60,160,60) (60,60,200) (128,128,128) are sRGB
@@ -1148,7 +1149,7 @@ test_colour(void)
 		if (ok(thumb(in, len, 100, 100, &res, &err) == 0,
 		    "icc-swapped.jpg: thumbnail made")) {
 			check_probes("icc-swapped.jpg: converted through its "
-			    "profile", &res, swapped, 4);
+			    "profile", &res, icc_swapped_probes, 4);
 			ok(!contains(res.data, res.len, "ICC_PROFILE"),
 			    "icc-swapped.jpg: no profile in the thumbnail");
 			free(res.data);
@@ -2733,12 +2734,6 @@ test_webp_scaled(void)
 		{ 2, 2, 255, 255, 255, 255, 20 }, { 25, 25, 0, 0, 255, 255, 30 },
 		{ 75, 75, 255, 127, 127, 255, 30 },
 	};
-	/* icc-swapped.jpg's quadrants, red and green swapped by its
-	 * profile. */
-	static const struct probe swapped[] = {
-		{ 10, 8, 0, 255, 0, 255, 40 }, { 90, 8, 255, 0, 0, 255, 40 },
-		{ 10, 55, 0, 0, 255, 255, 40 }, { 90, 55, 0, 0, 0, 255, 40 },
-	};
 	/* The 800x600 frame at 400,296 of 1600x1200, in 100x75: x 25-75,
 	 * y 18.5-56; transparent on each side (Lanczos rings colour, not
 	 * alpha, into the pixels next to it), opaque inside. */
@@ -2838,7 +2833,7 @@ test_webp_scaled(void)
 		if (ok(thumb(in, len, 100, 100, &res, &err) == 0 &&
 		    res.width == 100 && res.height == 63, "icc webp: 100x63")) {
 			check_probes("icc webp: converted through its profile",
-			    &res, swapped, 4);
+			    &res, icc_swapped_probes, 4);
 			ok(!contains(res.data, res.len, "ICC_PROFILE"),
 			    "icc webp: no profile in the thumbnail");
 			free(res.data);
