@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "decimal.h"
 #include "job.h"
 #include "urlpolicy.h"
 #include "xmalloc.h"
@@ -85,22 +86,6 @@ job_priority_parse(const char *name, enum job_priority *priority)
 	return 0;
 }
 
-/* Appends the decimal digits of v at p; returns the end. */
-static char *
-job_put_uint(char *p, unsigned v)
-{
-	char digits[10];
-	int n = 0;
-
-	do {
-		digits[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	while (n > 0)
-		*p++ = digits[--n];
-	return p;
-}
-
 static char *
 job_put_str(char *p, const char *s)
 {
@@ -121,15 +106,15 @@ job_opts_format(const struct image_request *o, char out[JOB_OPTS_MAX])
 	size_t n;
 
 	p = job_put_str(p, "w=");
-	p = job_put_uint(p, o->width);
+	p = decimal_put(p, o->width);
 	p = job_put_str(p, ";h=");
-	p = job_put_uint(p, o->height);
+	p = decimal_put(p, o->height);
 	p = job_put_str(p, ";m=");
 	p = job_put_str(p, job_mode_names[o->mode < JOB_NMODES ? o->mode : 0]);
 	p = job_put_str(p, ";f=");
 	p = job_put_str(p, job_format_names[o->format < JOB_NFORMATS ? o->format : 0]);
 	p = job_put_str(p, ";q=");
-	p = job_put_uint(p, o->quality);
+	p = decimal_put(p, o->quality);
 	p = job_put_str(p, ";bg=");
 	if (o->has_background) {
 		for (int i = 0; i < 4; i++) {
@@ -691,9 +676,9 @@ job_member_int(struct job_buf *b, int *first, const char *name, int value)
 	job_buf_name(b, first, name);
 	if (value < 0) {
 		*p++ = '-';
-		p = job_put_uint(p, 0u - (unsigned)value);
+		p = decimal_put(p, 0u - (unsigned)value);
 	} else {
-		p = job_put_uint(p, (unsigned)value);
+		p = decimal_put(p, (unsigned)value);
 	}
 	job_buf_add(b, num, (size_t)(p - num));
 }

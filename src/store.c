@@ -22,6 +22,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "decimal.h"
 #include "log.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -171,22 +172,6 @@ store_connect(struct store *st)
 	return 0;
 }
 
-/* Appends the decimal digits of n to p; returns the end. */
-static char *
-store_put_size(char *p, size_t n)
-{
-	char digits[24];
-	int k = 0;
-
-	do {
-		digits[k++] = (char)('0' + n % 10);
-		n /= 10;
-	} while (n != 0);
-	while (k > 0)
-		*p++ = digits[--k];
-	return p;
-}
-
 /* Formats a command in the Redis protocol (RESP) into buf if it fits in
  * size bytes, else into a malloc'd buffer; returns it and sets *len.  What
  * hiredis' own formatting does, without its sdscatfmt, which cost about as
@@ -203,12 +188,12 @@ store_format(int argc, const char **argv, const size_t *argvlen, char *buf, size
 	out = need <= size ? buf : xmalloc(need);
 	p = out;
 	*p++ = '*';
-	p = store_put_size(p, (size_t)argc);
+	p = decimal_put(p, (size_t)argc);
 	*p++ = '\r';
 	*p++ = '\n';
 	for (int i = 0; i < argc; i++) {
 		*p++ = '$';
-		p = store_put_size(p, argvlen[i]);
+		p = decimal_put(p, argvlen[i]);
 		*p++ = '\r';
 		*p++ = '\n';
 		memcpy(p, argv[i], argvlen[i]);

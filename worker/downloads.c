@@ -188,9 +188,6 @@ downloads_thread(void *arg)
 	return NULL;
 }
 
-/* Of two fetched jobs, which to thumbnail first: the higher priority (jobs
- * are claimed highest priority first, but a low one may be fetched sooner),
- * then the older claim. */
 static int
 downloads_rank(enum job_priority p)
 {
@@ -204,6 +201,9 @@ downloads_rank(enum job_priority p)
 	}
 }
 
+/* Of two fetched jobs, which to thumbnail first: the higher priority (jobs
+ * are claimed highest priority first, but a low one may be fetched sooner),
+ * then the older claim. */
 static int
 downloads_before(const struct job *a, unsigned long long aseq, const struct job *b,
     unsigned long long bseq)
@@ -217,8 +217,8 @@ downloads_before(const struct job *a, unsigned long long aseq, const struct job 
  * job fetched but never taken (only when starting failed part-way) is
  * dropped: it stays in the claim list, which the master requeues when this
  * child exits. */
-static void
-downloads_destroy(struct downloads *dl)
+void
+downloads_free(struct downloads *dl)
 {
 	pthread_mutex_lock(&dl->lock);
 	dl->stopping = 1;
@@ -303,7 +303,7 @@ downloads_start(const struct thumbq_conf *conf, const char *wid, char **cause)
 	}
 	return dl;
 fail:
-	downloads_destroy(dl);
+	downloads_free(dl);
 	return NULL;
 }
 
@@ -368,10 +368,4 @@ downloads_idle(struct downloads *dl)
 			idle = 0;
 	pthread_mutex_unlock(&dl->lock);
 	return idle;
-}
-
-void
-downloads_free(struct downloads *dl)
-{
-	downloads_destroy(dl);
 }
