@@ -13,6 +13,9 @@
  *    native IPv6 address outside 2000::/3 or in 2001:db8::/32 passes;
  *  - a.b.c.d and ::ffff:a.b.c.d always get the same verdict and cause;
  *  - an allow list only ever opens: what passes without it passes with it;
+ *  - an allow list of IPv4 networks only opens IPv4 and mapped addresses,
+ *    never a tunnelled form (compatible, NAT64, 6to4) of what it names;
+ *  - a NAT64 prefix list (the same text parsed as one) only ever closes;
  *  - every network the list names is itself allowed by the list. */
 #include "config.h"
 
@@ -63,6 +66,8 @@ fuzz_v4_public(const uint8_t *v4)
 		return 0;
 	if (v4[0] == 100 && (v4[1] & 0xc0) == 64)
 		return 0;
+	if (v4[0] == 168 && v4[1] == 63 && v4[2] == 129 && v4[3] == 16)
+		return 0;	/* Azure's host endpoint */
 	return 1;
 }
 
@@ -125,11 +130,11 @@ fuzz_check_listed(const char *text, const struct netlist *list)
 		if (strchr(tok, ':') != NULL) {
 			FUZZ_CHECK(inet_pton(AF_INET6, tok, a) == 1);
 			FUZZ_CHECK(urlpolicy_check_addr((struct sockaddr *)&sin6,
-			    fuzz_sa6(&sin6, a), list, &cause) == 0);
+			    fuzz_sa6(&sin6, a), list, NULL, &cause) == 0);
 		} else {
 			FUZZ_CHECK(inet_pton(AF_INET, tok, a) == 1);
 			FUZZ_CHECK(urlpolicy_check_addr((struct sockaddr *)&sin,
-			    fuzz_sa4(&sin, a), list, &cause) == 0);
+			    fuzz_sa4(&sin, a), list, NULL, &cause) == 0);
 		}
 	}
 }
@@ -140,12 +145,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sockaddr_in sin;
 	struct sockaddr_in6 sin6, mapped;
 	struct sockaddr *sa;
-	struct netlist *list;
+	struct netlist *list, *nat64;
 	uint8_t flags, a[16], m[16] = { [10] = 0xff, [11] = 0xff };
 	const char *c_none = NULL, *c_list = NULL, *c_mapped = NULL;
 	char *text, *cause = NULL;
 	socklen_t salen;
-	int v4, r_none, r_list, r_mapped;
+	int v4, r_none, r_list, r_mapped, r_nat64;
 
 	if (size < 17 || size > FUZZ_MAX_INPUT)
 		return 0;
@@ -160,8 +165,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (list == NULL) {
 		FUZZ_CHECK(cause != NULL);
 		free(cause);
+		cause = NULL;
 	} else
 		fuzz_check_listed(text, list);
+	nat64 = urlpolicy_nat64_parse(text, &cause);
+	if (nat64 == NULL) {
+		FUZZ_CHECK(cause != NULL);
+		free(cause);
+	}
 
 	v4 = flags & 1;
 	if (v4) {
@@ -174,8 +185,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (flags & 2)
 		salen = (socklen_t)(flags >> 2) % salen;	/* too short */
 
-	r_none = urlpolicy_check_addr(sa, salen, NULL, &c_none);
-	r_list = urlpolicy_check_addr(sa, salen, list, &c_list);
+	r_none = urlpolicy_check_addr(sa, salen, NULL, NULL, &c_none);
+	r_list = urlpolicy_check_addr(sa, salen, list, NULL, &c_list);
 	FUZZ_CHECK(r_none == 0 || (r_none == -1 && c_none != NULL));
 	FUZZ_CHECK(r_list == 0 || (r_list == -1 && c_list != NULL));
 	if (flags & 2) {
@@ -185,18 +196,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r_none == 0)
 		fuzz_check_default_policy(v4, a);
 	FUZZ_CHECK(r_none == -1 || r_list == 0);	/* allowing only opens */
+	if (!v4 && strchr(text, ':') == NULL && fuzz_v6_embedded(a) != NULL &&
+	    a[10] != 0xff)
+		FUZZ_CHECK(r_list == r_none);	/* IPv4 entries: not tunnelled */
+	if (nat64 != NULL) {
+		const char *c_nat64 = NULL;
+
+		r_nat64 = urlpolicy_check_addr(sa, salen, NULL, nat64, &c_nat64);
+		FUZZ_CHECK(r_nat64 == -1 || r_none == 0);	/* NAT64 only closes */
+	}
 
 	if (v4) {
 		memcpy(m + 12, a, 4);
 		r_mapped = urlpolicy_check_addr((struct sockaddr *)&mapped,
-		    fuzz_sa6(&mapped, m), NULL, &c_mapped);
+		    fuzz_sa6(&mapped, m), NULL, NULL, &c_mapped);
 		FUZZ_CHECK(r_mapped == r_none);
 		FUZZ_CHECK(r_none == 0 || strcmp(c_mapped, c_none) == 0);
 		r_mapped = urlpolicy_check_addr((struct sockaddr *)&mapped,
-		    fuzz_sa6(&mapped, m), list, &c_mapped);
+		    fuzz_sa6(&mapped, m), list, NULL, &c_mapped);
 		FUZZ_CHECK(r_mapped == r_list);
 	}
 out:
+	urlpolicy_netlist_free(nat64);
 	urlpolicy_netlist_free(list);
 	free(text);
 	return 0;

@@ -108,6 +108,8 @@ static const struct conf_key conf_keys[] = {
 	  "redirects followed per download" },
 	{ "fetch_allow_networks", STR(fetch_allow_networks), "",
 	  "CIDR list of non-public networks images may come from; empty: none" },
+	{ "fetch_nat64_prefixes", STR(fetch_nat64_prefixes), "",
+	  "this network's own NAT64 /96 prefixes, judged by the IPv4 address they carry" },
 	{ "fetch_user_agent", STR(fetch_user_agent), "thumbq/" PACKAGE_VERSION,
 	  "User-Agent header of downloads" },
 	{ "couriers", NUM(CONF_UINT, couriers, 0, 64), "2",

@@ -53,6 +53,7 @@ struct thumbq_conf {
 	size_t fetch_max_bytes;
 	unsigned fetch_max_redirects;
 	char *fetch_allow_networks;	/* CIDR list opening non-public ranges */
+	char *fetch_nat64_prefixes;	/* the network's own NAT64 /96 prefixes */
 	char *fetch_user_agent;
 
 	/* Webhooks */

@@ -48,7 +48,8 @@
 struct fetcher {
 	CURL		*curl;
 	int		 global_init;	/* curl_global_init() to undo */
-	struct netlist	*allow;
+	struct netlist	*allow;		/* fetch_allow_networks */
+	struct netlist	*nat64;		/* fetch_nat64_prefixes */
 
 	unsigned	 connect_timeout;
 	unsigned	 timeout;
@@ -100,7 +101,7 @@ fetch_opensocket(void *clientp, curlsocktype purpose,
 
 	(void)purpose;
 	if (urlpolicy_check_addr(&address->addr, address->addrlen, f->allow,
-	    &cause) != 0) {
+	    f->nat64, &cause) != 0) {
 		if (address->family == AF_INET &&
 		    address->addrlen >= sizeof sin) {
 			memcpy(&sin, &address->addr, sizeof sin);
@@ -142,13 +143,13 @@ fetch_prereq(void *clientp, char *primary_ip, char *local_ip,
 	if (inet_pton(AF_INET, primary_ip, &sin.sin_addr) == 1) {
 		sin.sin_family = AF_INET;
 		if (urlpolicy_check_addr((struct sockaddr *)&sin, sizeof sin,
-		    f->allow, &cause) == 0)
+		    f->allow, f->nat64, &cause) == 0)
 			return (CURL_PREREQFUNC_OK);
 		fetch_block(f, AF_INET, &sin.sin_addr, cause);
 	} else if (inet_pton(AF_INET6, primary_ip, &sin6.sin6_addr) == 1) {
 		sin6.sin6_family = AF_INET6;
 		if (urlpolicy_check_addr((struct sockaddr *)&sin6, sizeof sin6,
-		    f->allow, &cause) == 0)
+		    f->allow, f->nat64, &cause) == 0)
 			return (CURL_PREREQFUNC_OK);
 		fetch_block(f, AF_INET6, &sin6.sin6_addr, cause);
 	} else
@@ -283,6 +284,12 @@ fetch_new(const struct thumbq_conf *conf, char **cause)
 		free(why);
 		goto fail;
 	}
+	f->nat64 = urlpolicy_nat64_parse(conf->fetch_nat64_prefixes, &why);
+	if (f->nat64 == NULL) {
+		*cause = xasprintf("fetch_nat64_prefixes: %s", why);
+		free(why);
+		goto fail;
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		*cause = xstrdup("libcurl initialisation failed");
 		goto fail;
@@ -315,6 +322,7 @@ fetch_free(struct fetcher *f)
 	if (f->global_init)
 		curl_global_cleanup();
 	urlpolicy_netlist_free(f->allow);
+	urlpolicy_netlist_free(f->nat64);
 	free(f->user_agent);
 	free(f->buf);
 	free(f);

@@ -58,6 +58,9 @@ static const struct denyrange urlpolicy_deny4[] = {
 	{ V4(100, 64, 0, 0), 96 + 10, "shared address space (CGNAT, RFC 6598)" },
 	{ V4(169, 254, 0, 0), 96 + 16, "link-local (incl. cloud metadata)" },
 	{ V4(192, 0, 0, 0), 96 + 24, "IETF protocol assignments (192.0.0.0/24)" },
+	/* Public space, but inside every Azure VM it is the host's own
+	 * endpoint (WireServer: DHCP, DNS, the VM agent's configuration). */
+	{ V4(168, 63, 129, 16), 96 + 32, "a cloud host endpoint (Azure WireServer)" },
 	{ V4(192, 0, 2, 0), 96 + 24, "documentation (TEST-NET-1)" },
 	{ V4(198, 51, 100, 0), 96 + 24, "documentation (TEST-NET-2)" },
 	{ V4(203, 0, 113, 0), 96 + 24, "documentation (TEST-NET-3)" },
@@ -90,6 +93,13 @@ static const struct denyrange urlpolicy_deny6[] = {
 	    "local-use NAT64 (64:ff9b:1::/48)" },
 };
 
+/* How an IPv6 address carries an IPv4 one (urlpolicy_embedded4). */
+enum urlpolicy_v4form {
+	V4_NONE,
+	V4_MAPPED,	/* ::ffff:a.b.c.d: the kernel talks IPv4 to a.b.c.d itself */
+	V4_TUNNELLED,	/* compatible, NAT64, 6to4: a translator or relay does */
+};
+
 /* Whether the first prefix bits of a and b agree. */
 static int
 urlpolicy_prefix_match(const uint8_t *a, const uint8_t *b, unsigned prefix)
@@ -119,40 +129,6 @@ urlpolicy_deny_lookup(const struct denyrange *table, size_t n,
 	return (NULL);
 }
 
-/*
- * If a 16-byte address carries an IPv4 address that the kernel or a
- * translator will end up talking to, write its mapped form to out and return
- * 1.  Mapped addresses need nothing; compatible (::a.b.c.d), NAT64
- * (64:ff9b::/96) and 6to4 (2002:AABB:CCDD::/48) forms are rewritten, because
- * a check on the IPv6 text alone would let ::ffff:127.0.0.1's cousins
- * through to loopback or RFC 1918 space.
- */
-static int
-urlpolicy_embedded4(const uint8_t *a, uint8_t *out)
-{
-	static const uint8_t	mapped[12] = { [10] = 0xff, [11] = 0xff };
-	static const uint8_t	nat64[12] = { 0, 0x64, 0xff, 0x9b };
-	static const uint8_t	zero[12];
-	const uint8_t	       *v4;
-
-	if (memcmp(a, mapped, 12) == 0)
-		v4 = a + 12;
-	else if (memcmp(a, nat64, 12) == 0)
-		v4 = a + 12;
-	else if (memcmp(a, zero, 12) == 0) {
-		/* :: and ::1 are IPv6's own, not IPv4-compatible. */
-		if (a[12] == 0 && a[13] == 0 && a[14] == 0 && a[15] <= 1)
-			return (0);
-		v4 = a + 12;
-	} else if (a[0] == 0x20 && a[1] == 0x02)
-		v4 = a + 2;
-	else
-		return (0);
-	memcpy(out, mapped, 12);
-	memcpy(out + 12, v4, 4);
-	return (1);
-}
-
 static int
 urlpolicy_netlist_match(const struct netlist *list, const uint8_t *addr)
 {
@@ -167,6 +143,48 @@ urlpolicy_netlist_match(const struct netlist *list, const uint8_t *addr)
 	}
 	return (0);
 }
+
+/*
+ * If a 16-byte address carries an IPv4 address that the kernel or a
+ * translator will end up talking to, write its mapped form to out and return
+ * the form.  Mapped addresses need nothing; compatible (::a.b.c.d), NAT64
+ * (64:ff9b::/96 and the operator's own /96 prefixes in nat64) and 6to4
+ * (2002:AABB:CCDD::/48) forms are rewritten, because a check on the IPv6
+ * text alone would let ::ffff:127.0.0.1's cousins through to loopback or
+ * RFC 1918 space.
+ */
+static enum urlpolicy_v4form
+urlpolicy_embedded4(const uint8_t *a, const struct netlist *nat64, uint8_t *out)
+{
+	static const uint8_t	mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const uint8_t	wkp[12] = { 0, 0x64, 0xff, 0x9b };
+	static const uint8_t	zero[12];
+	const uint8_t	       *v4;
+	enum urlpolicy_v4form	form;
+
+	if (memcmp(a, mapped, 12) == 0) {
+		v4 = a + 12;
+		form = V4_MAPPED;
+	} else if (memcmp(a, wkp, 12) == 0 ||
+	    urlpolicy_netlist_match(nat64, a)) {
+		v4 = a + 12;
+		form = V4_TUNNELLED;
+	} else if (memcmp(a, zero, 12) == 0) {
+		/* :: and ::1 are IPv6's own, not IPv4-compatible. */
+		if (a[12] == 0 && a[13] == 0 && a[14] == 0 && a[15] <= 1)
+			return (V4_NONE);
+		v4 = a + 12;
+		form = V4_TUNNELLED;
+	} else if (a[0] == 0x20 && a[1] == 0x02) {
+		v4 = a + 2;
+		form = V4_TUNNELLED;
+	} else
+		return (V4_NONE);
+	memcpy(out, mapped, 12);
+	memcpy(out + 12, v4, 4);
+	return (form);
+}
+
 
 /*
  * Parses one "address[/prefix]" token into the 16-byte form.  Host bits
@@ -279,6 +297,35 @@ urlpolicy_netlist_parse(const char *text, char **cause)
 fail:
 	free(list);
 	return (NULL);
+}
+
+/*
+ * Parses fetch_nat64_prefixes: the operator's own NAT64 prefixes (RFC 6052),
+ * behind which DNS64 turns any IPv4 address, private ones included, into an
+ * IPv6 address that looks public.  Only the /96 form is taken: it is the
+ * one DNS64 deployments use, and the other lengths split the IPv4 address
+ * around a reserved octet.
+ */
+struct netlist *
+urlpolicy_nat64_parse(const char *text, char **cause)
+{
+	static const uint8_t	 mapped[12] = { [10] = 0xff, [11] = 0xff };
+	struct netlist		*list;
+	size_t			 i;
+
+	if ((list = urlpolicy_netlist_parse(text, cause)) == NULL)
+		return (NULL);
+	for (i = 0; i < list->n; i++) {
+		/* An IPv4 network parses to ::ffff:a.b.c.d/96+p. */
+		if (list->nets[i].prefix != 96 ||
+		    memcmp(list->nets[i].addr, mapped, 12) == 0) {
+			*cause = xasprintf("NAT64 prefix %zu is not an IPv6 "
+			    "/96 network", i + 1);
+			free(list);
+			return (NULL);
+		}
+	}
+	return (list);
 }
 
 void
@@ -412,16 +459,23 @@ out:
  * Judges the address libcurl is about to connect to.  The allow list goes
  * first, because it is the only way to open a range; then the IPv4-embedding
  * forms, judged as the IPv4 address they carry; then the native IPv6 ranges.
+ *
+ * An IPv4 entry of the allow list opens that IPv4 range and its mapped form
+ * (the same packets), but not the tunnelled forms (NAT64, 6to4,
+ * IPv4-compatible): those reach a.b.c.d as a translator or relay somewhere
+ * else sees it, so allowing 127.0.0.0/8 for a local origin must not open
+ * 64:ff9b::127.0.0.1.  An allow entry written in IPv6 opens any form.
  */
 int
 urlpolicy_check_addr(const struct sockaddr *sa, socklen_t salen,
-    const struct netlist *allow, const char **cause)
+    const struct netlist *allow, const struct netlist *nat64,
+    const char **cause)
 {
 	struct sockaddr_in	sin;
 	struct sockaddr_in6	sin6;
 	uint8_t			addr[16], v4[16];
 	const char	       *why;
-	int			embedded;
+	enum urlpolicy_v4form	form;
 
 	if (sa == NULL) {
 		*cause = "not an IP address";
@@ -440,12 +494,13 @@ urlpolicy_check_addr(const struct sockaddr *sa, socklen_t salen,
 		return (-1);
 	}
 
-	embedded = urlpolicy_embedded4(addr, v4);
-	if (urlpolicy_netlist_match(allow, addr) ||
-	    (embedded && urlpolicy_netlist_match(allow, v4)))
+	/* On the address as connected to: an IPv4 entry, stored as
+	 * ::ffff:a.b.c.d/96+p, matches IPv4 and its mapped form only. */
+	if (urlpolicy_netlist_match(allow, addr))
 		return (0);
+	form = urlpolicy_embedded4(addr, nat64, v4);
 
-	if (embedded)
+	if (form != V4_NONE)
 		why = urlpolicy_deny_lookup(urlpolicy_deny4,
 		    sizeof urlpolicy_deny4 / sizeof urlpolicy_deny4[0], v4);
 	else {

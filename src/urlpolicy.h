@@ -19,6 +19,9 @@ struct netlist;		/* a parsed CIDR list, e.g. "127.0.0.0/8, ::1/128" */
  * /128).  An empty or NULL text gives an empty list.  Returns NULL with *cause
  * set on a malformed entry. */
 struct netlist *urlpolicy_netlist_parse(const char *text, char **cause);
+/* Parses a list of NAT64 /96 prefixes (fetch_nat64_prefixes) in the same
+ * syntax; NULL with *cause set if one is not an IPv6 /96. */
+struct netlist *urlpolicy_nat64_parse(const char *text, char **cause);
 void urlpolicy_netlist_free(struct netlist *list);
 
 /* Returns 0 if url may be fetched, or -1 with *cause set to a static string
@@ -27,9 +30,12 @@ int urlpolicy_check_url(const char *url, size_t max_len, const char **cause);
 
 /* Returns 0 if sa may be connected to, or -1 with *cause set to a static
  * string naming the range it falls in (e.g. "loopback", "private (RFC 1918)").
- * IPv4-mapped and other IPv4-embedding IPv6 forms are judged by the IPv4
- * address they carry.  allow may be NULL. */
+ * IPv4-mapped and other IPv4-embedding IPv6 forms (compatible, 6to4, NAT64
+ * with the well-known prefix or one listed in nat64) are denied as the IPv4
+ * address they carry; an IPv4 range in allow opens only IPv4 and its mapped
+ * form, not the tunnelled ones.  allow and nat64 may be NULL. */
 int urlpolicy_check_addr(const struct sockaddr *sa, socklen_t salen,
-    const struct netlist *allow, const char **cause);
+    const struct netlist *allow, const struct netlist *nat64,
+    const char **cause);
 
 #endif

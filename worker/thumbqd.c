@@ -51,6 +51,10 @@ thumbqd_check(const struct thumbq_conf *conf, char **cause)
 	if (allow == NULL)
 		return -1;
 	urlpolicy_netlist_free(allow);
+	allow = urlpolicy_nat64_parse(conf->fetch_nat64_prefixes, cause);
+	if (allow == NULL)
+		return -1;
+	urlpolicy_netlist_free(allow);
 	formats = xstrdup(conf->formats);
 	for (p = formats; (tok = strsep(&p, " ,\t")) != NULL; ) {
 		if (*tok != '\0' && imghdr_format_parse(tok) == IMGHDR_UNKNOWN) {

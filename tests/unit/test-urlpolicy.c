@@ -14,6 +14,9 @@
 #include "tap.h"
 #include "urlpolicy.h"
 
+/* The operator's NAT64 prefixes that check() passes (test_nat64 sets it). */
+static const struct netlist *nat64;
+
 /* Judges one address given as text; returns -2 if the text does not parse. */
 static int
 check(const char *text, const struct netlist *allow, const char **cause)
@@ -28,13 +31,13 @@ check(const char *text, const struct netlist *allow, const char **cause)
 		sin.sin_family = AF_INET;
 		sin.sin_port = htons(80);
 		return (urlpolicy_check_addr((struct sockaddr *)&sin,
-		    sizeof sin, allow, cause));
+		    sizeof sin, allow, nat64, cause));
 	}
 	if (inet_pton(AF_INET6, text, &sin6.sin6_addr) == 1) {
 		sin6.sin6_family = AF_INET6;
 		sin6.sin6_port = htons(80);
 		return (urlpolicy_check_addr((struct sockaddr *)&sin6,
-		    sizeof sin6, allow, cause));
+		    sizeof sin6, allow, nat64, cause));
 	}
 	return (-2);
 }
@@ -92,6 +95,10 @@ test_ipv4(void)
 	deny("169.254.0.0", NULL, LINKLOCAL4);
 	deny("169.254.169.254", NULL, LINKLOCAL4);
 	deny("169.254.255.255", NULL, LINKLOCAL4);
+	deny("168.63.129.16", NULL, "a cloud host endpoint (Azure WireServer)");
+	deny("::ffff:168.63.129.16", NULL, "a cloud host endpoint (Azure WireServer)");
+	pass("168.63.129.15", NULL);
+	pass("168.63.129.17", NULL);
 	deny("192.0.0.0", NULL, IETF);
 	deny("192.0.0.255", NULL, IETF);
 	deny("192.0.2.0", NULL, "documentation (TEST-NET-1)");
@@ -312,8 +319,11 @@ test_allow(void)
 	pass("127.0.0.2", list);
 	pass("127.255.255.255", list);
 	pass("::ffff:127.0.0.1", list);
-	pass("64:ff9b::127.0.0.1", list);
-	pass("2002:7f00:1::", list);
+	/* An IPv4 range does not open its tunnelled forms: those reach
+	 * 127.0.0.1 as a translator or relay elsewhere sees it. */
+	deny("64:ff9b::127.0.0.1", list, LOOPBACK);
+	deny("2002:7f00:1::", list, LOOPBACK);
+	deny("::127.0.0.1", list, LOOPBACK);
 	pass("8.8.8.8", list);
 	deny("10.0.0.1", list, RFC1918);
 	deny("::1", list, LOOPBACK);
@@ -357,6 +367,45 @@ test_allow(void)
 	urlpolicy_netlist_free(list);
 }
 
+/* The network's own NAT64 prefix: behind DNS64, 2001:db9:64::10.0.0.1 is
+ * 10.0.0.1 of the translator's network, so it is judged as that. */
+static void
+test_nat64(void)
+{
+	struct netlist	*list, *allow;
+	char		*cause = NULL;
+
+	pass("2a00:64::10.0.0.1", NULL);	/* not known as NAT64 */
+	list = urlpolicy_nat64_parse("2a00:64::/96", &cause);
+	if (!ok(list != NULL, "NAT64 prefix list parses"))
+		return;
+	nat64 = list;
+	deny("2a00:64::10.0.0.1", NULL, RFC1918);
+	deny("2a00:64::127.0.0.1", NULL, LOOPBACK);
+	deny("2a00:64::169.254.169.254", NULL, LINKLOCAL4);
+	pass("2a00:64::8.8.8.8", NULL);
+	pass("2a00:64:0:0:1::1", NULL);		/* outside the /96 */
+	allow = parse("10.0.0.0/8");
+	deny("2a00:64::10.0.0.1", allow, RFC1918);	/* not opened by IPv4 */
+	urlpolicy_netlist_free(allow);
+	allow = parse("2a00:64::a00:0/104");
+	pass("2a00:64::10.0.0.1", allow);		/* opened in IPv6 terms */
+	urlpolicy_netlist_free(allow);
+	nat64 = NULL;
+	urlpolicy_netlist_free(list);
+
+	list = urlpolicy_nat64_parse("", &cause);
+	ok(list != NULL, "an empty NAT64 list parses");
+	urlpolicy_netlist_free(list);
+	list = urlpolicy_nat64_parse("2a00:64::/64", &cause);
+	ok(list == NULL && cause != NULL, "a NAT64 prefix must be a /96");
+	free(cause);
+	cause = NULL;
+	list = urlpolicy_nat64_parse("10.0.0.0/8", &cause);
+	ok(list == NULL && cause != NULL, "a NAT64 prefix must be IPv6");
+	free(cause);
+}
+
 static void
 test_family(void)
 {
@@ -366,16 +415,16 @@ test_family(void)
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_family = AF_UNIX;
-	is_int(urlpolicy_check_addr(&sa, sizeof sa, NULL, &cause), -1,
+	is_int(urlpolicy_check_addr(&sa, sizeof sa, NULL, NULL, &cause), -1,
 	    "AF_UNIX refused");
-	is_int(urlpolicy_check_addr(NULL, 0, NULL, &cause), -1,
+	is_int(urlpolicy_check_addr(NULL, 0, NULL, NULL, &cause), -1,
 	    "NULL address refused");
 	memset(&sin, 0, sizeof sin);
 	sin.sin_family = AF_INET;
 	inet_pton(AF_INET, "8.8.8.8", &sin.sin_addr);
-	is_int(urlpolicy_check_addr((struct sockaddr *)&sin, 4, NULL, &cause),
+	is_int(urlpolicy_check_addr((struct sockaddr *)&sin, 4, NULL, NULL, &cause),
 	    -1, "short sockaddr refused");
-	is_int(urlpolicy_check_addr((struct sockaddr *)&sin, sizeof sin, NULL,
+	is_int(urlpolicy_check_addr((struct sockaddr *)&sin, sizeof sin, NULL, NULL,
 	    &cause), 0, "full sockaddr passes");
 }
 
@@ -480,6 +529,7 @@ main(void)
 	test_embedded();
 	test_netlist();
 	test_allow();
+	test_nat64();
 	test_family();
 	test_url();
 	return (tap_done());
