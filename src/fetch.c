@@ -94,10 +94,10 @@ static curl_socket_t
 fetch_opensocket(void *clientp, curlsocktype purpose,
     struct curl_sockaddr *address)
 {
-	struct fetcher		*f = clientp;
-	struct sockaddr_in	 sin;
-	struct sockaddr_in6	 sin6;
-	const char		*cause;
+	struct fetcher *f = clientp;
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	const char *cause;
 
 	(void)purpose;
 	if (urlpolicy_check_addr(&address->addr, address->addrlen, f->allow,
@@ -114,9 +114,9 @@ fetch_opensocket(void *clientp, curlsocktype purpose,
 			fetch_block(f, AF_UNSPEC, NULL, cause);
 		log_debug("event=fetch_blocked addr=%s cause=\"%s\"",
 		    f->blocked_addr, cause);
-		return (CURL_SOCKET_BAD);
+		return CURL_SOCKET_BAD;
 	}
-	return (socket(address->family, address->socktype, address->protocol));
+	return socket(address->family, address->socktype, address->protocol);
 }
 
 #if LIBCURL_VERSION_NUM >= 0x075000
@@ -130,10 +130,10 @@ static int
 fetch_prereq(void *clientp, char *primary_ip, char *local_ip,
     int primary_port, int local_port)
 {
-	struct fetcher		*f = clientp;
-	struct sockaddr_in	 sin;
-	struct sockaddr_in6	 sin6;
-	const char		*cause;
+	struct fetcher *f = clientp;
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	const char *cause;
 
 	(void)local_ip;
 	(void)primary_port;
@@ -144,19 +144,19 @@ fetch_prereq(void *clientp, char *primary_ip, char *local_ip,
 		sin.sin_family = AF_INET;
 		if (urlpolicy_check_addr((struct sockaddr *)&sin, sizeof sin,
 		    f->allow, f->nat64, &cause) == 0)
-			return (CURL_PREREQFUNC_OK);
+			return CURL_PREREQFUNC_OK;
 		fetch_block(f, AF_INET, &sin.sin_addr, cause);
 	} else if (inet_pton(AF_INET6, primary_ip, &sin6.sin6_addr) == 1) {
 		sin6.sin6_family = AF_INET6;
 		if (urlpolicy_check_addr((struct sockaddr *)&sin6, sizeof sin6,
 		    f->allow, f->nat64, &cause) == 0)
-			return (CURL_PREREQFUNC_OK);
+			return CURL_PREREQFUNC_OK;
 		fetch_block(f, AF_INET6, &sin6.sin6_addr, cause);
 	} else
 		fetch_block(f, AF_UNSPEC, NULL, "not an IP address");
 	log_warn("event=fetch_blocked_late addr=%s cause=\"%s\"",
 	    f->blocked_addr, f->blocked_cause);
-	return (CURL_PREREQFUNC_ABORT);
+	return CURL_PREREQFUNC_ABORT;
 }
 #endif
 
@@ -171,9 +171,9 @@ fetch_prereq(void *clientp, char *primary_ip, char *local_ip,
 static size_t
 fetch_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-	struct fetcher	*f = userdata;
-	size_t		 n = nmemb, want;
-	curl_off_t	 cl = -1;
+	struct fetcher *f = userdata;
+	size_t n = nmemb, want;
+	curl_off_t cl = -1;
 
 	(void)size;	/* always 1 for the write callback */
 	if (f->len == 0 &&
@@ -181,11 +181,11 @@ fetch_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 	    &cl) == CURLE_OK && cl > 0 && (curl_off_t)f->max_bytes < cl) {
 		f->too_large = 1;
 		f->content_length = cl;
-		return (0);
+		return 0;
 	}
 	if (n > f->max_bytes - f->len) {
 		f->too_large = 1;
-		return (0);
+		return 0;
 	}
 	if (f->len + n + 1 > f->size) {
 		want = f->size == 0 ? FETCH_FIRST_ALLOC : f->size;
@@ -201,7 +201,7 @@ fetch_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 	memcpy(f->buf + f->len, ptr, n);
 	f->len += n;
 	f->buf[f->len] = '\0';
-	return (n);
+	return n;
 }
 
 /* Sets a curl option, counting a failure instead of stopping at it. */
@@ -222,7 +222,7 @@ fetch_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 static int
 fetch_setopts(struct fetcher *f)
 {
-	int	bad = 0;
+	int bad = 0;
 
 	FETCH_SETOPT(f, CURLOPT_ERRORBUFFER, f->errbuf, bad);
 	FETCH_SETOPT(f, CURLOPT_NOSIGNAL, 1L, bad);
@@ -259,15 +259,15 @@ fetch_setopts(struct fetcher *f)
 	FETCH_SETOPT(f, CURLOPT_WRITEFUNCTION, fetch_write, bad);
 	FETCH_SETOPT(f, CURLOPT_WRITEDATA, f, bad);
 	FETCH_SETOPT(f, CURLOPT_USERAGENT, f->user_agent, bad);
-	return (bad == 0 ? 0 : -1);
+	return bad == 0 ? 0 : -1;
 }
 
 /* Creates the fetcher of one worker child, after fork. */
 struct fetcher *
 fetch_new(const struct thumbq_conf *conf, char **cause)
 {
-	struct fetcher	*f;
-	char		*why;
+	struct fetcher *f;
+	char *why;
 
 	f = xcalloc(1, sizeof *f);
 	f->connect_timeout = conf->fetch_connect_timeout;
@@ -305,11 +305,11 @@ fetch_new(const struct thumbq_conf *conf, char **cause)
 		    curl_version_info(CURLVERSION_NOW)->version);
 		goto fail;
 	}
-	return (f);
+	return f;
 
 fail:
 	fetch_free(f);
-	return (NULL);
+	return NULL;
 }
 
 void
@@ -342,9 +342,9 @@ fetch_transient(CURLcode rc)
 	case CURLE_HTTP2_STREAM:
 	case CURLE_OUT_OF_MEMORY:
 	case CURLE_AGAIN:
-		return (1);
+		return 1;
 	default:
-		return (0);
+		return 0;
 	}
 }
 
@@ -353,8 +353,8 @@ static int
 fetch_result_error(struct fetcher *f, CURLcode rc, long status,
     struct job_error *err)
 {
-	const char	*detail = f->errbuf[0] != '\0' ? f->errbuf :
-			    curl_easy_strerror(rc);
+	const char *detail = f->errbuf[0] != '\0' ? f->errbuf :
+	    curl_easy_strerror(rc);
 
 	/* Our callbacks' reasons first: they explain curl's generic codes. */
 	if (f->too_large) {
@@ -365,7 +365,7 @@ fetch_result_error(struct fetcher *f, CURLcode rc, long status,
 		else
 			job_error_set(err, "too_large", 0, "body exceeds the "
 			    "%zu-byte limit", f->max_bytes);
-		return (-1);
+		return -1;
 	}
 	/*
 	 * Only when the connection failed: a refused address followed by a
@@ -375,7 +375,7 @@ fetch_result_error(struct fetcher *f, CURLcode rc, long status,
 	    rc == CURLE_ABORTED_BY_CALLBACK)) {
 		job_error_set(err, "address_blocked", 0, "%s is %s",
 		    f->blocked_addr, f->blocked_cause);
-		return (-1);
+		return -1;
 	}
 
 	switch (rc) {
@@ -386,35 +386,35 @@ fetch_result_error(struct fetcher *f, CURLcode rc, long status,
 	case CURLE_COULDNT_RESOLVE_HOST:
 		job_error_set(err, "dns_failed", 1, "DNS lookup failed: %s",
 		    detail);
-		return (-1);
+		return -1;
 	case CURLE_COULDNT_CONNECT:
 		job_error_set(err, "connect_failed", 1, "%s", detail);
-		return (-1);
+		return -1;
 	case CURLE_OPERATION_TIMEDOUT:
 		job_error_set(err, "timeout", 1, "%s", detail);
-		return (-1);
+		return -1;
 	case CURLE_TOO_MANY_REDIRECTS:
 		job_error_set(err, "too_many_redirects", 0,
 		    "more than %u redirects", f->max_redirects);
-		return (-1);
+		return -1;
 	case CURLE_UNSUPPORTED_PROTOCOL:
 		job_error_set(err, "fetch_failed", 0,
 		    "redirected to a scheme other than http or https: %s",
 		    detail);
-		return (-1);
+		return -1;
 	default:
 		job_error_set(err, "fetch_failed", fetch_transient(rc), "%s",
 		    detail);
-		return (-1);
+		return -1;
 	}
 
 	/* Followed to the end but not a success: a 3xx without Location. */
 	if (status >= 200 && status <= 299)
-		return (0);
+		return 0;
 http_error:
 	job_error_set(err, "http_error", status >= 500 || status == 429,
 	    "origin answered HTTP %ld", status);
-	return (-1);
+	return -1;
 }
 
 /* Downloads one URL for one job; see fetch.h. */
@@ -422,9 +422,9 @@ int
 fetch_get(struct fetcher *f, const char *url, struct fetch_result *res,
     struct job_error *err)
 {
-	const char	*cause;
-	CURLcode	 rc;
-	long		 status = 0;
+	const char *cause;
+	CURLcode rc;
+	long status = 0;
 
 	memset(res, 0, sizeof *res);
 	f->len = 0;
@@ -437,7 +437,7 @@ fetch_get(struct fetcher *f, const char *url, struct fetch_result *res,
 
 	if (urlpolicy_check_url(url, f->max_url_bytes, &cause) != 0) {
 		job_error_set(err, "url_invalid", 0, "%s", cause);
-		return (-1);
+		return -1;
 	}
 
 	curl_easy_reset(f->curl);
@@ -445,13 +445,13 @@ fetch_get(struct fetcher *f, const char *url, struct fetch_result *res,
 	    curl_easy_setopt(f->curl, CURLOPT_URL, url) != CURLE_OK) {
 		job_error_set(err, "fetch_failed", 1,
 		    "could not set up libcurl for this URL");
-		return (-1);
+		return -1;
 	}
 
 	rc = curl_easy_perform(f->curl);
 	curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (fetch_result_error(f, rc, status, err) != 0)
-		return (-1);
+		return -1;
 
 	/* An empty body is still a valid, NUL-terminated buffer. */
 	if (f->buf == NULL) {
@@ -462,7 +462,7 @@ fetch_get(struct fetcher *f, const char *url, struct fetch_result *res,
 	res->data = f->buf;
 	res->len = f->len;
 	res->http_status = status;
-	return (0);
+	return 0;
 }
 
 unsigned char *
@@ -473,7 +473,7 @@ fetch_take_body(struct fetcher *f)
 	f->buf = NULL;
 	f->size = 0;
 	f->len = 0;
-	return (body);
+	return body;
 }
 
 /*
@@ -487,7 +487,7 @@ fetch_take_body(struct fetcher *f)
 int
 fetch_guard(struct fetcher *f, CURL *curl)
 {
-	int	bad = 0;
+	int bad = 0;
 
 	f->blocked = 0;
 	f->blocked_addr[0] = '\0';
@@ -507,7 +507,7 @@ fetch_guard(struct fetcher *f, CURL *curl)
 	    CURLE_OK;
 	bad += curl_easy_setopt(curl, CURLOPT_PREREQDATA, f) != CURLE_OK;
 #endif
-	return (bad == 0 ? 0 : -1);
+	return bad == 0 ? 0 : -1;
 }
 
 /*
@@ -520,8 +520,8 @@ fetch_guard_result(const struct fetcher *f, CURLcode rc, struct job_error *err)
 {
 	if (!f->blocked || (rc != CURLE_COULDNT_CONNECT &&
 	    rc != CURLE_ABORTED_BY_CALLBACK))
-		return (0);
+		return 0;
 	job_error_set(err, "address_blocked", 0, "%s is %s", f->blocked_addr,
 	    f->blocked_cause);
-	return (-1);
+	return -1;
 }

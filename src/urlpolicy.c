@@ -104,44 +104,44 @@ enum urlpolicy_v4form {
 static int
 urlpolicy_prefix_match(const uint8_t *a, const uint8_t *b, unsigned prefix)
 {
-	unsigned	bytes = prefix / 8, bits = prefix % 8;
-	uint8_t		mask;
+	unsigned bytes = prefix / 8, bits = prefix % 8;
+	uint8_t mask;
 
 	if (memcmp(a, b, bytes) != 0)
-		return (0);
+		return 0;
 	if (bits == 0)
-		return (1);
+		return 1;
 	mask = (uint8_t)(0xff << (8 - bits));
-	return ((a[bytes] & mask) == (b[bytes] & mask));
+	return (a[bytes] & mask) == (b[bytes] & mask);
 }
 
 static const char *
 urlpolicy_deny_lookup(const struct denyrange *table, size_t n,
     const uint8_t *addr)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
 		if (urlpolicy_prefix_match(table[i].addr, addr,
 		    table[i].prefix))
-			return (table[i].cause);
+			return table[i].cause;
 	}
-	return (NULL);
+	return NULL;
 }
 
 static int
 urlpolicy_netlist_match(const struct netlist *list, const uint8_t *addr)
 {
-	size_t	i;
+	size_t i;
 
 	if (list == NULL)
-		return (0);
+		return 0;
 	for (i = 0; i < list->n; i++) {
 		if (urlpolicy_prefix_match(list->nets[i].addr, addr,
 		    list->nets[i].prefix))
-			return (1);
+			return 1;
 	}
-	return (0);
+	return 0;
 }
 
 /*
@@ -156,11 +156,11 @@ urlpolicy_netlist_match(const struct netlist *list, const uint8_t *addr)
 static enum urlpolicy_v4form
 urlpolicy_embedded4(const uint8_t *a, const struct netlist *nat64, uint8_t *out)
 {
-	static const uint8_t	mapped[12] = { [10] = 0xff, [11] = 0xff };
-	static const uint8_t	wkp[12] = { 0, 0x64, 0xff, 0x9b };
-	static const uint8_t	zero[12];
-	const uint8_t	       *v4;
-	enum urlpolicy_v4form	form;
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const uint8_t wkp[12] = { 0, 0x64, 0xff, 0x9b };
+	static const uint8_t zero[12];
+	const uint8_t *v4;
+	enum urlpolicy_v4form form;
 
 	if (memcmp(a, mapped, 12) == 0) {
 		v4 = a + 12;
@@ -172,17 +172,17 @@ urlpolicy_embedded4(const uint8_t *a, const struct netlist *nat64, uint8_t *out)
 	} else if (memcmp(a, zero, 12) == 0) {
 		/* :: and ::1 are IPv6's own, not IPv4-compatible. */
 		if (a[12] == 0 && a[13] == 0 && a[14] == 0 && a[15] <= 1)
-			return (V4_NONE);
+			return V4_NONE;
 		v4 = a + 12;
 		form = V4_TUNNELLED;
 	} else if (a[0] == 0x20 && a[1] == 0x02) {
 		v4 = a + 2;
 		form = V4_TUNNELLED;
 	} else
-		return (V4_NONE);
+		return V4_NONE;
 	memcpy(out, mapped, 12);
 	memcpy(out + 12, v4, 4);
-	return (form);
+	return form;
 }
 
 
@@ -194,17 +194,17 @@ urlpolicy_embedded4(const uint8_t *a, const struct netlist *nat64, uint8_t *out)
 static int
 urlpolicy_netent_parse(const char *tok, struct netent *ne, char **cause)
 {
-	char		 buf[URLPOLICY_MAX_TOKEN + 1], *slash, *p;
-	struct in_addr	 in4;
-	struct in6_addr	 in6;
-	unsigned long	 prefix;
-	unsigned	 max, i;
-	int		 v6;
+	char buf[URLPOLICY_MAX_TOKEN + 1], *slash, *p;
+	struct in_addr in4;
+	struct in6_addr in6;
+	unsigned long prefix;
+	unsigned max, i;
+	int v6;
 
 	if (strlen(tok) > URLPOLICY_MAX_TOKEN) {
 		*cause = xasprintf("\"%.32s...\" is too long for a network",
 		    tok);
-		return (-1);
+		return -1;
 	}
 	memcpy(buf, tok, strlen(tok) + 1);
 
@@ -222,7 +222,7 @@ urlpolicy_netent_parse(const char *tok, struct netent *ne, char **cause)
 	} else {
 		*cause = xasprintf("\"%s\" is not an IPv4 or IPv6 network",
 		    tok);
-		return (-1);
+		return -1;
 	}
 
 	prefix = max;
@@ -244,15 +244,15 @@ urlpolicy_netent_parse(const char *tok, struct netent *ne, char **cause)
 		if (ne->addr[i / 8] & (0x80 >> (i % 8))) {
 			*cause = xasprintf("\"%s\" has host bits set after "
 			    "/%lu", tok, prefix);
-			return (-1);
+			return -1;
 		}
 	}
-	return (0);
+	return 0;
 
 bad_prefix:
 	*cause = xasprintf("\"%s\": prefix length must be 0 to %u", tok,
 	    max);
-	return (-1);
+	return -1;
 }
 
 /*
@@ -262,15 +262,15 @@ bad_prefix:
 struct netlist *
 urlpolicy_netlist_parse(const char *text, char **cause)
 {
-	struct netlist	*list;
-	const char	*p, *end;
-	char		*tok;
-	size_t		 len;
+	struct netlist *list;
+	const char *p, *end;
+	char *tok;
+	size_t len;
 
 	list = xcalloc(1, sizeof *list +
 	    URLPOLICY_MAX_NETS * sizeof list->nets[0]);
 	if (text == NULL)
-		return (list);
+		return list;
 
 	for (p = text; *p != '\0'; p = end) {
 		p += strspn(p, ", \t\r\n");
@@ -292,11 +292,11 @@ urlpolicy_netlist_parse(const char *text, char **cause)
 		free(tok);
 		list->n++;
 	}
-	return (list);
+	return list;
 
 fail:
 	free(list);
-	return (NULL);
+	return NULL;
 }
 
 /*
@@ -309,12 +309,12 @@ fail:
 struct netlist *
 urlpolicy_nat64_parse(const char *text, char **cause)
 {
-	static const uint8_t	 mapped[12] = { [10] = 0xff, [11] = 0xff };
-	struct netlist		*list;
-	size_t			 i;
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	struct netlist *list;
+	size_t i;
 
 	if ((list = urlpolicy_netlist_parse(text, cause)) == NULL)
-		return (NULL);
+		return NULL;
 	for (i = 0; i < list->n; i++) {
 		/* An IPv4 network parses to ::ffff:a.b.c.d/96+p. */
 		if (list->nets[i].prefix != 96 ||
@@ -322,10 +322,10 @@ urlpolicy_nat64_parse(const char *text, char **cause)
 			*cause = xasprintf("NAT64 prefix %zu is not an IPv6 "
 			    "/96 network", i + 1);
 			free(list);
-			return (NULL);
+			return NULL;
 		}
 	}
-	return (list);
+	return list;
 }
 
 void
@@ -344,12 +344,12 @@ urlpolicy_netlist_free(struct netlist *list)
 int
 urlpolicy_check_url(const char *url, size_t max_len, const char **cause)
 {
-	CURLU		*u = NULL;
-	CURLUcode	 uc;
-	char		*scheme = NULL, *host = NULL;
-	const char	*p, *auth;
-	size_t		 len, schemelen, authlen;
-	int		 rc = -1;
+	CURLU *u = NULL;
+	CURLUcode uc;
+	char *scheme = NULL, *host = NULL;
+	const char *p, *auth;
+	size_t len, schemelen, authlen;
+	int rc = -1;
 
 	if (url == NULL || *url == '\0') {
 		*cause = "URL is empty";
@@ -452,7 +452,7 @@ out:
 	curl_free(scheme);
 	if (u != NULL)
 		curl_url_cleanup(u);
-	return (rc);
+	return rc;
 }
 
 /*
@@ -471,15 +471,15 @@ urlpolicy_check_addr(const struct sockaddr *sa, socklen_t salen,
     const struct netlist *allow, const struct netlist *nat64,
     const char **cause)
 {
-	struct sockaddr_in	sin;
-	struct sockaddr_in6	sin6;
-	uint8_t			addr[16], v4[16];
-	const char	       *why;
-	enum urlpolicy_v4form	form;
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	uint8_t addr[16], v4[16];
+	const char *why;
+	enum urlpolicy_v4form form;
 
 	if (sa == NULL) {
 		*cause = "not an IP address";
-		return (-1);
+		return -1;
 	}
 	if (sa->sa_family == AF_INET && salen >= sizeof sin) {
 		memcpy(&sin, sa, sizeof sin);
@@ -491,13 +491,13 @@ urlpolicy_check_addr(const struct sockaddr *sa, socklen_t salen,
 		memcpy(addr, &sin6.sin6_addr, 16);
 	} else {
 		*cause = "not an IP address";
-		return (-1);
+		return -1;
 	}
 
 	/* On the address as connected to: an IPv4 entry, stored as
 	 * ::ffff:a.b.c.d/96+p, matches IPv4 and its mapped form only. */
 	if (urlpolicy_netlist_match(allow, addr))
-		return (0);
+		return 0;
 	form = urlpolicy_embedded4(addr, nat64, v4);
 
 	if (form != V4_NONE)
@@ -511,7 +511,7 @@ urlpolicy_check_addr(const struct sockaddr *sa, socklen_t salen,
 	}
 	if (why != NULL) {
 		*cause = why;
-		return (-1);
+		return -1;
 	}
-	return (0);
+	return 0;
 }
