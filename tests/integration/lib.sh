@@ -6,6 +6,7 @@
 #                   (or Apache, see THUMBQ_WEBSERVER) through tools/services,
 #                   as a user starts them
 #   tq_start_origin   a second lighttpd on 127.0.0.1 serving tests/fixtures
+#   tq_start_receiver SECRET  a webhook receiver on 127.0.0.1
 # and reports with the TAP helpers (pass, fail, is, like, diag, done_testing).
 # Everything runs on loopback ports and unix sockets under one temporary
 # directory, which the exit trap stops and removes, on failure too.
@@ -168,6 +169,7 @@ tq_cleanup() {
 	for tq_d in $tq_rundirs; do
 		tq_services stop "$tq_d" >&2 || true
 	done
+	[ -z "${RECV_PID:-}" ] || kill "$RECV_PID" 2>/dev/null || true
 	tq_stop_pidfile "$tq_tmp/origin/lighttpd.pid"
 	rm -rf "$tq_tmp"
 	exit "$tq_status"
@@ -254,6 +256,30 @@ tq_start_origin() {
 		[ $tq_i -lt 50 ] || bail "origin lighttpd does not serve $ORIGIN/not-an-image.html"
 		sleep 0.1
 	done
+}
+
+# tq_start_receiver SECRET: a webhook receiver on 127.0.0.1
+# (webhook-receiver.py) that checks signatures against SECRET; sets RECV
+# (its base URL), RECV_DIR, RECV_LOG (one JSON line per delivery) and
+# RECV_PID, which tq_cleanup stops.
+tq_start_receiver() {
+	tq_need python3
+	RECV_DIR=$tq_tmp/receiver
+	RECV_LOG=$RECV_DIR/deliveries.jsonl
+	mkdir -p "$RECV_DIR"
+	: >"$RECV_LOG"
+	python3 "$top_srcdir/tests/integration/webhook-receiver.py" "$1" "$RECV_DIR/port" \
+		"$RECV_LOG" </dev/null >/dev/null 2>"$RECV_DIR/error.log" &
+	RECV_PID=$!
+	tq_i=0
+	until [ -s "$RECV_DIR/port" ]; do
+		tq_i=$((tq_i + 1))
+		[ $tq_i -lt 150 ] || bail "webhook-receiver.py did not start: $(head -c 300 "$RECV_DIR/error.log")"
+		sleep 0.1
+	done
+	RECV=http://127.0.0.1:$(cat "$RECV_DIR/port")
+	[ "$(curl --noproxy '*' -s -o /dev/null -w '%{http_code}' --max-time 2 "$RECV/ready")" = 200 ] ||
+		bail "webhook receiver does not answer at $RECV/ready"
 }
 
 # ------------------------------------------------------------------ HTTP

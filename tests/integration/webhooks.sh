@@ -11,8 +11,8 @@
 tq_setup
 tq_need python3
 RECV_PID=
-# Stop the receiver too (lib.sh's cleanup knows nothing of it), then let
-# tq_cleanup stop the rest, with the exit status we were leaving with.
+# On failure, show what the receiver saw; then tq_cleanup stops everything
+# (the receiver too), with the exit status we were leaving with.
 wh_cleanup() {
 	wh_status=$?
 	trap - EXIT
@@ -21,7 +21,6 @@ wh_cleanup() {
 			[ -s "$RECV_DIR/error.log" ] && { diag "--- receiver errors:"; tail -n 20 "$RECV_DIR/error.log" | sed 's/^/# /'; }
 			[ -s "$RECV_LOG" ] && { diag "--- deliveries:"; cut -c1-400 "$RECV_LOG" | tail -n 20 | sed 's/^/# /'; }
 		fi
-		kill "$RECV_PID" 2>/dev/null || true
 	fi
 	(exit "$wh_status")
 	tq_cleanup
@@ -32,22 +31,7 @@ trap wh_cleanup EXIT
 SECRET='whsec test:secret/1+2=3'
 
 # ---- the receiver
-RECV_DIR=$tq_tmp/receiver
-RECV_LOG=$RECV_DIR/deliveries.jsonl
-mkdir -p "$RECV_DIR"
-: >"$RECV_LOG"
-python3 "$top_srcdir/tests/integration/webhook-receiver.py" "$SECRET" "$RECV_DIR/port" \
-	"$RECV_LOG" </dev/null >/dev/null 2>"$RECV_DIR/error.log" &
-RECV_PID=$!
-tq_i=0
-until [ -s "$RECV_DIR/port" ]; do
-	tq_i=$((tq_i + 1))
-	[ $tq_i -lt 150 ] || bail "webhook-receiver.py did not start: $(head -c 300 "$RECV_DIR/error.log")"
-	sleep 0.1
-done
-RECV=http://127.0.0.1:$(cat "$RECV_DIR/port")
-[ "$(curl --noproxy '*' -s -o /dev/null -w '%{http_code}' --max-time 2 "$RECV/ready")" = 200 ] ||
-	bail "webhook receiver does not answer at $RECV/ready"
+tq_start_receiver "$SECRET"
 
 # ---- thumbq: one with loopback open (images and callbacks on 127.0.0.1),
 # one with the default policy, which refuses loopback.  Three attempts (two
