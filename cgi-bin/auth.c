@@ -1,8 +1,13 @@
 /* auth.c: the gate in front of every route but the operators' ones
  * (health, metrics): API keys when auth_required is on, and the rate limit
- * per key (or per client address when auth is off).  Both are answered by
- * one Redis script, so the gate costs one round trip, and nothing when both
- * are off. */
+ * per key (or per client when auth is off: an IPv4 address, an IPv6 /64,
+ * see ratelimit.c).  Both are answered by one Redis script, so the gate
+ * costs one round trip, and nothing when both are off.
+ *
+ * A key is known by its id from here on, not by its name: the id owns the
+ * jobs, batches and bucket, and a key made later under the same name has
+ * another.  A batch costs one token per URL: the gate takes the first, the
+ * batch route the rest once it knows how many there are. */
 #include "config.h"
 
 #include <stdio.h>
@@ -12,6 +17,7 @@
 #include "apikey.h"
 #include "auth.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "response.h"
 #include "store.h"
 
@@ -30,13 +36,40 @@ auth_bearer(const struct request *req)
 	return *h != '\0' && strlen(h) <= 256 ? h : NULL;
 }
 
+static void
+auth_unavailable(struct api *api, struct request *req)
+{
+	log_warn("event=auth_failed error=\"%s\"", store_error(api->store));
+	response_error(req, 503, "unavailable", "job store unavailable, try again later",
+	    "Retry-After: 1\r\n");
+}
+
+/* Sets the RateLimit-* headers of every answer to this request from the
+ * bucket's state; answers 429 with message and returns 1 if the request was
+ * refused, else returns 0. */
+static int
+auth_limited(struct request *req, const struct thumbq_conf *conf,
+    const struct store_auth_result *res, const char *message)
+{
+	char retry[48];
+
+	snprintf(req->rate_headers, sizeof req->rate_headers,
+	    "RateLimit-Limit: %u\r\nRateLimit-Remaining: %lld\r\nRateLimit-Reset: %lld\r\n",
+	    conf->rate_burst, res->remaining, res->reset_s);
+	if (res->allowed)
+		return 0;
+	snprintf(retry, sizeof retry, "Retry-After: %lld\r\n", (res->retry_after_ms + 999) / 1000);
+	response_error(req, 429, "rate_limited", message, retry);
+	return 1;
+}
+
 int
 auth_gate(struct api *api, struct request *req)
 {
 	const struct thumbq_conf *conf = api->conf;
 	struct store_auth_result res;
-	char hash[APIKEY_HASH_LEN + 1], client[80];
-	const char *key = NULL, *addr;
+	char hash[APIKEY_HASH_LEN + 1], client[RATELIMIT_SUBJECT_MAX];
+	const char *key = NULL;
 
 	if (!conf->auth_required && conf->rate_limit == 0)
 		return 0;
@@ -50,13 +83,10 @@ auth_gate(struct api *api, struct request *req)
 		}
 		apikey_hash(key, strlen(key), hash);
 	}
-	addr = request_param(req, "REMOTE_ADDR");
-	snprintf(client, sizeof client, "addr:%.64s", addr != NULL ? addr : "unknown");
+	ratelimit_client(request_param(req, "REMOTE_ADDR"), client);
 	if (store_auth(api->store, key ? hash : NULL, client, conf->rate_limit, conf->rate_burst,
 	    &res) != STORE_OK) {
-		log_warn("event=auth_failed error=\"%s\"", store_error(api->store));
-		response_error(req, 503, "unavailable", "job store unavailable, try again later",
-		    "Retry-After: 1\r\n");
+		auth_unavailable(api, req);
 		return 1;
 	}
 	if (conf->auth_required && !res.known) {
@@ -65,20 +95,40 @@ auth_gate(struct api *api, struct request *req)
 		return 1;
 	}
 	if (conf->auth_required)
-		snprintf(req->owner, sizeof req->owner, "%s", res.key_name);
-	if (conf->rate_limit > 0) {
-		snprintf(req->rate_headers, sizeof req->rate_headers,
-		    "RateLimit-Limit: %u\r\nRateLimit-Remaining: %lld\r\nRateLimit-Reset: %lld\r\n",
-		    conf->rate_burst, res.remaining, res.reset_s);
-		if (!res.allowed) {
-			char retry[48];
+		snprintf(req->owner, sizeof req->owner, "%s", res.key_id);
+	if (conf->rate_limit == 0)
+		return 0;
+	return auth_limited(req, conf, &res,
+	    "too many requests: slow down and retry after Retry-After seconds");
+}
 
-			snprintf(retry, sizeof retry, "Retry-After: %lld\r\n",
-			    (res.retry_after_ms + 999) / 1000);
-			response_error(req, 429, "rate_limited",
-			    "too many requests: slow down and retry after Retry-After seconds", retry);
-			return 1;
-		}
+int
+auth_charge_batch(struct api *api, struct request *req, size_t nurls)
+{
+	const struct thumbq_conf *conf = api->conf;
+	struct store_auth_result res;
+	char subject[RATELIMIT_SUBJECT_MAX], msg[192];
+
+	if (conf->rate_limit == 0 || nurls <= 1)
+		return 0;
+	if (nurls > conf->rate_burst) {
+		snprintf(msg, sizeof msg, "urls: a batch of %zu URLs costs %zu requests, more "
+		    "than rate_burst (%u) allows at once: send at most %u URLs per batch",
+		    nurls, nurls, conf->rate_burst, conf->rate_burst);
+		response_error(req, 422, "invalid_request", msg, NULL);
+		return 1;
 	}
-	return 0;
+	/* The bucket the gate drew from: a key's is named as auth.lua names it. */
+	if (req->owner[0] != '\0')
+		snprintf(subject, sizeof subject, "key:%s", req->owner);
+	else
+		ratelimit_client(request_param(req, "REMOTE_ADDR"), subject);
+	if (store_ratelimit_charge(api->store, subject, conf->rate_limit, conf->rate_burst,
+	    (unsigned)nurls - 1, 1, &res) != STORE_OK) {
+		auth_unavailable(api, req);
+		return 1;
+	}
+	snprintf(msg, sizeof msg, "too many requests: a batch of %zu URLs costs %zu requests; "
+	    "retry after Retry-After seconds", nurls, nurls);
+	return auth_limited(req, conf, &res, msg);
 }

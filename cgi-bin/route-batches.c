@@ -2,8 +2,9 @@
  *
  * A batch is many URLs with shared options, created in one Redis step (all
  * or nothing).  Its jobs default to low priority, so that single requests
- * stay fast while a batch works through.  GET gives counts per status and
- * each job, in one round trip. */
+ * stay fast while a batch works through.  With a rate limit, a batch costs
+ * one token per URL, as that many single requests would.  GET gives counts
+ * per status and each job, in one round trip. */
 #include "config.h"
 
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include <json-c/json.h>
 
+#include "auth.h"
 #include "id.h"
 #include "job.h"
 #include "log.h"
@@ -54,6 +56,8 @@ route_batches_create(struct api *api, struct request *req, const char *arg)
 	parsed = job_batch_parse(req->body, req->body_len, &limits, &br, &why, msgbuf);
 	if (routes_parse_failed(req, parsed, why) == -1)
 		return;
+	if (auth_charge_batch(api, req, br.nurls) != 0)
+		goto out;
 	ids = xcalloc(br.nurls, sizeof *ids);
 	if (id_generate(bid) == -1)
 		goto no_id;

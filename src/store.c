@@ -1005,29 +1005,22 @@ store_courier_recover(struct store *st, const char *courier_id)
 	return (long)store_script_int(st, SCRIPT_COURIER_RECOVER, 1, args);
 }
 
-enum store_result
-store_auth(struct store *st, const char *key_hash, const char *client, unsigned rate,
-    unsigned burst, struct store_auth_result *out)
+/* Fills out from the auth script's answer (see auth.lua). */
+static enum store_result
+store_auth_reply(struct store *st, redisReply *r, struct store_auth_result *out)
 {
-	char srate[16], sburst[16];
-	const char *args[4] = { key_hash ? key_hash : "", client, srate, sburst };
-	redisReply *r;
 	enum store_result rc = STORE_ERROR;
 
-	memset(out, 0, sizeof *out);
-	snprintf(srate, sizeof srate, "%u", rate);
-	snprintf(sburst, sizeof sburst, "%u", burst);
-	r = store_script(st, SCRIPT_AUTH, 4, args);
 	if (r == NULL)
 		return STORE_ERROR;
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 6 ||
 	    r->element[1]->type != REDIS_REPLY_STRING ||
-	    r->element[1]->len >= sizeof out->key_name) {
+	    r->element[1]->len >= sizeof out->key_id) {
 		snprintf(st->err, sizeof st->err, "redis: malformed auth reply");
 		goto out;
 	}
 	out->known = store_elem_int(r->element[0]) == 1;
-	memcpy(out->key_name, r->element[1]->str, r->element[1]->len + 1);
+	memcpy(out->key_id, r->element[1]->str, r->element[1]->len + 1);
 	out->allowed = store_elem_int(r->element[2]) == 1;
 	out->remaining = store_elem_int(r->element[3]);
 	out->retry_after_ms = store_elem_int(r->element[4]);
@@ -1039,11 +1032,42 @@ out:
 }
 
 enum store_result
-store_apikey_create(struct store *st, const char *key_hash, const char *name)
+store_auth(struct store *st, const char *key_hash, const char *client, unsigned rate,
+    unsigned burst, struct store_auth_result *out)
 {
-	const char *args[3] = { "create", key_hash, name };
-	long long n = store_script_int(st, SCRIPT_APIKEY, 3, args);
+	char srate[16], sburst[16];
+	const char *args[6] = { key_hash ? key_hash : "", client, srate, sburst, "1", "0" };
 
+	memset(out, 0, sizeof *out);
+	snprintf(srate, sizeof srate, "%u", rate);
+	snprintf(sburst, sizeof sburst, "%u", burst);
+	return store_auth_reply(st, store_script(st, SCRIPT_AUTH, 6, args), out);
+}
+
+enum store_result
+store_ratelimit_charge(struct store *st, const char *subject, unsigned rate, unsigned burst,
+    unsigned cost, unsigned paid, struct store_auth_result *out)
+{
+	char srate[16], sburst[16], scost[16], spaid[16];
+	const char *args[6] = { "", subject, srate, sburst, scost, spaid };
+
+	memset(out, 0, sizeof *out);
+	snprintf(srate, sizeof srate, "%u", rate);
+	snprintf(sburst, sizeof sburst, "%u", burst);
+	snprintf(scost, sizeof scost, "%u", cost);
+	snprintf(spaid, sizeof spaid, "%u", paid);
+	return store_auth_reply(st, store_script(st, SCRIPT_AUTH, 6, args), out);
+}
+
+enum store_result
+store_apikey_create(struct store *st, const char *key_hash, const char *name, const char *id,
+    const char *secret)
+{
+	const char *args[5] = { "create", key_hash, name, id, secret };
+	long long n = store_script_int(st, SCRIPT_APIKEY, 5, args);
+
+	if (n == 2)
+		snprintf(st->err, sizeof st->err, "key id %s was given out before: try again", id);
 	return n == 1 ? STORE_OK : n == 0 ? STORE_STALE : STORE_ERROR;
 }
 
@@ -1056,6 +1080,17 @@ store_apikey_revoke(struct store *st, const char *name)
 	return n == 1 ? STORE_OK : n == 0 ? STORE_NOTFOUND : STORE_ERROR;
 }
 
+/* A time in ms from a list reply element; 0 if absent or malformed. */
+static long long
+store_elem_ms(const redisReply *e)
+{
+	unsigned long long v = 0;
+
+	if (e->type == REDIS_REPLY_STRING)
+		store_parse_ull(e->str, e->len, 1ULL << 62, &v);
+	return (long long)v;
+}
+
 long
 store_apikey_list(struct store *st, store_apikey_cb *cb, void *arg)
 {
@@ -1065,25 +1100,50 @@ store_apikey_list(struct store *st, store_apikey_cb *cb, void *arg)
 
 	if (r == NULL)
 		return -1;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements % 3 != 0) {
+	if (r->type != REDIS_REPLY_ARRAY || r->elements % 4 != 0) {
 		snprintf(st->err, sizeof st->err, "redis: malformed key list");
 		freeReplyObject(r);
 		return -1;
 	}
-	for (size_t i = 0; i < r->elements; i += 3) {
-		unsigned long long created = 0, used = 0;
-
-		if (r->element[i]->type != REDIS_REPLY_STRING)
+	for (size_t i = 0; i < r->elements; i += 4) {
+		if (r->element[i]->type != REDIS_REPLY_STRING ||
+		    r->element[i + 1]->type != REDIS_REPLY_STRING)
 			continue;
-		if (r->element[i + 1]->type == REDIS_REPLY_STRING)
-			store_parse_ull(r->element[i + 1]->str, r->element[i + 1]->len, 1ULL << 62,
-			    &created);
-		if (r->element[i + 2]->type == REDIS_REPLY_STRING)
-			store_parse_ull(r->element[i + 2]->str, r->element[i + 2]->len, 1ULL << 62,
-			    &used);
-		cb(r->element[i]->str, (long long)created, (long long)used, arg);
+		cb(r->element[i]->str, r->element[i + 1]->str, store_elem_ms(r->element[i + 2]),
+		    store_elem_ms(r->element[i + 3]), arg);
 		n++;
 	}
 	freeReplyObject(r);
 	return n;
+}
+
+enum store_result
+store_apikey_secret(struct store *st, const char *id, char *out, size_t size)
+{
+	char kid[256];
+	const char *argv[3] = { "HGET", kid, "secret" };
+	size_t argvlen[3];
+	redisReply *r;
+	enum store_result rc = STORE_ERROR;
+
+	out[0] = '\0';
+	store_key(kid, sizeof kid, st, "apikey_id", id);
+	for (int i = 0; i < 3; i++)
+		argvlen[i] = strlen(argv[i]);
+	r = store_command(st, 3, argv, argvlen);
+	if (!store_reply_ok(st, r))
+		goto out;
+	if (r->type == REDIS_REPLY_NIL) {
+		rc = STORE_NOTFOUND;
+	} else if (r->type == REDIS_REPLY_STRING && r->len > 0 && r->len < size &&
+	    strlen(r->str) == r->len) {
+		memcpy(out, r->str, r->len + 1);
+		rc = STORE_OK;
+	} else {
+		snprintf(st->err, sizeof st->err, "redis: malformed webhook secret of key %.64s", id);
+	}
+out:
+	if (r != NULL)
+		freeReplyObject(r);
+	return rc;
 }

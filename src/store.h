@@ -135,11 +135,12 @@ long store_webhook_done(struct store *st, const char *courier_id, const char *id
 long store_courier_recover(struct store *st, const char *courier_id);
 
 /* The gate before each API request: is the bearer key known, and is its
- * owner (or the client address) within the rate limit?  key_hash is the
- * key's SHA-256 in hex, or NULL; rate 0 turns limiting off. */
+ * owner (or the client) within the rate limit?  key_hash is the key's
+ * SHA-256 in hex, or NULL; client is the bucket of a request without a key
+ * ("addr:..."); rate 0 turns limiting off.  The request takes one token. */
 struct store_auth_result {
 	int known;		/* the key exists */
-	char key_name[64];
+	char key_id[64];	/* its id: what owns its jobs and bucket */
 	int allowed;		/* within the rate limit */
 	long long remaining;	/* tokens left */
 	long long retry_after_ms;
@@ -147,13 +148,25 @@ struct store_auth_result {
 };
 enum store_result store_auth(struct store *st, const char *key_hash, const char *client,
     unsigned rate, unsigned burst, struct store_auth_result *out);
-/* API keys by name; the key itself is never stored, only its hash.
+/* Takes cost more tokens from the bucket subject ("key:ID" or a client's
+ * "addr:..."), for a request that took paid already (a batch: one token per
+ * URL); out as for store_auth, with known 0. */
+enum store_result store_ratelimit_charge(struct store *st, const char *subject, unsigned rate,
+    unsigned burst, unsigned cost, unsigned paid, struct store_auth_result *out);
+/* API keys by name; the key itself is never stored, only its hash.  id is
+ * fresh from apikey_id_generate, secret from apikey_secret_generate.
  * create: STORE_STALE if the name is taken.  revoke: STORE_NOTFOUND. */
-enum store_result store_apikey_create(struct store *st, const char *key_hash, const char *name);
+enum store_result store_apikey_create(struct store *st, const char *key_hash, const char *name,
+    const char *id, const char *secret);
 enum store_result store_apikey_revoke(struct store *st, const char *name);
-typedef void store_apikey_cb(const char *name, long long created_ms, long long last_used_ms,
-    void *arg);
+/* id is "" for a key made before keys had ids. */
+typedef void store_apikey_cb(const char *name, const char *id, long long created_ms,
+    long long last_used_ms, void *arg);
 long store_apikey_list(struct store *st, store_apikey_cb *cb, void *arg);
+/* The webhook secret of the key with this id, into out (size bytes):
+ * STORE_NOTFOUND if there is none (the key was revoked, or made before keys
+ * had secrets). */
+enum store_result store_apikey_secret(struct store *st, const char *id, char *out, size_t size);
 
 /* Operator side (thumbqctl). */
 typedef void store_id_cb(const char *id, void *arg);

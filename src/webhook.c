@@ -45,7 +45,7 @@
 struct webhook_sender {
 	CURL *curl;
 	struct fetcher *policy;	/* its address checks guard every delivery */
-	char *secret;		/* "" : deliveries are not signed */
+	char *secret;		/* webhook_secret, for jobs made without a key; "": unsigned */
 	unsigned timeout;	/* seconds per delivery, connect included */
 	size_t max_url_bytes;
 	char *user_agent;
@@ -216,7 +216,7 @@ webhook_setopts(struct webhook_sender *ws, const char *url, const char *body,
 
 /* The headers of one delivery; NULL if signing or allocation failed. */
 static struct curl_slist *
-webhook_headers(const struct webhook_sender *ws, const char *body, struct job_error *err)
+webhook_headers(const char *secret, const char *body, struct job_error *err)
 {
 	struct curl_slist *h = NULL, *n;
 	char ts[32], line[64 + WEBHOOK_SIGNATURE_MAX], sig[WEBHOOK_SIGNATURE_MAX];
@@ -235,8 +235,8 @@ webhook_headers(const struct webhook_sender *ws, const char *body, struct job_er
 	if ((n = curl_slist_append(h, line)) == NULL)
 		goto nomem;
 	h = n;
-	if (ws->secret[0] != '\0') {
-		webhook_sign(ws->secret, ts, body, strlen(body), sig);
+	if (secret[0] != '\0') {
+		webhook_sign(secret, ts, body, strlen(body), sig);
 		if (sig[0] == '\0') {
 			job_error_set(err, "webhook_failed", 1, "could not sign the delivery");
 			curl_slist_free_all(h);
@@ -298,7 +298,7 @@ webhook_result(const struct webhook_sender *ws, CURLcode rc, long status,
 
 int
 webhook_deliver(struct webhook_sender *ws, const char *url, const char *body,
-    long *http_status, struct job_error *err)
+    const char *secret, long *http_status, struct job_error *err)
 {
 	struct curl_slist *headers = NULL;
 	const char *cause;
@@ -313,7 +313,7 @@ webhook_deliver(struct webhook_sender *ws, const char *url, const char *body,
 		job_error_set(err, "url_invalid", 0, "callback_url: %s", cause);
 		goto out;
 	}
-	if ((headers = webhook_headers(ws, body, err)) == NULL)
+	if ((headers = webhook_headers(secret != NULL ? secret : ws->secret, body, err)) == NULL)
 		goto out;
 	curl_easy_reset(ws->curl);
 	if (webhook_setopts(ws, url, body, headers) != 0) {

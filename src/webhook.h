@@ -23,10 +23,11 @@ struct webhook_sender;
 /* One per courier, after fork.  NULL with *cause on a bad allow list. */
 struct webhook_sender *webhook_sender_new(const struct thumbq_conf *conf, char **cause);
 void webhook_sender_free(struct webhook_sender *ws);
-/* POSTs body to url.  Returns 0 on a 2xx answer, or -1 with err filled
- * (same codes as fetch_get: address_blocked, timeout, http_error, ...);
- * *http_status is the answer's status, 0 if none. */
+/* POSTs body to url, signed with secret (a job's API key's), or with the
+ * global webhook_secret when secret is NULL.  Returns 0 on a 2xx answer, or
+ * -1 with err filled (same codes as fetch_get: address_blocked, timeout,
+ * http_error, ...); *http_status is the answer's status, 0 if none. */
 int webhook_deliver(struct webhook_sender *ws, const char *url, const char *body,
-    long *http_status, struct job_error *err);
+    const char *secret, long *http_status, struct job_error *err);
 
 #endif

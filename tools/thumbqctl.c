@@ -5,6 +5,7 @@
  *   thumbqctl [-c FILE] [--json] failed [--limit N]
  *   thumbqctl [-c FILE] retry ID... | retry --all-failed
  *   thumbqctl [-c FILE] purge --older-than DURATION
+ *   thumbqctl [-c FILE] key create NAME | key list | key revoke NAME
  *
  * It talks to the same Redis through the same store functions as the
  * daemons, so it cannot disagree with them about what a key means.  Output
@@ -54,8 +55,9 @@ usage(void)
 	    "  retry ID... | --all-failed  start failed jobs again\n"
 	    "  purge --older-than DURATION delete jobs finished before DURATION ago\n"
 	    "                              and their thumbnails (e.g. 30d, 12h, 90m)\n"
-	    "  key create NAME             make an API key (printed once)\n"
-	    "  key list                    API keys: name, created, last used\n"
+	    "  key create NAME             make an API key and its webhook secret\n"
+	    "                              (printed once)\n"
+	    "  key list                    API keys: name, created, last used, id\n"
 	    "  key revoke NAME             revoke an API key\n");
 	exit(EXIT_USAGE);
 }
@@ -321,21 +323,45 @@ ctl_print_time(long long ms)
 }
 
 static void
-ctl_print_key(const char *name, long long created, long long used, void *arg)
+ctl_print_key(const char *name, const char *id, long long created, long long used, void *arg)
 {
 	(void)arg;
 	printf("%s\t", name);
 	ctl_print_time(created);
 	putchar('\t');
 	ctl_print_time(used);
-	putchar('\n');
+	printf("\t%s\n", id[0] != '\0' ? id : "-");
+}
+
+/* Makes a key, its id and its webhook secret, and prints the key and the
+ * secret: the only time either is shown (only the key's hash is stored). */
+static int
+ctl_key_create(struct ctl *c, const char *name)
+{
+	char key[APIKEY_LEN + 1], hash[APIKEY_HASH_LEN + 1];
+	char id[APIKEY_ID_LEN + 1], secret[APIKEY_SECRET_LEN + 1];
+
+	if (apikey_generate(key) == -1 || apikey_id_generate(id) == -1 ||
+	    apikey_secret_generate(secret) == -1) {
+		fprintf(stderr, "thumbqctl: getrandom failed\n");
+		return 1;
+	}
+	apikey_hash(key, strlen(key), hash);
+	switch (store_apikey_create(c->store, hash, name, id, secret)) {
+	case STORE_OK:
+		printf("%s\t%s\t%s\n", name, key, secret);
+		return 0;
+	case STORE_STALE:
+		fprintf(stderr, "thumbqctl: an API key named %s exists already\n", name);
+		return 1;
+	default:
+		return ctl_store_failed(c);
+	}
 }
 
 static int
 ctl_key(struct ctl *c, int argc, char **argv)
 {
-	char key[APIKEY_LEN + 1], hash[APIKEY_HASH_LEN + 1];
-
 	if (argc == 1 && strcmp(argv[0], "list") == 0)
 		return store_apikey_list(c->store, ctl_print_key, NULL) < 0 ? ctl_store_failed(c) : 0;
 	if (argc != 2 || (strcmp(argv[0], "create") != 0 && strcmp(argv[0], "revoke") != 0))
@@ -344,31 +370,15 @@ ctl_key(struct ctl *c, int argc, char **argv)
 		fprintf(stderr, "thumbqctl: key names are 1-63 of A-Z a-z 0-9 _ . -\n");
 		return EXIT_USAGE;
 	}
-	if (strcmp(argv[0], "revoke") == 0) {
-		switch (store_apikey_revoke(c->store, argv[1])) {
-		case STORE_OK:
-			printf("%s\trevoked\n", argv[1]);
-			return 0;
-		case STORE_NOTFOUND:
-			fprintf(stderr, "thumbqctl: no API key named %s\n", argv[1]);
-			return EXIT_NOTFOUND;
-		default:
-			return ctl_store_failed(c);
-		}
-	}
-	if (apikey_generate(key) == -1) {
-		fprintf(stderr, "thumbqctl: getrandom failed\n");
-		return 1;
-	}
-	apikey_hash(key, strlen(key), hash);
-	switch (store_apikey_create(c->store, hash, argv[1])) {
+	if (strcmp(argv[0], "create") == 0)
+		return ctl_key_create(c, argv[1]);
+	switch (store_apikey_revoke(c->store, argv[1])) {
 	case STORE_OK:
-		/* The only time the key is shown: only its hash is stored. */
-		printf("%s\t%s\n", argv[1], key);
+		printf("%s\trevoked\n", argv[1]);
 		return 0;
-	case STORE_STALE:
-		fprintf(stderr, "thumbqctl: an API key named %s exists already\n", argv[1]);
-		return 1;
+	case STORE_NOTFOUND:
+		fprintf(stderr, "thumbqctl: no API key named %s\n", argv[1]);
+		return EXIT_NOTFOUND;
 	default:
 		return ctl_store_failed(c);
 	}

@@ -24,6 +24,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "apikey.h"
 #include "courier.h"
 #include "job.h"
 #include "joberror.h"
@@ -54,7 +55,8 @@ courier_deliver(const struct thumbq_conf *conf, struct store *st, struct webhook
 	long status = 0, n;
 	long long started = proc_now_ms(), ms;
 	int delivered = 0;
-	char *body;
+	enum store_result r = STORE_OK;
+	char *body, secret[APIKEY_SECRET_LEN + 1];
 
 	if (job->status == JOB_COMPLETED && conf->base_url[0] == '\0' && !warned) {
 		warned = 1;
@@ -62,13 +64,26 @@ courier_deliver(const struct thumbq_conf *conf, struct store *st, struct webhook
 		    "webhooks is a path, not a URL; set base_url in thumbq.conf\"");
 	}
 	job_error_clear(&err);
+	/* A key's job is signed with that key's secret, never the global one,
+	 * so that its deliveries cannot be replayed to another client; a key
+	 * revoked since has none left. */
+	if (job->owner != NULL && (r = store_apikey_secret(st, job->owner, secret,
+	    sizeof secret)) == STORE_ERROR) {
+		log_err("job=%s event=webhook_secret_failed error=\"%s\"", job->id, store_error(st));
+		return -1;
+	}
 	if (job->callback_url == NULL) {
 		/* Queued, but the record has no callback: give up at once. */
 		job_error_set(&err, "url_invalid", 0, "the job has no callback_url");
 		max = 0;
+	} else if (r == STORE_NOTFOUND) {
+		job_error_set(&err, "key_revoked", 0, "the job's API key was revoked (or made "
+		    "before keys had a webhook secret): nothing to sign with");
+		max = 0;
 	} else {
 		body = job_to_json(job, conf->base_url);
-		delivered = webhook_deliver(ws, job->callback_url, body, &status, &err) == 0;
+		delivered = webhook_deliver(ws, job->callback_url, body,
+		    job->owner != NULL ? secret : NULL, &status, &err) == 0;
 		free(body);
 		/* A refused address or URL stays refused: no point retrying. */
 		if (!delivered && err.code != NULL && (strcmp(err.code, "address_blocked") == 0 ||
