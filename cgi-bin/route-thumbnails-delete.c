@@ -3,7 +3,8 @@
  * Cancels a job that is waiting or in progress, or deletes a finished one
  * and its thumbnail: 204, or 404 for an unknown id.  A worker still busy
  * with a cancelled job finds its lease gone when it finishes and throws its
- * result away.  A thumbnail that other jobs were answered from (dedupe) is
+ * result away.  Only the caller's job goes: identical requests that waited
+ * for it go on without it, and a thumbnail that other jobs use (dedupe) is
  * left for them. */
 #include "config.h"
 
@@ -44,8 +45,9 @@ route_thumbnails_delete(struct api *api, struct request *req, const char *arg)
 	}
 	/* The record is gone first: a failure here leaves an unreferenced file,
 	 * never a job pointing at nothing. */
-	if (path[0] != '\0' && storage_remove(api->conf->docroot, arg, path) < 0)
-		log_warn("event=delete_file_failed job=%s error=\"%s\"", arg, strerror(errno));
+	if (path[0] != '\0' && storage_remove(api->conf->docroot, path) < 0)
+		log_warn("event=delete_file_failed job=%s error=\"%s\"", arg,
+		    errno == EINVAL ? "not a thumbnail path" : strerror(errno));
 	log_info("event=deleted job=%s", arg);
 	response_no_content(req);
 }

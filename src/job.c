@@ -757,8 +757,6 @@ job_to_json(const struct job *job, const char *base_url)
 		job_member_time(&b, &first, "updated_at", job->updated_ms);
 	}
 	job_member_str(&b, &first, "priority", job_priority_name(job->priority));
-	if (job->source_job != NULL)
-		job_member_str(&b, &first, "source_job", job->source_job);
 	if (job->callback_url != NULL) {
 		int cfirst = 1;
 

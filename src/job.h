@@ -35,11 +35,16 @@ struct job {
 	long long created_ms;	/* Unix time, milliseconds */
 	long long updated_ms;
 	/* completed */
-	char *path;		/* relative to the docroot: thumbnails/ab/cd/{id}.jpg */
+	char *path;		/* relative to the docroot: thumbnails/ab/cd/{file}.jpg */
 	unsigned width;
 	unsigned height;
 	size_t fetched_bytes;	/* worker side: bytes downloaded by this attempt */
-	char *source_job;	/* completed from this earlier job's thumbnail (dedupe) */
+	char file[ID_LEN + 1];	/* worker side: the thumbnail's random file name, given
+				 * at the first claim (see storage.h); "" before */
+	/* The job it was answered from or follows (dedupe), for operators
+	 * (thumbqctl job); never in the API's JSON: a job id is the
+	 * capability to read and DELETE that job, and is its client's alone. */
+	char *source_job;
 	char *owner;		/* name of the API key that made it; NULL without auth */
 	char *callback_url;	/* webhook, POSTed the job JSON when it ends */
 	char *callback_status;	/* pending, retrying, delivered, failed */
@@ -109,8 +114,9 @@ int job_priority_parse(const char *name, enum job_priority *priority);
 /* Returns 0 and sets *status, or -1 if name is not a status. */
 int job_status_parse(const char *name, enum job_status *status);
 
-/* Renders the job as the client sees it.  base_url is prefixed to path to make
- * resized_url absolute (no trailing slash).  Returns a malloc'd string. */
+/* Renders the job as the client sees it (no source_job: see struct job).
+ * base_url is prefixed to path to make resized_url absolute (no trailing
+ * slash).  Returns a malloc'd string. */
 char *job_to_json(const struct job *job, const char *base_url);
 void job_free(struct job *job);
 

@@ -11,12 +11,46 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "id.h"
 #include "storage.h"
 
+/* "thumbnails/" "ab/cd/", then the name: where the name starts in a relpath. */
+#define STORAGE_NAME_OFF 17
+/* What image.c writes: the only extensions a thumbnail path may have. */
+static const char *const storage_exts[] = { "jpg", "png", "webp" };
+
 void
-storage_relpath(const char *id, const char *ext, char out[STORAGE_RELPATH_MAX])
+storage_relpath(const char *name, const char *ext, char out[STORAGE_RELPATH_MAX])
 {
-	snprintf(out, STORAGE_RELPATH_MAX, "thumbnails/%.2s/%.2s/%s.%s", id, id + 2, id, ext);
+	/* A name cut short (none given) makes "", which no one writes or removes. */
+	if (strnlen(name, ID_LEN) < ID_LEN)
+		out[0] = '\0';
+	else
+		snprintf(out, STORAGE_RELPATH_MAX, "thumbnails/%.2s/%.2s/%s.%s", name, name + 2,
+		    name, ext);
+}
+
+int
+storage_relpath_valid(const char *relpath)
+{
+	const char *name = relpath + STORAGE_NAME_OFF;
+	size_t len = strnlen(relpath, STORAGE_RELPATH_MAX);
+	char id[ID_LEN + 1];
+
+	if (len >= STORAGE_RELPATH_MAX || len < STORAGE_NAME_OFF + ID_LEN + 1 ||
+	    strncmp(relpath, "thumbnails/", 11) != 0 || relpath[13] != '/' ||
+	    relpath[16] != '/' || memcmp(relpath + 11, name, 2) != 0 ||
+	    memcmp(relpath + 14, name + 2, 2) != 0 || name[ID_LEN] != '.')
+		return 0;
+	/* Lower case only, as id_generate writes it: exactly what storage_relpath made. */
+	memcpy(id, name, ID_LEN);
+	id[ID_LEN] = '\0';
+	if (!id_valid(id) || strspn(id, "0123456789abcdef-") != ID_LEN)
+		return 0;
+	for (size_t i = 0; i < sizeof storage_exts / sizeof storage_exts[0]; i++)
+		if (strcmp(name + ID_LEN + 1, storage_exts[i]) == 0)
+			return 1;
+	return 0;
 }
 
 /* Creates each missing directory of path's parent, mode 0755 so the web
@@ -53,42 +87,31 @@ storage_write_all(int fd, const unsigned char *data, size_t len)
 	return 0;
 }
 
-/* Removes the temporary files of job id in dir: those a writer left when it
- * died between mkstemp and rename (SIGKILL, a file-size limit, the OOM
- * killer).  Called when the job's file is written or removed, so nothing
- * of a job outlives it. */
+/* Removes the temporary files of the thumbnail at relpath (valid): those a
+ * writer left when it died between mkstemp and rename (SIGKILL, a file-size
+ * limit, the OOM killer).  Called when the file is written or removed, and
+ * every attempt of a job writes the same name, so nothing of a job's
+ * attempts outlives it. */
 static void
-storage_unlink_temps(const char *dir, const char *id)
+storage_unlink_temps(const char *docroot, const char *relpath)
 {
-	size_t idlen = strlen(id);
+	const char *name = relpath + STORAGE_NAME_OFF;
 	struct dirent *e;
-	char path[PATH_MAX];
+	char dir[PATH_MAX], path[PATH_MAX];
 	DIR *d;
+	int n;
 
-	d = opendir(dir);
-	if (d == NULL)
+	n = snprintf(dir, sizeof dir, "%s/%.*s", docroot, STORAGE_NAME_OFF - 1, relpath);
+	if (n < 0 || (size_t)n >= sizeof dir || (d = opendir(dir)) == NULL)
 		return;
 	while ((e = readdir(d)) != NULL) {
-		if (strncmp(e->d_name, id, idlen) != 0 || e->d_name[idlen] != '.' ||
-		    strstr(e->d_name + idlen, ".tmp.") == NULL)
+		if (strncmp(e->d_name, name, ID_LEN) != 0 || e->d_name[ID_LEN] != '.' ||
+		    strstr(e->d_name + ID_LEN, ".tmp.") == NULL)
 			continue;
 		if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) < (int)sizeof path)
 			unlink(path);
 	}
 	closedir(d);
-}
-
-/* The directory part of docroot/relpath, for storage_unlink_temps. */
-static int
-storage_dir_of(const char *docroot, const char *relpath, char *out, size_t size)
-{
-	const char *slash = strrchr(relpath, '/');
-	int n;
-
-	if (slash == NULL)
-		return -1;
-	n = snprintf(out, size, "%s/%.*s", docroot, (int)(slash - relpath), relpath);
-	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
 int
@@ -99,6 +122,12 @@ storage_write(const char *docroot, const char *relpath, const void *data, size_t
 	int fd = -1, rc = -1;
 	int n;
 
+	/* The name came from Redis by way of the job record. */
+	if (!storage_relpath_valid(relpath)) {
+		job_error_set(err, "storage_failed", 0, "refusing to write %.80s: not a thumbnail path",
+		    relpath);
+		return -1;
+	}
 	n = snprintf(path, sizeof path, "%s/%s", docroot, relpath);
 	if (n < 0 || (size_t)n >= sizeof path ||
 	    snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp) {
@@ -133,22 +162,7 @@ storage_write(const char *docroot, const char *relpath, const void *data, size_t
 		goto out;
 	}
 	rc = 0;
-	{
-		char dir[PATH_MAX];
-		const char *base = strrchr(relpath, '/');
-
-		/* base + 1 is "{id}.{ext}": the id is everything before the dot. */
-		if (base != NULL && storage_dir_of(docroot, relpath, dir, sizeof dir) == 0) {
-			char id[80];
-			const char *dot = strchr(base + 1, '.');
-
-			if (dot != NULL && (size_t)(dot - base - 1) < sizeof id) {
-				memcpy(id, base + 1, (size_t)(dot - base - 1));
-				id[dot - base - 1] = '\0';
-				storage_unlink_temps(dir, id);
-			}
-		}
-	}
+	storage_unlink_temps(docroot, relpath);
 out:
 	if (fd != -1)
 		close(fd);
@@ -158,24 +172,22 @@ out:
 }
 
 int
-storage_remove(const char *docroot, const char *id, const char *relpath)
+storage_remove(const char *docroot, const char *relpath)
 {
-	static const char *const exts[] = { "jpg", "png", "webp" };
-	char want[STORAGE_RELPATH_MAX], path[PATH_MAX];
-	int removed = 0;
+	char path[PATH_MAX];
+	int n;
 
-	storage_relpath(id, exts[0], want);
-	if (storage_dir_of(docroot, want, path, sizeof path) == 0)
-		storage_unlink_temps(path, id);
-	for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
-		storage_relpath(id, exts[i], want);
-		if (relpath[0] != '\0' && strcmp(relpath, want) != 0)
-			continue;
-		snprintf(path, sizeof path, "%s/%s", docroot, want);
-		if (unlink(path) == 0)
-			removed++;
-		else if (errno != ENOENT)
-			return -1;
+	if (!storage_relpath_valid(relpath)) {
+		errno = EINVAL;
+		return -1;
 	}
-	return removed;
+	storage_unlink_temps(docroot, relpath);
+	n = snprintf(path, sizeof path, "%s/%s", docroot, relpath);
+	if (n < 0 || (size_t)n >= sizeof path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (unlink(path) == 0)
+		return 1;
+	return errno == ENOENT ? 0 : -1;
 }

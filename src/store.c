@@ -8,7 +8,12 @@
  *
  * Job hash fields: id url status opts attempts created updated claimed
  *   path width height (completed)  error_code error_message  lease (holder's
- *   wid)  dkey (its dedupe key)  source_job (answered from that job's file)
+ *   wid)  file (its thumbnail's name, from the first claim)  dkey (its
+ *   dedupe key)  source_job (answered from or following that job: for
+ *   operators, never in the API)
+ * A thumbnail file is shared by every job answered from it: P refs:{path}
+ * is the set of the jobs whose record names it, and the last job to leave
+ * it (DELETE, purge, the expiry sweep) removes the file (see lib.lua).
  *
  * Replies are untrusted like any input: every element's type is checked and
  * every number parsed with bounds before it is used. */
@@ -454,6 +459,13 @@ store_parse_job(struct store *st, const redisReply *r, struct job *job)
 		} else if (strcmp(f->str, "callback_status") == 0) {
 			free(job->callback_status);
 			job->callback_status = xstrndup(v->str, v->len);
+		} else if (strcmp(f->str, "file") == 0) {
+			/* It becomes a path in the docroot: anything but an id's
+			 * shape is ignored (the write then refuses the job). */
+			if (v->len == ID_LEN && id_valid(v->str))
+				memcpy(job->file, v->str, ID_LEN + 1);
+			else
+				log_warn("event=bad_record job=%.36s field=file", job->id);
 		} else if (strcmp(f->str, "source_job") == 0) {
 			free(job->source_job);
 			job->source_job = xstrndup(v->str, v->len);
@@ -495,26 +507,19 @@ bad:
 }
 
 /* The create script's short answer for a job it has just queued:
- * {created_ms, source_job or ""}.  Everything else in the record is what
- * the caller asked for (see create.lua), so job gets only these.  Returns
- * 0, or -1 if r is not that answer (then it is a whole record). */
+ * {created_ms}.  Everything else in the record is what the caller asked
+ * for (see create.lua), so job gets only this.  Returns 0, or -1 if r is
+ * not that answer (then it is a whole record). */
 static int
 store_parse_created(const redisReply *r, struct job *job)
 {
-	const redisReply *src;
-
-	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-	    r->element[0]->type != REDIS_REPLY_INTEGER)
-		return -1;
-	src = r->element[1];
-	if (r->element[0]->integer <= 0 || r->element[0]->integer > (long long)1 << 62 ||
-	    src->type != REDIS_REPLY_STRING || (src->len != 0 && src->len != ID_LEN))
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 1 ||
+	    r->element[0]->type != REDIS_REPLY_INTEGER ||
+	    r->element[0]->integer <= 0 || r->element[0]->integer > (long long)1 << 62)
 		return -1;
 	job->status = JOB_QUEUED;
 	job->attempts = 0;
 	job->created_ms = job->updated_ms = r->element[0]->integer;
-	free(job->source_job);
-	job->source_job = src->len != 0 ? xstrndup(src->str, src->len) : NULL;
 	return 0;
 }
 
@@ -580,13 +585,19 @@ out:
 enum store_result
 store_claim(struct store *st, const char *wid, unsigned lease_ms, struct job *job)
 {
-	char slease[16];
-	const char *args[2] = { wid, slease };
+	char slease[16], file[ID_LEN + 1];
+	const char *args[3] = { wid, slease, file };
 	enum store_result rc = STORE_ERROR;
 	redisReply *r;
 
+	/* The name of the thumbnail file, if this is the job's first claim:
+	 * random, so that it tells nothing of the job (see storage.h). */
+	if (id_generate(file) == -1) {
+		snprintf(st->err, sizeof st->err, "getrandom: %s", strerror(errno));
+		return STORE_ERROR;
+	}
 	snprintf(slease, sizeof slease, "%u", lease_ms);
-	r = store_script(st, SCRIPT_CLAIM, 2, args);
+	r = store_script(st, SCRIPT_CLAIM, 3, args);
 	if (r == NULL)
 		return STORE_ERROR;
 	if (r->type == REDIS_REPLY_NIL)
@@ -877,6 +888,31 @@ store_job_delete(struct store *st, const char *id, const char *owner,
 	}
 	freeReplyObject(r);
 	return rc;
+}
+
+int
+store_path_in_use(struct store *st, const char *path)
+{
+	char krefs[256];
+	const char *argv[2] = { "EXISTS", krefs };
+	size_t argvlen[2];
+	redisReply *r;
+	int n = -1;
+
+	store_key(krefs, sizeof krefs, st, "refs", path);
+	argvlen[0] = 6;
+	argvlen[1] = strlen(krefs);
+	r = store_command(st, 2, argv, argvlen);
+	if (!store_reply_ok(st, r))
+		goto out;
+	if (r->type == REDIS_REPLY_INTEGER)
+		n = r->integer != 0;
+	else
+		snprintf(st->err, sizeof st->err, "redis: unexpected reply to EXISTS");
+out:
+	if (r != NULL)
+		freeReplyObject(r);
+	return n;
 }
 
 enum store_result

@@ -10,6 +10,8 @@
  *                     what one courier holds; P webhooks_delayed retries
  *   P leases          sorted set, id -> lease deadline (ms)
  *   P delayed         sorted set, id -> when a retry is due (ms)
+ *   P refs:{PATH}     set of the jobs whose thumbnail is PATH (several when
+ *                     identical requests shared it: dedupe)
  *
  * Claiming is atomic: one script takes an id from pending into the child's
  * claim list and leases it, so at every instant an id is in pending, in a
@@ -43,9 +45,9 @@ const char *store_error(const struct store *st);
 /* Creates job (id, url, opts, priority, callback_url, owner set) and queues
  * it, or answers it at once from an identical recent job (dedupe_ttl
  * seconds; 0: off).  On STORE_OK, *job is the record as created: status
- * queued with its times and any source_job filled in, or, when it was
- * answered from a completed job (or existed already: a retry after a lost
- * reply), replaced by the record Redis holds.  The record expires ttl
+ * queued with its times filled in, or, when it was answered from a
+ * completed job (or existed already: a retry after a lost reply), replaced
+ * by the record Redis holds.  The record expires ttl
  * seconds (0: never) plus a day after creation; the expiry sweep normally
  * removes it before. */
 enum store_result store_job_create(struct store *st, struct job *job, unsigned ttl,
@@ -54,7 +56,9 @@ enum store_result store_job_get(struct store *st, const char *id, struct job *jo
 
 /* Worker side.  wid names one child uniquely across all hosts. */
 /* Claims the oldest job of the highest non-empty priority and leases it for
- * lease_ms: STORE_OK with job, or STORE_NOTFOUND when there is none. */
+ * lease_ms: STORE_OK with job, or STORE_NOTFOUND when there is none.  A job
+ * claimed for the first time gets job->file, its thumbnail's random name,
+ * which its later attempts keep. */
 enum store_result store_claim(struct store *st, const char *wid, unsigned lease_ms,
     struct job *job);
 /* Blocks until a job is made ready (taking its wake token) or timeout_s
@@ -104,11 +108,16 @@ struct store_stats {
 enum store_result store_stats(struct store *st, struct store_stats *out);
 
 /* Cancels a job that is waiting or in progress, or forgets a finished one
- * (DELETE /v1/thumbnails/{id}).  On STORE_OK, path is the thumbnail the
- * caller should remove, or empty; STORE_NOTFOUND for an unknown id. */
+ * (DELETE /v1/thumbnails/{id}).  Only that job: identical requests that
+ * waited for it (dedupe) go on without it.  On STORE_OK, path is the
+ * thumbnail the caller should remove (no job uses it any more), or empty;
+ * STORE_NOTFOUND for an unknown id. */
 #define STORE_PATH_MAX 128
 enum store_result store_job_delete(struct store *st, const char *id, const char *owner,
     char path[STORE_PATH_MAX]);
+/* 1 if a job's record names the thumbnail path, 0 if none does, -1 on
+ * error: a worker whose result came too late keeps a file still in use. */
+int store_path_in_use(struct store *st, const char *path);
 
 /* Batches: all jobs and the batch record in one step.  ids holds one fresh id
  * per URL.  ttl and dedupe_ttl as for store_job_create. */
@@ -177,8 +186,8 @@ long store_list_failed(struct store *st, unsigned limit, store_id_cb *cb, void *
  * STORE_NOTFOUND if it is not failed (or does not exist). */
 enum store_result store_requeue_failed(struct store *st, const char *id);
 /* Deletes the records of jobs finished before cutoff_ms (Unix ms), calling
- * cb with each one's thumbnail path ("" if unknown) so that the caller
- * removes the file.  Stops after about max jobs (a batch at a time, so that
+ * cb with each one's thumbnail path when it was the last job using it, so
+ * that the caller removes the file ("" otherwise, or if unknown).  Stops after about max jobs (a batch at a time, so that
  * a caller with other duties is not held up).  Returns how many, or -1. */
 long store_purge(struct store *st, long long cutoff_ms, long max, store_purge_cb *cb,
     void *arg);

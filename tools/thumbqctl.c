@@ -50,7 +50,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: thumbqctl [-c thumbq.conf] [--json] COMMAND\n"
 	    "  stats                       queue depth, workers, counters\n"
-	    "  job ID                      one job, as the API shows it\n"
+	    "  job ID                      one job, as the API shows it, with the job\n"
+	    "                              it was answered from (source_job)\n"
 	    "  failed [--limit N]          failed jobs, newest first (default 20)\n"
 	    "  retry ID... | --all-failed  start failed jobs again\n"
 	    "  purge --older-than DURATION delete jobs finished before DURATION ago\n"
@@ -137,6 +138,21 @@ ctl_job(struct ctl *c, const char *id)
 	if (rc != 0)
 		return rc;
 	s = job_to_json(&job, c->conf.base_url);
+	/* The job whose thumbnail answered it, or that it follows (dedupe):
+	 * never shown through the API, where a job id is its client's
+	 * capability, but the operator may want to know. */
+	if (job.source_job != NULL) {
+		struct json_object *o = json_tokener_parse(s);
+
+		if (o != NULL) {
+			json_object_object_add(o, "source_job",
+			    json_object_new_string(job.source_job));
+			free(s);
+			s = xstrdup(json_object_to_json_string_ext(o,
+			    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+			json_object_put(o);
+		}
+	}
 	printf("%s\n", s);
 	free(s);
 	job_free(&job);
@@ -275,15 +291,25 @@ struct ctl_purge {
 	long files;
 };
 
-/* Removes a purged job's thumbnail. */
+/* Removes a purged job's thumbnail, if it was the last job using it.  The
+ * path was read back from Redis: one that is not a thumbnail's is refused
+ * by storage_remove and reported. */
 static void
 ctl_unlink(const char *id, const char *path, void *arg)
 {
 	struct ctl_purge *p = arg;
-	int n = storage_remove(p->docroot, id, path);
+	int n;
 
+	if (path[0] == '\0')
+		return;
+	if (!id_valid(id))
+		id = "(not an id)";
+	n = storage_remove(p->docroot, path);
 	if (n > 0)
 		p->files += n;
+	else if (n < 0 && errno == EINVAL)
+		fprintf(stderr, "thumbqctl: job %s names a file that is not a thumbnail: left alone\n",
+		    id);
 	else if (n < 0)
 		fprintf(stderr, "thumbqctl: cannot remove the thumbnail of %s under %s: %s\n", id,
 		    p->docroot, strerror(errno));

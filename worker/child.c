@@ -94,7 +94,7 @@ child_make_thumbnail(const struct thumbq_conf *conf, struct child_state *state,
 	d->data = NULL;
 	if (rc == -1)
 		return -1;
-	storage_relpath(job->id, ir.ext, relpath);
+	storage_relpath(job->file, ir.ext, relpath);
 	rc = storage_write(conf->docroot, relpath, ir.data, ir.len, err);
 	if (rc == 0) {
 		job->path = xstrdup(relpath);

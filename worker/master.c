@@ -256,17 +256,27 @@ master_compact(struct master *m)
 	m->nslots = j;
 }
 
+/* Removes the thumbnail of an expired job that was the last one using it.
+ * The path was read back from Redis: one that is not a thumbnail's (a
+ * forged record) is refused by storage_remove, logged and left alone. */
 static void
 master_unlink(const char *id, const char *path, void *arg)
 {
 	const struct master *m = arg;
 
-	if (storage_remove(m->conf->docroot, id, path) < 0)
+	if (path[0] == '\0' || storage_remove(m->conf->docroot, path) >= 0)
+		return;
+	if (!id_valid(id))
+		id = "(not an id)";
+	if (errno == EINVAL)
+		log_warn("event=bad_path job=%s (not a thumbnail path: ignored)", id);
+	else
 		log_warn("event=sweep_unlink_failed job=%s error=\"%s\"", id, strerror(errno));
 }
 
-/* Deletes jobs that finished more than thumbnail_ttl ago, and their files.
- * Any master may do it; two doing it at once share the work. */
+/* Deletes jobs that finished more than thumbnail_ttl ago, and their files
+ * (a file shared through dedupe with the last job using it).  Any master
+ * may do it; two doing it at once share the work. */
 static void
 master_sweep(struct master *m)
 {

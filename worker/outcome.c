@@ -40,8 +40,11 @@ outcome_record(const struct thumbq_conf *conf, struct store *st, const char *wid
 		if (g == STORE_OK)
 			job_free(&now);
 		if (g == STORE_NOTFOUND && job->path != NULL) {
-			/* Cancelled (deleted) while we worked: our file has no job. */
-			storage_remove(conf->docroot, job->id, job->path);
+			/* Cancelled (deleted) while we worked: our file has no job,
+			 * unless an earlier attempt wrote the same name and its
+			 * result answered identical jobs too (dedupe). */
+			if (store_path_in_use(st, job->path) == 0)
+				storage_remove(conf->docroot, job->path);
 			log_info("job=%s event=cancelled_while_processing", job->id);
 		} else {
 			log_warn("job=%s event=lease_lost (another worker owns it now)", job->id);

@@ -1,9 +1,11 @@
--- ARGV: prefix wid lease_ms
+-- ARGV: prefix wid lease_ms file
 -- Takes the oldest job of the highest non-empty priority into the child's
 -- claim list and leases it, in one step: at every instant a job is pending,
 -- claimed with a lease, or finished.  Ids whose job expired, was cancelled
 -- or finished meanwhile are dropped on the way.  Returns the job record, or
 -- nil when there is nothing to do (the caller then blocks on the wake list).
+-- file is a fresh random name for the job's thumbnail, kept only by its
+-- first claim: every attempt writes the same file (see storage.h).
 for _, prio in ipairs(PRIORITIES) do
   while true do
     local id = redis.call('RPOP', P .. 'pending:' .. prio)
@@ -14,6 +16,7 @@ for _, prio in ipairs(PRIORITIES) do
       redis.call('HINCRBY', job, 'attempts', 1)
       redis.call('HSET', job, 'status', 'processing', 'lease', ARGV[2], 'updated', now,
         'claimed', now)
+      redis.call('HSETNX', job, 'file', ARGV[4])
       redis.call('ZADD', P .. 'leases', now + tonumber(ARGV[3]), id)
       redis.call('RPOP', P .. 'wake')
       return redis.call('HGETALL', job)

@@ -55,9 +55,46 @@ local function notify(job, id)
   end
 end
 
+-- A thumbnail file is shared by every job answered from it (dedupe): the
+-- set refs:{path} holds the ids of the jobs whose record names it, and the
+-- last one to leave removes the file.  The set lives as long as its
+-- longest-lived job's record (forever if one has no expiry), so that
+-- records Redis expires on its own leave no set behind.
+local function ref_add(path, id, job)
+  local refs = P .. 'refs:' .. path
+  redis.call('SADD', refs, id)
+  local ttl = redis.call('PTTL', job)
+  if ttl < 0 then
+    redis.call('PERSIST', refs)
+  else
+    local have = redis.call('PTTL', refs)
+    -- A set of one member is new; -1 on a larger one: a member never expires.
+    if redis.call('SCARD', refs) == 1 or (have >= 0 and have < ttl) then
+      redis.call('PEXPIRE', refs, ttl)
+    end
+  end
+end
+
+-- The job leaves its thumbnail: returns the path when it was the last job
+-- using it (the caller removes the file once the record is gone), else ''.
+local function ref_drop(job, id)
+  local path = redis.call('HGET', job, 'path')
+  if not path then return '' end
+  local refs = P .. 'refs:' .. path
+  local was = redis.call('SREM', refs, id)
+  if redis.call('EXISTS', refs) == 1 then return '' end
+  -- A record from before the sets shared its file the old way: leave it.
+  if was == 0 and (redis.call('HEXISTS', job, 'source_job') == 1 or
+      tonumber(redis.call('HGET', job, 'shared') or '0') > 0) then
+    return ''
+  end
+  return path
+end
+
 -- A job is done for good: status, counters, the indexes that thumbqctl
--- and the expiry sweep read, the identical requests that waited for it
--- (dedupe followers), which end the same way, and webhooks.
+-- and the expiry sweep read, its thumbnail's reference, the identical
+-- requests that waited for it (dedupe followers), which end the same way
+-- with the same file, and webhooks.
 local function finished(job, id, status, code)
   redis.call('HDEL', job, 'lease')
   redis.call('HSET', job, 'status', status, 'updated', now)
@@ -72,6 +109,8 @@ local function finished(job, id, status, code)
     if dkey and redis.call('GET', dkey) == id then redis.call('DEL', dkey) end
   else
     redis.call('HINCRBY', P .. 'stats', 'completed', 1)
+    local path = redis.call('HGET', job, 'path')
+    if path then ref_add(path, id, job) end
   end
   notify(job, id)
   local fkey = P .. 'followers:' .. id
@@ -84,7 +123,7 @@ local function finished(job, id, status, code)
       if st == 'queued' then
         if status == 'completed' then
           redis.call('HSET', fj, 'path', f[1] or '', 'width', f[2] or '0', 'height', f[3] or '0')
-          redis.call('HINCRBY', job, 'shared', 1)
+          if f[1] then ref_add(f[1], fid, fj) end
         else
           redis.call('HSET', fj, 'error_code', f[4] or code, 'error_message', f[5] or '')
         end
@@ -162,8 +201,10 @@ end
 -- nothing.  With dedupe on (dttl > 0), the same URL with the same options as
 -- a job completed lately is answered from that job's thumbnail at once, and
 -- one still in flight is waited for (this job follows it); otherwise the job
--- is queued.  Returns the new job's status and the job it was answered
--- from or follows (nil for none), or nothing if the job existed already.
+-- is queued.  The job it was answered from or follows is kept in its
+-- record for operators (source_job), never shown to its client: that id
+-- belongs to whoever made that job.  Returns the new job's status, or
+-- nothing if the job existed already.
 -- The caller knows every other field of a queued job, so that the common
 -- answer needs no HGETALL.  ttl and dttl are decimal strings as the C side
 -- sends them, and on the common path every number passed to redis.call is
@@ -198,15 +239,14 @@ local function create_job(id, url, opts, ttl, dttl, prio, callback, owner)
     local pj = jobkey(prev)
     local g = redis.call('HMGET', pj, 'path', 'width', 'height')
     if g[1] then
+      -- The file now serves this job too, and lives as long as one of
+      -- them (the earlier job joins the set here if it predates sets).
+      ref_add(g[1], prev, pj)
       redis.call('HSET', job, 'path', g[1], 'width', g[2] or '0', 'height', g[3] or '0',
         'source_job', prev)
       finished(job, id, 'completed', '')
-      -- The file now serves this job too: keep it as long as this job.
-      redis.call('ZADD', P .. 'finished', now, prev)
-      redis.call('HINCRBY', pj, 'shared', 1)
-      if ttl ~= '0' then redis.call('EXPIRE', pj, ttl) end
       redis.call('HINCRBY', P .. 'stats', 'dedupe_hits', 1)
-      return 'completed', prev
+      return 'completed'
     end
     -- A completed job without a file: this one is made afresh.
     redis.call('HSET', job, 'dkey', dkey)
@@ -214,7 +254,7 @@ local function create_job(id, url, opts, ttl, dttl, prio, callback, owner)
     redis.call('RPUSH', P .. 'followers:' .. prev, id)
     if ttl ~= '0' then redis.call('EXPIRE', P .. 'followers:' .. prev, ttl) end
     redis.call('HINCRBY', P .. 'stats', 'dedupe_follows', 1)
-    return 'queued', prev
+    return 'queued'
   end
   if dkey then redis.call('SET', dkey, id, 'EX', dttl) end
   enqueue(id, prio, false)

@@ -58,18 +58,23 @@ for spec in $images; do
 	is "$(job "$id" .status)" completed "$name: status completed" ||
 		diag "job: $(cat "$tq_tmp/job.$id")"
 	is "$(job "$id" .width)x$(job "$id" .height)" "${w}x$h" "$name: job width x height"
-	ab=$(printf %s "$id" | cut -c1-2)
-	cd=$(printf %s "$id" | cut -c3-4)
-	want_url=$API/thumbnails/$ab/$cd/$id.$ext
+	# thumbnails/ab/cd/{name}.ext: a random name (not the job id), sharded
+	# by its first four hex digits.
 	url=$(job "$id" .resized_url)
-	is "$url" "$want_url" "$name: resized_url"
+	like "$url" "^$API/thumbnails/([0-9a-f]{2})/([0-9a-f]{2})/\\1\\2[0-9a-f]{4}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\\.$ext\$" \
+		"$name: resized_url"
+	case $url in
+	*"$id"*) fail "$name: the thumbnail is not named by the job id" "$url" ;;
+	*) pass "$name: the thumbnail is not named by the job id" ;;
+	esac
 
-	file=$RUNDIR/docroot/thumbnails/$ab/$cd/$id.$ext
+	rel=${url#"$API"/}
+	file=$RUNDIR/docroot/$rel
 	ok "$name: thumbnail file in the docroot" [ -f "$file" ] || diag "no $file"
 
 	# Only ever fetch from our own lighttpd, whatever resized_url says.
 	got=$tq_tmp/thumb.$id
-	http GET "$want_url"
+	http GET "$API/$rel"
 	cp "$tq_body" "$got"
 	is "$HTTP_CODE" 200 "$name: GET resized_url"
 	case $ext in jpg) ctype=image/jpeg ;; png) ctype=image/png ;; esac

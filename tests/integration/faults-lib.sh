@@ -317,11 +317,21 @@ fl_tempfiles() {
 	find "$1" -name '*.tmp.*' 2>/dev/null
 }
 
-# fl_thumb_files DOCROOT ID: the files named after the job in its directory.
+# fl_thumb_name RUNDIR ID: the name of the job's thumbnail file (random,
+# given at its first claim; empty before), from RUNDIR's Redis.
+fl_thumb_name() {
+	fl_redis "$1" HGET "thumbq:job:{$2}" file
+}
+
+# fl_thumb_files RUNDIR ID: the files of the job's thumbnail name in
+# RUNDIR's docroot (temporary files excluded).
 fl_thumb_files() {
-	fl_t_ab=$(printf %s "$2" | cut -c1-2)
-	fl_t_cd=$(printf %s "$2" | cut -c3-4)
-	for fl_t_f in "$1/thumbnails/$fl_t_ab/$fl_t_cd/$2".*; do
+	fl_t_n=$(fl_thumb_name "$1" "$2")
+	[ -n "$fl_t_n" ] || return 0
+	fl_t_ab=$(printf %s "$fl_t_n" | cut -c1-2)
+	fl_t_cd=$(printf %s "$fl_t_n" | cut -c3-4)
+	for fl_t_f in "$1/docroot/thumbnails/$fl_t_ab/$fl_t_cd/$fl_t_n".*; do
+		case $fl_t_f in *.tmp.*) continue ;; esac
 		[ -e "$fl_t_f" ] && echo "$fl_t_f"
 	done
 }

@@ -134,13 +134,17 @@ fi
 section "2b. rename fails"
 # ---- 2b. the write fails after the temporary file was made: a directory
 # stands where the thumbnail goes, so rename(2) fails.  The origin holds the
-# answer back 2 s, long enough to put it there once the id is known.
+# answer back 2 s, long enough to put it there once the job is claimed and
+# its thumbnail's name is known.
 fl_post "$FORIGIN/photo.jpg?case=rename&delay=2"
 id=$JOB_ID
 ok "rename fails: POST accepted" [ -n "$id" ] || diag "$(last_response)"
-ab=$(printf %s "$id" | cut -c1-2)
-cd=$(printf %s "$id" | cut -c3-4)
-blocker=$docroot/thumbnails/$ab/$cd/$id.jpg
+fl_wait 10 fl_job_is "$id" processing || diag "not claimed: $(fl_job_json "$id")"
+name=$(fl_thumb_name "$RS" "$id")
+ab=$(printf %s "$name" | cut -c1-2)
+cd=$(printf %s "$name" | cut -c3-4)
+blocker=$docroot/thumbnails/$ab/$cd/$name.jpg
+ok "rename fails: the claimed job has its thumbnail's name" [ -n "$name" ]
 mkdir -p "$blocker"
 if fl_wait 20 fl_job_retrying "$id" storage_failed; then
 	pass "rename fails: the attempt fails with storage_failed, queued for a retry"
@@ -175,7 +179,7 @@ else
 	fail "full docroot: the attempts fail with storage_failed and are retried" "$(fl_job_json "$id")"
 fi
 is "$(fl_tempfiles "$docroot")" "" "full docroot: no temporary (partial) file left"
-is "$(fl_thumb_files "$docroot" "$id")" "" "full docroot: no thumbnail file for the job"
+is "$(fl_thumb_files "$RS" "$id")" "" "full docroot: no thumbnail file for the job"
 ok "full docroot: thumbqd stops" fl_stop "$LIM_PID" 20
 tq_services start "$RS" thumbqd >&2 || bail "thumbqd does not restart in $RS"
 if fl_wait 20 fl_job_is "$id" completed; then
@@ -629,14 +633,18 @@ bad=$(awk -v dr="$docroot/" -v imgs="$images" '
 	END { print "checked", c + 0 }' "$FT/identify" "$FT/completed")
 is "$bad" "checked $n_completed" "chaos: every thumbnail decodes, at the size its job and its source say"
 # A job answered from an identical job's thumbnail (dedupe: a client that
-# posted again after a 503) has no file of its own; its file was checked above.
-more=$(while read -r id _ path _; do
-	n=$(fl_thumb_files "$docroot" "$id" | wc -l)
-	case $path in
-	*"$id"*) [ "$n" = 1 ] || echo "$id:$n" ;;
-	*) [ "$n" = 0 ] || echo "$id:$n" ;;
-	esac
-done <"$FT/completed")
+# posted again after a 503) has no file of its own; its file was checked
+# above.  Every attempt of a job writes the file name it got at its first
+# claim: the name of each job (one redis-cli for all), and how many files
+# bear each name.
+awk '{ print "HGET thumbq:job:{" $1 "} file" }' "$FT/completed" | fl_redis "$RC" >"$FT/names"
+find "$docroot/thumbnails" -type f ! -name '*.tmp.*' | sed 's|.*/||; s|\..*||' | sort | uniq -c \
+	>"$FT/namecount"
+more=$(awk 'FILENAME == ARGV[1] { name[FNR] = $0; next }
+	FILENAME == ARGV[2] { cnt[$2] = $1; next }
+	{ n = name[FNR]; own = n != "" && index($3, "/" n ".") > 0; c = (n in cnt) ? cnt[n] : 0
+	  if ((own && c != 1) || (!own && c != 0)) print $1 ":" c }' \
+	"$FT/names" "$FT/namecount" "$FT/completed")
 is "$more" "" "chaos: exactly one file per completed job"
 # shellcheck disable=SC2046
 cksum $(cat "$FT/files") | awk '{ print $3, $1 }' >"$FT/sums"

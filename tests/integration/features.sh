@@ -1,10 +1,16 @@
 #!/bin/sh
 # What clients at scale use: priorities, batches, DELETE, dedupe, and the
 # options on POST (validated here; their pixels are tested in test-image).
+# shellcheck source=tests/integration/lib.sh
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+# shellcheck source=tests/integration/faults-lib.sh
+. "$top_srcdir/tests/integration/faults-lib.sh"
 
 tq_setup
+fl_setup
 tq_start_origin
+# An origin that holds an answer back (?delay=SECONDS), to keep a job in flight.
+fl_origin_start
 free_port API_PORT
 API=http://127.0.0.1:$API_PORT
 RUNDIR=$tq_tmp/run
@@ -19,6 +25,8 @@ post() { http POST "$API$1" -H 'Content-Type: application/json' --data-binary "$
 # as jobs finish), to tell whether a job fetched anything.
 fetched() { curl --noproxy '*' -s "$API/v1/metrics" | awk '$1 == "thumbq_fetched_bytes_total" { print $2 }'; }
 size() { wc -c <"$top_srcdir/tests/fixtures/$1" | tr -d ' '; }
+# leaks TEXT ID: TEXT holds the job id ID, or its first or last group.
+leaks() { printf '%s\n' "$1" | grep -qi -e "$2" -e "${2%%-*}" -e "${2##*-}"; }
 
 # ---- priorities: with the worker stopped, queue low, normal, high; one
 # worker then takes high first and low last.
@@ -42,8 +50,9 @@ is "$order" "high normal low " "one worker did high, then normal, then low"
 # ---- DELETE
 post /v1/thumbnails "{\"url\": \"$ORIGIN/photo.png\"}"; done_id=$(jbody .id)
 wait_jobs 60 "$done_id" || fail "job to delete finishes"
-file=$(find "$RUNDIR/docroot/thumbnails" -name "$done_id.*")
-ok "its thumbnail exists before DELETE" [ -n "$file" ]
+url=$(job "$done_id" .resized_url)
+file=$RUNDIR/docroot/${url#*://*/}
+ok "its thumbnail exists before DELETE" [ -f "$file" ]
 http DELETE "$API/v1/thumbnails/$done_id"
 is "$HTTP_CODE" 204 "DELETE of a finished job: 204"
 ok "DELETE removed the thumbnail" [ ! -e "$file" ]
@@ -63,31 +72,90 @@ post /v1/thumbnails "{\"url\": \"$ORIGIN/photo.webp\"}"; after=$(jbody .id)
 wait_jobs 60 "$after" || fail "job after the cancel finishes"
 is "$(($(fetched) - before))" "$(size photo.webp)" "the cancelled job was never fetched"
 
-# ---- dedupe: the same URL and options again is answered from the file
+# ---- dedupe: the same URL and options again is answered from the file.
+# A job id is the capability to read a job (callback_url included) and to
+# DELETE it; with auth off every client shares the dedupe key, so nothing
+# the second client is shown may name the first client's job.
 post /v1/thumbnails "{\"url\": \"$ORIGIN/big.jpg\", \"width\": 64, \"height\": 64}"; first=$(jbody .id)
 wait_jobs 60 "$first" || fail "first job finishes"
+first_url=$(job "$first" .resized_url)
+like "$first_url" "^$API/thumbnails/([0-9a-f]{2})/([0-9a-f]{2})/\\1\\2[0-9a-f]{4}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\\.jpg\$" \
+	"a thumbnail has a random file name, sharded by its first four hex digits"
+ok "the file name is not the job id" not leaks "$first_url" "$first"
 before=$(fetched)
-post /v1/thumbnails "{\"url\": \"$ORIGIN/big.jpg\", \"width\": 64, \"height\": 64}"
+post /v1/thumbnails "{\"url\": \"$ORIGIN/big.jpg\", \"width\": 64, \"height\": 64}"; second=$(jbody .id)
 is "$HTTP_CODE" 201 "identical POST: 201"
 is "$(jbody .status)" completed "identical POST is completed at once"
-is "$(jbody .source_job)" "$first" "and names the job whose thumbnail it reuses"
-is "$(jbody .resized_url)" "$(job "$first" .resized_url)" "same resized_url"
+ok "its answer names nothing of the first job's id" not leaks "$(cat "$tq_body")" "$first"
+is "$(jbody .resized_url)" "$first_url" "same resized_url"
 is "$(fetched)" "$before" "nothing was fetched for it"
+http GET "$API/v1/thumbnails/$second"
+ok "nor does its job JSON" not leaks "$(cat "$tq_body")" "$first"
 post /v1/thumbnails "{\"url\": \"$ORIGIN/big.jpg\", \"width\": 65, \"height\": 64}"; other=$(jbody .id)
 is "$(jbody .status)" queued "different options are a new job"
 wait_jobs 60 "$other" || fail "job with other options finishes"
 is "$(($(fetched) - before))" "$(size big.jpg)" "which fetched again"
+# A shared thumbnail lives as long as one of its jobs does.
+http DELETE "$API/v1/thumbnails/$first"
+is "$HTTP_CODE" 204 "DELETE of the job a thumbnail was made for: 204"
+ok "the file still serves the job answered from it" kept "$first_url"
+http GET "$API/v1/thumbnails/$second"
+is "$HTTP_CODE/$(jbody .resized_url)" "200/$first_url" "which is still completed with it"
+http DELETE "$API/v1/thumbnails/$second"
+is "$HTTP_CODE" 204 "DELETE of the other job: 204"
+is "$(unserved "$first_url")" 404 "DELETE of the last job that used the file removes it: 404"
+
 # two identical requests in flight fetch once
 tq_services stop "$RUNDIR" thumbqd >&2
 before=$(fetched)
 post /v1/thumbnails "{\"url\": \"$ORIGIN/progressive.jpg\"}"; a=$(jbody .id)
 post /v1/thumbnails "{\"url\": \"$ORIGIN/progressive.jpg\"}"; b=$(jbody .id)
-is "$(jbody .source_job)" "$a" "an identical request in flight follows the first"
+is "$(jbody .status)" queued "an identical request in flight is queued"
+ok "its answer names nothing of the first job's id" not leaks "$(cat "$tq_body")" "$a"
 tq_services start "$RUNDIR" thumbqd >&2 || bail "thumbqd restart failed"
 wait_jobs 60 "$a" "$b" || fail "leader and follower finish"
 is "$(job "$a" .status) $(job "$b" .status)" "completed completed" "both complete"
 is "$(job "$b" .resized_url)" "$(job "$a" .resized_url)" "with the same thumbnail"
+ok "the follower's job JSON names nothing of the first job's id" not leaks "$(cat "$tq_tmp/job.$b")" "$a"
 is "$(($(fetched) - before))" "$(size progressive.jpg)" "fetched once for both"
+shared=$(job "$a" .resized_url)
+http DELETE "$API/v1/thumbnails/$b"
+ok "DELETE of the follower keeps the file of the first" kept "$shared"
+http DELETE "$API/v1/thumbnails/$a"
+is "$(unserved "$shared")" 404 "DELETE of both removes it: 404"
+
+# DELETE of a job that others follow is that client's alone: it is gone
+# for its client, and the jobs that followed it still complete.  Deleting
+# a follower leaves the first job alone.
+tq_services stop "$RUNDIR" thumbqd >&2
+post /v1/thumbnails "{\"url\": \"$ORIGIN/photo.png?dd=queued\"}"; lead=$(jbody .id)
+post /v1/thumbnails "{\"url\": \"$ORIGIN/photo.png?dd=queued\"}"; follow=$(jbody .id)
+post /v1/thumbnails "{\"url\": \"$ORIGIN/alpha.png?dd=queued\"}"; kept=$(jbody .id)
+post /v1/thumbnails "{\"url\": \"$ORIGIN/alpha.png?dd=queued\"}"; dropped=$(jbody .id)
+http DELETE "$API/v1/thumbnails/$lead"
+is "$HTTP_CODE" 204 "DELETE of a queued job that another follows: 204"
+http DELETE "$API/v1/thumbnails/$dropped"
+is "$HTTP_CODE" 204 "DELETE of a queued follower: 204"
+tq_services start "$RUNDIR" thumbqd >&2 || bail "thumbqd restart failed"
+wait_jobs 60 "$follow" "$kept" || fail "the remaining jobs finish"
+is "$(job "$follow" .status)" completed "the follower of a deleted job completes all the same"
+ok "and its thumbnail is served" kept "$(job "$follow" .resized_url)"
+is "$(job "$kept" .status)" completed "a job whose follower was deleted completes"
+http GET "$API/v1/thumbnails/$lead"
+expect_error 404 "the deleted job stays gone"
+http GET "$API/v1/thumbnails/$dropped"
+expect_error 404 "the deleted follower stays gone"
+# The same while a worker is fetching the first job's image.
+fl_post "$FORIGIN/photo.jpg?dd=processing&delay=3"; lead=$JOB_ID
+fl_wait 15 fl_job_is "$lead" processing || fail "the first job is being fetched" "$(fl_job_json "$lead")"
+fl_post "$FORIGIN/photo.jpg?dd=processing&delay=3"; follow=$JOB_ID
+http DELETE "$API/v1/thumbnails/$lead"
+is "$HTTP_CODE" 204 "DELETE of a job in progress that another follows: 204"
+wait_jobs 60 "$follow" || fail "its follower finishes"
+is "$(job "$follow" .status)" completed "its follower completes all the same"
+ok "with a thumbnail that is served" kept "$(job "$follow" .resized_url)"
+http GET "$API/v1/thumbnails/$lead"
+expect_error 404 "the job deleted in progress stays gone"
 
 # ---- batches
 post /v1/batches "{\"urls\": [\"$ORIGIN/photo.jpg?b1\", \"$ORIGIN/alpha.png?b2\", \"$ORIGIN/missing.jpg\"], \"width\": 50}"

@@ -390,3 +390,28 @@ wait_jobs() {
 job() {
 	jq -r "$2" <"$tq_tmp/job.$1" 2>/dev/null
 }
+
+# ------------------------------------------------------------------ thumbnails
+
+# served URL: the web server's status for a resized_url, asked of $API
+# (our own web server), whatever host the URL names.
+served() {
+	http GET "$API/${1#*://*/}"
+	echo "$HTTP_CODE"
+}
+
+# unserved URL: the same, once the web server answers 404 or after 5 s:
+# lighttpd's stat cache may serve a file for a second after it is removed.
+unserved() {
+	tq_i=0
+	while tq_c=$(served "$1") && [ "$tq_c" != 404 ] && [ $tq_i -lt 50 ]; do
+		sleep 0.1
+		tq_i=$((tq_i + 1))
+	done
+	echo "$tq_c"
+}
+
+# kept URL: the file of a resized_url is in $RUNDIR's docroot, and served.
+kept() {
+	[ -f "$RUNDIR/docroot/${1#*://*/}" ] && [ "$(served "$1")" = 200 ]
+}

@@ -57,13 +57,24 @@ wait_jobs 60 "$bad" || fail "retried job finishes"
 is "$(job "$bad" .attempts)" 1 "retried job started again with fresh attempts"
 is "$(ctl stats | awk '$1 == "manual_retries" { print $2 }')" 1 "stats count the manual retry"
 
-file=$(find "$RUNDIR/docroot/thumbnails" -name "$good.*" | head -n 1)
+url=$(job "$good" .resized_url)
+file=$RUNDIR/docroot/${url#*://*/}
 ok "completed job's thumbnail is in the docroot" [ -f "$file" ]
-out=$(ctl purge --older-than 0s)
-like "$out" "purged	2 jobs	1 files" "thumbqctl purge removes both jobs and the one file"
-ok "purged thumbnail is gone" [ ! -e "$file" ]
+# A job answered from the good job's thumbnail (dedupe) shares its file: a
+# purge that takes the good job keeps the file for it, the next takes both.
+sleep 3
+submit "$ORIGIN/photo.jpg"; borrower=$JOB_ID
+is "$(jbody .status)/$(jbody .resized_url)" "completed/$url" "an identical job is answered from the good job's thumbnail"
+out=$(ctl purge --older-than 2s)
+like "$out" "purged	2 jobs	0 files" "thumbqctl purge of the jobs finished 2 s ago keeps the file still in use"
+ok "the shared thumbnail is still there" [ -f "$file" ]
 http GET "$API/v1/thumbnails/$good"
 is "$HTTP_CODE" 404 "a purged job answers 404"
+http GET "$API/v1/thumbnails/$borrower"
+is "$HTTP_CODE/$(jbody .resized_url)" "200/$url" "the job using the file is still there"
+out=$(ctl purge --older-than 0s)
+like "$out" "purged	1 jobs	1 files" "thumbqctl purge of the last job using the file removes it"
+ok "purged thumbnail is gone" [ ! -e "$file" ]
 ctl purge 2>/dev/null
 is "$?" 2 "thumbqctl purge without --older-than is a usage error"
 

@@ -178,6 +178,13 @@ main(void)
 	ok(!json_object_object_get_ex(o, "error", &v), "no error when completed");
 	json_object_put(o);
 	free(s);
+	/* Answered from another client's job (dedupe): its id is that job's
+	 * capability, and never shown. */
+	job.source_job = strdup("0b6f2c1e-7d3a-4e55-9a0c-5f1e2d3c4b5a");
+	s = job_to_json(&job, "http://localhost:8080");
+	ok(strstr(s, "source_job") == NULL && strstr(s, "0b6f2c1e") == NULL,
+	    "the job it was answered from is not in its JSON: %s", s);
+	free(s);
 
 	job.status = JOB_FAILED;
 	job.error_code = strdup("http_error");
