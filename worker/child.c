@@ -114,8 +114,7 @@ child_main(const struct thumbq_conf *conf, const char *wid, pid_t master,
 	char *cause = NULL;
 	int stopping = 0;
 
-	proc_child_setup(master);
-	proc_drop_privileges(conf->user);
+	proc_child_setup(master, conf->user);
 	/* GraphicsMagick allocates and frees image-sized buffers on every job;
 	 * with glibc's defaults they go back to the kernel each time and are
 	 * faulted in again on the next (13% of worker cycles in perf, 16% of

@@ -127,8 +127,7 @@ courier_main(const struct thumbq_conf *conf, const char *wid, pid_t master)
 	int unsure = 1;
 	char *cause = NULL;
 
-	proc_child_setup(master);
-	proc_drop_privileges(conf->user);
+	proc_child_setup(master, conf->user);
 	ws = webhook_sender_new(conf, &cause);
 	if (ws == NULL) {
 		log_err("event=courier_failed error=\"%s\"", cause);

@@ -1,6 +1,7 @@
 /* proc.c: what every thumbqd child shares (see proc.h). */
 #include "config.h"
 
+#include <errno.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 
 #include "log.h"
 #include "proc.h"
+#include "xmalloc.h"
 
 atomic_int proc_stop;
 
@@ -22,11 +24,42 @@ proc_on_signal(int sig)
 	proc_stop = 1;
 }
 
+int
+proc_drop_privileges(const char *user, char **cause)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0 || user[0] == '\0')
+		return 0;
+	pw = getpwnam(user);
+	if (pw == NULL) {
+		*cause = xasprintf("user %s does not exist", user);
+		return -1;
+	}
+	if (pw->pw_uid == 0) {
+		*cause = xasprintf("user %s is root", user);
+		return -1;
+	}
+	/* Groups first (they need root), then the uid; and a process that
+	 * could become root again has dropped nothing. */
+	if (initgroups(pw->pw_name, pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
+	    setuid(pw->pw_uid) == -1) {
+		*cause = xasprintf("cannot become user %s: %s", user, strerror(errno));
+		return -1;
+	}
+	if (setuid(0) != -1) {
+		*cause = xasprintf("became user %s but could become root again", user);
+		return -1;
+	}
+	return 0;
+}
+
 void
-proc_child_setup(pid_t master)
+proc_child_setup(pid_t master, const char *user)
 {
 	struct sigaction sa;
 	sigset_t none;
+	char *cause = NULL;
 
 	memset(&sa, 0, sizeof sa);
 	sigemptyset(&sa.sa_mask);
@@ -41,29 +74,21 @@ proc_child_setup(pid_t master)
 	/* The master blocks the signals it takes with sigtimedwait(). */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* The master has given up root already when user is set; this is for
+	 * a master that could not, so that no child ever touches a job as
+	 * root. */
+	if (proc_drop_privileges(user, &cause) == -1) {
+		log_err("event=child_failed error=\"%s\"", cause);
+		_exit(1);
+	}
+	/* Only now: a change of credentials clears the parent-death signal
+	 * (prctl(2)), and a child busy with a job would then outlive a master
+	 * killed with SIGKILL, claiming jobs for nobody.  The master may have
+	 * died before the signal was set, so look once more. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != master)
 		proc_stop = 1;
 	srandom((unsigned)getpid() ^ (unsigned)proc_now_ms());
-}
-
-void
-proc_drop_privileges(const char *user)
-{
-	struct passwd *pw;
-
-	if (geteuid() != 0 || user[0] == '\0')
-		return;
-	pw = getpwnam(user);
-	if (pw == NULL) {
-		log_err("event=child_failed error=\"user %s does not exist\"", user);
-		_exit(1);
-	}
-	if (initgroups(pw->pw_name, pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
-	    setuid(pw->pw_uid) == -1 || setuid(0) != -1) {
-		log_err("event=child_failed error=\"cannot become user %s\"", user);
-		_exit(1);
-	}
 }
 
 long long

@@ -1,5 +1,6 @@
 /* proc.h: what every thumbqd child (worker or courier) shares: its signal
- * set-up, a monotonic clock, and the two backoffs. */
+ * set-up and the privilege drop (which the master does too), a monotonic
+ * clock, and the two backoffs. */
 #ifndef THUMBQ_PROC_H
 #define THUMBQ_PROC_H
 
@@ -14,14 +15,16 @@ extern atomic_int proc_stop;
 
 /* Right after fork: default dispositions, flag handlers for SIGTERM and
  * SIGINT (no SA_RESTART, so a signal cuts a sleep short), nothing blocked,
- * and death with the master (whose restart recovers what the child held);
- * if the master is gone already, proc_stop is set at once. */
-void proc_child_setup(pid_t master);
-/* Started as root with user set: the child gives up root for good before
- * it touches any job (fetching and decoding hostile bytes as root is never
- * acceptable).  The master keeps root for its pid file and reloads, and
- * handles no job data.  Exits the child if it cannot. */
-void proc_drop_privileges(const char *user);
+ * root given up for user (see proc_drop_privileges; exits the child if it
+ * cannot), and then death with the master (whose restart recovers what the
+ * child held); if the master is gone already, proc_stop is set at once. */
+void proc_child_setup(pid_t master, const char *user);
+/* Started as root with user set, thumbqd gives up root for good: the master
+ * right after writing its pid file, before it forks (fetching and decoding
+ * hostile bytes as root is never acceptable, and the master's expiry sweep
+ * removes files named by what Redis says).  Nothing to do (0) when not
+ * root or user is empty; -1 and *cause if it cannot. */
+int proc_drop_privileges(const char *user, char **cause);
 long long proc_now_ms(void);
 /* Sleeps *ms (a signal cuts it short), then doubles it up to max_ms: for
  * waiting out a Redis outage. */

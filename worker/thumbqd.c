@@ -1,5 +1,5 @@
 /* thumbqd.c: the worker daemon's entry: options, config check, daemonizing,
- * pid file; then the master (master.c) takes over. */
+ * pid file, giving up root; then the master (master.c) takes over. */
 #include "config.h"
 
 #include <errno.h>
@@ -17,6 +17,7 @@
 #include "imghdr.h"
 #include "log.h"
 #include "master.h"
+#include "proc.h"
 #include "urlpolicy.h"
 #include "xmalloc.h"
 
@@ -122,14 +123,19 @@ thumbqd_ready(void)
 	thumbqd_ready_fd = -1;
 }
 
-/* Writes our pid to path, refusing if a live thumbqd already holds it; the
- * file is replaced by rename so a reader never sees it half-written. */
+/* Writes our pid to path, refusing if a live thumbqd already holds it.  The
+ * file is written under a temporary name and renamed, so that a reader never
+ * sees it half-written; the temporary file is made afresh (O_EXCL and
+ * O_NOFOLLOW), so that root never writes through a link that someone else
+ * left in the directory.  With owner set (not -1) the file is given to the
+ * user the master becomes, so that it can remove the file at exit. */
 static int
-thumbqd_write_pidfile(const char *path, char **cause)
+thumbqd_write_pidfile(const char *path, uid_t owner, gid_t group, char **cause)
 {
 	char tmp[PATH_MAX], buf[32];
 	FILE *f;
 	long old;
+	int fd = -1, len, rc;
 
 	f = fopen(path, "r");
 	if (f != NULL) {
@@ -146,13 +152,67 @@ thumbqd_write_pidfile(const char *path, char **cause)
 		*cause = xasprintf("pid file path too long: %s", path);
 		return -1;
 	}
-	f = fopen(tmp, "w");
-	snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
-	if (f == NULL || fputs(buf, f) == EOF || fclose(f) == EOF || rename(tmp, path) == -1) {
-		*cause = xasprintf("cannot write pid file %s: %s", path, strerror(errno));
-		return -1;
-	}
+	len = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+	if (unlink(tmp) == -1 && errno != ENOENT)
+		goto fail;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd == -1 || write(fd, buf, (size_t)len) != len)
+		goto fail;
+	if (owner != (uid_t)-1 && fchown(fd, owner, group) == -1)
+		goto fail;
+	rc = close(fd);
+	fd = -1;
+	if (rc == -1 || rename(tmp, path) == -1)
+		goto fail;
 	return 0;
+fail:
+	*cause = xasprintf("cannot write pid file %s: %s", path, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	return -1;
+}
+
+/* A master that gave up root may not remove its pid file (from a directory
+ * only root may write, as /run): it empties the file instead, which it was
+ * given, so that no stale pid stays behind to block the next start. */
+static void
+thumbqd_remove_pidfile(const char *path)
+{
+	int fd;
+
+	if (path[0] == '\0' || unlink(path) == 0 || errno == ENOENT)
+		return;
+	fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1) {
+		log_warn("event=pidfile_left path=%s error=\"%s\"", path, strerror(errno));
+		return;
+	}
+	close(fd);
+}
+
+/* The pid file, then the user: the file is written while still root (its
+ * directory may be root's alone), then root is given up for good, before
+ * the master forks or reads anything from Redis. */
+static void
+thumbqd_settle(const struct thumbq_conf *conf)
+{
+	struct passwd *pw = NULL;
+	char *cause = NULL;
+
+	if (geteuid() == 0 && conf->user[0] != '\0' && (pw = getpwnam(conf->user)) == NULL)
+		fatal("event=start_failed error=\"user %s does not exist\"", conf->user);
+	if (conf->pidfile[0] != '\0' && thumbqd_write_pidfile(conf->pidfile,
+	    pw != NULL ? pw->pw_uid : (uid_t)-1, pw != NULL ? pw->pw_gid : (gid_t)-1,
+	    &cause) == -1)
+		fatal("event=start_failed error=\"%s\"", cause);
+	if (proc_drop_privileges(conf->user, &cause) == -1) {
+		thumbqd_remove_pidfile(conf->pidfile);
+		fatal("event=start_failed error=\"%s\"", cause);
+	}
+	if (geteuid() == 0)
+		log_warn("event=running_as_root note=\"set user in thumbq.conf: workers fetch and "
+		    "decode untrusted data\"");
 }
 
 int
@@ -209,11 +269,7 @@ main(int argc, char **argv)
 		fatal("event=start_failed error=\"%s\"", cause);
 	if (!foreground)
 		thumbqd_daemonize();
-	if (conf->pidfile[0] != '\0' && thumbqd_write_pidfile(conf->pidfile, &cause) == -1)
-		fatal("event=start_failed error=\"%s\"", cause);
-	if (geteuid() == 0 && conf->user[0] == '\0')
-		log_warn("event=running_as_root note=\"set user in thumbq.conf: workers fetch and "
-		    "decode untrusted data\"");
+	thumbqd_settle(conf);
 	thumbqd_ready();
 
 	{
@@ -221,8 +277,7 @@ main(int argc, char **argv)
 		char *pidfile = xstrdup(conf->pidfile);
 
 		rc = master_run(conf, conf_path);
-		if (pidfile[0] != '\0')
-			unlink(pidfile);
+		thumbqd_remove_pidfile(pidfile);
 		free(pidfile);
 	}
 	image_shutdown();
