@@ -146,6 +146,8 @@ cd=$(printf %s "$name" | cut -c3-4)
 blocker=$docroot/thumbnails/$ab/$cd/$name.jpg
 ok "rename fails: the claimed job has its thumbnail's name" [ -n "$name" ]
 mkdir -p "$blocker"
+# thumbqd's user (not root) must still write beside it once it is gone.
+chown -R --reference="$docroot/thumbnails" "$docroot/thumbnails/$ab"
 if fl_wait 20 fl_job_retrying "$id" storage_failed; then
 	pass "rename fails: the attempt fails with storage_failed, queued for a retry"
 	like "$JS_MSG" rename "rename fails: error.message says what failed"

@@ -80,6 +80,8 @@ S=$SECRET_PORT
 # The canary directory: a PostScript or MSL file that ran would write here.
 canary=$hl_dir/canary
 mkdir -p "$canary"
+# Open to all: the workers run as an unprivileged user when the test is root.
+chmod 1777 "$canary"
 
 # ================================================================ A: default
 free_port API_PORT

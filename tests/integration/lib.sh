@@ -134,9 +134,9 @@ tq_setup() {
 	done
 	# Short: unix socket paths inside must stay under 108 bytes.
 	tq_tmp=$(mktemp -d /tmp/thumbq-test.XXXXXX) || bail "mktemp failed"
-	# Apache started as root serves as www-data, which must get through to
-	# the run directories (tools/services gives it their group).
-	if [ "$tq_webserver" = apache ] && [ "$(id -u)" -eq 0 ]; then
+	# Started as root, tools/services runs everything as an unprivileged
+	# user, which must get through to the run directories inside.
+	if [ "$(id -u)" -eq 0 ]; then
 		chmod 711 "$tq_tmp" || bail "chmod 711 $tq_tmp failed"
 	fi
 	tq_rundirs=
