@@ -5,7 +5,8 @@
 #   tq_start_thumbq RUNDIR PORT [VAR=VALUE...]  redis, thumbqd and lighttpd
 #                   (or Apache, see THUMBQ_WEBSERVER) through tools/services,
 #                   as a user starts them
-#   tq_start_origin   a second lighttpd on 127.0.0.1 serving tests/fixtures
+#   tq_start_origin [DIR]  a second lighttpd on 127.0.0.1 serving
+#                   tests/fixtures (or DIR)
 #   tq_start_receiver SECRET  a webhook receiver on 127.0.0.1
 # and reports with the TAP helpers (pass, fail, is, like, diag, done_testing).
 # Everything runs on loopback ports and unix sockets under one temporary
@@ -230,15 +231,16 @@ tq_start_thumbq() {
 		bail "tools/services start $tq_rd failed"
 }
 
-# tq_start_origin: a plain lighttpd on 127.0.0.1 serving tests/fixtures
-# (anything else there is a natural 404); sets ORIGIN to its base URL.
+# tq_start_origin [DIR]: a plain lighttpd on 127.0.0.1 serving
+# tests/fixtures, or DIR (anything else there is a natural 404); sets ORIGIN
+# to its base URL.  It answers for not-an-image.html once it is up.
 tq_start_origin() {
 	free_port ORIGIN_PORT
 	tq_o=$tq_tmp/origin
 	mkdir -p "$tq_o"
 	cat >"$tq_o/lighttpd.conf" <<-EOF
 		server.modules        = ( "mod_accesslog" )
-		server.document-root  = "$top_srcdir/tests/fixtures"
+		server.document-root  = "${1:-$top_srcdir/tests/fixtures}"
 		server.bind           = "127.0.0.1"
 		server.port           = $ORIGIN_PORT
 		server.pid-file       = "$tq_o/lighttpd.pid"
