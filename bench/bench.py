@@ -97,7 +97,7 @@ def rnd(x, n=2):
 # ------------------------------------------------------------------ corpus
 
 def fit(w, h, bw, bh):
-    """image_fit() of src/image.c."""
+    """geometry_fit() of src/geometry.c."""
     if w <= bw and h <= bh:
         return w, h
     if w * bh >= h * bw:

@@ -11,30 +11,8 @@
 #include <stddef.h>
 
 #include "conf.h"
+#include "image-request.h"
 #include "joberror.h"
-
-enum image_mode {
-	IMAGE_FIT = 0,		/* inside the box, aspect kept, never enlarged */
-	IMAGE_FILL,		/* cover the box, centre-crop to exactly width x height */
-	IMAGE_PAD,		/* fit, then pad to exactly width x height with background */
-};
-
-enum image_format {
-	IMAGE_AUTO = 0,		/* JPEG for opaque sources, PNG for transparent ones */
-	IMAGE_JPEG,
-	IMAGE_PNG,
-	IMAGE_WEBP,
-};
-
-struct image_request {
-	unsigned width;		/* the box */
-	unsigned height;
-	enum image_mode mode;
-	enum image_format format;
-	unsigned quality;	/* lossy formats, 1-100; 0 = default (85) */
-	int has_background;	/* 0: white, or transparent where the format allows */
-	unsigned char background[4];	/* RGBA, when has_background */
-};
 
 struct image_result {
 	unsigned char *data;	/* encoded thumbnail; free() it */
@@ -53,8 +31,9 @@ void image_child_init(const struct thumbq_conf *conf);
  * has transparency), EXIF orientation applied, converted to sRGB, stripped.
  * Returns 0 with res filled, or -1 with err filled: codes "unsupported_format",
  * "image_too_large", "image_corrupt", "image_failed". */
-int image_thumbnail(const unsigned char *in, size_t len, const struct image_request *req,
-    struct image_result *res, struct job_error *err);
+int image_thumbnail(const unsigned char *in, size_t len,
+    const struct image_request *req, struct image_result *res,
+    struct job_error *err);
 void image_shutdown(void);
 
 #endif

@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #include "id.h"
-#include "image.h"
+#include "image-request.h"
 
 enum job_priority {
 	JOB_NORMAL = 0,
