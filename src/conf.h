@@ -60,7 +60,10 @@ struct thumbq_conf {
 	unsigned couriers;		/* webhook delivery processes per thumbqd */
 	char *webhook_secret;		/* HMAC-SHA256 key for X-Thumbq-Signature */
 	unsigned webhook_timeout;	/* seconds per delivery */
+	unsigned webhook_connect_timeout;	/* seconds to connect, within the above */
 	unsigned webhook_max_attempts;
+	unsigned webhook_concurrency;	/* first attempts one courier runs at once */
+	unsigned webhook_host_concurrency;	/* of them, and retries, to one host */
 
 	/* Decoding */
 	unsigned long max_pixels;

@@ -11,6 +11,8 @@
  *   wid)  file (its thumbnail's name, from the first claim)  dkey (its
  *   dedupe key)  source_job (answered from or following that job: for
  *   operators, never in the API)
+ *   callback callback_status callback_attempts callback_last_status (its
+ *   webhook)  callback_at callback_again (where its delivery is: lib.lua)
  * A thumbnail file is shared by every job answered from it: P refs:{path}
  * is the set of the jobs whose record names it, and the last job to leave
  * it (DELETE, purge, the expiry sweep) removes the file (see lib.lua).
@@ -55,6 +57,7 @@ enum store_script {
 	SCRIPT_CANCEL,
 	SCRIPT_BATCH_CREATE,
 	SCRIPT_BATCH_GET,
+	SCRIPT_WEBHOOK_CLAIM,
 	SCRIPT_WEBHOOK_DONE,
 	SCRIPT_COURIER_RECOVER,
 	SCRIPT_AUTH,
@@ -81,6 +84,7 @@ static const char *const store_scripts[SCRIPT_COUNT] = {
 	[SCRIPT_CANCEL] = lua_cancel,
 	[SCRIPT_BATCH_CREATE] = lua_batch_create,
 	[SCRIPT_BATCH_GET] = lua_batch_get,
+	[SCRIPT_WEBHOOK_CLAIM] = lua_webhook_claim,
 	[SCRIPT_WEBHOOK_DONE] = lua_webhook_done,
 	[SCRIPT_COURIER_RECOVER] = lua_courier_recover,
 	[SCRIPT_AUTH] = lua_auth,
@@ -608,15 +612,17 @@ store_claim(struct store *st, const char *wid, unsigned lease_ms, struct job *jo
 	return rc;
 }
 
-int
-store_wait(struct store *st, unsigned timeout_s)
+/* Blocks until a token is pushed on the wake list named kind[:name] or
+ * timeout_s passes, taking the token: 1 woken, 0 timed out, -1 error. */
+static int
+store_block_on(struct store *st, const char *kind, const char *name, unsigned timeout_s)
 {
 	char kwake[256], stimeout[16];
 	const char *argv[3] = { "BLPOP", kwake, stimeout };
 	redisReply *r;
 	int woken;
 
-	store_key(kwake, sizeof kwake, st, "wake", NULL);
+	store_key(kwake, sizeof kwake, st, kind, name);
 	snprintf(stimeout, sizeof stimeout, "%u", timeout_s);
 	r = store_blocking(st, 3, argv, timeout_s);
 	if (r == NULL)
@@ -624,6 +630,12 @@ store_wait(struct store *st, unsigned timeout_s)
 	woken = r->type != REDIS_REPLY_NIL;
 	freeReplyObject(r);
 	return woken;
+}
+
+int
+store_wait(struct store *st, unsigned timeout_s)
+{
+	return store_block_on(st, "wake", NULL, timeout_s);
 }
 
 void
@@ -987,37 +999,92 @@ out:
 	return rc;
 }
 
-enum store_result
-store_webhook_claim(struct store *st, const char *courier_id, unsigned timeout_s,
-    struct job *job)
+/* One delivery of a claim reply: {owner, host, job fields}.  The owner is
+ * a SHA1 in hex, the host at most 255 bytes (lib.lua makes longer ones a
+ * SHA1): anything else is not ours. */
+static int
+store_parse_delivery(struct store *st, const redisReply *e, struct job *job, char *owner,
+    char *host)
 {
-	char khooks[256], kcourier[256], stimeout[16];
-	const char *argv[6] = { "BLMOVE", khooks, kcourier, "RIGHT", "LEFT", stimeout };
-	char id[ID_LEN + 1];
-	enum store_result rc;
-	redisReply *r;
+	const redisReply *o, *h;
 
-	store_key(khooks, sizeof khooks, st, "webhooks", NULL);
-	store_key(kcourier, sizeof kcourier, st, "courier", courier_id);
-	snprintf(stimeout, sizeof stimeout, "%u", timeout_s);
-	r = store_blocking(st, 6, argv, timeout_s);
-	if (r == NULL)
-		return STORE_ERROR;
-	if (r->type == REDIS_REPLY_NIL) {
-		freeReplyObject(r);
-		return STORE_NOTFOUND;
+	if (e->type != REDIS_REPLY_ARRAY || e->elements != 3)
+		return -1;
+	o = e->element[0];
+	h = e->element[1];
+	if (o->type != REDIS_REPLY_STRING || o->len != STORE_OWNER_LEN ||
+	    h->type != REDIS_REPLY_STRING || h->len >= STORE_HOST_MAX ||
+	    memchr(h->str, '\0', h->len) != NULL)
+		return -1;
+	if (store_parse_job(st, e->element[2], job) == -1)
+		return -1;
+	memcpy(owner, o->str, STORE_OWNER_LEN + 1);
+	memcpy(host, h->str, h->len + 1);
+	return 0;
+}
+
+long
+store_webhook_claim(struct store *st, const char *courier_id,
+    const struct store_webhook_take *t, store_webhook_cb *cb, void *arg)
+{
+	size_t nargs = 7 + 2 * (t->nhosts + t->nowners), n = 0;
+	const char **args = xcalloc(nargs, sizeof *args);
+	char (*nums)[16] = xcalloc(4 + t->nhosts + t->nowners, sizeof *nums);
+	char owner[STORE_OWNER_LEN + 1], host[STORE_HOST_MAX];
+	redisReply *r = NULL;
+	long taken = -1;
+
+	if (nargs > STORE_MAX_ARGS) {
+		snprintf(st->err, sizeof st->err, "webhook claim: %zu hosts and owners, too many",
+		    t->nhosts + t->nowners);
+		goto out;
 	}
-	if (r->type != REDIS_REPLY_STRING || r->len != ID_LEN) {
-		snprintf(st->err, sizeof st->err, "redis: malformed id in the webhook queue");
-		freeReplyObject(r);
-		return STORE_ERROR;
+	snprintf(nums[0], sizeof nums[0], "%u", t->max);
+	snprintf(nums[1], sizeof nums[1], "%u", t->owner_max);
+	snprintf(nums[2], sizeof nums[2], "%u", t->host_max);
+	snprintf(nums[3], sizeof nums[3], "%zu", t->nhosts);
+	args[n++] = courier_id;
+	args[n++] = t->family;
+	for (size_t i = 0; i < 4; i++)
+		args[n++] = nums[i];
+	for (size_t i = 0; i < t->nhosts; i++) {
+		snprintf(nums[4 + i], sizeof nums[0], "%u", t->host_n[i]);
+		args[n++] = t->hosts[i];
+		args[n++] = nums[4 + i];
 	}
-	memcpy(id, r->str, ID_LEN + 1);
-	freeReplyObject(r);
-	rc = store_job_get(st, id, job);
-	if (rc == STORE_NOTFOUND)	/* deleted meanwhile: nothing to deliver */
-		store_webhook_done(st, courier_id, id, 1, 0, 0, 0);
-	return rc;
+	for (size_t i = 0; i < t->nowners; i++) {
+		snprintf(nums[4 + t->nhosts + i], sizeof nums[0], "%u", t->owner_n[i]);
+		args[n++] = t->owners[i];
+		args[n++] = nums[4 + t->nhosts + i];
+	}
+	if ((r = store_script(st, SCRIPT_WEBHOOK_CLAIM, (int)n, args)) == NULL)
+		goto out;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements > t->max) {
+		snprintf(st->err, sizeof st->err, "redis: malformed webhook claim reply");
+		goto out;
+	}
+	for (taken = 0; (size_t)taken < r->elements; taken++) {
+		struct job job;
+
+		if (store_parse_delivery(st, r->element[taken], &job, owner, host) == -1) {
+			snprintf(st->err, sizeof st->err, "redis: malformed delivery in a claim");
+			taken = -1;	/* the rest stay in our list: recovered */
+			goto out;
+		}
+		cb(&job, owner, host, arg);
+	}
+out:
+	if (r != NULL)
+		freeReplyObject(r);
+	free(nums);
+	free(args);
+	return taken;
+}
+
+int
+store_webhook_wait(struct store *st, unsigned timeout_s)
+{
+	return store_block_on(st, "webhooks", "wake", timeout_s);
 }
 
 long

@@ -6,8 +6,10 @@
  *                     left, taken right, high first
  *   P wake            tokens idle workers block on (BLPOP)
  *   P claim:{WID}     list holding the id a worker child has claimed
- *   P webhooks        ids whose webhook waits for a courier; P courier:{WID}
- *                     what one courier holds; P webhooks_delayed retries
+ *   P wh:...          webhook deliveries waiting for a courier, in lanes per
+ *                     owner and receiver host (see lib.lua); P courier:{WID}
+ *                     what one courier holds; P webhooks_delayed retries;
+ *                     P webhooks:wake tokens idle couriers block on
  *   P leases          sorted set, id -> lease deadline (ms)
  *   P delayed         sorted set, id -> when a retry is due (ms)
  *   P refs:{PATH}     set of the jobs whose thumbnail is PATH (several when
@@ -131,16 +133,45 @@ typedef void store_job_cb(const struct job *job, void *arg);
 enum store_result store_batch_get(struct store *st, const char *batch_id,
     const char *owner, long long *created_ms, store_job_cb *cb, void *arg);
 
-/* Webhooks.  When a job with a callback_url ends, its id is queued for the
- * couriers.  A courier takes one into its own list (P courier:{ID}) so that
- * nothing is lost if it dies, delivers it, and records the attempt: done,
- * retried after delay_ms (the master promotes it when due), or given up
- * after max_attempts.  store_webhook_claim gives STORE_NOTFOUND on timeout
- * or for a job deleted meanwhile. */
-enum store_result store_webhook_claim(struct store *st, const char *courier_id,
-    unsigned timeout_s, struct job *job);
+/* Webhooks.  When a job with a callback_url ends, its delivery is queued in
+ * a lane of its owner and receiver host.  A courier takes deliveries into
+ * its own list (P courier:{ID}) so that nothing is lost if it dies, owners
+ * and hosts in turn (see webhook-claim.lua), delivers them, and records
+ * each attempt: done, retried after delay_ms (the master promotes it when
+ * due, into lanes for retries), or given up after max_attempts. */
+#define STORE_OWNER_LEN 40	/* a lane's owner: the SHA1 of the job's, in hex */
+#define STORE_HOST_MAX 256	/* a lane's host, NUL included */
+/* A claim: up to max deliveries of family ("new": first attempts, or
+ * "retry"), passing over the owners that hold owner_max of the courier's
+ * deliveries of family and the hosts that hold host_max of all of them;
+ * hosts, owners and their counts say what the courier holds. */
+struct store_webhook_take {
+	const char *family;
+	unsigned max, owner_max, host_max;
+	const char *const *hosts;
+	const unsigned *host_n;
+	size_t nhosts;
+	const char *const *owners;
+	const unsigned *owner_n;
+	size_t nowners;
+};
+/* Called with each delivery taken; it takes job over (job_free). */
+typedef void store_webhook_cb(struct job *job, const char *owner, const char *host,
+    void *arg);
+/* Returns how many deliveries were taken (0: none to take), or -1; after
+ * -1, some may sit in the courier's list unknown to it, for
+ * store_courier_recover once it holds none. */
+long store_webhook_claim(struct store *st, const char *courier_id,
+    const struct store_webhook_take *t, store_webhook_cb *cb, void *arg);
+/* Blocks until a delivery is queued or timeout_s passes: 1, 0, or -1. */
+int store_webhook_wait(struct store *st, unsigned timeout_s);
+/* The attempt's number; 0 if the job is gone or the delivery no longer
+ * this courier's; STORE_WEBHOOK_AGAIN if the job ended again meanwhile
+ * (its new ending is queued for a delivery of its own); -1 on error. */
+#define STORE_WEBHOOK_AGAIN (-2)
 long store_webhook_done(struct store *st, const char *courier_id, const char *id,
     int delivered, unsigned delay_ms, unsigned max_attempts, long http_status);
+/* Puts what a courier holds back into the lanes; how many, or -1. */
 long store_courier_recover(struct store *st, const char *courier_id);
 
 /* The gate before each API request: is the bearer key known, and is its

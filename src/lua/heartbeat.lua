@@ -15,7 +15,7 @@ for _, m in ipairs(stale) do
   local kids = redis.call('HGET', P .. 'master:' .. m, 'children') or ''
   for wid in string.gmatch(kids, '%S+') do
     n = n + recover_claim(wid, tonumber(ARGV[4]))
-    while redis.call('RPOPLPUSH', P .. 'courier:' .. wid, P .. 'webhooks') do n = n + 1 end
+    n = n + webhook_recover(wid)
   end
   redis.call('DEL', P .. 'master:' .. m)
   redis.call('ZREM', masters, m)

@@ -42,17 +42,87 @@ local function observe(name, ms)
   redis.call('HINCRBY', P .. 'stats', name .. '_sum_ms', ms)
 end
 
--- A job with a callback_url gets its webhook delivered by a courier.
+-- Webhooks.  A delivery waits in a lane, one list per owner (API key) and
+-- receiver host, and couriers take from the lanes in turn: each owner in
+-- turn, and each of an owner's hosts in turn (webhook-claim.lua), so that a
+-- client with many deliveries, or a receiver that never answers, waits for
+-- its turn instead of holding up everyone else's.  F is 'new' for first
+-- attempts and 'retry' for retries, which wait apart and run in a share of
+-- the couriers' transfers of their own:
+--   P wh:F:owners       ring (list) of the owners with deliveries waiting
+--   P wh:F:hosts:O      ring of the hosts owner O has deliveries waiting for
+--   P wh:F:q:O:HOST     the ids waiting, oldest first
+-- O is the SHA1 of the owner ('' without a key), so that no key name can
+-- reach into another's key names; HOST is the callback's host[:port].  A
+-- lane is in its ring exactly while it holds ids.
+-- The job hash says where its delivery is, in callback_at: 'queued' in a
+-- lane, 'held' by a courier (in P courier:WID), 'delayed' until its retry is
+-- due (in P webhooks_delayed); no field: delivered, given up, or none.  So
+-- a job that ends again finds its delivery at once, instead of with an LREM
+-- over a queue that may hold a million ids (36-46 ms of Redis's one thread).
+local WEBHOOK_WAKE_MAX = 1000
+local function webhook_host(url)
+  local h = string.lower(string.match(url, '^%a[%w+.-]*://([^/?#]*)') or '')
+  if #h > 255 then h = redis.sha1hex(h) end
+  return h
+end
+
+-- Puts a job's delivery at the end of its lane, and wakes an idle courier
+-- (a token on P webhooks:wake, trimmed as enqueue() trims P wake).
+local function webhook_queue(job, id, family)
+  local f = redis.call('HMGET', job, 'owner', 'callback')
+  local owner = redis.sha1hex(f[1] or '')
+  local host = webhook_host(f[2] or '')
+  local base = P .. 'wh:' .. family .. ':'
+  if redis.call('RPUSH', base .. 'q:' .. owner .. ':' .. host, id) == 1 and
+    redis.call('RPUSH', base .. 'hosts:' .. owner, host) == 1 then
+    redis.call('RPUSH', base .. 'owners', owner)
+  end
+  redis.call('HSET', job, 'callback_at', 'queued')
+  if redis.call('LPUSH', P .. 'webhooks:wake', '1') > WEBHOOK_WAKE_MAX then
+    redis.call('LTRIM', P .. 'webhooks:wake', 0, WEBHOOK_WAKE_MAX / 2 - 1)
+  end
+end
+
+-- A job with a callback_url gets its webhook delivered by a courier.  A job
+-- that ends again (thumbqctl retry) starts its deliveries afresh and is
+-- never queued twice: a delivery still waiting will carry the job as it is
+-- when it is sent; one that a courier holds is followed by another once it
+-- is done (callback_again, see webhook-done.lua), so that each ending is
+-- delivered, one after the other; a retry waiting for its time is dropped
+-- for a first attempt.
 local function notify(job, id)
   if redis.call('HEXISTS', job, 'callback') == 1 then
-    -- A job that ends again (thumbqctl retry) starts its deliveries afresh,
-    -- and is never queued twice.
     redis.call('HSET', job, 'callback_status', 'pending', 'callback_attempts', 0)
     redis.call('HDEL', job, 'callback_last_status')
-    redis.call('ZREM', P .. 'webhooks_delayed', id)
-    redis.call('LREM', P .. 'webhooks', 0, id)
-    redis.call('LPUSH', P .. 'webhooks', id)
+    local at = redis.call('HGET', job, 'callback_at')
+    if at == 'held' then
+      redis.call('HSET', job, 'callback_again', 1)
+    elseif at ~= 'queued' then
+      if at == 'delayed' then redis.call('ZREM', P .. 'webhooks_delayed', id) end
+      webhook_queue(job, id, 'new')
+    end
   end
+end
+
+-- A courier died (or its host): what it held goes back to the lanes, first
+-- attempts and retries each to their own.  Returns how many.
+local function webhook_recover(wid)
+  local n = 0
+  while true do
+    local id = redis.call('RPOP', P .. 'courier:' .. wid)
+    if not id then break end
+    local job = jobkey(id)
+    local at = redis.call('HGET', job, 'callback_at')
+    -- Gone (deleted or expired), or already back in a lane: nothing to do.
+    if redis.call('EXISTS', job) == 1 and at ~= 'queued' and at ~= 'delayed' then
+      redis.call('HDEL', job, 'callback_again')
+      local tries = tonumber(redis.call('HGET', job, 'callback_attempts') or '0')
+      webhook_queue(job, id, tries > 0 and 'retry' or 'new')
+      n = n + 1
+    end
+  end
+  return n
 end
 
 -- A thumbnail file is shared by every job answered from it (dedupe): the

@@ -7,7 +7,7 @@
 #                   as a user starts them
 #   tq_start_origin [DIR]  a second lighttpd on 127.0.0.1 serving
 #                   tests/fixtures (or DIR)
-#   tq_start_receiver SECRET  a webhook receiver on 127.0.0.1
+#   tq_start_receiver SECRET [TARPITS]  a webhook receiver on 127.0.0.1
 # and reports with the TAP helpers (pass, fail, is, like, diag, done_testing).
 # Everything runs on loopback ports and unix sockets under one temporary
 # directory, which the exit trap stops and removes, on failure too.
@@ -260,10 +260,11 @@ tq_start_origin() {
 	done
 }
 
-# tq_start_receiver SECRET: a webhook receiver on 127.0.0.1
+# tq_start_receiver SECRET [TARPITS]: a webhook receiver on 127.0.0.1
 # (webhook-receiver.py) that checks signatures against SECRET; sets RECV
 # (its base URL), RECV_DIR, RECV_LOG (one JSON line per delivery) and
-# RECV_PID, which tq_cleanup stops.
+# RECV_PID, which tq_cleanup stops.  With TARPITS, as many more ports that
+# never answer, on the lines of $RECV_DIR/port after the first.
 tq_start_receiver() {
 	tq_need python3
 	RECV_DIR=$tq_tmp/receiver
@@ -271,7 +272,7 @@ tq_start_receiver() {
 	mkdir -p "$RECV_DIR"
 	: >"$RECV_LOG"
 	python3 "$top_srcdir/tests/integration/webhook-receiver.py" "$1" "$RECV_DIR/port" \
-		"$RECV_LOG" </dev/null >/dev/null 2>"$RECV_DIR/error.log" &
+		"$RECV_LOG" ${2:+"$2"} </dev/null >/dev/null 2>"$RECV_DIR/error.log" &
 	RECV_PID=$!
 	tq_i=0
 	until [ -s "$RECV_DIR/port" ]; do
@@ -279,7 +280,7 @@ tq_start_receiver() {
 		[ $tq_i -lt 150 ] || bail "webhook-receiver.py did not start: $(head -c 300 "$RECV_DIR/error.log")"
 		sleep 0.1
 	done
-	RECV=http://127.0.0.1:$(cat "$RECV_DIR/port")
+	RECV=http://127.0.0.1:$(sed -n 1p "$RECV_DIR/port")
 	[ "$(curl --noproxy '*' -s -o /dev/null -w '%{http_code}' --max-time 2 "$RECV/ready")" = 200 ] ||
 		bail "webhook receiver does not answer at $RECV/ready"
 }

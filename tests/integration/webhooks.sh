@@ -4,8 +4,12 @@
 # X-Thumbq-Signature itself, as a client would.  Completed and failed jobs,
 # retries with backoff until a 2xx, no redirects followed, batches, dedupe,
 # a callback on an address the policy refuses (never contacted), the API's
-# 422 for a callback_url that is not http(s), and image work going on while
-# a delivery hangs.
+# 422 for a callback_url that is not http(s), image work going on while a
+# delivery hangs, and a job that ends again while its webhook is out.  Then
+# fairness, against receivers that never answer (the receiver's tarpits):
+# another host's and another key's webhooks go out at once, one courier
+# runs several deliveries at once within its bounds, and retries run beside
+# first attempts, not in their place.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 tq_setup
@@ -31,7 +35,11 @@ trap wh_cleanup EXIT
 SECRET='whsec test:secret/1+2=3'
 
 # ---- the receiver
-tq_start_receiver "$SECRET"
+tq_start_receiver "$SECRET" 4
+# Receivers that never answer, each on a port (a host) of its own.
+for tq_i in 1 2 3 4; do
+	eval "TARPIT$tq_i=http://127.0.0.1:$(sed -n "$((tq_i + 1))p" "$RECV_DIR/port")"
+done
 
 # ---- thumbq: one with loopback open (images and callbacks on 127.0.0.1),
 # one with the default policy, which refuses loopback.  Three attempts (two
@@ -53,6 +61,7 @@ tq_start_thumbq "$RUNDIR2" "$API2_PORT" THUMBQ_BASE_URL="$API2" \
 	THUMBQ_WEBHOOK_SECRET="$SECRET" THUMBQ_WEBHOOK_MAX_ATTEMPTS=2
 
 post() { http POST "$API$1" -H 'Content-Type: application/json' --data-binary "$2"; }
+ctl() { "$top_builddir/tools/thumbqctl" -c "$RUNDIR/thumbq.conf" "$@"; }
 
 # hook URL CALLBACK: POST {"url": URL, "callback_url": CALLBACK}; sets JOB_ID.
 hook() {
@@ -239,5 +248,158 @@ ok "the job shown first also had its webhook" [ "$(nth /hook/shown 1 '.body | fr
 
 ok "the first thumbq still runs" tq_services status "$RUNDIR"
 ok "the second thumbq still runs" tq_services status "$RUNDIR2"
+tq_services stop "$RUNDIR2" >&2
+
+# ---- a job that ends again while its webhook is out: one delivery per
+# ending, one after the other, and never two entries for one job in
+# Redis's webhook lists (what a courier holds included)
+# webhook_lists ID: how many of the webhook lists hold ID (each at most once).
+webhook_lists() {
+	for wl_k in $(redis-cli -s "$RUNDIR/redis.sock" --scan --pattern 'thumbq:wh:*:q:*') \
+		$(redis-cli -s "$RUNDIR/redis.sock" --scan --pattern 'thumbq:courier:*') thumbq:webhooks; do
+		redis-cli -s "$RUNDIR/redis.sock" lrange "$wl_k" 0 -1
+	done | grep -c "^$1\$"
+}
+# ended_again ID UPDATED SECONDS: until the job has ended (failed) again,
+# after UPDATED (its updated_at before the retry).
+ended_again() {
+	ea_end=$(($(date +%s) + $3))
+	while :; do
+		http GET "$API/v1/thumbnails/$1"
+		[ "$(jbody .status)" = failed ] && [ "$(jbody .updated_at)" != "$2" ] && return 0
+		[ "$(date +%s)" -lt "$ea_end" ] || return 1
+		sleep 0.1
+	done
+}
+hook "$ORIGIN/missing.jpg?twice" "$RECV/sleep/5/twice"; twice=$JOB_ID
+ok "ends twice: the first ending's delivery is under way" wait_count 1 /sleep/5/twice 30
+first_end=$(nth /sleep/5/twice 1 '.body | fromjson | .updated_at')
+ctl retry "$twice" >/dev/null
+is "$?" 0 "ends twice: thumbqctl retry"
+ok "ends twice: the job fails again while the first delivery is held" ended_again "$twice" "$first_end" 4
+second_end=$(jbody .updated_at)
+is "$(count /sleep/5/twice)" 1 "ends twice: no second delivery while the first is out"
+is "$(webhook_lists "$twice")" 1 "ends twice: the job is in one webhook list, once"
+ok "ends twice: the second ending's delivery comes" wait_count 2 /sleep/5/twice 20
+ok "ends twice: its callback ends delivered" wait_callback "$twice" delivered 15
+is "$(job "$twice" .callback.attempts)" 1 "ends twice: callback.attempts 1 (of the second ending)"
+is "$(count /sleep/5/twice)" 2 "ends twice: two deliveries, one per ending"
+is "$(nth /sleep/5/twice 1 '.body | fromjson | .updated_at')/$(nth /sleep/5/twice 2 '.body | fromjson | .updated_at')" \
+	"$first_end/$second_end" "ends twice: each delivery carries its own ending"
+gap=$(jq -rs 'map(select(.path == "/sleep/5/twice")) | sort_by(.n) | .[1].received - .[0].received | . * 1000 | floor' "$RECV_LOG")
+ok "ends twice: the second delivery after the first was answered (5 s; got $gap ms)" [ "$gap" -ge 4900 ]
+check_delivery /sleep/5/twice 2 "ends twice: the second delivery"
+is "$(webhook_lists "$twice")" 0 "ends twice: delivered, the job is in no webhook list"
+tq_services stop "$RUNDIR" >&2
+
+# ---- fairness: a thumbq with API keys and one courier running at most 8
+# first attempts and 4 retries at once, 2 per receiver host; deliveries
+# time out after 2 s, so that receivers that never answer keep it busy
+free_port API3_PORT
+API=http://127.0.0.1:$API3_PORT
+RUNDIR=$tq_tmp/run3
+tq_start_thumbq "$RUNDIR" "$API3_PORT" THUMBQ_FETCH_ALLOW_NETWORKS='127.0.0.0/8, ::1' \
+	THUMBQ_BASE_URL="$API" THUMBQ_WEBHOOK_SECRET="$SECRET" THUMBQ_AUTH_REQUIRED=yes \
+	THUMBQ_COURIERS=1 THUMBQ_WEBHOOK_CONCURRENCY=8 THUMBQ_WEBHOOK_HOST_CONCURRENCY=2 \
+	THUMBQ_WEBHOOK_TIMEOUT=2 THUMBQ_WEBHOOK_CONNECT_TIMEOUT=1 THUMBQ_WEBHOOK_MAX_ATTEMPTS=50
+alice=$(ctl key create alice | cut -f2)
+bob=$(ctl key create bob | cut -f2)
+[ -n "$alice" ] && [ -n "$bob" ] || bail "thumbqctl key create failed"
+
+# as KEY hook|batch ...: the same, with KEY.
+as() {
+	as_key=$1
+	shift
+	post() { http POST "$API$1" -H 'Content-Type: application/json' -H "Authorization: Bearer $as_key" --data-binary "$2"; }
+	"$@"
+	post() { http POST "$API$1" -H 'Content-Type: application/json' --data-binary "$2"; }
+}
+# batch TAG N CALLBACK: N jobs that fail at once (404), one callback.
+batch() {
+	post /v1/batches "$(jq -cn --arg o "$ORIGIN" --arg t "$1" --argjson n "$2" --arg c "$3" \
+		'{urls: [range($n) | "\($o)/missing.jpg?\($t)\(.)"], callback_url: $c}')"
+	[ "$HTTP_CODE" = 201 ] || fail "batch $1 to $3: 201" "$(last_response)"
+}
+# tarpit FILTER: the largest value of FILTER over what the tarpits read (0: none).
+tarpit() { jq -s "map(select(.tarpit) | $1) | max // 0" "$RECV_LOG"; }
+# wait_tarpit COND SECONDS: until some request the tarpits read has COND.
+wait_tarpit() {
+	wt_end=$(($(date +%s) + $2))
+	until [ "$(jq -s "any(.[]; .tarpit and ($1))" "$RECV_LOG")" = true ]; do
+		if [ "$(date +%s)" -ge "$wt_end" ]; then
+			diag "no tarpit request with $1 after $2 s"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+# latency PATH: seconds from the job's end to its first delivery to PATH.
+latency() {
+	nth "$1" 1 '.received - (.body | fromjson | .updated_at | (.[0:19] + "Z" | fromdateiso8601) + (.[20:23] | tonumber) / 1000) | . * 100 | floor / 100'
+}
+fast() { awk -v l="$1" 'BEGIN { exit !(l != "" && l < 3) }'; }
+# healthy KEY NAME DESC: KEY's job with a webhook to /hook/NAME on the
+# healthy receiver, which must arrive within 3 s of the job's end.
+healthy() {
+	as "$1" hook "$ORIGIN/missing.jpg?$2" "$RECV/hook/$2"
+	ok "$3: the webhook arrives" wait_count 1 "/hook/$2" 15
+	hl=$(latency "/hook/$2")
+	ok "$3: ... within 3 s of its job's end (got $hl s)" fast "$hl"
+}
+
+# Per receiver host: 20 webhooks to one that never answers, then alice's
+# next job's to a healthy one.
+tp=${TARPIT1##*:}
+as "$alice" batch host 20 "$TARPIT1/never/host"
+ok "one dead host: its deliveries are out, two at once (one courier)" \
+	wait_tarpit ".tarpit == $tp and .held_port >= 2" 15
+healthy "$alice" fair-host "one dead host: another host's"
+
+# Per key: alice's webhooks to three more dead hosts fill her half of the
+# first attempts; bob's goes out at once all the same.
+for t in "$TARPIT2" "$TARPIT3" "$TARPIT4"; do
+	as "$alice" batch owner 2 "$t/never/owner"
+done
+ok "dead hosts of one key: she has 4 first attempts out" wait_tarpit '.held_first >= 4' 15
+healthy "$bob" fair-owner "dead hosts of one key: another key's"
+
+# Retries: the first deliveries timed out and came back; they run beside
+# the first attempts, in a share of their own, and first attempts still
+# go out at once.
+ok "retries: retries out beside her 4 first attempts" \
+	wait_tarpit '.held_retry >= 1 and .held_first + .held_retry > 4' 20
+healthy "$bob" fair-retry "retries: a first attempt's"
+
+# ---- a courier killed with deliveries out: its master hands them back to
+# the lanes, and they are made all the same (the receiver holds the first
+# POST, and answers the next at once)
+as "$bob" hook "$ORIGIN/missing.jpg?killed" "$RECV/sleep1/30/killed"; killed=$JOB_ID
+ok "courier killed: bob's delivery is out" wait_count 1 /sleep1/30/killed 15
+spawned=$(grep 'event=courier_spawned' "$RUNDIR/thumbqd.log" | tail -n 1)
+courier=$(printf %s "$spawned" | sed -n 's/.* pid=\([0-9]*\).*/\1/p')
+cwid=$(printf %s "$spawned" | sed -n 's/.* wid=\([^ ]*\).*/\1/p')
+ok "courier killed: kill -9 the courier (pid $courier)" kill -9 "$courier"
+ok "courier killed: the delivery is made again" wait_count 2 /sleep1/30/killed 20
+ok "courier killed: its master handed back what it held" \
+	grep -q "event=recovered wid=$cwid jobs=[1-9]" "$RUNDIR/thumbqd.log"
+# ctl_callback ID STATUS SECONDS: like wait_callback, through thumbqctl.
+ctl_callback() {
+	cc_end=$(($(date +%s) + $3))
+	until [ "$(ctl job "$1" | jq -r .callback.status)" = "$2" ]; do
+		[ "$(date +%s)" -lt "$cc_end" ] || return 1
+		sleep 0.2
+	done
+}
+ok "courier killed: bob's callback ends delivered" ctl_callback "$killed" delivered 15
+is "$(ctl job "$killed" | jq -r .callback.attempts)" 1 \
+	"courier killed: callback.attempts 1 (the delivery cut short was no attempt)"
+
+is "$(tarpit .held_port)" 2 "bounds: at most 2 deliveries at once to one host"
+is "$(tarpit .held_first)" 4 "bounds: at most 4 first attempts of one key at once (half of 8)"
+n=$(tarpit .held_retry)
+ok "bounds: at most 2 retries of one key at once (half of 4; got $n)" [ "$n" -le 2 ]
+like "$(grep -c 'event=webhook_retry.*code=timeout' "$RUNDIR/thumbqd.log")" '^[1-9]' \
+	"the dead hosts' deliveries time out and are retried"
+ok "the third thumbq still runs" tq_services status "$RUNDIR"
 
 done_testing
