@@ -4,7 +4,8 @@
 #   $(sysconfdir)/thumbq.conf              only if there is none yet
 #   $(pkgdatadir)/thumbq.conf.default      this build's defaults, always
 #   $(pkgdatadir)/lighttpd/thumbq.conf     the web server snippets, as they
-#   $(pkgdatadir)/apache/thumbq.conf       are in the source tree
+#   $(pkgdatadir)/lighttpd/thumbq-errors.lua  are in the source tree
+#   $(pkgdatadir)/apache/thumbq.conf
 #   $(pkgdatadir)/systemd/*                units with this build's paths
 #   $(localstatedir)/lib/thumbq/docroot/thumbnails/   the docroot, empty
 #
@@ -102,7 +103,7 @@ uninstall-thumbq-dirs: uninstall-thumbq-conf uninstall-dist_lighttpdDATA \
 # Installed unchanged: both take their paths from variables the including
 # configuration sets (var.thumbq_* for lighttpd, Define THUMBQ_* for Apache).
 lighttpddir = $(pkgdatadir)/lighttpd
-dist_lighttpd_DATA = lighttpd/thumbq.conf
+dist_lighttpd_DATA = lighttpd/thumbq.conf lighttpd/thumbq-errors.lua
 apachedir = $(pkgdatadir)/apache
 dist_apache_DATA = apache/thumbq.conf
 
