@@ -47,13 +47,17 @@ static const struct conf_key conf_keys[] = {
 	{ "redis", STR(redis), "127.0.0.1:6379",
 	  "Redis address: host:port, or unix:/path/to/redis.sock" },
 	{ "redis_prefix", STR(redis_prefix), "thumbq:",
-	  "prefix of every Redis key, so that several services can share one Redis" },
-	{ "redis_timeout_ms", NUM(CONF_UINT, redis_timeout_ms, 10, 60000), "2000",
+	  "prefix of every Redis key, so that several services can share one "
+	  "Redis" },
+	{ "redis_timeout_ms", NUM(CONF_UINT, redis_timeout_ms, 10, 60000),
+	  "2000",
 	  "connect and command timeout for Redis, in milliseconds" },
 	{ "docroot", STR(docroot), LOCALSTATEDIR "/lib/thumbq/docroot",
-	  "directory the web server serves; thumbnails go to docroot/thumbnails/" },
+	  "directory the web server serves; thumbnails go to "
+	  "docroot/thumbnails/" },
 	{ "base_url", STR(base_url), "",
-	  "public URL of the docroot (no trailing slash); empty: from the request's Host" },
+	  "public URL of the docroot (no trailing slash); empty: from the "
+	  "request's Host" },
 	{ "thumbnail_width", NUM(CONF_UINT, thumbnail_width, 1, 4096), "100",
 	  "width of the box a thumbnail fits inside, in pixels" },
 	{ "thumbnail_height", NUM(CONF_UINT, thumbnail_height, 1, 4096), "100",
@@ -64,31 +68,41 @@ static const struct conf_key conf_keys[] = {
 	  "largest request body the API accepts (413 beyond)" },
 	{ "max_url_bytes", NUM(CONF_SIZE, max_url_bytes, 16, 65536), "2048",
 	  "longest image URL the API accepts (422 beyond)" },
-	{ "thumbnail_ttl", NUM(CONF_UINT, thumbnail_ttl, 0, 3650u * 86400), "2592000",
-	  "seconds a finished job and its thumbnail are kept; 0 keeps them forever" },
+	{ "thumbnail_ttl", NUM(CONF_UINT, thumbnail_ttl, 0, 3650u * 86400),
+	  "2592000",
+	  "seconds a finished job and its thumbnail are kept; 0 keeps them "
+	  "forever" },
 	{ "dedupe_ttl", NUM(CONF_UINT, dedupe_ttl, 0, 3650u * 86400), "86400",
-	  "seconds a thumbnail answers identical requests (same URL and options); 0: off" },
+	  "seconds a thumbnail answers identical requests (same URL and "
+	  "options); 0: off" },
 	{ "max_batch", NUM(CONF_UINT, max_batch, 1, 1000), "100",
 	  "URLs one POST /v1/batches may hold" },
-	{ "max_thumbnail_size", NUM(CONF_UINT, max_thumbnail_size, 1, 4096), "1024",
+	{ "max_thumbnail_size", NUM(CONF_UINT, max_thumbnail_size, 1, 4096),
+	  "1024",
 	  "largest width or height a client may ask for" },
 	{ "auth_required", BOOL(auth_required), "no",
-	  "API requests need Authorization: Bearer KEY (keys: thumbqctl key create)" },
+	  "API requests need Authorization: Bearer KEY (keys: thumbqctl key "
+	  "create)" },
 	{ "rate_limit", NUM(CONF_UINT, rate_limit, 0, 1000000), "0",
-	  "API requests per second per key (or client address without auth); 0: no limit" },
+	  "API requests per second per key (or client address without auth); "
+	  "0: no limit" },
 	{ "rate_burst", NUM(CONF_UINT, rate_burst, 1, 1000000), "20",
-	  "API requests a key (or client) may make at once before the rate applies" },
+	  "API requests a key (or client) may make at once before the rate "
+	  "applies" },
 	{ "workers", NUM(CONF_UINT, workers, 1, 256), "2",
 	  "worker children each thumbqd runs (one per core is best)" },
 	{ "downloads", NUM(CONF_UINT, downloads, 1, 64), "16",
-	  "downloads each worker child runs at once, while it thumbnails one image" },
+	  "downloads each worker child runs at once, while it thumbnails one "
+	  "image" },
 	{ "lease_seconds", NUM(CONF_UINT, lease_seconds, 5, 86400), "120",
 	  "how long a claimed job may take before another worker may take it" },
 	{ "max_attempts", NUM(CONF_UINT, max_attempts, 1, 100), "3",
 	  "attempts a job gets (a crashed or timed-out worker uses one up)" },
 	{ "retry_delay_ms", NUM(CONF_UINT, retry_delay_ms, 0, 3600000), "2000",
-	  "delay before the first retry of a transient failure; doubles, with jitter" },
-	{ "retry_max_delay_ms", NUM(CONF_UINT, retry_max_delay_ms, 0, 86400000), "300000",
+	  "delay before the first retry of a transient failure; doubles, with "
+	  "jitter" },
+	{ "retry_max_delay_ms", NUM(CONF_UINT, retry_max_delay_ms, 0, 86400000),
+	  "300000",
 	  "longest delay between retries" },
 	{ "shutdown_timeout", NUM(CONF_UINT, shutdown_timeout, 1, 3600), "30",
 	  "seconds jobs in flight get to finish after SIGTERM" },
@@ -98,36 +112,49 @@ static const struct conf_key conf_keys[] = {
 	  "user thumbqd runs as when started as root; empty: stay as started" },
 	{ "log", STR(log), "stderr",
 	  "where the programs log: stderr or syslog" },
-	{ "fetch_connect_timeout", NUM(CONF_UINT, fetch_connect_timeout, 1, 300), "5",
+	{ "fetch_connect_timeout",
+	  NUM(CONF_UINT, fetch_connect_timeout, 1, 300), "5",
 	  "seconds to connect to an image origin" },
 	{ "fetch_timeout", NUM(CONF_UINT, fetch_timeout, 1, 3600), "30",
 	  "seconds for a whole download" },
-	{ "fetch_max_bytes", NUM(CONF_SIZE, fetch_max_bytes, 1024, 1073741824), "20M",
+	{ "fetch_max_bytes", NUM(CONF_SIZE, fetch_max_bytes, 1024, 1073741824),
+	  "20M",
 	  "largest image download, enforced while streaming" },
-	{ "fetch_max_redirects", NUM(CONF_UINT, fetch_max_redirects, 0, 20), "5",
+	{ "fetch_max_redirects", NUM(CONF_UINT, fetch_max_redirects, 0, 20),
+	  "5",
 	  "redirects followed per download" },
 	{ "fetch_allow_networks", STR(fetch_allow_networks), "",
-	  "CIDR list of non-public networks images may come from; empty: none" },
+	  "CIDR list of non-public networks images may come from; empty: "
+	  "none" },
 	{ "fetch_nat64_prefixes", STR(fetch_nat64_prefixes), "",
-	  "this network's own NAT64 /96 prefixes, judged by the IPv4 address they carry" },
+	  "this network's own NAT64 /96 prefixes, judged by the IPv4 address "
+	  "they carry" },
 	{ "fetch_user_agent", STR(fetch_user_agent), "thumbq/" PACKAGE_VERSION,
 	  "User-Agent header of downloads" },
 	{ "couriers", NUM(CONF_UINT, couriers, 0, 64), "2",
-	  "webhook delivery processes each thumbqd runs; 0: this host delivers none" },
+	  "webhook delivery processes each thumbqd runs; 0: this host delivers "
+	  "none" },
 	{ "webhook_secret", STR(webhook_secret), "",
-	  "key of the HMAC-SHA256 in X-Thumbq-Signature; empty: webhooks are not signed" },
+	  "key of the HMAC-SHA256 in X-Thumbq-Signature; empty: webhooks are "
+	  "not signed" },
 	{ "webhook_timeout", NUM(CONF_UINT, webhook_timeout, 1, 300), "10",
 	  "seconds one webhook delivery may take" },
-	{ "webhook_connect_timeout", NUM(CONF_UINT, webhook_connect_timeout, 1, 300), "3",
+	{ "webhook_connect_timeout",
+	  NUM(CONF_UINT, webhook_connect_timeout, 1, 300), "3",
 	  "seconds to connect to a webhook receiver (within webhook_timeout)" },
-	{ "webhook_max_attempts", NUM(CONF_UINT, webhook_max_attempts, 1, 100), "12",
+	{ "webhook_max_attempts", NUM(CONF_UINT, webhook_max_attempts, 1, 100),
+	  "12",
 	  "delivery attempts per webhook (exponential backoff between them)" },
-	{ "webhook_concurrency", NUM(CONF_UINT, webhook_concurrency, 1, 256), "32",
-	  "deliveries each courier runs at once, and half as many retries besides" },
-	{ "webhook_host_concurrency", NUM(CONF_UINT, webhook_host_concurrency, 1, 256), "4",
+	{ "webhook_concurrency", NUM(CONF_UINT, webhook_concurrency, 1, 256),
+	  "32",
+	  "deliveries each courier runs at once, and half as many retries "
+	  "besides" },
+	{ "webhook_host_concurrency",
+	  NUM(CONF_UINT, webhook_host_concurrency, 1, 256), "4",
 	  "deliveries each courier runs at once to one receiver host" },
 	{ "max_pixels", NUM(CONF_ULONG, max_pixels, 1, 1000000000), "50000000",
-	  "largest source image, in pixels (width x height), checked before decoding" },
+	  "largest source image, in pixels (width x height), checked before "
+	  "decoding" },
 	{ "max_dimension", NUM(CONF_UINT, max_dimension, 1, 1000000), "20000",
 	  "largest source width or height, in pixels" },
 	{ "formats", STR(formats), "jpeg png gif webp",
@@ -139,7 +166,8 @@ static const struct conf_key *
 conf_find(const char *name, size_t len)
 {
 	for (size_t i = 0; i < CONF_NKEYS; i++)
-		if (strlen(conf_keys[i].name) == len && strncmp(conf_keys[i].name, name, len) == 0)
+		if (strlen(conf_keys[i].name) == len &&
+		    strncmp(conf_keys[i].name, name, len) == 0)
 			return &conf_keys[i];
 	return NULL;
 }
@@ -147,7 +175,8 @@ conf_find(const char *name, size_t len)
 /* Parses a decimal number with an optional k/M/G suffix (CONF_SIZE only),
  * rejecting signs, junk and overflow; strtoul alone accepts "-1" and " 12x". */
 static int
-conf_parse_number(const struct conf_key *key, const char *text, unsigned long *out)
+conf_parse_number(const struct conf_key *key, const char *text,
+    unsigned long *out)
 {
 	unsigned long v, mult = 1;
 	char *end;
@@ -172,8 +201,8 @@ conf_parse_number(const struct conf_key *key, const char *text, unsigned long *o
 }
 
 static int
-conf_set(struct thumbq_conf *conf, const struct conf_key *key, const char *value,
-    const char *origin, char **cause)
+conf_set(struct thumbq_conf *conf, const struct conf_key *key,
+    const char *value, const char *origin, char **cause)
 {
 	char *field = (char *)conf + key->offset;
 	unsigned long n;
@@ -184,8 +213,9 @@ conf_set(struct thumbq_conf *conf, const struct conf_key *key, const char *value
 		/* No value needs one, and without them every value can be
 		 * written back (conf_dump) and read again unchanged. */
 		if (strpbrk(value, "\"\n\r") != NULL) {
-			*cause = xasprintf("%s: %s: double quotes and line breaks are not allowed "
-			    "in a value", origin, key->name);
+			*cause = xasprintf("%s: %s: double quotes and line "
+			    "breaks are not allowed in a value", origin,
+			    key->name);
 			return -1;
 		}
 		free(*s);
@@ -197,18 +227,22 @@ conf_set(struct thumbq_conf *conf, const struct conf_key *key, const char *value
 		static const char *const no[] = { "no", "false", "off", "0" };
 
 		for (size_t i = 0; i < 4; i++) {
-			if (strcasecmp(value, yes[i]) == 0 || strcasecmp(value, no[i]) == 0) {
-				*(int *)(void *)field = strcasecmp(value, yes[i]) == 0;
+			if (strcasecmp(value, yes[i]) == 0 ||
+			    strcasecmp(value, no[i]) == 0) {
+				*(int *)(void *)field =
+				    strcasecmp(value, yes[i]) == 0;
 				return 0;
 			}
 		}
-		*cause = xasprintf("%s: %s = \"%s\" is not yes or no", origin, key->name, value);
+		*cause = xasprintf("%s: %s = \"%s\" is not yes or no", origin,
+		    key->name, value);
 		return -1;
 	}
 	if (conf_parse_number(key, value, &n) == -1) {
-		*cause = xasprintf("%s: %s = \"%s\" is not a number from %lu to %lu%s", origin,
-		    key->name, value, key->min, key->max,
-		    key->type == CONF_SIZE ? " (k, M, G suffixes allowed)" : "");
+		*cause = xasprintf("%s: %s = \"%s\" is not a number from %lu "
+		    "to %lu%s", origin, key->name, value, key->min, key->max,
+		    key->type == CONF_SIZE ?
+		    " (k, M, G suffixes allowed)" : "");
 		return -1;
 	}
 	switch (key->type) {
@@ -227,8 +261,9 @@ conf_defaults(struct thumbq_conf *conf)
 
 	memset(conf, 0, sizeof *conf);
 	for (size_t i = 0; i < CONF_NKEYS; i++)
-		if (conf_set(conf, &conf_keys[i], conf_keys[i].def, "defaults", &cause) == -1)
-			abort();	/* a bad default is a programming error */
+		if (conf_set(conf, &conf_keys[i], conf_keys[i].def, "defaults",
+		    &cause) == -1)
+			abort();	/* a bad default is a bug */
 }
 
 void
@@ -236,7 +271,8 @@ conf_free(struct thumbq_conf *conf)
 {
 	for (size_t i = 0; i < CONF_NKEYS; i++) {
 		if (conf_keys[i].type == CONF_STRING) {
-			char **s = (char **)(void *)((char *)conf + conf_keys[i].offset);
+			char **s = (char **)(void *)((char *)conf +
+			    conf_keys[i].offset);
 
 			free(*s);
 			*s = NULL;
@@ -253,8 +289,8 @@ conf_is_blank(int c)
 /* One "key = value" line; value runs to the end of the line with outer blanks
  * trimmed, and may be wrapped in double quotes to keep blanks or a '#'. */
 static int
-conf_parse_line(struct thumbq_conf *conf, char *line, const char *origin, unsigned lineno,
-    char **cause)
+conf_parse_line(struct thumbq_conf *conf, char *line, const char *origin,
+    unsigned lineno, char **cause)
 {
 	const struct conf_key *key;
 	char *p = line, *name, *value, *end;
@@ -278,7 +314,8 @@ conf_parse_line(struct thumbq_conf *conf, char *line, const char *origin, unsign
 	}
 	key = conf_find(name, namelen);
 	if (key == NULL) {
-		*cause = xasprintf("%s: unknown key \"%.*s\"", where, (int)namelen, name);
+		*cause = xasprintf("%s: unknown key \"%.*s\"", where,
+		    (int)namelen, name);
 		return -1;
 	}
 	value = p + 1;
@@ -294,7 +331,8 @@ conf_parse_line(struct thumbq_conf *conf, char *line, const char *origin, unsign
 		while (conf_is_blank(*end))
 			end++;
 		if (*end != '\0' && *end != '#') {
-			*cause = xasprintf("%s: text after the closing quote", where);
+			*cause = xasprintf("%s: text after the closing quote",
+			    where);
 			return -1;
 		}
 	} else {
@@ -309,7 +347,8 @@ conf_parse_line(struct thumbq_conf *conf, char *line, const char *origin, unsign
 }
 
 int
-conf_parse_text(struct thumbq_conf *conf, const char *text, const char *origin, char **cause)
+conf_parse_text(struct thumbq_conf *conf, const char *text, const char *origin,
+    char **cause)
 {
 	char line[CONF_MAX_LINE];
 	unsigned lineno = 0;
@@ -321,8 +360,8 @@ conf_parse_text(struct thumbq_conf *conf, const char *text, const char *origin, 
 
 		lineno++;
 		if (len >= sizeof line) {
-			*cause = xasprintf("%s:%u: line longer than %d bytes", origin, lineno,
-			    CONF_MAX_LINE - 1);
+			*cause = xasprintf("%s:%u: line longer than %d bytes",
+			    origin, lineno, CONF_MAX_LINE - 1);
 			return -1;
 		}
 		memcpy(line, p, len);
@@ -344,17 +383,20 @@ conf_read_file(struct thumbq_conf *conf, const char *path, char **cause)
 
 	f = fopen(path, "r");
 	if (f == NULL) {
-		*cause = xasprintf("cannot open config %s: %s", path, strerror(errno));
+		*cause = xasprintf("cannot open config %s: %s", path,
+		    strerror(errno));
 		return -1;
 	}
 	text = xmalloc(CONF_MAX_FILE + 1);
 	len = fread(text, 1, CONF_MAX_FILE + 1, f);
 	if (ferror(f)) {
-		*cause = xasprintf("cannot read config %s: %s", path, strerror(errno));
+		*cause = xasprintf("cannot read config %s: %s", path,
+		    strerror(errno));
 		goto out;
 	}
 	if (len > CONF_MAX_FILE) {
-		*cause = xasprintf("config %s is larger than %d bytes", path, CONF_MAX_FILE);
+		*cause = xasprintf("config %s is larger than %d bytes", path,
+		    CONF_MAX_FILE);
 		goto out;
 	}
 	text[len] = '\0';
@@ -388,8 +430,8 @@ conf_read_env(struct thumbq_conf *conf, char **cause)
 		if (value == NULL)
 			continue;
 		if (strlen(value) >= CONF_MAX_LINE) {
-			*cause = xasprintf("environment %s is longer than %d bytes", var,
-			    CONF_MAX_LINE - 1);
+			*cause = xasprintf("environment %s is longer than %d "
+			    "bytes", var, CONF_MAX_LINE - 1);
 			return -1;
 		}
 		snprintf(origin, sizeof origin, "environment %s", var);
@@ -403,41 +445,50 @@ conf_read_env(struct thumbq_conf *conf, char **cause)
 static int
 conf_validate(const struct thumbq_conf *conf, char **cause)
 {
-	if (strcmp(conf->log, "stderr") != 0 && strcmp(conf->log, "syslog") != 0) {
-		*cause = xasprintf("log = \"%s\": expected stderr or syslog", conf->log);
+	if (strcmp(conf->log, "stderr") != 0 &&
+	    strcmp(conf->log, "syslog") != 0) {
+		*cause = xasprintf("log = \"%s\": expected stderr or syslog",
+		    conf->log);
 		return -1;
 	}
 	if (conf->docroot[0] != '/') {
-		*cause = xasprintf("docroot = \"%s\": must be an absolute path", conf->docroot);
+		*cause = xasprintf("docroot = \"%s\": must be an absolute path",
+		    conf->docroot);
 		return -1;
 	}
-	/* Key names are built in fixed buffers with room for a 64-byte prefix. */
+	/* Key names are built in fixed buffers with room for a 64-byte
+	 * prefix. */
 	if (strlen(conf->redis_prefix) > 64) {
 		*cause = xasprintf("redis_prefix is longer than 64 bytes");
 		return -1;
 	}
 	if (conf->redis[0] == '\0') {
-		*cause = xasprintf("redis is empty: expected host:port or unix:/path");
+		*cause = xasprintf("redis is empty: expected host:port or "
+		    "unix:/path");
 		return -1;
 	}
 	/* A lease shorter than a download would hand a healthy job to a second
 	 * worker while the first is still fetching it. */
 	if (conf->lease_seconds <= conf->fetch_timeout + 10) {
-		*cause = xasprintf("lease_seconds = %u must exceed fetch_timeout = %u by more "
-		    "than 10 seconds", conf->lease_seconds, conf->fetch_timeout);
+		*cause = xasprintf("lease_seconds = %u must exceed "
+		    "fetch_timeout = %u by more than 10 seconds",
+		    conf->lease_seconds, conf->fetch_timeout);
 		return -1;
 	}
-	/* A dedupe answer points at an existing file; it must not outlive it. */
+	/* A dedupe answer points at an existing file: it must not outlive
+	 * it. */
 	if (conf->thumbnail_ttl != 0 && (conf->dedupe_ttl == 0 ?
 	    0 : conf->dedupe_ttl > conf->thumbnail_ttl)) {
-		*cause = xasprintf("dedupe_ttl = %u must not exceed thumbnail_ttl = %u",
-		    conf->dedupe_ttl, conf->thumbnail_ttl);
+		*cause = xasprintf("dedupe_ttl = %u must not exceed "
+		    "thumbnail_ttl = %u", conf->dedupe_ttl,
+		    conf->thumbnail_ttl);
 		return -1;
 	}
-	if (conf->base_url[0] != '\0' && strncmp(conf->base_url, "http://", 7) != 0 &&
+	if (conf->base_url[0] != '\0' &&
+	    strncmp(conf->base_url, "http://", 7) != 0 &&
 	    strncmp(conf->base_url, "https://", 8) != 0) {
-		*cause = xasprintf("base_url = \"%s\": must start with http:// or https://",
-		    conf->base_url);
+		*cause = xasprintf("base_url = \"%s\": must start with http:// "
+		    "or https://", conf->base_url);
 		return -1;
 	}
 	return 0;
@@ -483,17 +534,20 @@ conf_dump(const struct thumbq_conf *conf, FILE *out)
 		fprintf(out, "# %s (default: \"%s\")\n", key->help, key->def);
 		switch (key->type) {
 		case CONF_STRING:
-			fprintf(out, "%s = \"%s\"\n", key->name, *(char *const *)(const void *)field);
+			fprintf(out, "%s = \"%s\"\n", key->name,
+			    *(char *const *)(const void *)field);
 			break;
 		case CONF_UINT:
-			fprintf(out, "%s = %u\n", key->name, *(const unsigned *)(const void *)field);
+			fprintf(out, "%s = %u\n", key->name,
+			    *(const unsigned *)(const void *)field);
 			break;
 		case CONF_ULONG:
 			fprintf(out, "%s = %lu\n", key->name,
 			    *(const unsigned long *)(const void *)field);
 			break;
 		case CONF_SIZE:
-			fprintf(out, "%s = %zu\n", key->name, *(const size_t *)(const void *)field);
+			fprintf(out, "%s = %zu\n", key->name,
+			    *(const size_t *)(const void *)field);
 			break;
 		case CONF_BOOL:
 			fprintf(out, "%s = %s\n", key->name,

@@ -13,13 +13,13 @@
 
 struct thumbq_conf {
 	/* Redis */
-	char *redis;			/* "unix:/path/redis.sock" or "host:port" */
+	char *redis;			/* "unix:/path" or "host:port" */
 	char *redis_prefix;		/* key prefix, e.g. "thumbq:" */
 	unsigned redis_timeout_ms;	/* connect and command timeout */
 
 	/* Output */
-	char *docroot;			/* thumbnails go to {docroot}/thumbnails/ab/cd/{id}.ext */
-	char *base_url;			/* public URL of the docroot; empty: from the request */
+	char *docroot;			/* thumbnails in docroot/thumbnails/ */
+	char *base_url;			/* docroot's URL; "": the request's */
 	unsigned thumbnail_width;	/* default box */
 	unsigned thumbnail_height;
 	unsigned jpeg_quality;
@@ -27,22 +27,24 @@ struct thumbq_conf {
 	/* API */
 	size_t max_body_bytes;
 	size_t max_url_bytes;
-	unsigned thumbnail_ttl;		/* seconds a finished job and its file live; 0 = forever */
-	unsigned dedupe_ttl;		/* seconds a thumbnail answers identical requests; 0 = off */
-	unsigned max_thumbnail_size;	/* largest width or height a client may ask for */
+	/* Seconds a finished job and its file live (0: forever), and that a
+	 * thumbnail answers identical requests (0: off). */
+	unsigned thumbnail_ttl;
+	unsigned dedupe_ttl;
+	unsigned max_thumbnail_size;	/* largest width or height asked */
 	unsigned max_batch;		/* URLs one POST /v1/batches may hold */
 	int auth_required;		/* Bearer API keys */
-	unsigned rate_limit;		/* requests/s per key or client; 0 = off */
+	unsigned rate_limit;		/* requests/s per key; 0: off */
 	unsigned rate_burst;
 
 	/* Worker */
 	unsigned workers;		/* children per thumbqd */
 	unsigned downloads;		/* download threads per child */
-	unsigned lease_seconds;		/* how long a claim is valid without finishing */
-	unsigned max_attempts;		/* claims a job gets before it fails for good */
-	unsigned retry_delay_ms;	/* first retry's delay; doubles each attempt */
+	unsigned lease_seconds;		/* a claim's life without finishing */
+	unsigned max_attempts;		/* claims before failing for good */
+	unsigned retry_delay_ms;	/* first retry's; then doubles */
 	unsigned retry_max_delay_ms;
-	unsigned shutdown_timeout;	/* seconds jobs in flight get on SIGTERM */
+	unsigned shutdown_timeout;	/* seconds to finish, on SIGTERM */
 	char *pidfile;
 	char *user;			/* thumbqd drops root to this user */
 	char *log;			/* "stderr" or "syslog" */
@@ -52,30 +54,32 @@ struct thumbq_conf {
 	unsigned fetch_timeout;		/* seconds, whole transfer */
 	size_t fetch_max_bytes;
 	unsigned fetch_max_redirects;
-	char *fetch_allow_networks;	/* CIDR list opening non-public ranges */
-	char *fetch_nat64_prefixes;	/* the network's own NAT64 /96 prefixes */
+	char *fetch_allow_networks;	/* CIDRs opening non-public ranges */
+	char *fetch_nat64_prefixes;	/* the network's own NAT64 /96s */
 	char *fetch_user_agent;
 
 	/* Webhooks */
-	unsigned couriers;		/* webhook delivery processes per thumbqd */
-	char *webhook_secret;		/* HMAC-SHA256 key for X-Thumbq-Signature */
+	unsigned couriers;		/* webhook processes per thumbqd */
+	char *webhook_secret;		/* key of X-Thumbq-Signature's HMAC */
 	unsigned webhook_timeout;	/* seconds per delivery */
-	unsigned webhook_connect_timeout;	/* seconds to connect, within the above */
+	unsigned webhook_connect_timeout;	/* within webhook_timeout */
 	unsigned webhook_max_attempts;
-	unsigned webhook_concurrency;	/* first attempts one courier runs at once */
-	unsigned webhook_host_concurrency;	/* of them, and retries, to one host */
+	unsigned webhook_concurrency;	/* first attempts a courier runs */
+	unsigned webhook_host_concurrency;	/* deliveries to one host */
 
 	/* Decoding */
 	unsigned long max_pixels;
 	unsigned max_dimension;
-	char *formats;			/* allowed source formats: "jpeg png gif webp" */
+	char *formats;			/* source formats: "jpeg png gif" */
 };
 
-/* Fills *conf with the defaults, then the file at path (if path is not NULL),
- * then the THUMBQ_* environment.  Returns 0, or -1 with *cause set (free it). */
+/* Fills *conf with the defaults, then the file at path (if path is not
+ * NULL), then the THUMBQ_* environment.  Returns 0, or -1 with *cause set
+ * (free it). */
 int conf_load(struct thumbq_conf *conf, const char *path, char **cause);
 /* Parses one "key = value" text into conf (used by conf_load and the tests). */
-int conf_parse_text(struct thumbq_conf *conf, const char *text, const char *origin, char **cause);
+int conf_parse_text(struct thumbq_conf *conf, const char *text,
+    const char *origin, char **cause);
 void conf_defaults(struct thumbq_conf *conf);
 void conf_free(struct thumbq_conf *conf);
 /* The path a program reads when not told otherwise: $THUMBQ_CONF, or the

@@ -56,8 +56,8 @@ log_vmsg(int priority, const char *fmt, va_list ap)
 	if (log_syslog)
 		syslog(priority, "level=%s %s", log_level_name(priority), line);
 	else
-		fprintf(stderr, "%s[%ld]: level=%s %s\n", log_prog, (long)getpid(),
-		    log_level_name(priority), line);
+		fprintf(stderr, "%s[%ld]: level=%s %s\n", log_prog,
+		    (long)getpid(), log_level_name(priority), line);
 }
 
 void

@@ -9,10 +9,13 @@
 #include <syslog.h>
 
 void log_open(const char *prog, int use_syslog);
-void log_msg(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_msg(int priority, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 void log_set_debug(int on);
-/* Logs at LOG_CRIT and exits 1: only at start-up or when a process cannot go on. */
-void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* Logs at LOG_CRIT and exits 1: only at start-up or when a process cannot
+ * go on. */
+void fatal(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
 
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)

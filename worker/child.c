@@ -132,7 +132,8 @@ child_main(const struct thumbq_conf *conf, const char *wid, pid_t master,
 		_exit(1);
 	}
 	st = store_new(conf);
-	log_info("event=child_started wid=%s downloads=%u", wid, conf->downloads);
+	log_info("event=child_started wid=%s downloads=%u", wid,
+	    conf->downloads);
 
 	for (;;) {
 		struct downloaded d;
@@ -149,8 +150,9 @@ child_main(const struct thumbq_conf *conf, const char *wid, pid_t master,
 		if (got == -1)
 			break;
 		if (got == 0) {
+			/* Idle: give memory back to the system. */
 			if (downloads_idle(dl))
-				malloc_trim(0);	/* idle: memory back to the system */
+				malloc_trim(0);
 			continue;
 		}
 		job_error_clear(&err);

@@ -72,7 +72,8 @@ struct delivery {
 struct courier {
 	const struct thumbq_conf *conf;
 	const char *wid;
-	const char *secret;	/* webhook_secret: signs jobs made without a key */
+	/* webhook_secret: signs the jobs made without a key */
+	const char *secret;
 	struct store *st;
 	struct webhook_sender *ws;
 	struct delivery **out;	/* nslots entries, NULL where free */
@@ -109,8 +110,8 @@ courier_forget(struct courier *c, struct delivery *d)
 /* Records one attempt of d, with one log line, and lets d go.  On a Redis
  * error the delivery stays in this courier's list (c->unsure). */
 static void
-courier_record(struct courier *c, struct delivery *d, int delivered, long status,
-    struct job_error *err)
+courier_record(struct courier *c, struct delivery *d, int delivered,
+    long status, struct job_error *err)
 {
 	const struct job *job = &d->job;
 	unsigned attempt = job->callback_attempts + 1, delay = 0;
@@ -123,29 +124,35 @@ courier_record(struct courier *c, struct delivery *d, int delivered, long status
 	if (!delivered && err->code != NULL && !err->transient)
 		max = 0;
 	else if (!delivered)
-		delay = proc_retry_delay(COURIER_RETRY_MIN_MS, COURIER_RETRY_MAX_MS, attempt);
-	n = store_webhook_done(c->st, c->wid, job->id, delivered, delay, max, status);
+		delay = proc_retry_delay(COURIER_RETRY_MIN_MS,
+		    COURIER_RETRY_MAX_MS, attempt);
+	n = store_webhook_done(c->st, c->wid, job->id, delivered, delay, max,
+	    status);
 	if (n == -1) {
-		log_err("job=%s event=webhook_record_failed attempt=%u delivered=%d error=\"%s\"",
-		    job->id, attempt, delivered, store_error(c->st));
+		log_err("job=%s event=webhook_record_failed attempt=%u "
+		    "delivered=%d error=\"%s\"", job->id, attempt, delivered,
+		    store_error(c->st));
 		c->unsure = 1;
 	} else if (n == STORE_WEBHOOK_AGAIN)
-		log_info("job=%s event=webhook_superseded http_status=%ld ms=%lld note=\"the job "
-		    "ended again during delivery: its new ending is queued\"", job->id, status, ms);
+		log_info("job=%s event=webhook_superseded http_status=%ld "
+		    "ms=%lld note=\"the job ended again during delivery: its "
+		    "new ending is queued\"", job->id, status, ms);
 	else if (n == 0)
-		log_info("job=%s event=webhook_dropped note=\"job deleted during delivery\"",
-		    job->id);
+		log_info("job=%s event=webhook_dropped note=\"job deleted "
+		    "during delivery\"", job->id);
 	else if (delivered)
-		log_info("job=%s event=webhook_delivered attempt=%ld http_status=%ld ms=%lld "
-		    "host=%s", job->id, n, status, ms, d->host);
+		log_info("job=%s event=webhook_delivered attempt=%ld "
+		    "http_status=%ld ms=%lld host=%s", job->id, n, status, ms,
+		    d->host);
 	else if ((unsigned long)n < max)
-		log_info("job=%s event=webhook_retry attempt=%ld http_status=%ld code=%s "
-		    "delay_ms=%u ms=%lld host=%s message=\"%s\"", job->id, n, status, err->code,
-		    delay, ms, d->host, err->message);
+		log_info("job=%s event=webhook_retry attempt=%ld "
+		    "http_status=%ld code=%s delay_ms=%u ms=%lld host=%s "
+		    "message=\"%s\"", job->id, n, status, err->code, delay, ms,
+		    d->host, err->message);
 	else
-		log_warn("job=%s event=webhook_failed attempt=%ld http_status=%ld code=%s "
-		    "ms=%lld host=%s message=\"%s\"", job->id, n, status, err->code, ms, d->host,
-		    err->message);
+		log_warn("job=%s event=webhook_failed attempt=%ld "
+		    "http_status=%ld code=%s ms=%lld host=%s message=\"%s\"",
+		    job->id, n, status, err->code, ms, d->host, err->message);
 	courier_forget(c, d);
 }
 
@@ -170,37 +177,42 @@ courier_take(struct job *job, const char *owner, const char *host, void *arg)
 	for (i = 0; i < c->nslots && c->out[i] != NULL; i++)
 		;
 	if (i == c->nslots)
-		abort();	/* a claim takes no more than there is room for */
+		abort();	/* a claim takes no more than there is room */
 	c->out[i] = d;
 	c->held[d->kind]++;
-	if (job->status == JOB_COMPLETED && c->conf->base_url[0] == '\0' && !warned) {
+	if (job->status == JOB_COMPLETED && c->conf->base_url[0] == '\0' &&
+	    !warned) {
 		warned = 1;
-		log_warn("event=courier_warning note=\"base_url is not set: resized_url in "
-		    "webhooks is a path, not a URL; set base_url in thumbq.conf\"");
+		log_warn("event=courier_warning note=\"base_url is not set: "
+		    "resized_url in webhooks is a path, not a URL; set "
+		    "base_url in thumbq.conf\"");
 	}
 	job_error_clear(&err);
 	/* A key's job is signed with that key's secret, never the global one,
 	 * so that its deliveries cannot be replayed to another client; a key
 	 * revoked since has none left. */
-	if (d->job.owner != NULL && (r = store_apikey_secret(c->st, d->job.owner, secret,
+	if (d->job.owner != NULL &&
+	    (r = store_apikey_secret(c->st, d->job.owner, secret,
 	    sizeof secret)) == STORE_ERROR) {
-		log_err("job=%s event=webhook_secret_failed error=\"%s\"", d->job.id,
-		    store_error(c->st));
+		log_err("job=%s event=webhook_secret_failed error=\"%s\"",
+		    d->job.id, store_error(c->st));
 		c->unsure = 1;
 		courier_forget(c, d);
 		return;
 	}
 	if (d->job.callback_url == NULL) {
 		/* Queued, but the record has no callback: give up at once. */
-		job_error_set(&err, "url_invalid", 0, "the job has no callback_url");
+		job_error_set(&err, "url_invalid", 0,
+		    "the job has no callback_url");
 		courier_record(c, d, 0, 0, &err);
 	} else if (r == STORE_NOTFOUND) {
-		job_error_set(&err, "key_revoked", 0, "the job's API key was revoked (or made "
-		    "before keys had a webhook secret): nothing to sign with");
+		job_error_set(&err, "key_revoked", 0,
+		    "the job's API key was revoked (or made before keys had a "
+		    "webhook secret): nothing to sign with");
 		courier_record(c, d, 0, 0, &err);
 	} else if (webhook_start(c->ws, d->job.callback_url,
-	    job_to_json(&d->job, c->conf->base_url), d->job.owner != NULL ? secret : c->secret,
-	    d, &err) == -1)
+	    job_to_json(&d->job, c->conf->base_url),
+	    d->job.owner != NULL ? secret : c->secret, d, &err) == -1)
 		courier_record(c, d, 0, 0, &err);
 }
 
@@ -230,8 +242,10 @@ courier_claim(struct courier *c)
 
 	for (int k = 0; k < COURIER_KINDS && !c->unsure; k++) {
 		struct store_webhook_take t = {
-			.family = courier_family[k], .max = c->cap[k] - c->held[k],
-			.owner_max = c->owner_max[k], .host_max = c->conf->webhook_host_concurrency,
+			.family = courier_family[k],
+			.max = c->cap[k] - c->held[k],
+			.owner_max = c->owner_max[k],
+			.host_max = c->conf->webhook_host_concurrency,
 			.hosts = c->hosts, .host_n = c->host_n,
 			.owners = c->owners, .owner_n = c->owner_n,
 		};
@@ -242,20 +256,22 @@ courier_claim(struct courier *c)
 		for (size_t i = 0; i < c->nslots; i++) {
 			if (c->out[i] == NULL)
 				continue;
-			courier_count(c->hosts, c->host_n, &t.nhosts, c->out[i]->host);
+			courier_count(c->hosts, c->host_n, &t.nhosts,
+			    c->out[i]->host);
 			if (c->out[i]->kind == k)
-				courier_count(c->owners, c->owner_n, &t.nowners, c->out[i]->owner);
+				courier_count(c->owners, c->owner_n, &t.nowners,
+				    c->out[i]->owner);
 		}
 		c->kind = k;
 		n = store_webhook_claim(c->st, c->wid, &t, courier_take, c);
 		if (n < 0) {
 			/* No sleep: the transfers in flight go on meanwhile. */
-			log_warn("event=webhook_claim_failed error=\"%s\" retry_ms=%u",
-			    store_error(c->st), c->backoff);
+			log_warn("event=webhook_claim_failed error=\"%s\" "
+			    "retry_ms=%u", store_error(c->st), c->backoff);
 			c->unsure = 1;
 			c->claim_after = proc_now_ms() + c->backoff;
-			c->backoff = c->backoff * 2 < COURIER_BACKOFF_MAX_MS ? c->backoff * 2 :
-			    COURIER_BACKOFF_MAX_MS;
+			c->backoff = c->backoff * 2 < COURIER_BACKOFF_MAX_MS ?
+			    c->backoff * 2 : COURIER_BACKOFF_MAX_MS;
 			return;
 		}
 		if ((unsigned long)n < t.max)
@@ -274,13 +290,14 @@ courier_idle(struct courier *c)
 
 	if (c->unsure) {
 		if ((n = store_courier_recover(c->st, c->wid)) < 0) {
-			log_warn("event=courier_recover_failed error=\"%s\" retry_ms=%u",
-			    store_error(c->st), c->backoff);
+			log_warn("event=courier_recover_failed error=\"%s\" "
+			    "retry_ms=%u", store_error(c->st), c->backoff);
 			proc_backoff(&c->backoff, COURIER_BACKOFF_MAX_MS);
 			return;
 		}
 		if (n > 0)
-			log_info("event=courier_requeued wid=%s webhooks=%ld", c->wid, n);
+			log_info("event=courier_requeued wid=%s webhooks=%ld",
+			    c->wid, n);
 		c->unsure = 0;
 		return;
 	}
@@ -305,10 +322,12 @@ courier_run(struct courier *c)
 	int delivered;
 
 	if (webhook_run(c->ws, COURIER_POLL_MS) == -1)
-		log_err("event=courier_poll_failed note=\"libcurl multi handle failed\"");
+		log_err("event=courier_poll_failed note=\"libcurl multi handle "
+		    "failed\"");
 	for (;;) {
 		job_error_clear(&err);
-		if ((d = webhook_finished(c->ws, &delivered, &status, &err)) == NULL)
+		if ((d = webhook_finished(c->ws, &delivered, &status,
+		    &err)) == NULL)
 			break;
 		courier_record(c, d, delivered, status, &err);
 		c->next_claim = 0;	/* there is room again */
@@ -324,12 +343,14 @@ courier_main(const struct thumbq_conf *conf, const char *wid, pid_t master)
 
 	proc_child_setup(master, conf->user);
 	c.cap[COURIER_FIRST] = conf->webhook_concurrency;
-	c.cap[COURIER_RETRY] = conf->webhook_concurrency > 1 ? conf->webhook_concurrency / 2 : 1;
+	c.cap[COURIER_RETRY] = conf->webhook_concurrency > 1 ?
+	    conf->webhook_concurrency / 2 : 1;
 	for (int k = 0; k < COURIER_KINDS; k++)
 		c.owner_max[k] = c.cap[k] > 1 ? c.cap[k] / 2 : 1;
 	c.nslots = c.cap[COURIER_FIRST] + c.cap[COURIER_RETRY];
 	c.secret = conf->webhook_secret != NULL ? conf->webhook_secret : "";
-	if ((c.ws = webhook_sender_new(conf, (unsigned)c.nslots, &cause)) == NULL) {
+	if ((c.ws = webhook_sender_new(conf, (unsigned)c.nslots,
+	    &cause)) == NULL) {
 		log_err("event=courier_failed error=\"%s\"", cause);
 		_exit(1);
 	}
@@ -339,8 +360,9 @@ courier_main(const struct thumbq_conf *conf, const char *wid, pid_t master)
 	c.host_n = xcalloc(c.nslots, sizeof *c.host_n);
 	c.owner_n = xcalloc(c.nslots, sizeof *c.owner_n);
 	c.st = store_new(conf);
-	log_info("event=courier_started wid=%s transfers=%u retries=%u per_host=%u per_owner=%u",
-	    wid, c.cap[COURIER_FIRST], c.cap[COURIER_RETRY], conf->webhook_host_concurrency,
+	log_info("event=courier_started wid=%s transfers=%u retries=%u "
+	    "per_host=%u per_owner=%u", wid, c.cap[COURIER_FIRST],
+	    c.cap[COURIER_RETRY], conf->webhook_host_concurrency,
 	    c.owner_max[COURIER_FIRST]);
 
 	/* SIGTERM: take nothing more, finish what is in flight (each within
@@ -353,7 +375,8 @@ courier_main(const struct thumbq_conf *conf, const char *wid, pid_t master)
 		if (!proc_stop && !c.unsure && proc_now_ms() >= c.next_claim &&
 		    proc_now_ms() >= c.claim_after) {
 			courier_claim(&c);
-			busy = c.held[COURIER_FIRST] + c.held[COURIER_RETRY] > 0;
+			busy = c.held[COURIER_FIRST] +
+			    c.held[COURIER_RETRY] > 0;
 		}
 		if (busy)
 			courier_run(&c);

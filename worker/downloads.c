@@ -4,7 +4,7 @@
  * job is ready or a thread exited, another tells the threads that a body was
  * released or that they are to stop.  Each thread has a slot:
  *
- *   IDLE ──claim──> FETCHING ──body──> READY ──taken by the main thread──> IDLE
+ *   IDLE ──claim──> FETCHING ──body──> READY ──taken by main thread──> IDLE
  *                        └── download failed: recorded here ──> IDLE
  *
  * and ends EXITED.  Waits use CLOCK_MONOTONIC, so a clock step cannot stretch
@@ -53,8 +53,10 @@ struct downloads {
 	const struct thumbq_conf *conf;
 	const char		*wid;
 	pthread_mutex_t		 lock;
-	pthread_cond_t		 ready;		/* main waits: a job ready, a thread gone */
-	pthread_cond_t		 released;	/* threads wait: a job taken, stop */
+	/* The main thread waits on ready (a job is ready, a thread is gone);
+	 * the threads wait on released (a job was taken, or stop). */
+	pthread_cond_t		 ready;
+	pthread_cond_t		 released;
 	int			 stopping;
 	unsigned		 running;	/* threads not yet EXITED */
 	unsigned long long	 seq;
@@ -106,11 +108,12 @@ downloads_backoff(struct downloads *dl, unsigned *ms)
 
 	downloads_deadline(&until, *ms);
 	pthread_mutex_lock(&dl->lock);
-	while (!dl->stopping &&
-	    pthread_cond_timedwait(&dl->released, &dl->lock, &until) != ETIMEDOUT)
+	while (!dl->stopping && pthread_cond_timedwait(&dl->released, &dl->lock,
+	    &until) != ETIMEDOUT)
 		;
 	pthread_mutex_unlock(&dl->lock);
-	*ms = *ms * 2 > DOWNLOADS_BACKOFF_MAX_MS ? DOWNLOADS_BACKOFF_MAX_MS : *ms * 2;
+	*ms = *ms * 2 > DOWNLOADS_BACKOFF_MAX_MS ? DOWNLOADS_BACKOFF_MAX_MS :
+	    *ms * 2;
 }
 
 /* Claims one job, waiting in Redis while there is none.  0 with job filled,
@@ -120,7 +123,8 @@ downloads_claim(struct slot *s, struct job *job, unsigned *backoff)
 {
 	struct downloads *dl = s->dl;
 
-	switch (store_claim(s->store, dl->wid, dl->conf->lease_seconds * 1000, job)) {
+	switch (store_claim(s->store, dl->wid, dl->conf->lease_seconds * 1000,
+	    job)) {
 	case STORE_OK:
 		*backoff = DOWNLOADS_BACKOFF_MIN_MS;
 		return 0;
@@ -128,12 +132,13 @@ downloads_claim(struct slot *s, struct job *job, unsigned *backoff)
 		/* Nothing pending: wait for a job, then look at the stop flag
 		 * again before claiming, so that a thread told to stop while it
 		 * waited takes nothing new and hands the wake-up on. */
-		if (store_wait(s->store, DOWNLOADS_WAIT_S) == 1 && downloads_stopping(dl))
+		if (store_wait(s->store, DOWNLOADS_WAIT_S) == 1 &&
+		    downloads_stopping(dl))
 			store_rewake(s->store);
 		return -1;
 	default:
-		log_warn("event=claim_failed error=\"%s\" retry_ms=%u", store_error(s->store),
-		    *backoff);
+		log_warn("event=claim_failed error=\"%s\" retry_ms=%u",
+		    store_error(s->store), *backoff);
 		downloads_backoff(dl, backoff);
 		return -1;
 	}
@@ -155,11 +160,13 @@ downloads_thread(void *arg)
 		if (downloads_claim(s, &job, &backoff) == -1)
 			continue;
 		claimed = proc_now_ms();
-		log_debug("job=%s event=claimed attempt=%u", job.id, job.attempts);
+		log_debug("job=%s event=claimed attempt=%u", job.id,
+		    job.attempts);
 		downloads_set_state(s, SLOT_FETCHING);
 		job_error_clear(&err);
 		if (fetch_get(s->fetcher, job.url, &body, &err) == -1) {
-			outcome_record(dl->conf, s->store, dl->wid, &job, &err, claimed);
+			outcome_record(dl->conf, s->store, dl->wid, &job, &err,
+			    claimed);
 			job_free(&job);
 			downloads_set_state(s, SLOT_IDLE);
 			continue;
@@ -205,11 +212,12 @@ downloads_rank(enum job_priority p)
  * are claimed highest priority first, but a low one may be fetched sooner),
  * then the older claim. */
 static int
-downloads_before(const struct job *a, unsigned long long aseq, const struct job *b,
-    unsigned long long bseq)
+downloads_before(const struct job *a, unsigned long long aseq,
+    const struct job *b, unsigned long long bseq)
 {
 	if (downloads_rank(a->priority) != downloads_rank(b->priority))
-		return downloads_rank(a->priority) < downloads_rank(b->priority);
+		return downloads_rank(a->priority) <
+		    downloads_rank(b->priority);
 	return aseq < bseq;
 }
 
@@ -298,7 +306,8 @@ downloads_start(const struct thumbq_conf *conf, const char *wid, char **cause)
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
-		*cause = xasprintf("cannot start a download thread: %s", strerror(rc));
+		*cause = xasprintf("cannot start a download thread: %s",
+		    strerror(rc));
 		goto fail;
 	}
 	return dl;
@@ -321,8 +330,9 @@ downloads_take(struct downloads *dl, struct downloaded *d, unsigned timeout_ms)
 		for (unsigned i = 0; i < dl->nslots; i++) {
 			struct slot *s = &dl->slots[i];
 
-			if (s->state == SLOT_READY && (oldest == NULL ||
-			    downloads_before(&s->job, s->seq, &oldest->job, oldest->seq)))
+			if (s->state == SLOT_READY &&
+			    (oldest == NULL || downloads_before(&s->job, s->seq,
+			    &oldest->job, oldest->seq)))
 				oldest = s;
 		}
 		if (oldest != NULL) {
@@ -341,7 +351,8 @@ downloads_take(struct downloads *dl, struct downloaded *d, unsigned timeout_ms)
 			rc = -1;
 			break;
 		}
-		if (pthread_cond_timedwait(&dl->ready, &dl->lock, &until) == ETIMEDOUT)
+		if (pthread_cond_timedwait(&dl->ready, &dl->lock,
+		    &until) == ETIMEDOUT)
 			break;
 	}
 	pthread_mutex_unlock(&dl->lock);
@@ -364,7 +375,8 @@ downloads_idle(struct downloads *dl)
 
 	pthread_mutex_lock(&dl->lock);
 	for (unsigned i = 0; i < dl->nslots; i++)
-		if (dl->slots[i].state != SLOT_IDLE && dl->slots[i].state != SLOT_EXITED)
+		if (dl->slots[i].state != SLOT_IDLE &&
+		    dl->slots[i].state != SLOT_EXITED)
 			idle = 0;
 	pthread_mutex_unlock(&dl->lock);
 	return idle;

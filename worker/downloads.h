@@ -26,7 +26,7 @@ struct downloads;
 
 /* A fetched job, handed to the main thread. */
 struct downloaded {
-	struct job job;			/* the caller's from now on (job_free) */
+	struct job job;			/* the caller's now (job_free) */
 	unsigned char *data;		/* the body, the caller's to free() */
 	size_t len;
 	long long claimed;		/* proc_now_ms() when it was claimed */
@@ -36,13 +36,14 @@ struct downloaded {
  * handle and Redis connection.  Call with the child's signals set up: the
  * threads block every signal, so that SIGTERM reaches the main thread.
  * Returns NULL with *cause set (allocated) if it cannot. */
-struct downloads *downloads_start(const struct thumbq_conf *conf, const char *wid,
-    char **cause);
+struct downloads *downloads_start(const struct thumbq_conf *conf,
+    const char *wid, char **cause);
 /* Waits up to timeout_ms for a fetched job, the highest priority first,
- * then the oldest claim; its thread may claim again.  Returns 1 with *d filled, 0 if none came, or -1
- * once downloads_stop() was called, every thread has exited, and every
- * fetched job has been handed out. */
-int downloads_take(struct downloads *dl, struct downloaded *d, unsigned timeout_ms);
+ * then the oldest claim; its thread may claim again.  Returns 1 with *d
+ * filled, 0 if none came, or -1 once downloads_stop() was called, every
+ * thread has exited, and every fetched job has been handed out. */
+int downloads_take(struct downloads *dl, struct downloaded *d,
+    unsigned timeout_ms);
 /* No more claims: threads finish the download in hand and exit; what they
  * fetched is still handed out by downloads_take(). */
 void downloads_stop(struct downloads *dl);

@@ -30,7 +30,8 @@
 #define MASTER_SWEEP_INTERVAL_S 60
 /* ...or more often when thumbnail_ttl is shorter than that, so that expiry
  * is never late by more than a second or a minute. */
-#define MASTER_SWEEP_INTERVAL(ttl) ((ttl) < 2 * MASTER_SWEEP_INTERVAL_S ? 1 : MASTER_SWEEP_INTERVAL_S)
+#define MASTER_SWEEP_INTERVAL(ttl) \
+	((ttl) < 2 * MASTER_SWEEP_INTERVAL_S ? 1 : MASTER_SWEEP_INTERVAL_S)
 /* Jobs one sweep removes at most: the rest wait for the next sweep, so that
  * heartbeats and reaping are never held up for long. */
 #define MASTER_SWEEP_MAX 2000
@@ -41,10 +42,10 @@
 
 struct slot {
 	pid_t pid;			/* 0: empty */
-	int courier;			/* a webhook courier, not an image worker */
+	int courier;			/* delivers webhooks, no images */
 	char wid[CHILD_WID_MAX];
 	time_t started;
-	int retiring;			/* told to stop (reload); not respawned in place */
+	int retiring;			/* stopping (reload): not respawned */
 	struct child_state *state;	/* shared with an image worker child */
 };
 
@@ -100,8 +101,8 @@ master_spawn(struct master *m, struct slot *s)
 	s->pid = pid;
 	s->started = time(NULL);
 	s->retiring = 0;
-	log_info("event=%s_spawned pid=%ld wid=%s", s->courier ? "courier" : "child", (long)pid,
-	    s->wid);
+	log_info("event=%s_spawned pid=%ld wid=%s",
+	    s->courier ? "courier" : "child", (long)pid, s->wid);
 }
 
 static struct slot *
@@ -131,11 +132,11 @@ master_recover(struct master *m, struct slot *s)
 	    store_recover_worker(m->store, s->wid, culprit);
 
 	if (n < 0)
-		log_warn("event=recover_failed wid=%s error=\"%s\" (its lease will expire)",
-		    s->wid, store_error(m->store));
+		log_warn("event=recover_failed wid=%s error=\"%s\" (its lease "
+		    "will expire)", s->wid, store_error(m->store));
 	else if (n > 0)
-		log_info("event=recovered wid=%s jobs=%ld thumbnailing=%s", s->wid, n,
-		    culprit[0] != '\0' ? culprit : "-");
+		log_info("event=recovered wid=%s jobs=%ld thumbnailing=%s",
+		    s->wid, n, culprit[0] != '\0' ? culprit : "-");
 }
 
 static void
@@ -150,11 +151,11 @@ master_reap(struct master *m)
 		if (s == NULL)
 			continue;
 		if (WIFSIGNALED(status))
-			log_warn("event=child_died pid=%ld wid=%s signal=%d", (long)pid, s->wid,
-			    WTERMSIG(status));
+			log_warn("event=child_died pid=%ld wid=%s signal=%d",
+			    (long)pid, s->wid, WTERMSIG(status));
 		else
-			log_info("event=child_exited pid=%ld wid=%s status=%d", (long)pid, s->wid,
-			    WEXITSTATUS(status));
+			log_info("event=child_exited pid=%ld wid=%s status=%d",
+			    (long)pid, s->wid, WEXITSTATUS(status));
 		master_recover(m, s);
 		s->pid = 0;
 	}
@@ -207,13 +208,15 @@ master_reload(struct master *m)
 	size_t nold, nnew;
 
 	if (conf_load(fresh, m->conf_path, &cause) == -1) {
-		log_err("event=reload_failed error=\"%s\" (keeping the running config)", cause);
+		log_err("event=reload_failed error=\"%s\" (keeping the running "
+		    "config)", cause);
 		free(cause);
 		free(fresh);
 		return;
 	}
 	if (strcmp(fresh->formats, m->conf->formats) != 0)
-		log_warn("event=reload note=\"formats changes need a restart of thumbqd\"");
+		log_warn("event=reload note=\"formats changes need a restart "
+		    "of thumbqd\"");
 	/* Old children keep running until they exit; they keep their slots in
 	 * a separate array so that the new count can differ. */
 	old = m->slots;
@@ -237,7 +240,8 @@ master_reload(struct master *m)
 	free(m->conf);
 	m->conf = fresh;
 	m->store = store_new(m->conf);
-	log_info("event=reloaded workers=%u downloads=%u", m->conf->workers, m->conf->downloads);
+	log_info("event=reloaded workers=%u downloads=%u", m->conf->workers,
+	    m->conf->downloads);
 }
 
 /* Drops retired slots whose child has exited, so the array does not grow
@@ -269,9 +273,11 @@ master_unlink(const char *id, const char *path, void *arg)
 	if (!id_valid(id))
 		id = "(not an id)";
 	if (errno == EINVAL)
-		log_warn("event=bad_path job=%s (not a thumbnail path: ignored)", id);
+		log_warn("event=bad_path job=%s (not a thumbnail path: "
+		    "ignored)", id);
 	else
-		log_warn("event=sweep_unlink_failed job=%s error=\"%s\"", id, strerror(errno));
+		log_warn("event=sweep_unlink_failed job=%s error=\"%s\"", id,
+		    strerror(errno));
 }
 
 /* Deletes jobs that finished more than thumbnail_ttl ago, and their files
@@ -284,12 +290,15 @@ master_sweep(struct master *m)
 	long n;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	n = store_purge(m->store, (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 -
-	    (long long)m->conf->thumbnail_ttl * 1000, MASTER_SWEEP_MAX, master_unlink, m);
+	n = store_purge(m->store,
+	    (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 -
+	    (long long)m->conf->thumbnail_ttl * 1000, MASTER_SWEEP_MAX,
+	    master_unlink, m);
 	if (n > 0)
 		log_info("event=expired jobs=%ld", n);
 	else if (n < 0)
-		log_debug("event=sweep_failed error=\"%s\"", store_error(m->store));
+		log_debug("event=sweep_failed error=\"%s\"",
+		    store_error(m->store));
 }
 
 /* Periodic duties, once a second: say we live (and recover the claims of
@@ -301,7 +310,8 @@ master_tick(struct master *m)
 	size_t nwids = 0;
 	long n;
 
-	for (size_t i = 0; i < m->nslots && nwids < sizeof wids / sizeof wids[0]; i++)
+	for (size_t i = 0; i < m->nslots &&
+	    nwids < sizeof wids / sizeof wids[0]; i++)
 		if (m->slots[i].pid > 0)
 			wids[nwids++] = m->slots[i].wid;
 	n = store_heartbeat(m->store, m->id, wids, nwids);
@@ -312,9 +322,11 @@ master_tick(struct master *m)
 	if (n > 0)
 		log_info("event=leases_expired requeued=%ld", n);
 	else if (n < 0)
-		log_debug("event=reap_failed error=\"%s\"", store_error(m->store));
+		log_debug("event=reap_failed error=\"%s\"",
+		    store_error(m->store));
 	if (m->conf->thumbnail_ttl != 0 &&
-	    time(NULL) - m->last_sweep >= MASTER_SWEEP_INTERVAL(m->conf->thumbnail_ttl)) {
+	    time(NULL) - m->last_sweep >=
+	    MASTER_SWEEP_INTERVAL(m->conf->thumbnail_ttl)) {
 		m->last_sweep = time(NULL);
 		master_sweep(m);
 	}
@@ -353,7 +365,8 @@ master_run(struct thumbq_conf *conf, const char *conf_path)
 	sigprocmask(SIG_BLOCK, &m.sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	log_info("event=started workers=%u downloads=%u", conf->workers, conf->downloads);
+	log_info("event=started workers=%u downloads=%u", conf->workers,
+	    conf->downloads);
 	for (;;) {
 		siginfo_t info;
 		int sig;
@@ -364,7 +377,8 @@ master_run(struct thumbq_conf *conf, const char *conf_path)
 		if (m.stopping && master_alive(&m) == 0)
 			break;
 		if (m.stopping && time(NULL) >= m.stop_deadline) {
-			log_warn("event=shutdown_timeout killing=%zu", master_alive(&m));
+			log_warn("event=shutdown_timeout killing=%zu",
+			    master_alive(&m));
 			master_signal_all(&m, SIGKILL);
 			m.stop_deadline = time(NULL) + 5;
 		}

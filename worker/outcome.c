@@ -8,30 +8,34 @@
 #include "xmalloc.h"
 
 void
-outcome_record(const struct thumbq_conf *conf, struct store *st, const char *wid,
-    struct job *job, const struct job_error *err, long long started)
+outcome_record(const struct thumbq_conf *conf, struct store *st,
+    const char *wid, struct job *job, const struct job_error *err,
+    long long started)
 {
 	enum store_result r;
 	long long ms = proc_now_ms() - started;
 
 	if (err->code == NULL) {
 		r = store_complete(st, wid, job);
-		log_info("job=%s event=completed width=%u height=%u ms=%lld", job->id,
-		    job->width, job->height, ms);
+		log_info("job=%s event=completed width=%u height=%u ms=%lld",
+		    job->id, job->width, job->height, ms);
 	} else if (err->transient && job->attempts < conf->max_attempts) {
-		unsigned delay = proc_retry_delay(conf->retry_delay_ms, conf->retry_max_delay_ms, job->attempts);
+		unsigned delay = proc_retry_delay(conf->retry_delay_ms,
+		    conf->retry_max_delay_ms, job->attempts);
 
 		job->error_code = xstrdup(err->code);
 		job->error_message = xstrdup(err->message);
 		r = store_retry(st, wid, job, delay);
-		log_info("job=%s event=retry attempt=%u delay_ms=%u code=%s ms=%lld message=\"%s\"",
-		    job->id, job->attempts, delay, err->code, ms, err->message);
+		log_info("job=%s event=retry attempt=%u delay_ms=%u code=%s "
+		    "ms=%lld message=\"%s\"", job->id, job->attempts, delay,
+		    err->code, ms, err->message);
 	} else {
 		job->error_code = xstrdup(err->code);
 		job->error_message = xstrdup(err->message);
 		r = store_fail(st, wid, job);
-		log_info("job=%s event=failed attempt=%u code=%s ms=%lld message=\"%s\"", job->id,
-		    job->attempts, err->code, ms, err->message);
+		log_info("job=%s event=failed attempt=%u code=%s ms=%lld "
+		    "message=\"%s\"", job->id, job->attempts, err->code, ms,
+		    err->message);
 	}
 	if (r == STORE_STALE) {
 		struct job now;
@@ -40,16 +44,20 @@ outcome_record(const struct thumbq_conf *conf, struct store *st, const char *wid
 		if (g == STORE_OK)
 			job_free(&now);
 		if (g == STORE_NOTFOUND && job->path != NULL) {
-			/* Cancelled (deleted) while we worked: our file has no job,
-			 * unless an earlier attempt wrote the same name and its
-			 * result answered identical jobs too (dedupe). */
+			/* Cancelled (deleted) while we worked: our file has
+			 * no job, unless an earlier attempt wrote the same
+			 * name and its result answered identical jobs too
+			 * (dedupe). */
 			if (store_path_in_use(st, job->path) == 0)
 				storage_remove(conf->docroot, job->path);
-			log_info("job=%s event=cancelled_while_processing", job->id);
+			log_info("job=%s event=cancelled_while_processing",
+			    job->id);
 		} else {
-			log_warn("job=%s event=lease_lost (another worker owns it now)", job->id);
+			log_warn("job=%s event=lease_lost (another worker owns "
+			    "it now)", job->id);
 		}
 	}
 	else if (r == STORE_ERROR)
-		log_err("job=%s event=finish_failed error=\"%s\"", job->id, store_error(st));
+		log_err("job=%s event=finish_failed error=\"%s\"", job->id,
+		    store_error(st));
 }

@@ -12,7 +12,8 @@
  * unreachable the result is dropped: the lease runs out and the job is done
  * again, which is safe because the file is named by the job id and replaced
  * by rename.  started is when the job was claimed (proc_now_ms). */
-void outcome_record(const struct thumbq_conf *conf, struct store *st, const char *wid,
-    struct job *job, const struct job_error *err, long long started);
+void outcome_record(const struct thumbq_conf *conf, struct store *st,
+    const char *wid, struct job *job, const struct job_error *err,
+    long long started);
 
 #endif

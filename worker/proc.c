@@ -42,13 +42,15 @@ proc_drop_privileges(const char *user, char **cause)
 	}
 	/* Groups first (they need root), then the uid; and a process that
 	 * could become root again has dropped nothing. */
-	if (initgroups(pw->pw_name, pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
-	    setuid(pw->pw_uid) == -1) {
-		*cause = xasprintf("cannot become user %s: %s", user, strerror(errno));
+	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
+	    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1) {
+		*cause = xasprintf("cannot become user %s: %s", user,
+		    strerror(errno));
 		return -1;
 	}
 	if (setuid(0) != -1) {
-		*cause = xasprintf("became user %s but could become root again", user);
+		*cause = xasprintf("became user %s but could become root again",
+		    user);
 		return -1;
 	}
 	return 0;
@@ -103,7 +105,8 @@ proc_now_ms(void)
 void
 proc_backoff(unsigned *ms, unsigned max_ms)
 {
-	struct timespec ts = { .tv_sec = *ms / 1000, .tv_nsec = (long)(*ms % 1000) * 1000000L };
+	struct timespec ts = { .tv_sec = *ms / 1000,
+	    .tv_nsec = (long)(*ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
 	*ms = *ms * 2 > max_ms ? max_ms : *ms * 2;
@@ -118,5 +121,6 @@ proc_retry_delay(unsigned base_ms, unsigned max_ms, unsigned attempt)
 		d *= 2;
 	if (d > max_ms)
 		d = max_ms;
-	return (unsigned)(d / 2 + (d > 1 ? (unsigned long long)random() % (d / 2 + 1) : 0));
+	return (unsigned)(d / 2 + (d > 1 ?
+	    (unsigned long long)random() % (d / 2 + 1) : 0));
 }

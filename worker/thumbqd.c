@@ -58,8 +58,10 @@ thumbqd_check(const struct thumbq_conf *conf, char **cause)
 	urlpolicy_netlist_free(allow);
 	formats = xstrdup(conf->formats);
 	for (p = formats; (tok = strsep(&p, " ,\t")) != NULL; ) {
-		if (*tok != '\0' && imghdr_format_parse(tok) == IMGHDR_UNKNOWN) {
-			*cause = xasprintf("formats: unknown format \"%s\"", tok);
+		if (*tok != '\0' &&
+		    imghdr_format_parse(tok) == IMGHDR_UNKNOWN) {
+			*cause = xasprintf("formats: unknown format \"%s\"",
+			    tok);
 			rc = -1;
 			break;
 		}
@@ -79,10 +81,12 @@ thumbqd_daemonize(void)
 	char c;
 
 	if (pipe(fds) == -1)
-		fatal("event=daemonize_failed error=\"pipe: %s\"", strerror(errno));
+		fatal("event=daemonize_failed error=\"pipe: %s\"",
+		    strerror(errno));
 	pid = fork();
 	if (pid == -1)
-		fatal("event=daemonize_failed error=\"fork: %s\"", strerror(errno));
+		fatal("event=daemonize_failed error=\"fork: %s\"",
+		    strerror(errno));
 	if (pid > 0) {
 		ssize_t n;
 
@@ -94,15 +98,18 @@ thumbqd_daemonize(void)
 	}
 	close(fds[0]);
 	if (setsid() == -1)
-		fatal("event=daemonize_failed error=\"setsid: %s\"", strerror(errno));
+		fatal("event=daemonize_failed error=\"setsid: %s\"",
+		    strerror(errno));
 	pid = fork();
 	if (pid == -1)
-		fatal("event=daemonize_failed error=\"fork: %s\"", strerror(errno));
+		fatal("event=daemonize_failed error=\"fork: %s\"",
+		    strerror(errno));
 	if (pid > 0)
 		_exit(0);
 	thumbqd_ready_fd = fds[1];
 	if (chdir("/") == -1)
-		fatal("event=daemonize_failed error=\"chdir /: %s\"", strerror(errno));
+		fatal("event=daemonize_failed error=\"chdir /: %s\"",
+		    strerror(errno));
 	devnull = open("/dev/null", O_RDWR);
 	if (devnull != -1) {
 		dup2(devnull, STDIN_FILENO);
@@ -118,7 +125,8 @@ thumbqd_ready(void)
 	if (thumbqd_ready_fd == -1)
 		return;
 	if (write(thumbqd_ready_fd, "", 1) != 1)
-		log_warn("event=ready_notify_failed error=\"%s\"", strerror(errno));
+		log_warn("event=ready_notify_failed error=\"%s\"",
+		    strerror(errno));
 	close(thumbqd_ready_fd);
 	thumbqd_ready_fd = -1;
 }
@@ -139,11 +147,11 @@ thumbqd_write_pidfile(const char *path, uid_t owner, gid_t group, char **cause)
 
 	f = fopen(path, "r");
 	if (f != NULL) {
-		if (fscanf(f, "%ld", &old) == 1 && old > 0 && kill((pid_t)old, 0) == 0 &&
-		    old != (long)getpid()) {
+		if (fscanf(f, "%ld", &old) == 1 && old > 0 &&
+		    kill((pid_t)old, 0) == 0 && old != (long)getpid()) {
 			fclose(f);
-			*cause = xasprintf("pid file %s names a running process %ld: already "
-			    "running?", path, old);
+			*cause = xasprintf("pid file %s names a running "
+			    "process %ld: already running?", path, old);
 			return -1;
 		}
 		fclose(f);
@@ -155,7 +163,8 @@ thumbqd_write_pidfile(const char *path, uid_t owner, gid_t group, char **cause)
 	len = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
 	if (unlink(tmp) == -1 && errno != ENOENT)
 		goto fail;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0644);
 	if (fd == -1 || write(fd, buf, (size_t)len) != len)
 		goto fail;
 	if (owner != (uid_t)-1 && fchown(fd, owner, group) == -1)
@@ -166,7 +175,8 @@ thumbqd_write_pidfile(const char *path, uid_t owner, gid_t group, char **cause)
 		goto fail;
 	return 0;
 fail:
-	*cause = xasprintf("cannot write pid file %s: %s", path, strerror(errno));
+	*cause = xasprintf("cannot write pid file %s: %s", path,
+	    strerror(errno));
 	if (fd != -1)
 		close(fd);
 	unlink(tmp);
@@ -185,7 +195,8 @@ thumbqd_remove_pidfile(const char *path)
 		return;
 	fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1) {
-		log_warn("event=pidfile_left path=%s error=\"%s\"", path, strerror(errno));
+		log_warn("event=pidfile_left path=%s error=\"%s\"", path,
+		    strerror(errno));
 		return;
 	}
 	close(fd);
@@ -200,19 +211,21 @@ thumbqd_settle(const struct thumbq_conf *conf)
 	struct passwd *pw = NULL;
 	char *cause = NULL;
 
-	if (geteuid() == 0 && conf->user[0] != '\0' && (pw = getpwnam(conf->user)) == NULL)
-		fatal("event=start_failed error=\"user %s does not exist\"", conf->user);
+	if (geteuid() == 0 && conf->user[0] != '\0' &&
+	    (pw = getpwnam(conf->user)) == NULL)
+		fatal("event=start_failed error=\"user %s does not exist\"",
+		    conf->user);
 	if (conf->pidfile[0] != '\0' && thumbqd_write_pidfile(conf->pidfile,
-	    pw != NULL ? pw->pw_uid : (uid_t)-1, pw != NULL ? pw->pw_gid : (gid_t)-1,
-	    &cause) == -1)
+	    pw != NULL ? pw->pw_uid : (uid_t)-1,
+	    pw != NULL ? pw->pw_gid : (gid_t)-1, &cause) == -1)
 		fatal("event=start_failed error=\"%s\"", cause);
 	if (proc_drop_privileges(conf->user, &cause) == -1) {
 		thumbqd_remove_pidfile(conf->pidfile);
 		fatal("event=start_failed error=\"%s\"", cause);
 	}
 	if (geteuid() == 0)
-		log_warn("event=running_as_root note=\"set user in thumbq.conf: workers fetch and "
-		    "decode untrusted data\"");
+		log_warn("event=running_as_root note=\"set user in "
+		    "thumbq.conf: workers fetch and decode untrusted data\"");
 }
 
 int
@@ -238,12 +251,15 @@ main(int argc, char **argv)
 	if (conf_arg == NULL)
 		conf_arg = conf_default_path();
 	log_open("thumbqd", 0);
-	/* The daemon runs in "/", and SIGHUP reads the file again from there. */
+	/* The daemon runs in "/", and SIGHUP reads the file again from
+	 * there. */
 	if (realpath(conf_arg, conf_path) == NULL) {
-		fprintf(stderr, "thumbqd: cannot open config %s: %s\n", conf_arg, strerror(errno));
+		fprintf(stderr, "thumbqd: cannot open config %s: %s\n",
+		    conf_arg, strerror(errno));
 		return 1;
 	}
-	if (conf_load(conf, conf_path, &cause) == -1 || thumbqd_check(conf, &cause) == -1) {
+	if (conf_load(conf, conf_path, &cause) == -1 || thumbqd_check(conf,
+	    &cause) == -1) {
 		fprintf(stderr, "thumbqd: %s\n", cause);
 		return 1;
 	}
@@ -260,7 +276,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (test_only) {
-		printf("thumbqd: configuration file %s test is successful\n", conf_path);
+		printf("thumbqd: configuration file %s test is successful\n",
+		    conf_path);
 		return 0;
 	}
 	if (strcmp(conf->log, "syslog") == 0)
@@ -273,7 +290,8 @@ main(int argc, char **argv)
 	thumbqd_ready();
 
 	{
-		/* The master may replace conf on SIGHUP; keep the pid file path. */
+		/* The master may replace conf on SIGHUP: keep the pid file
+		 * path. */
 		char *pidfile = xstrdup(conf->pidfile);
 
 		rc = master_run(conf, conf_path);
