@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "conf.h"
+#include "secret.h"
 #include "xmalloc.h"
 
 enum conf_type {
@@ -52,6 +53,12 @@ static const struct conf_key conf_keys[] = {
 	{ "redis_timeout_ms", NUM(CONF_UINT, redis_timeout_ms, 10, 60000),
 	  "2000",
 	  "connect and command timeout for Redis, in milliseconds" },
+	{ "redis_db", NUM(CONF_UINT, redis_db, 0, 65535), "0",
+	  "Redis database number (SELECT) to keep thumbq's keys in" },
+	{ "redis_user", STR(redis_user), "",
+	  "Redis ACL user to log in as (AUTH); empty: the default user" },
+	{ "redis_password_file", STR(redis_password_file), "",
+	  "file holding the Redis password, not accessible to others; empty: no AUTH" },
 	{ "docroot", STR(docroot), LOCALSTATEDIR "/lib/thumbq/docroot",
 	  "directory the web server serves; thumbnails go to "
 	  "docroot/thumbnails/" },
@@ -441,6 +448,36 @@ conf_read_env(struct thumbq_conf *conf, char **cause)
 	return 0;
 }
 
+/* The password file is read once here, so that a wrong mode or path stops
+ * every program at start-up (and thumbqd -t) with the reason, rather than
+ * turning into failed connections later; store.c reads it again on each
+ * connection, so that a changed password needs no restart. */
+static int
+conf_validate_password(const struct thumbq_conf *conf, char **cause)
+{
+	char secret[SECRET_BUFSIZE], *why = NULL;
+
+	if (conf->redis_password_file[0] == '\0') {
+		if (conf->redis_user[0] == '\0')
+			return 0;
+		*cause = xasprintf("redis_user = \"%s\" needs redis_password_file",
+		    conf->redis_user);
+		return -1;
+	}
+	if (conf->redis_password_file[0] != '/') {
+		*cause = xasprintf("redis_password_file = \"%s\": must be an absolute path",
+		    conf->redis_password_file);
+		return -1;
+	}
+	if (secret_read(conf->redis_password_file, secret, &why) == -1) {
+		*cause = xasprintf("redis_password_file: %s", why);
+		free(why);
+		return -1;
+	}
+	secret_clear(secret, sizeof secret);
+	return 0;
+}
+
 /* Checks that need more than one key or more than a range. */
 static int
 conf_validate(const struct thumbq_conf *conf, char **cause)
@@ -467,6 +504,8 @@ conf_validate(const struct thumbq_conf *conf, char **cause)
 		    "unix:/path");
 		return -1;
 	}
+	if (conf_validate_password(conf, cause) == -1)
+		return -1;
 	/* A lease shorter than a download would hand a healthy job to a second
 	 * worker while the first is still fetching it. */
 	if (conf->lease_seconds <= conf->fetch_timeout + 10) {

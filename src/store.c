@@ -31,6 +31,7 @@
 
 #include "decimal.h"
 #include "log.h"
+#include "secret.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -141,6 +142,71 @@ store_tv(unsigned ms)
 	return tv;
 }
 
+/* Sends one command on a fresh connection and expects +OK; the connect
+ * path's own, before the pipeline of store_command is in use. */
+static int
+store_expect_ok(struct store *st, const char *what, int argc, const char **argv,
+    const size_t *argvlen)
+{
+	redisReply *r = redisCommandArgv(st->c, argc, argv, argvlen);
+	int rc = -1;
+
+	if (r == NULL)
+		snprintf(st->err, sizeof st->err, "redis %s: %s", what, st->c->errstr);
+	else if (r->type == REDIS_REPLY_STATUS && strcmp(r->str, "OK") == 0)
+		rc = 0;
+	else
+		snprintf(st->err, sizeof st->err, "redis %s refused: %.160s", what,
+		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+	freeReplyObject(r);
+	return rc;
+}
+
+/* AUTH with the password from redis_password_file (as redis_user if set),
+ * then SELECT redis_db: what a Redis shared with other users needs.  The
+ * file is read on each connection, so a changed password needs no
+ * restart, and the password is wiped from memory once sent. */
+static int
+store_login(struct store *st)
+{
+	const struct thumbq_conf *conf = st->conf;
+	char secret[SECRET_BUFSIZE], db[16], *cause = NULL;
+	const char *argv[3];
+	size_t argvlen[3];
+	int n, argc = 0, rc;
+
+	if (conf->redis_password_file[0] != '\0') {
+		n = secret_read(conf->redis_password_file, secret, &cause);
+		if (n == -1) {
+			snprintf(st->err, sizeof st->err, "redis_password_file: %s", cause);
+			free(cause);
+			return -1;
+		}
+		argv[argc] = "AUTH";
+		argvlen[argc++] = 4;
+		if (conf->redis_user[0] != '\0') {
+			argv[argc] = conf->redis_user;
+			argvlen[argc++] = strlen(conf->redis_user);
+		}
+		argv[argc] = secret;
+		argvlen[argc++] = (size_t)n;
+		rc = store_expect_ok(st, "AUTH", argc, argv, argvlen);
+		secret_clear(secret, sizeof secret);
+		if (rc == -1)
+			return -1;
+	}
+	if (conf->redis_db != 0) {
+		snprintf(db, sizeof db, "%u", conf->redis_db);
+		argv[0] = "SELECT";
+		argvlen[0] = 6;
+		argv[1] = db;
+		argvlen[1] = strlen(db);
+		if (store_expect_ok(st, "SELECT", 2, argv, argvlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /* Connects if not connected.  The address is "unix:/path" or "host:port". */
 static int
 store_connect(struct store *st)
@@ -178,6 +244,10 @@ store_connect(struct store *st)
 		return -1;
 	}
 	redisSetTimeout(st->c, tv);
+	if (store_login(st) == -1) {
+		store_disconnect(st);
+		return -1;
+	}
 	return 0;
 }
 

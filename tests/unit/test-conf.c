@@ -7,7 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include "conf.h"
+#include "secret.h"
 #include "tap.h"
 
 /* Loads text as a config file; returns conf_load's result, cause in *cause. */
@@ -37,6 +40,73 @@ refused(const char *text, const char *want, const char *what)
 	    "refused: %s", what))
 		printf("#   cause: %s\n", cause ? cause : "(none)");
 	free(cause);
+}
+
+/* Writes text to a fresh file of the given mode; returns its path. */
+static char *
+secret_file(const char *text, size_t len, mode_t mode)
+{
+	static char path[64];
+	int fd;
+
+	snprintf(path, sizeof path, "/tmp/thumbq-test-secret.XXXXXX");
+	fd = mkstemp(path);
+	if (fd == -1 || write(fd, text, len) != (ssize_t)len || fchmod(fd, mode) == -1)
+		return NULL;
+	close(fd);
+	return path;
+}
+
+/* redis_password_file: the file, not the config, holds the password, and
+ * a file that others may read is refused with the fix in the message. */
+static void
+test_password_file(void)
+{
+	struct thumbq_conf conf;
+	char text[128], long_secret[SECRET_MAX + 3], *path, *cause = NULL;
+
+	path = secret_file("s3cret\n", 7, 0600);
+	snprintf(text, sizeof text, "redis_user = thumbq\nredis_password_file = %s\n"
+	    "redis_db = 3\n", path);
+	ok(load_text(&conf, text, &cause) == 0, "a password file of mode 0600 is accepted");
+	is_str(conf.redis_user, "thumbq", "redis_user read");
+	is_int(conf.redis_db, 3, "redis_db read");
+	conf_free(&conf);
+	chmod(path, 0640);
+	snprintf(text, sizeof text, "redis_password_file = %s\n", path);
+	ok(load_text(&conf, text, &cause) == 0, "mode 0640 (shared with a group) is accepted");
+	conf_free(&conf);
+	chmod(path, 0644);
+	refused(text, "readable by others (mode 0644): chmod 600",
+	    "a password file readable by others, with the chmod that fixes it");
+	chmod(path, 0602);
+	refused(text, "accessible by others (mode 0602)", "a password file others may write");
+	unlink(path);
+
+	path = secret_file("", 0, 0600);
+	snprintf(text, sizeof text, "redis_password_file = %s\n", path);
+	refused(text, "is empty", "an empty password file");
+	unlink(path);
+	path = secret_file("one\ntwo\n", 8, 0600);
+	snprintf(text, sizeof text, "redis_password_file = %s\n", path);
+	refused(text, "more than one line", "a password file of two lines");
+	unlink(path);
+	memset(long_secret, 'p', sizeof long_secret);
+	path = secret_file(long_secret, SECRET_MAX + 1, 0600);
+	snprintf(text, sizeof text, "redis_password_file = %s\n", path);
+	refused(text, "longer than 1024 bytes", "a password longer than SECRET_MAX");
+	unlink(path);
+	path = secret_file(long_secret, SECRET_MAX, 0600);
+	snprintf(text, sizeof text, "redis_password_file = %s\n", path);
+	ok(load_text(&conf, text, &cause) == 0, "a password of exactly SECRET_MAX bytes");
+	conf_free(&conf);
+	unlink(path);
+
+	refused("redis_password_file = /nonexistent/pw\n", "cannot open /nonexistent/pw",
+	    "a missing password file, named");
+	refused("redis_password_file = pw.txt\n", "absolute path", "a relative password file");
+	refused("redis_user = thumbq\n", "needs redis_password_file", "a user without a password");
+	refused("redis_db = 65536\n", "from 0 to 65535", "redis_db out of range");
 }
 
 int
@@ -111,6 +181,8 @@ main(void)
 	ok(conf_load(&conf, "/nonexistent/thumbq.conf", &cause) == -1 &&
 	    strstr(cause, "/nonexistent/thumbq.conf") != NULL, "missing file named in the error");
 	free(cause);
+
+	test_password_file();
 
 	/* conf_dump writes a file that loads back to the same values. */
 	{
