@@ -7,15 +7,25 @@
 #   $(pkgdatadir)/lighttpd/thumbq-errors.lua  are in the source tree
 #   $(pkgdatadir)/apache/thumbq.conf
 #   $(pkgdatadir)/systemd/*                units with this build's paths
+#   $(pkgdatadir)/shared-hosting/*         the user unit, crontab and .htaccess
+#                                          blocks for an install without root
 #   $(localstatedir)/lib/thumbq/docroot/thumbnails/   the docroot, empty
+#                                          (--with-docroot=DIR: DIR/thumbnails/)
+#   --with-cgidir=DIR: DIR/thumbq.fcgi     a copy of the program in the web space
+#   --with-htaccess=cgi|fcgid: thumbq's block in the docroot's .htaccess
 #
 # Everything honours --prefix, --sysconfdir, --localstatedir, --datadir and
 # DESTDIR, and `make uninstall` removes it again, except a thumbq.conf that
-# differs from the defaults it was installed with (the admin's) and
-# thumbnails in the docroot (data).
+# differs from the defaults it was installed with (the admin's), thumbnails
+# in the docroot (data), and directories given to configure that it did not
+# make (the docroot of --with-docroot, the CGI directory).  Nothing is
+# written outside the prefix but those, so that a user can install into
+# the home directory: ./configure --prefix=$HOME/thumbq.
 
-# The docroot thumbq.conf names; the same default as src/conf.c.
-thumbq_docroot = $(localstatedir)/lib/thumbq/docroot
+# The docroot thumbq.conf names by default (src/conf.c has it as
+# THUMBQ_DOCROOT): configure's --with-docroot.
+thumbq_docroot = @thumbq_docroot@
+thumbq_default_docroot = $(localstatedir)/lib/thumbq/docroot
 
 # ---------------------------------------------------------------- thumbq.conf
 
@@ -53,8 +63,8 @@ thumbq.conf.default: worker/thumbqd$(EXEEXT) Makefile
 	      -e 's/^#\(user =\)/\1/' -e 's/^#\(log =\)/\1/' $@.keys; \
 	} > $@.tmp && rm -f $@.keys && mv $@.tmp $@
 
-install-data-local: install-thumbq-conf install-thumbq-docroot
-uninstall-local: uninstall-thumbq-conf uninstall-thumbq-dirs
+install-data-local: install-thumbq-conf install-thumbq-docroot install-thumbq-web
+uninstall-local: uninstall-thumbq-conf uninstall-thumbq-web uninstall-thumbq-dirs
 
 install-thumbq-conf: thumbq.conf.default
 	@$(NORMAL_INSTALL)
@@ -70,9 +80,13 @@ install-thumbq-conf: thumbq.conf.default
 
 # The web server serves the docroot; thumbqd writes into docroot/thumbnails,
 # which therefore has to belong to thumbqd's user (see README, Installing).
+# The web server is another user: thumbnails/ is made searchable by others
+# whatever the umask (a user's may be 077); a docroot that exists keeps its
+# mode.
 install-thumbq-docroot:
 	@$(NORMAL_INSTALL)
-	$(MKDIR_P) '$(DESTDIR)$(thumbq_docroot)/thumbnails'
+	$(MKDIR_P) '$(DESTDIR)$(thumbq_docroot)'
+	$(INSTALL) -d -m 755 '$(DESTDIR)$(thumbq_docroot)/thumbnails'
 
 uninstall-thumbq-conf:
 	@$(NORMAL_UNINSTALL)
@@ -88,11 +102,15 @@ uninstall-thumbq-conf:
 # Only directories that are empty by now: thumbnails are data, and
 # uninstall-thumbq-conf has just left the admin's files in place.
 uninstall-thumbq-dirs: uninstall-thumbq-conf uninstall-dist_lighttpdDATA \
-    uninstall-dist_apacheDATA uninstall-nodist_systemdDATA
+    uninstall-dist_apacheDATA uninstall-nodist_systemdDATA uninstall-nodist_sharedhostingDATA
 	@$(NORMAL_UNINSTALL)
-	@for d in '$(DESTDIR)$(thumbq_docroot)/thumbnails' '$(DESTDIR)$(thumbq_docroot)' \
+	@keep=; test '$(thumbq_docroot)' = '$(thumbq_default_docroot)' || \
+	  keep='$(DESTDIR)$(thumbq_docroot)'; \
+	for d in '$(DESTDIR)$(thumbq_docroot)/thumbnails' '$(DESTDIR)$(thumbq_docroot)' \
 	    '$(DESTDIR)$(localstatedir)/lib/thumbq' '$(DESTDIR)$(lighttpddir)' \
-	    '$(DESTDIR)$(apachedir)' '$(DESTDIR)$(systemddir)' '$(DESTDIR)$(pkgdatadir)'; do \
+	    '$(DESTDIR)$(apachedir)' '$(DESTDIR)$(systemddir)' '$(DESTDIR)$(sharedhostingdir)' \
+	    '$(DESTDIR)$(pkgdatadir)'; do \
+	  test "$$d" != "$$keep" || continue; \
 	  if test -d "$$d" && rmdir "$$d" 2>/dev/null; then echo " rmdir '$$d'"; fi; \
 	done
 
@@ -123,6 +141,7 @@ CLEANFILES += $(thumbq_units)
 edit_units = sed -e 's|@sbindir[@]|$(sbindir)|g' -e 's|@bindir[@]|$(bindir)|g' \
 	-e 's|@fcgidir[@]|$(fcgidir)|g' -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
 	-e 's|@localstatedir[@]|$(localstatedir)|g' -e 's|@pkgdatadir[@]|$(pkgdatadir)|g' \
+	-e 's|@docroot[@]|$(thumbq_docroot)|g' -e "s|@cgiurl[@]|$(thumbq_cgiurl)|g" \
 	-e 's|@PACKAGE_VERSION[@]|$(PACKAGE_VERSION)|g'
 systemd/thumbqd.service: $(srcdir)/systemd/thumbqd.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) systemd && $(edit_units) $(srcdir)/systemd/thumbqd.service.in > $@.tmp && mv $@.tmp $@
@@ -130,3 +149,62 @@ systemd/thumbq-fcgi.socket: $(srcdir)/systemd/thumbq-fcgi.socket.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) systemd && $(edit_units) $(srcdir)/systemd/thumbq-fcgi.socket.in > $@.tmp && mv $@.tmp $@
 systemd/thumbq-fcgi.service: $(srcdir)/systemd/thumbq-fcgi.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) systemd && $(edit_units) $(srcdir)/systemd/thumbq-fcgi.service.in > $@.tmp && mv $@.tmp $@
+
+# ---------------------------------------------------------------- shared hosting
+
+# For a user without root (README, "Shared hosting"): the unit for the
+# user's own systemd, the crontab lines for where there is none, and the two
+# .htaccess blocks (Apache's mod_cgi, mod_fcgid), with this build's paths.
+sharedhostingdir = $(pkgdatadir)/shared-hosting
+thumbq_shared = shared-hosting/thumbqd.service shared-hosting/crontab \
+	shared-hosting/htaccess-cgi shared-hosting/htaccess-fcgid
+nodist_sharedhosting_DATA = $(thumbq_shared)
+EXTRA_DIST += shared-hosting/thumbqd.service.in shared-hosting/crontab.in \
+	shared-hosting/htaccess-cgi.in shared-hosting/htaccess-fcgid.in \
+	shared-hosting/htaccess.sh
+CLEANFILES += $(thumbq_shared)
+$(thumbq_shared): Makefile
+	$(AM_V_GEN)$(MKDIR_P) shared-hosting && $(edit_units) $(srcdir)/$@.in > $@.tmp && mv $@.tmp $@
+shared-hosting/thumbqd.service: $(srcdir)/shared-hosting/thumbqd.service.in
+shared-hosting/crontab: $(srcdir)/shared-hosting/crontab.in
+shared-hosting/htaccess-cgi: $(srcdir)/shared-hosting/htaccess-cgi.in
+shared-hosting/htaccess-fcgid: $(srcdir)/shared-hosting/htaccess-fcgid.in
+
+# The URL path the .htaccess rewrites /v1/ to: the copy in cgidir, as the
+# web server sees it when the docroot is the site's root (thumbq.fcgi routes
+# on the path the client sent, so the API must be at the root).  Without a
+# cgidir inside the docroot, the usual DOCROOT/cgi-bin/.
+cgidir = @cgidir@
+thumbq_htaccess = @htaccess@
+thumbq_cgiurl = $$(d='$(thumbq_docroot)' c='$(cgidir)'; case $$c in "$$d"/?*) \
+	echo "/$${c\#"$$d"/}/thumbq.fcgi";; *) echo /cgi-bin/thumbq.fcgi;; esac)
+
+# --with-cgidir: a copy of the program in the web space (a copy, not a link:
+# suEXEC and mod_fcgid's wrapper checks refuse links).  --with-htaccess:
+# thumbq's block in DOCROOT/.htaccess, the rest of that file left alone.
+install-thumbq-web: $(thumbq_shared) cgi-bin/thumbq.fcgi$(EXEEXT)
+	@$(NORMAL_INSTALL)
+	@if test -n '$(cgidir)'; then \
+	  echo " $(MKDIR_P) '$(DESTDIR)$(cgidir)'"; $(MKDIR_P) '$(DESTDIR)$(cgidir)' || exit 1; \
+	  echo " $(INSTALL_PROGRAM) cgi-bin/thumbq.fcgi$(EXEEXT) '$(DESTDIR)$(cgidir)/thumbq.fcgi$(EXEEXT)'"; \
+	  $(INSTALL_PROGRAM) cgi-bin/thumbq.fcgi$(EXEEXT) '$(DESTDIR)$(cgidir)/thumbq.fcgi$(EXEEXT)' || exit 1; \
+	fi
+	@if test -n '$(thumbq_htaccess)'; then \
+	  d='$(thumbq_docroot)' c='$(cgidir)'; \
+	  case $$c in "$$d"/?*) ;; *) echo "--with-htaccess: the CGI directory $$c is not inside the docroot $$d, so /v1/ cannot be rewritten to it; put thumbq's block into the right .htaccess by hand ($(sharedhostingdir)/htaccess-$(thumbq_htaccess))" >&2; exit 1;; esac; \
+	  echo " $(SHELL) $(srcdir)/shared-hosting/htaccess.sh install shared-hosting/htaccess-$(thumbq_htaccess) '$(DESTDIR)$(thumbq_docroot)/.htaccess'"; \
+	  $(SHELL) $(srcdir)/shared-hosting/htaccess.sh install shared-hosting/htaccess-$(thumbq_htaccess) \
+	      '$(DESTDIR)$(thumbq_docroot)/.htaccess' || exit 1; \
+	fi
+
+uninstall-thumbq-web:
+	@$(NORMAL_UNINSTALL)
+	@if test -n '$(cgidir)'; then \
+	  echo " rm -f '$(DESTDIR)$(cgidir)/thumbq.fcgi$(EXEEXT)'"; rm -f '$(DESTDIR)$(cgidir)/thumbq.fcgi$(EXEEXT)'; \
+	fi
+	@if test -n '$(thumbq_htaccess)'; then \
+	  echo " $(SHELL) $(srcdir)/shared-hosting/htaccess.sh remove '$(DESTDIR)$(thumbq_docroot)/.htaccess'"; \
+	  $(SHELL) $(srcdir)/shared-hosting/htaccess.sh remove '$(DESTDIR)$(thumbq_docroot)/.htaccess'; \
+	fi
+
+.PHONY: install-thumbq-web uninstall-thumbq-web

@@ -59,7 +59,7 @@ static const struct conf_key conf_keys[] = {
 	  "Redis ACL user to log in as (AUTH); empty: the default user" },
 	{ "redis_password_file", STR(redis_password_file), "",
 	  "file holding the Redis password, not accessible to others; empty: no AUTH" },
-	{ "docroot", STR(docroot), LOCALSTATEDIR "/lib/thumbq/docroot",
+	{ "docroot", STR(docroot), THUMBQ_DOCROOT,
 	  "directory the web server serves; thumbnails go to "
 	  "docroot/thumbnails/" },
 	{ "base_url", STR(base_url), "",
