@@ -41,11 +41,22 @@ static int
 thumbqd_check(const struct thumbq_conf *conf, char **cause)
 {
 	struct netlist *allow;
+	struct passwd *pw = NULL, *me;
 	char *formats, *p, *tok;
 	int rc = 0;
 
-	if (conf->user[0] != '\0' && getpwnam(conf->user) == NULL) {
+	if (conf->user[0] != '\0' && (pw = getpwnam(conf->user)) == NULL) {
 		*cause = xasprintf("user = \"%s\": no such user", conf->user);
+		return -1;
+	}
+	/* Started by a user (a shared host: cron, systemctl --user), thumbqd
+	 * cannot become another one; it must not run on as the wrong user. */
+	if (pw != NULL && geteuid() != 0 && pw->pw_uid != geteuid()) {
+		me = getpwuid(geteuid());
+		*cause = xasprintf("user = \"%s\": only root can switch to another user, and "
+		    "thumbqd runs as %s (uid %u): leave user empty to run as %s",
+		    conf->user, me != NULL ? me->pw_name : "?", (unsigned)geteuid(),
+		    me != NULL ? me->pw_name : "the user who starts it");
 		return -1;
 	}
 	allow = urlpolicy_netlist_parse(conf->fetch_allow_networks, cause);
