@@ -6,6 +6,7 @@
  *   thumbqctl [-c FILE] retry ID... | retry --all-failed
  *   thumbqctl [-c FILE] purge --older-than DURATION
  *   thumbqctl [-c FILE] key create NAME | key list | key revoke NAME
+ *   thumbqctl [-c FILE] [--json] check [--web-user USER]
  *
  * It talks to the same Redis through the same store functions as the
  * daemons, so it cannot disagree with them about what a key means.  Output
@@ -14,9 +15,15 @@
  * 2 usage, 3 no such job. */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +66,10 @@ usage(void)
 	    "  key create NAME             make an API key and its webhook secret\n"
 	    "                              (printed once)\n"
 	    "  key list                    API keys: name, created, last used, id\n"
-	    "  key revoke NAME             revoke an API key\n");
+	    "  key revoke NAME             revoke an API key\n"
+	    "  check [--web-user USER]     what a set-up still lacks: Redis, a worker,\n"
+	    "                              a writable docroot, thumbnails the web\n"
+	    "                              server (other users, or USER) can read\n");
 	exit(EXIT_USAGE);
 }
 
@@ -410,6 +420,301 @@ ctl_key(struct ctl *c, int argc, char **argv)
 	}
 }
 
+/* ---------------------------------------------------------------- check */
+
+/* "thumbqctl check" tells a user who installed thumbq without root (README,
+ * "Shared hosting") what is still missing, one line per thing: that Redis
+ * answers (with its password), that a thumbqd reports to it, that the
+ * worker can write into the docroot's thumbnails/, and that the web server,
+ * another user there, can reach the thumbnails.  Permissions are judged by
+ * mode bits, as the kernel does without ACLs, for the user the check stands
+ * for; the worker's own directory is also tried with a real file. */
+
+#define CTL_MAX_GROUPS 64
+/* Thumbnail directories (ab/, then ab/cd/) and files looked at per level:
+ * a sample, since a docroot may hold 65536 directories. */
+#define CTL_SAMPLE 16
+
+/* A user with its groups, or "others": anyone neither owner nor in the
+ * group, which is what the web server of a shared host is to its customers'
+ * files. */
+struct ctl_who {
+	char name[64];
+	uid_t uid;
+	gid_t groups[CTL_MAX_GROUPS];
+	int ngroups;
+	int others;
+};
+
+struct ctl_checks {
+	struct ctl *c;
+	struct json_object *list;
+	int failed;
+};
+
+static void __attribute__((format(printf, 4, 5)))
+ctl_report(struct ctl_checks *k, int good, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (!good)
+		k->failed++;
+	if (k->list != NULL) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "check", json_object_new_string(name));
+		json_object_object_add(o, "ok", json_object_new_boolean(good));
+		json_object_object_add(o, "message", json_object_new_string(msg));
+		json_object_array_add(k->list, o);
+	} else
+		printf("%s\t%s\t%s\n", good ? "ok" : "missing", name, msg);
+	free(msg);
+}
+
+/* Fills who for user name, or for others when name is NULL. */
+static int
+ctl_who_init(struct ctl_who *who, const char *name)
+{
+	struct passwd *pw;
+
+	memset(who, 0, sizeof *who);
+	if (name == NULL) {
+		who->others = 1;
+		snprintf(who->name, sizeof who->name, "other users");
+		return 0;
+	}
+	if ((pw = getpwnam(name)) == NULL)
+		return -1;
+	snprintf(who->name, sizeof who->name, "%s", pw->pw_name);
+	who->uid = pw->pw_uid;
+	who->ngroups = CTL_MAX_GROUPS;
+	if (getgrouplist(pw->pw_name, pw->pw_gid, who->groups, &who->ngroups) == -1)
+		who->ngroups = CTL_MAX_GROUPS;
+	return 0;
+}
+
+/* What who may do to a file (bits R_OK, W_OK, X_OK, as in access(2)): the
+ * owner's bits for its owner, else the group's for a member, else the
+ * others'. */
+static int
+ctl_may(const struct ctl_who *who, const struct stat *sb, int want)
+{
+	int bits = sb->st_mode & 7;
+
+	if (!who->others && who->uid == 0)
+		return 1;
+	if (!who->others && sb->st_uid == who->uid)
+		bits = (sb->st_mode >> 6) & 7;
+	else if (!who->others) {
+		for (int i = 0; i < who->ngroups; i++)
+			if (who->groups[i] == sb->st_gid)
+				bits = (sb->st_mode >> 3) & 7;
+	}
+	return (bits & want) == want;
+}
+
+/* Every directory from / down to path (absolute, without links) must let
+ * who through; path itself also needs last (bits beyond search).  Returns
+ * 0, or -1 with the first directory that stops who in bad. */
+static int
+ctl_walk(const struct ctl_who *who, const char *path, int last, char *bad, size_t size)
+{
+	char prefix[PATH_MAX] = "/";
+	struct stat sb;
+	size_t len = strlen(path), i = 1;
+
+	if (len >= sizeof prefix)
+		return -1;
+	for (;;) {
+		if (stat(prefix, &sb) == -1 || !ctl_may(who, &sb, X_OK | (i >= len ? last : 0))) {
+			snprintf(bad, size, "%s", prefix);
+			return -1;
+		}
+		if (i >= len)
+			return 0;
+		while (i < len && path[i] != '/')
+			i++;
+		memcpy(prefix, path, i);
+		prefix[i++] = '\0';
+	}
+}
+
+/* Looks at a sample of the thumbnail tree below dir (depth levels of
+ * directories, then files): directories need dirwant, files filewant.
+ * Returns 0, or -1 with the first that fails in bad. */
+static int
+ctl_sample(const struct ctl_who *who, const char *dir, int depth, int dirwant, int filewant,
+    char *bad, size_t size)
+{
+	struct dirent *de;
+	struct stat sb;
+	char path[PATH_MAX];
+	int seen = 0, rc = 0;
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return 0;
+	while (rc == 0 && seen < CTL_SAMPLE && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || (size_t)snprintf(path, sizeof path, "%s/%s", dir,
+		    de->d_name) >= sizeof path || stat(path, &sb) == -1)
+			continue;
+		seen++;
+		if (S_ISDIR(sb.st_mode) && depth > 0) {
+			if (!ctl_may(who, &sb, dirwant)) {
+				snprintf(bad, size, "%s", path);
+				rc = -1;
+			} else
+				rc = ctl_sample(who, path, depth - 1, dirwant, filewant, bad, size);
+		} else if (S_ISREG(sb.st_mode) && depth == 0 && !ctl_may(who, &sb, filewant)) {
+			snprintf(bad, size, "%s", path);
+			rc = -1;
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+/* Redis, with the password; then whether any thumbqd reports to it. */
+static void
+ctl_check_redis(struct ctl_checks *k)
+{
+	const struct thumbq_conf *conf = &k->c->conf;
+	struct store_stats *s = xmalloc(sizeof *s);
+	const char *err;
+
+	if (store_stats(k->c->store, s) != STORE_OK) {
+		err = store_error(k->c->store);
+		if (strstr(err, "NOAUTH") != NULL)
+			ctl_report(k, 0, "redis", "Redis at %s wants a password: set "
+			    "redis_password_file (and redis_user for an ACL user)", conf->redis);
+		else if (strstr(err, conf->redis) != NULL)
+			ctl_report(k, 0, "redis", "%s", err);
+		else
+			ctl_report(k, 0, "redis", "Redis at %s: %s", conf->redis, err);
+		ctl_report(k, 0, "worker", "unknown while Redis cannot be reached");
+		free(s);
+		return;
+	}
+	ctl_report(k, 1, "redis", "Redis at %s answers (database %u, prefix %s%s%s)",
+	    conf->redis, conf->redis_db, conf->redis_prefix,
+	    conf->redis_password_file[0] != '\0' ? ", password from " : "",
+	    conf->redis_password_file);
+	if (s->masters > 0)
+		ctl_report(k, 1, "worker", "%lld thumbqd with %lld workers reported in the last "
+		    "%d s", s->masters, s->workers, STORE_MASTER_STALE_MS / 1000);
+	else
+		ctl_report(k, 0, "worker", "no thumbqd has reported to this Redis and prefix in "
+		    "the last %d s: start it (systemctl --user start thumbqd, or thumbqd -c "
+		    "FILE from cron) and see its log", STORE_MASTER_STALE_MS / 1000);
+	free(s);
+}
+
+/* The worker writes docroot/thumbnails/ab/cd/ID.ext: the directory must be
+ * there and writable by thumbqd's user, which is this user unless thumbq.conf
+ * names another (root's thumbqd with user = ...). */
+static void
+ctl_check_docroot(struct ctl_checks *k, const char *thumbs)
+{
+	const char *user = k->c->conf.user;
+	struct passwd *me = getpwuid(geteuid());
+	struct ctl_who who;
+	char bad[PATH_MAX], tmp[PATH_MAX];
+	int fd;
+
+	if (user[0] != '\0' && (me == NULL || strcmp(me->pw_name, user) != 0)) {
+		if (ctl_who_init(&who, user) == -1) {
+			ctl_report(k, 0, "docroot", "user = \"%s\": no such user", user);
+			return;
+		}
+		if (ctl_walk(&who, thumbs, W_OK, bad, sizeof bad) == -1 ||
+		    ctl_sample(&who, thumbs, 1, W_OK | X_OK, 0, bad, sizeof bad) == -1)
+			ctl_report(k, 0, "docroot", "thumbqd's user %s cannot write into %s: %s "
+			    "stops it", who.name, thumbs, bad);
+		else
+			ctl_report(k, 1, "docroot", "thumbqd's user %s can write into %s",
+			    who.name, thumbs);
+		return;
+	}
+	/* This user is thumbqd's: a real file says it best (read-only file
+	 * systems, ACLs, quotas). */
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s/.thumbqctl-check.XXXXXX", thumbs) >=
+	    sizeof tmp)
+		fd = -1, errno = ENAMETOOLONG;
+	else
+		fd = mkstemp(tmp);
+	if (fd == -1) {
+		ctl_report(k, 0, "docroot", "thumbqd (running as %s) cannot write into %s: %s",
+		    me != NULL ? me->pw_name : "this user", thumbs, strerror(errno));
+		return;
+	}
+	close(fd);
+	unlink(tmp);
+	if (ctl_who_init(&who, me != NULL ? me->pw_name : NULL) == 0 &&
+	    ctl_sample(&who, thumbs, 1, W_OK | X_OK, 0, bad, sizeof bad) == -1)
+		ctl_report(k, 0, "docroot", "thumbqd (running as %s) cannot write into %s",
+		    who.name, bad);
+	else
+		ctl_report(k, 1, "docroot", "thumbqd (running as %s) can write into %s",
+		    me != NULL ? me->pw_name : "this user", thumbs);
+}
+
+/* The web server serves the thumbnails as static files: it needs to get
+ * through every directory down to them and to read them. */
+static void
+ctl_check_web(struct ctl_checks *k, const char *thumbs, const char *web_user)
+{
+	struct ctl_who who;
+	char bad[PATH_MAX], htaccess[PATH_MAX];
+	struct stat sb;
+
+	if (ctl_who_init(&who, web_user) == -1) {
+		ctl_report(k, 0, "web", "--web-user %s: no such user", web_user);
+		return;
+	}
+	/* Apache reads the .htaccess of every directory it serves from. */
+	snprintf(htaccess, sizeof htaccess, "%s/.htaccess", k->c->conf.docroot);
+	if (ctl_walk(&who, thumbs, 0, bad, sizeof bad) == -1 ||
+	    ctl_sample(&who, thumbs, 2, X_OK, R_OK, bad, sizeof bad) == -1 ||
+	    (stat(htaccess, &sb) == 0 && !ctl_may(&who, &sb, R_OK) &&
+	    snprintf(bad, sizeof bad, "%s", htaccess) > 0))
+		ctl_report(k, 0, "web", "the web server (as %s) cannot read the thumbnails: "
+		    "%s stops it (directories need o+x, files o+r%s)", who.name, bad,
+		    web_user == NULL ? "; if the web server is in the group, say "
+		    "--web-user USER" : "");
+	else
+		ctl_report(k, 1, "web", "the web server (as %s) can read the thumbnails in %s",
+		    who.name, thumbs);
+}
+
+static int
+ctl_check(struct ctl *c, const char *web_user)
+{
+	struct ctl_checks k = { c, c->json ? json_object_new_array() : NULL, 0 };
+	char thumbs[PATH_MAX], real[PATH_MAX];
+	struct stat sb;
+
+	ctl_check_redis(&k);
+	snprintf(thumbs, sizeof thumbs, "%s/thumbnails", c->conf.docroot);
+	if (realpath(thumbs, real) == NULL || stat(real, &sb) == -1 || !S_ISDIR(sb.st_mode)) {
+		ctl_report(&k, 0, "docroot", "%s is not a directory: mkdir -p %s (make install "
+		    "makes it)", thumbs, thumbs);
+		ctl_report(&k, 0, "web", "no thumbnails directory to serve");
+	} else {
+		ctl_check_docroot(&k, real);
+		ctl_check_web(&k, real, web_user);
+	}
+	if (k.list != NULL) {
+		printf("%s\n", json_object_to_json_string_ext(k.list, JSON_C_TO_STRING_PLAIN |
+		    JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(k.list);
+	}
+	return k.failed > 0 ? 1 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -418,11 +723,12 @@ main(int argc, char **argv)
 		{ "limit", required_argument, NULL, 'l' },
 		{ "all-failed", no_argument, NULL, 'a' },
 		{ "older-than", required_argument, NULL, 'o' },
+		{ "web-user", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl c;
-	const char *conf_path = NULL, *older_than = NULL, *cmd;
+	const char *conf_path = NULL, *older_than = NULL, *web_user = NULL, *cmd;
 	unsigned long limit = 20;
 	char *cause = NULL, *end;
 	int ch, all_failed = 0, rc;
@@ -453,6 +759,7 @@ main(int argc, char **argv)
 			break;
 		case 'a': all_failed = 1; break;
 		case 'o': older_than = optarg; break;
+		case 'w': web_user = optarg; break;
 		default: usage();
 		}
 	}
@@ -476,6 +783,8 @@ main(int argc, char **argv)
 		rc = ctl_purge(&c, older_than);
 	else if (strcmp(cmd, "key") == 0 && optind < argc)
 		rc = ctl_key(&c, argc - optind, argv + optind);
+	else if (strcmp(cmd, "check") == 0 && optind == argc)
+		rc = ctl_check(&c, web_user);
 	else
 		usage();
 	store_free(c.store);
