@@ -102,7 +102,8 @@ uninstall-thumbq-conf:
 # Only directories that are empty by now: thumbnails are data, and
 # uninstall-thumbq-conf has just left the admin's files in place.
 uninstall-thumbq-dirs: uninstall-thumbq-conf uninstall-dist_lighttpdDATA \
-    uninstall-dist_apacheDATA uninstall-nodist_systemdDATA uninstall-nodist_sharedhostingDATA
+    uninstall-dist_apacheDATA uninstall-nodist_systemdDATA uninstall-nodist_sharedhostingDATA \
+    uninstall-dist_sharedhostingSCRIPTS
 	@$(NORMAL_UNINSTALL)
 	@keep=; test '$(thumbq_docroot)' = '$(thumbq_default_docroot)' || \
 	  keep='$(DESTDIR)$(thumbq_docroot)'; \
@@ -159,9 +160,12 @@ sharedhostingdir = $(pkgdatadir)/shared-hosting
 thumbq_shared = shared-hosting/thumbqd.service shared-hosting/crontab \
 	shared-hosting/htaccess-cgi shared-hosting/htaccess-fcgid
 nodist_sharedhosting_DATA = $(thumbq_shared)
+# Installed too, so that a customer can put a block into (or take it out of)
+# an .htaccess without the source tree, e.g. to change from mod_cgi to
+# mod_fcgid.
+dist_sharedhosting_SCRIPTS = shared-hosting/htaccess.sh
 EXTRA_DIST += shared-hosting/thumbqd.service.in shared-hosting/crontab.in \
-	shared-hosting/htaccess-cgi.in shared-hosting/htaccess-fcgid.in \
-	shared-hosting/htaccess.sh
+	shared-hosting/htaccess-cgi.in shared-hosting/htaccess-fcgid.in
 CLEANFILES += $(thumbq_shared)
 $(thumbq_shared): Makefile
 	$(AM_V_GEN)$(MKDIR_P) shared-hosting && $(edit_units) $(srcdir)/$@.in > $@.tmp && mv $@.tmp $@

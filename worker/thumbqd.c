@@ -2,6 +2,8 @@
  * pid file, giving up root; then the master (master.c) takes over. */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -262,6 +264,11 @@ main(int argc, char **argv)
 	if (conf_arg == NULL)
 		conf_arg = conf_default_path();
 	log_open("thumbqd", 0);
+	/* The web server, another user, serves what the workers write: new
+	 * thumbnail directories must be readable and searchable by others
+	 * whatever umask thumbqd inherits (a user's login may have 077); the
+	 * bits that keep others from writing stay as they were. */
+	umask(umask(0) & 022);
 	/* The daemon runs in "/", and SIGHUP reads the file again from
 	 * there. */
 	if (realpath(conf_arg, conf_path) == NULL) {
