@@ -80,12 +80,12 @@ install-thumbq-conf: thumbq.conf.default
 
 # The web server serves the docroot; thumbqd writes into docroot/thumbnails,
 # which therefore has to belong to thumbqd's user (see README, Installing).
-# The web server is another user: thumbnails/ is made searchable by others
+# The web server is another user: what is made here is searchable by others
 # whatever the umask (a user's may be 077); a docroot that exists keeps its
 # mode.
 install-thumbq-docroot:
 	@$(NORMAL_INSTALL)
-	$(MKDIR_P) '$(DESTDIR)$(thumbq_docroot)'
+	test -d '$(DESTDIR)$(thumbq_docroot)' || $(INSTALL) -d -m 755 '$(DESTDIR)$(thumbq_docroot)'
 	$(INSTALL) -d -m 755 '$(DESTDIR)$(thumbq_docroot)/thumbnails'
 
 uninstall-thumbq-conf:
@@ -189,7 +189,10 @@ thumbq_cgiurl = $$(d='$(thumbq_docroot)' c='$(cgidir)'; case $$c in "$$d"/?*) \
 install-thumbq-web: $(thumbq_shared) cgi-bin/thumbq.fcgi$(EXEEXT)
 	@$(NORMAL_INSTALL)
 	@if test -n '$(cgidir)'; then \
-	  echo " $(MKDIR_P) '$(DESTDIR)$(cgidir)'"; $(MKDIR_P) '$(DESTDIR)$(cgidir)' || exit 1; \
+	  if test ! -d '$(DESTDIR)$(cgidir)'; then \
+	    echo " $(INSTALL) -d -m 755 '$(DESTDIR)$(cgidir)'"; \
+	    $(INSTALL) -d -m 755 '$(DESTDIR)$(cgidir)' || exit 1; \
+	  fi; \
 	  echo " $(INSTALL_PROGRAM) cgi-bin/thumbq.fcgi$(EXEEXT) '$(DESTDIR)$(cgidir)/thumbq.fcgi$(EXEEXT)'"; \
 	  $(INSTALL_PROGRAM) cgi-bin/thumbq.fcgi$(EXEEXT) '$(DESTDIR)$(cgidir)/thumbq.fcgi$(EXEEXT)' || exit 1; \
 	fi
