@@ -604,8 +604,8 @@ ctl_check_redis(struct ctl_checks *k)
 	    conf->redis_password_file[0] != '\0' ? ", password from " : "",
 	    conf->redis_password_file);
 	if (s->masters > 0)
-		ctl_report(k, 1, "worker", "%lld thumbqd with %lld workers reported in the last "
-		    "%d s", s->masters, s->workers, STORE_MASTER_STALE_MS / 1000);
+		ctl_report(k, 1, "worker", "thumbqd reports: %lld host(s), %lld worker(s) in the "
+		    "last %d s", s->masters, s->workers, STORE_MASTER_STALE_MS / 1000);
 	else
 		ctl_report(k, 0, "worker", "no thumbqd has reported to this Redis and prefix in "
 		    "the last %d s: start it (systemctl --user start thumbqd, or thumbqd -c "

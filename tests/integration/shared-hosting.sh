@@ -207,7 +207,7 @@ like "$out" "user = \"root\": only root can switch to another user, and thumbqd 
 reboot=$(sed -n 's/^@reboot //p' "$share/crontab")
 watchdog=$(sed -n 's/^\*\/5 \* \* \* \* //p' "$share/crontab")
 ok "the crontab has an @reboot line and a watchdog line" [ -n "$reboot" ] && [ -n "$watchdog" ]
-ok "thumbqd starts by the @reboot line" as_user "$reboot >>thumbq/var/thumbqd.log 2>&1"
+ok "thumbqd starts by the @reboot line" as_user "$reboot"
 thumbqd_pid() {
 	p=$(cat "$home/thumbq/var/run/thumbqd.pid" 2>/dev/null) && [ -n "$p" ] &&
 		[ "$(stat -c %U "/proc/$p" 2>/dev/null)" = "$u" ] && echo "$p"
@@ -275,7 +275,7 @@ out=$(as_user 'thumbq/bin/thumbqctl check 2>&1')
 rc=$?
 is "$rc" 1 "thumbqctl check: something is missing (exit 1)"
 like "$out" "^ok	redis	" "thumbqctl check: redis ok (with the password)"
-like "$out" "^ok	worker	1 thumbqd" "thumbqctl check: the worker reports"
+like "$out" "^ok	worker	thumbqd reports: 1 host" "thumbqctl check: the worker reports"
 like "$out" "^ok	docroot	thumbqd \(running as $u\) can write" "thumbqctl check: the docroot is writable"
 like "$out" "^missing	web	.*$home stops it" "thumbqctl check: the web server cannot get through the home (mode 700)"
 as_user 'chmod 711 "$HOME"'
@@ -429,10 +429,10 @@ pid1=$(thumbqd_pid)
 kill "$pid1"
 gone() { ! kill -0 "$pid1" 2>/dev/null; }
 ok "thumbqd stops on SIGTERM" wait_for gone
-ok "the crontab's watchdog line starts thumbqd again" as_user "$watchdog >>thumbq/var/thumbqd.log 2>&1"
+ok "the crontab's watchdog line starts thumbqd again" as_user "$watchdog"
 ok "thumbqd runs again" wait_for thumbqd_pid
 pid2=$(thumbqd_pid)
-ok "the watchdog line leaves a running thumbqd alone" as_user "$watchdog >>thumbq/var/thumbqd.log 2>&1"
+ok "the watchdog line leaves a running thumbqd alone" as_user "$watchdog"
 sleep 0.5
 is "$(thumbqd_pid)" "$pid2" "the same thumbqd runs"
 
