@@ -117,7 +117,8 @@ cgi_stream_init(struct cgi_stream *cs, int fd, int reader)
 static unsigned char *
 cgi_read_unsized(struct cgi_stream *in)
 {
-	const char *cl = getenv("CONTENT_LENGTH"), *te = getenv("HTTP_TRANSFER_ENCODING");
+	const char *cl = getenv("CONTENT_LENGTH");
+	const char *te = getenv("HTTP_TRANSFER_ENCODING");
 	unsigned char *body;
 	char len[24];
 	size_t got = 0;
@@ -177,7 +178,8 @@ cgi_flush(struct cgi_stream *out)
 	if (!out->s.isClosed)
 		cgi_empty(&out->s, 1);
 	if (out->s.isClosed) {
-		log_err("event=cgi_write_failed error=\"%s\"", strerror(out->s.FCGI_errno));
+		log_err("event=cgi_write_failed error=\"%s\"",
+		    strerror(out->s.FCGI_errno));
 		return -1;
 	}
 	return 0;
@@ -202,7 +204,8 @@ cgi_serve(struct api *api)
 	fcgi.out = &out.s;
 	fcgi.envp = environ;
 	if (request_init(&req, api, &fcgi) == -1)
-		response_error(&req, 400, "bad_request", "unusable request line", NULL);
+		response_error(&req, 400, "bad_request",
+		    "unusable request line", NULL);
 	else
 		routes_dispatch(api, &req);
 	rc = cgi_flush(&out) == -1 ? 1 : 0;
@@ -221,8 +224,8 @@ cgi_refuse(void)
 	cgi_stream_init(&out, STDOUT_FILENO, 0);
 	memset(&req, 0, sizeof req);
 	req.out = &out.s;
-	response_error(&req, 500, "internal_error",
-	    "thumbq.fcgi cannot start: the web server's error log says why", NULL);
+	response_error(&req, 500, "internal_error", "thumbq.fcgi cannot start: "
+	    "the web server's error log says why", NULL);
 	cgi_flush(&out);
 	return 1;
 }

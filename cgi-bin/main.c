@@ -52,9 +52,10 @@ main_conf_path(const char *argv0, int cgi, char *buf, size_t size)
 		return env;
 	if (strchr(prog, '/') == NULL && cgi)
 		prog = getenv("SCRIPT_FILENAME");
-	if (prog != NULL && (slash = strrchr(prog, '/')) != NULL &&
-	    (size_t)snprintf(buf, size, "%.*s/thumbq.conf", (int)(slash - prog), prog) < size &&
-	    stat(buf, &sb) == 0)
+	if (prog == NULL || (slash = strrchr(prog, '/')) == NULL)
+		return conf_default_path();
+	if ((size_t)snprintf(buf, size, "%.*s/thumbq.conf", (int)(slash - prog),
+	    prog) < size && stat(buf, &sb) == 0)
 		return buf;
 	return conf_default_path();
 }
@@ -72,7 +73,8 @@ main_fastcgi(struct api *api)
 		struct request req;
 
 		if (request_init(&req, api, &fcgi) == -1)
-			response_error(&req, 400, "bad_request", "unusable request line", NULL);
+			response_error(&req, 400, "bad_request",
+			    "unusable request line", NULL);
 		else
 			routes_dispatch(api, &req);
 		/* FCGX_Finish_r closes the connection gracefully: it half-closes
@@ -118,13 +120,14 @@ main(int argc, char **argv)
 	 * pipe of mod_cgi, a file, a terminal) means CGI. */
 	cgi = FCGX_IsCGI();
 	if (cgi && getenv("REQUEST_METHOD") == NULL) {
-		fprintf(stderr, "thumbq.fcgi: not started by a web server: FastCGI needs a "
-		    "listening socket as standard input, CGI the request in REQUEST_METHOD "
-		    "and REQUEST_URI\n");
+		fprintf(stderr, "thumbq.fcgi: not started by a web server: "
+		    "FastCGI needs a listening socket as standard input, CGI "
+		    "the request in REQUEST_METHOD and REQUEST_URI\n");
 		return 2;
 	}
 	if (conf_path == NULL)
-		conf_path = main_conf_path(argv[0], cgi, conf_buf, sizeof conf_buf);
+		conf_path = main_conf_path(argv[0], cgi, conf_buf,
+		    sizeof conf_buf);
 	if (conf_load(&conf, conf_path, &cause) == -1) {
 		if (!cgi)
 			fatal("event=config_failed error=\"%s\"", cause);

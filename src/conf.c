@@ -58,7 +58,8 @@ static const struct conf_key conf_keys[] = {
 	{ "redis_user", STR(redis_user), "",
 	  "Redis ACL user to log in as (AUTH); empty: the default user" },
 	{ "redis_password_file", STR(redis_password_file), "",
-	  "file holding the Redis password, not accessible to others; empty: no AUTH" },
+	  "file holding the Redis password, not accessible to others; "
+	  "empty: no AUTH" },
 	{ "docroot", STR(docroot), THUMBQ_DOCROOT,
 	  "directory the web server serves; thumbnails go to "
 	  "docroot/thumbnails/" },
@@ -460,13 +461,13 @@ conf_validate_password(const struct thumbq_conf *conf, char **cause)
 	if (conf->redis_password_file[0] == '\0') {
 		if (conf->redis_user[0] == '\0')
 			return 0;
-		*cause = xasprintf("redis_user = \"%s\" needs redis_password_file",
-		    conf->redis_user);
+		*cause = xasprintf("redis_user = \"%s\" needs "
+		    "redis_password_file", conf->redis_user);
 		return -1;
 	}
 	if (conf->redis_password_file[0] != '/') {
-		*cause = xasprintf("redis_password_file = \"%s\": must be an absolute path",
-		    conf->redis_password_file);
+		*cause = xasprintf("redis_password_file = \"%s\": must be an "
+		    "absolute path", conf->redis_password_file);
 		return -1;
 	}
 	if (secret_read(conf->redis_password_file, secret, &why) == -1) {

@@ -16,9 +16,9 @@ struct thumbq_conf {
 	char *redis;			/* "unix:/path" or "host:port" */
 	char *redis_prefix;		/* key prefix, e.g. "thumbq:" */
 	unsigned redis_timeout_ms;	/* connect and command timeout */
-	unsigned redis_db;		/* SELECTed after connecting, if not 0 */
-	char *redis_user;		/* ACL user for AUTH; empty: "default" */
-	char *redis_password_file;	/* AUTH password (secret.h); empty: no AUTH */
+	unsigned redis_db;		/* SELECTed on connecting, unless 0 */
+	char *redis_user;		/* ACL user for AUTH; empty: default */
+	char *redis_password_file;	/* AUTH password (secret.h), or "" */
 
 	/* Output */
 	char *docroot;			/* thumbnails in docroot/thumbnails/ */

@@ -35,9 +35,10 @@ secret_read(const char *path, char out[SECRET_BUFSIZE], char **cause)
 		goto out;
 	}
 	if ((sb.st_mode & S_IRWXO) != 0) {
-		*cause = xasprintf("%s is %s by others (mode %04o): chmod 600 %s, or 640 to "
-		    "share it with a group", path, (sb.st_mode & S_IROTH) ? "readable" :
-		    "accessible", (unsigned)(sb.st_mode & 07777), path);
+		*cause = xasprintf("%s is %s by others (mode %04o): chmod 600 "
+		    "%s, or 640 to share it with a group", path,
+		    (sb.st_mode & S_IROTH) ? "readable" : "accessible",
+		    (unsigned)(sb.st_mode & 07777), path);
 		goto out;
 	}
 	/* One byte more than the longest secret and its line break: a file
@@ -47,7 +48,8 @@ secret_read(const char *path, char out[SECRET_BUFSIZE], char **cause)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			*cause = xasprintf("cannot read %s: %s", path, strerror(errno));
+			*cause = xasprintf("cannot read %s: %s", path,
+			    strerror(errno));
 			goto out;
 		}
 		if (n == 0)
@@ -63,12 +65,14 @@ secret_read(const char *path, char out[SECRET_BUFSIZE], char **cause)
 		goto out;
 	}
 	if (len > SECRET_MAX) {
-		*cause = xasprintf("%s is longer than %d bytes", path, SECRET_MAX);
+		*cause = xasprintf("%s is longer than %d bytes", path,
+		    SECRET_MAX);
 		goto out;
 	}
-	if (memchr(out, '\0', len) != NULL || memchr(out, '\n', len) != NULL ||
-	    memchr(out, '\r', len) != NULL) {
-		*cause = xasprintf("%s holds more than one line, or a NUL byte", path);
+	if (memchr(out, '\0', len) != NULL || memchr(out, '\n', len) != NULL
+	    || memchr(out, '\r', len) != NULL) {
+		*cause = xasprintf("%s holds more than one line, or a NUL "
+		    "byte", path);
 		goto out;
 	}
 	out[len] = '\0';

@@ -152,12 +152,14 @@ store_expect_ok(struct store *st, const char *what, int argc, const char **argv,
 	int rc = -1;
 
 	if (r == NULL)
-		snprintf(st->err, sizeof st->err, "redis %s: %s", what, st->c->errstr);
+		snprintf(st->err, sizeof st->err, "redis %s: %s", what,
+		    st->c->errstr);
 	else if (r->type == REDIS_REPLY_STATUS && strcmp(r->str, "OK") == 0)
 		rc = 0;
 	else
-		snprintf(st->err, sizeof st->err, "redis %s refused: %.160s", what,
-		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+		snprintf(st->err, sizeof st->err, "redis %s refused: %.160s",
+		    what, r->type == REDIS_REPLY_ERROR ? r->str :
+		    "unexpected reply");
 	freeReplyObject(r);
 	return rc;
 }
@@ -178,7 +180,8 @@ store_login(struct store *st)
 	if (conf->redis_password_file[0] != '\0') {
 		n = secret_read(conf->redis_password_file, secret, &cause);
 		if (n == -1) {
-			snprintf(st->err, sizeof st->err, "redis_password_file: %s", cause);
+			snprintf(st->err, sizeof st->err,
+			    "redis_password_file: %s", cause);
 			free(cause);
 			return -1;
 		}

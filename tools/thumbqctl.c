@@ -67,9 +67,10 @@ usage(void)
 	    "                              (printed once)\n"
 	    "  key list                    API keys: name, created, last used, id\n"
 	    "  key revoke NAME             revoke an API key\n"
-	    "  check [--web-user USER]     what a set-up still lacks: Redis, a worker,\n"
-	    "                              a writable docroot, thumbnails the web\n"
-	    "                              server (other users, or USER) can read\n");
+	    "  check [--web-user USER]     what a set-up lacks: Redis, a\n"
+	    "                              worker, a writable docroot,\n"
+	    "                              thumbnails the web server (others,\n"
+	    "                              or USER) can read\n");
 	exit(EXIT_USAGE);
 }
 
@@ -453,7 +454,8 @@ struct ctl_checks {
 };
 
 static void __attribute__((format(printf, 4, 5)))
-ctl_report(struct ctl_checks *k, int good, const char *name, const char *fmt, ...)
+ctl_report(struct ctl_checks *k, int good, const char *name, const char *fmt,
+    ...)
 {
 	va_list ap;
 	char *msg;
@@ -466,9 +468,11 @@ ctl_report(struct ctl_checks *k, int good, const char *name, const char *fmt, ..
 	if (k->list != NULL) {
 		struct json_object *o = json_object_new_object();
 
-		json_object_object_add(o, "check", json_object_new_string(name));
+		json_object_object_add(o, "check",
+		    json_object_new_string(name));
 		json_object_object_add(o, "ok", json_object_new_boolean(good));
-		json_object_object_add(o, "message", json_object_new_string(msg));
+		json_object_object_add(o, "message",
+		    json_object_new_string(msg));
 		json_object_array_add(k->list, o);
 	} else
 		printf("%s\t%s\t%s\n", good ? "ok" : "missing", name, msg);
@@ -492,7 +496,8 @@ ctl_who_init(struct ctl_who *who, const char *name)
 	snprintf(who->name, sizeof who->name, "%s", pw->pw_name);
 	who->uid = pw->pw_uid;
 	who->ngroups = CTL_MAX_GROUPS;
-	if (getgrouplist(pw->pw_name, pw->pw_gid, who->groups, &who->ngroups) == -1)
+	if (getgrouplist(pw->pw_name, pw->pw_gid, who->groups,
+	    &who->ngroups) == -1)
 		who->ngroups = CTL_MAX_GROUPS;
 	return 0;
 }
@@ -521,7 +526,8 @@ ctl_may(const struct ctl_who *who, const struct stat *sb, int want)
  * who through; path itself also needs last (bits beyond search).  Returns
  * 0, or -1 with the first directory that stops who in bad. */
 static int
-ctl_walk(const struct ctl_who *who, const char *path, int last, char *bad, size_t size)
+ctl_walk(const struct ctl_who *who, const char *path, int last, char *bad,
+    size_t size)
 {
 	char prefix[PATH_MAX] = "/";
 	struct stat sb;
@@ -530,7 +536,8 @@ ctl_walk(const struct ctl_who *who, const char *path, int last, char *bad, size_
 	if (len >= sizeof prefix)
 		return -1;
 	for (;;) {
-		if (stat(prefix, &sb) == -1 || !ctl_may(who, &sb, X_OK | (i >= len ? last : 0))) {
+		if (stat(prefix, &sb) == -1 ||
+		    !ctl_may(who, &sb, X_OK | (i >= len ? last : 0))) {
 			snprintf(bad, size, "%s", prefix);
 			return -1;
 		}
@@ -547,8 +554,8 @@ ctl_walk(const struct ctl_who *who, const char *path, int last, char *bad, size_
  * directories, then files): directories need dirwant, files filewant.
  * Returns 0, or -1 with the first that fails in bad. */
 static int
-ctl_sample(const struct ctl_who *who, const char *dir, int depth, int dirwant, int filewant,
-    char *bad, size_t size)
+ctl_sample(const struct ctl_who *who, const char *dir, int depth, int dirwant,
+    int filewant, char *bad, size_t size)
 {
 	struct dirent *de;
 	struct stat sb;
@@ -559,8 +566,9 @@ ctl_sample(const struct ctl_who *who, const char *dir, int depth, int dirwant, i
 	if (d == NULL)
 		return 0;
 	while (rc == 0 && seen < CTL_SAMPLE && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || (size_t)snprintf(path, sizeof path, "%s/%s", dir,
-		    de->d_name) >= sizeof path || stat(path, &sb) == -1)
+		if (de->d_name[0] == '.' || (size_t)snprintf(path, sizeof path,
+		    "%s/%s", dir, de->d_name) >= sizeof path ||
+		    stat(path, &sb) == -1)
 			continue;
 		seen++;
 		if (S_ISDIR(sb.st_mode) && depth > 0) {
@@ -568,8 +576,10 @@ ctl_sample(const struct ctl_who *who, const char *dir, int depth, int dirwant, i
 				snprintf(bad, size, "%s", path);
 				rc = -1;
 			} else
-				rc = ctl_sample(who, path, depth - 1, dirwant, filewant, bad, size);
-		} else if (S_ISREG(sb.st_mode) && depth == 0 && !ctl_may(who, &sb, filewant)) {
+				rc = ctl_sample(who, path, depth - 1, dirwant,
+				    filewant, bad, size);
+		} else if (S_ISREG(sb.st_mode) && depth == 0 &&
+		    !ctl_may(who, &sb, filewant)) {
 			snprintf(bad, size, "%s", path);
 			rc = -1;
 		}
@@ -589,27 +599,33 @@ ctl_check_redis(struct ctl_checks *k)
 	if (store_stats(k->c->store, s) != STORE_OK) {
 		err = store_error(k->c->store);
 		if (strstr(err, "NOAUTH") != NULL)
-			ctl_report(k, 0, "redis", "Redis at %s wants a password: set "
-			    "redis_password_file (and redis_user for an ACL user)", conf->redis);
+			ctl_report(k, 0, "redis", "Redis at %s wants a "
+			    "password: set redis_password_file (and "
+			    "redis_user for an ACL user)", conf->redis);
 		else if (strstr(err, conf->redis) != NULL)
 			ctl_report(k, 0, "redis", "%s", err);
 		else
-			ctl_report(k, 0, "redis", "Redis at %s: %s", conf->redis, err);
-		ctl_report(k, 0, "worker", "unknown while Redis cannot be reached");
+			ctl_report(k, 0, "redis", "Redis at %s: %s",
+			    conf->redis, err);
+		ctl_report(k, 0, "worker",
+		    "unknown while Redis cannot be reached");
 		free(s);
 		return;
 	}
-	ctl_report(k, 1, "redis", "Redis at %s answers (database %u, prefix %s%s%s)",
-	    conf->redis, conf->redis_db, conf->redis_prefix,
+	ctl_report(k, 1, "redis",
+	    "Redis at %s answers (database %u, prefix %s%s%s)", conf->redis,
+	    conf->redis_db, conf->redis_prefix,
 	    conf->redis_password_file[0] != '\0' ? ", password from " : "",
 	    conf->redis_password_file);
 	if (s->masters > 0)
-		ctl_report(k, 1, "worker", "thumbqd reports: %lld host(s), %lld worker(s) in the "
-		    "last %d s", s->masters, s->workers, STORE_MASTER_STALE_MS / 1000);
+		ctl_report(k, 1, "worker", "thumbqd reports: %lld host(s), "
+		    "%lld worker(s) in the last %d s", s->masters, s->workers,
+		    STORE_MASTER_STALE_MS / 1000);
 	else
-		ctl_report(k, 0, "worker", "no thumbqd has reported to this Redis and prefix in "
-		    "the last %d s: start it (systemctl --user start thumbqd, or thumbqd -c "
-		    "FILE from cron) and see its log", STORE_MASTER_STALE_MS / 1000);
+		ctl_report(k, 0, "worker", "no thumbqd has reported to this "
+		    "Redis and prefix in the last %d s: start it (systemctl "
+		    "--user start thumbqd, or thumbqd -c FILE from cron) and "
+		    "see its log", STORE_MASTER_STALE_MS / 1000);
 	free(s);
 }
 
@@ -627,39 +643,43 @@ ctl_check_docroot(struct ctl_checks *k, const char *thumbs)
 
 	if (user[0] != '\0' && (me == NULL || strcmp(me->pw_name, user) != 0)) {
 		if (ctl_who_init(&who, user) == -1) {
-			ctl_report(k, 0, "docroot", "user = \"%s\": no such user", user);
+			ctl_report(k, 0, "docroot", "user = \"%s\": no such "
+			    "user", user);
 			return;
 		}
 		if (ctl_walk(&who, thumbs, W_OK, bad, sizeof bad) == -1 ||
-		    ctl_sample(&who, thumbs, 1, W_OK | X_OK, 0, bad, sizeof bad) == -1)
-			ctl_report(k, 0, "docroot", "thumbqd's user %s cannot write into %s: %s "
-			    "stops it", who.name, thumbs, bad);
+		    ctl_sample(&who, thumbs, 1, W_OK | X_OK, 0, bad,
+		    sizeof bad) == -1)
+			ctl_report(k, 0, "docroot", "thumbqd's user %s cannot "
+			    "write into %s: %s stops it", who.name, thumbs,
+			    bad);
 		else
-			ctl_report(k, 1, "docroot", "thumbqd's user %s can write into %s",
-			    who.name, thumbs);
+			ctl_report(k, 1, "docroot", "thumbqd's user %s can "
+			    "write into %s", who.name, thumbs);
 		return;
 	}
 	/* This user is thumbqd's: a real file says it best (read-only file
 	 * systems, ACLs, quotas). */
-	if ((size_t)snprintf(tmp, sizeof tmp, "%s/.thumbqctl-check.XXXXXX", thumbs) >=
-	    sizeof tmp)
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s/.thumbqctl-check.XXXXXX",
+	    thumbs) >= sizeof tmp)
 		fd = -1, errno = ENAMETOOLONG;
 	else
 		fd = mkstemp(tmp);
 	if (fd == -1) {
-		ctl_report(k, 0, "docroot", "thumbqd (running as %s) cannot write into %s: %s",
-		    me != NULL ? me->pw_name : "this user", thumbs, strerror(errno));
+		ctl_report(k, 0, "docroot", "thumbqd (running as %s) cannot "
+		    "write into %s: %s", me != NULL ? me->pw_name : "this user",
+		    thumbs, strerror(errno));
 		return;
 	}
 	close(fd);
 	unlink(tmp);
 	if (ctl_who_init(&who, me != NULL ? me->pw_name : NULL) == 0 &&
 	    ctl_sample(&who, thumbs, 1, W_OK | X_OK, 0, bad, sizeof bad) == -1)
-		ctl_report(k, 0, "docroot", "thumbqd (running as %s) cannot write into %s",
-		    who.name, bad);
+		ctl_report(k, 0, "docroot", "thumbqd (running as %s) cannot "
+		    "write into %s", who.name, bad);
 	else
-		ctl_report(k, 1, "docroot", "thumbqd (running as %s) can write into %s",
-		    me != NULL ? me->pw_name : "this user", thumbs);
+		ctl_report(k, 1, "docroot", "thumbqd (running as %s) can write "
+		    "into %s", me != NULL ? me->pw_name : "this user", thumbs);
 }
 
 /* The web server serves the thumbnails as static files: it needs to get
@@ -672,7 +692,8 @@ ctl_check_web(struct ctl_checks *k, const char *thumbs, const char *web_user)
 	struct stat sb;
 
 	if (ctl_who_init(&who, web_user) == -1) {
-		ctl_report(k, 0, "web", "--web-user %s: no such user", web_user);
+		ctl_report(k, 0, "web", "--web-user %s: no such user",
+		    web_user);
 		return;
 	}
 	/* Apache reads the .htaccess of every directory it serves from. */
@@ -681,35 +702,38 @@ ctl_check_web(struct ctl_checks *k, const char *thumbs, const char *web_user)
 	    ctl_sample(&who, thumbs, 2, X_OK, R_OK, bad, sizeof bad) == -1 ||
 	    (stat(htaccess, &sb) == 0 && !ctl_may(&who, &sb, R_OK) &&
 	    snprintf(bad, sizeof bad, "%s", htaccess) > 0))
-		ctl_report(k, 0, "web", "the web server (as %s) cannot read the thumbnails: "
-		    "%s stops it (directories need o+x, files o+r%s)", who.name, bad,
-		    web_user == NULL ? "; if the web server is in the group, say "
-		    "--web-user USER" : "");
+		ctl_report(k, 0, "web", "the web server (as %s) cannot read "
+		    "the thumbnails: %s stops it (directories need o+x, files "
+		    "o+r%s)", who.name, bad, web_user == NULL ? "; if the web "
+		    "server is in the group, say --web-user USER" : "");
 	else
-		ctl_report(k, 1, "web", "the web server (as %s) can read the thumbnails in %s",
-		    who.name, thumbs);
+		ctl_report(k, 1, "web", "the web server (as %s) can read the "
+		    "thumbnails in %s", who.name, thumbs);
 }
 
 static int
 ctl_check(struct ctl *c, const char *web_user)
 {
-	struct ctl_checks k = { c, c->json ? json_object_new_array() : NULL, 0 };
+	struct ctl_checks k = { c, NULL, 0 };
 	char thumbs[PATH_MAX], real[PATH_MAX];
 	struct stat sb;
 
+	if (c->json)
+		k.list = json_object_new_array();
 	ctl_check_redis(&k);
 	snprintf(thumbs, sizeof thumbs, "%s/thumbnails", c->conf.docroot);
-	if (realpath(thumbs, real) == NULL || stat(real, &sb) == -1 || !S_ISDIR(sb.st_mode)) {
-		ctl_report(&k, 0, "docroot", "%s is not a directory: mkdir -p %s (make install "
-		    "makes it)", thumbs, thumbs);
+	if (realpath(thumbs, real) == NULL || stat(real, &sb) == -1 ||
+	    !S_ISDIR(sb.st_mode)) {
+		ctl_report(&k, 0, "docroot", "%s is not a directory: mkdir -p "
+		    "%s (make install makes it)", thumbs, thumbs);
 		ctl_report(&k, 0, "web", "no thumbnails directory to serve");
 	} else {
 		ctl_check_docroot(&k, real);
 		ctl_check_web(&k, real, web_user);
 	}
 	if (k.list != NULL) {
-		printf("%s\n", json_object_to_json_string_ext(k.list, JSON_C_TO_STRING_PLAIN |
-		    JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n", json_object_to_json_string_ext(k.list,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(k.list);
 	}
 	return k.failed > 0 ? 1 : 0;
@@ -728,7 +752,8 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl c;
-	const char *conf_path = NULL, *older_than = NULL, *web_user = NULL, *cmd;
+	const char *conf_path = NULL, *older_than = NULL, *cmd;
+	const char *web_user = NULL;
 	unsigned long limit = 20;
 	char *cause = NULL, *end;
 	int ch, all_failed = 0, rc;

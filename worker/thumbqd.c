@@ -55,9 +55,10 @@ thumbqd_check(const struct thumbq_conf *conf, char **cause)
 	 * cannot become another one; it must not run on as the wrong user. */
 	if (pw != NULL && geteuid() != 0 && pw->pw_uid != geteuid()) {
 		me = getpwuid(geteuid());
-		*cause = xasprintf("user = \"%s\": only root can switch to another user, and "
-		    "thumbqd runs as %s (uid %u): leave user empty to run as %s",
-		    conf->user, me != NULL ? me->pw_name : "?", (unsigned)geteuid(),
+		*cause = xasprintf("user = \"%s\": only root can switch to "
+		    "another user, and thumbqd runs as %s (uid %u): leave user "
+		    "empty to run as %s", conf->user,
+		    me != NULL ? me->pw_name : "?", (unsigned)geteuid(),
 		    me != NULL ? me->pw_name : "the user who starts it");
 		return -1;
 	}
