@@ -4,7 +4,10 @@
  * The buffer is a copy of exactly the input's length, so AddressSanitizer
  * sees any read past it.  The result must be self-consistent: the format is
  * what imghdr_sniff() says; a header that reads gives non-zero dimensions
- * within what each format can express; a failed one gives none. */
+ * within what each format can express; a failed one gives none.  A JPEG is
+ * walked to its end to count its scans: a read one is Huffman-coded with at
+ * most IMGHDR_JPEG_MAX_SCANS of them, a refused one says why in a job error
+ * that matches what was found. */
 #include "config.h"
 
 #include <stdint.h>
@@ -23,6 +26,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct imghdr hdr;
+	struct job_error err;
 	unsigned char *buf;
 	const char *name;
 	int rc;
@@ -35,6 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(buf, data, size);
 
 	memset(&hdr, 0xa5, sizeof hdr);		/* imghdr_read must set everything */
+	job_error_clear(&err);
 	rc = imghdr_read(buf, size, &hdr);
 	FUZZ_CHECK(hdr.format == imghdr_sniff(buf, size));
 	name = imghdr_format_name(hdr.format);
@@ -60,9 +65,45 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		default:
 			break;
 		}
+		/* Read means accepted: a refused JPEG never reads. */
+		FUZZ_CHECK(hdr.refused == IMGHDR_ACCEPTED);
+		FUZZ_CHECK(imghdr_refusal(&hdr, &err) == 0 && err.code == NULL);
+		if (hdr.format == IMGHDR_JPEG) {
+			FUZZ_CHECK(hdr.jpeg_sof >= 0xc0 && hdr.jpeg_sof <= 0xc2);
+			FUZZ_CHECK(hdr.progressive == (hdr.jpeg_sof == 0xc2));
+			FUZZ_CHECK(hdr.jpeg_scans <= IMGHDR_JPEG_MAX_SCANS);
+		}
 	} else {
 		FUZZ_CHECK(rc == -1);
 		FUZZ_CHECK(hdr.width == 0 && hdr.height == 0 && hdr.progressive == 0);
+		/* A refusal is a JPEG's, says why in a job error, and is only
+		 * what it claims: a refused process, or one scan too many. */
+		switch (hdr.refused) {
+		case IMGHDR_ACCEPTED:
+			FUZZ_CHECK(imghdr_refusal(&hdr, &err) == 0);
+			break;
+		case IMGHDR_JPEG_PROCESS:
+			FUZZ_CHECK(hdr.format == IMGHDR_JPEG);
+			FUZZ_CHECK(hdr.jpeg_sof > 0xc2 && hdr.jpeg_sof <= 0xcf &&
+			    hdr.jpeg_sof != 0xc4 && hdr.jpeg_sof != 0xc8 &&
+			    hdr.jpeg_sof != 0xcc);
+			FUZZ_CHECK(hdr.jpeg_scans == 0);
+			FUZZ_CHECK(imghdr_refusal(&hdr, &err) == -1);
+			FUZZ_CHECK(strcmp(err.code, "unsupported_format") == 0);
+			break;
+		case IMGHDR_JPEG_SCANS:
+			FUZZ_CHECK(hdr.format == IMGHDR_JPEG);
+			FUZZ_CHECK(hdr.jpeg_sof >= 0xc0 && hdr.jpeg_sof <= 0xc2);
+			FUZZ_CHECK(hdr.jpeg_scans == IMGHDR_JPEG_MAX_SCANS + 1);
+			FUZZ_CHECK(imghdr_refusal(&hdr, &err) == -1);
+			FUZZ_CHECK(strcmp(err.code, "image_too_costly") == 0);
+			break;
+		default:
+			FUZZ_CHECK(!"unknown refusal");
+		}
+		if (err.code != NULL)
+			FUZZ_CHECK(err.message[0] != '\0' &&
+			    strlen(err.message) < sizeof err.message);
 	}
 	free(buf);
 	return 0;

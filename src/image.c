@@ -97,6 +97,8 @@ image_check_header(const unsigned char *in, size_t len, struct imghdr *hdr,
 		    "accepted by this server", name);
 		return -1;
 	}
+	if (imghdr_refusal(hdr, err) != 0)
+		return -1;
 	if (!read_ok) {
 		job_error_set(err, "image_corrupt", 0, "truncated or malformed "
 		    "%s header (%zu bytes)", name, len);

@@ -160,54 +160,99 @@ imghdr_sniff(const unsigned char *buf, size_t len)
 	return IMGHDR_UNKNOWN;
 }
 
+/* JPEG coding processes by frame marker (SOF0-SOF15; C4, C8 and CC are not
+ * frames), for messages. */
+static const char *const imghdr_jpeg_processes[16] = {
+	"baseline", "extended sequential", "progressive", "lossless", NULL,
+	"differential sequential", "differential progressive",
+	"differential lossless", NULL, "arithmetic-coded sequential",
+	"arithmetic-coded progressive", "arithmetic-coded lossless", NULL,
+	"arithmetic-coded differential sequential",
+	"arithmetic-coded differential progressive",
+	"arithmetic-coded differential lossless",
+};
+
 /*
- * Walks the JPEG markers to the first SOFn, the way libjpeg's next_marker()
- * does: bytes before an 0xFF are skipped, 0xFF fill bytes are skipped, and
- * FF 00 is stuffed data rather than a marker.  C4 (DHT), C8 (JPG) and CC (DAC)
- * sit in the SOFn range but are not frames.  A scan, an end of image or a
- * second SOI before any frame header means there is nothing sane to size.
+ * The next marker at or after *off, the way libjpeg's next_marker() finds
+ * it, between segments and in entropy-coded data alike: bytes before an
+ * 0xFF are skipped, 0xFF fill bytes are skipped, and FF 00 is a stuffed
+ * data byte rather than a marker.  TEM and RST0-7 carry no length and
+ * change nothing here: they are skipped too.  -1 at the end of the data.
+ */
+static int
+imghdr_jpeg_marker(const unsigned char *buf, size_t len, size_t *off)
+{
+	const unsigned char	*ff;
+	unsigned		 marker;
+
+	for (;;) {
+		if (*off >= len ||
+		    (ff = memchr(buf + *off, 0xff, len - *off)) == NULL)
+			return -1;
+		*off = (size_t)(ff - buf);
+		while (*off < len && buf[*off] == 0xff)
+			(*off)++;
+		if (*off >= len)
+			return -1;
+		marker = buf[(*off)++];
+		if (marker != 0x00 && marker != 0x01 &&
+		    !(marker >= 0xd0 && marker <= 0xd7))
+			return (int)marker;
+	}
+}
+
+/*
+ * Walks the JPEG markers to the first SOFn for the size, then on to the end
+ * of the image to count the scans, which is what the decoder will do: it
+ * reads every scan up to EOI (a progressive image is absorbed whole before
+ * any row comes out).  Every segment is skipped by its length, as libjpeg
+ * skips or checks it, so a scan cannot hide inside one.  A scan, an end of
+ * image or a second SOI before any frame header means there is nothing sane
+ * to size.  After the frame, the end of the data, a second SOI (an error to
+ * libjpeg) or a segment that runs past the end stops the count: the decoder
+ * reads no scan beyond them.  Only the processes libjpeg decodes and
+ * browsers show are accepted: Huffman-coded baseline, extended and
+ * progressive.
  */
 static int
 imghdr_jpeg(const unsigned char *buf, size_t len, struct imghdr *hdr)
 {
-	size_t		off = 2, seglen;
-	unsigned	marker;
+	size_t	off = 2, seglen;
+	int	marker, framed = 0;
 
-	for (;;) {
-		while (off < len && buf[off] != 0xff)
-			off++;
-		while (off < len && buf[off] == 0xff)
-			off++;
-		if (off >= len)
+	while ((marker = imghdr_jpeg_marker(buf, len, &off)) != -1) {
+		if (marker == 0xd8 || marker == 0xd9)
+			break;
+		if (marker == 0xda && !framed)
 			return -1;
-		marker = buf[off++];
-		if (marker == 0x00)
-			continue;
-		/* Standalone markers: TEM and RST0-7 carry no length. */
-		if (marker == 0x01 || (marker >= 0xd0 && marker <= 0xd7))
-			continue;
-		if (marker == 0xd8 || marker == 0xd9 || marker == 0xda)
-			return -1;
-
 		if (len - off < 2)
-			return -1;
+			break;
 		seglen = imghdr_be16(buf + off);
 		if (seglen < 2 || seglen > len - off)
-			return -1;
+			break;
 
 		if (marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 &&
-		    marker != 0xc8 && marker != 0xcc) {
+		    marker != 0xc8 && marker != 0xcc && !framed) {
 			/* length(2) precision(1) height(2) width(2) ncomp(1) */
 			if (seglen < 8)
 				return -1;
 			hdr->height = imghdr_be16(buf + off + 3);
 			hdr->width = imghdr_be16(buf + off + 5);
-			hdr->progressive = (marker == 0xc2 || marker == 0xc6 ||
-			    marker == 0xca || marker == 0xce);
-			return 0;
+			hdr->progressive = marker == 0xc2;
+			hdr->jpeg_sof = (unsigned)marker;
+			if (marker > 0xc2) {
+				hdr->refused = IMGHDR_JPEG_PROCESS;
+				return -1;
+			}
+			framed = 1;
+		} else if (marker == 0xda &&
+		    ++hdr->jpeg_scans > IMGHDR_JPEG_MAX_SCANS) {
+			hdr->refused = IMGHDR_JPEG_SCANS;
+			return -1;
 		}
 		off += seglen;
 	}
+	return framed ? 0 : -1;
 }
 
 /* PNG requires IHDR, 13 bytes long, as the first chunk. */
@@ -738,6 +783,32 @@ imghdr_read(const unsigned char *buf, size_t len, struct imghdr *hdr)
 		hdr->progressive = 0;
 	}
 	return rv;
+}
+
+int
+imghdr_refusal(const struct imghdr *hdr, struct job_error *err)
+{
+	const char	*process = NULL;
+
+	if (hdr->jpeg_sof >= 0xc0 && hdr->jpeg_sof <= 0xcf)
+		process = imghdr_jpeg_processes[hdr->jpeg_sof - 0xc0];
+	switch (hdr->refused) {
+	case IMGHDR_JPEG_PROCESS:
+		job_error_set(err, "unsupported_format", 0, "%s jpeg image "
+		    "(SOF%u): only Huffman-coded baseline, extended and "
+		    "progressive JPEG, which browsers show, is decoded here",
+		    process != NULL ? process : "unknown", hdr->jpeg_sof - 0xc0);
+		return -1;
+	case IMGHDR_JPEG_SCANS:
+		job_error_set(err, "image_too_costly", 0, "%s jpeg image with "
+		    "more than %d scans: each scan costs the decoder a pass over "
+		    "the whole image", process != NULL ? process : "unknown",
+		    IMGHDR_JPEG_MAX_SCANS);
+		return -1;
+	case IMGHDR_ACCEPTED:
+		break;
+	}
+	return 0;
 }
 
 const char *

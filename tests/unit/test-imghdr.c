@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "imghdr.h"
 #include "fixture.h"
@@ -201,8 +202,7 @@ test_jpeg_markers(void)
 	static const unsigned char longlen[] = { 0xff, 0xe1, 0xff, 0xff };
 	static const unsigned char soi[] = { 0xff, 0xd8 };
 	static const unsigned char eoi[] = { 0xff, 0xd9 };
-	static const unsigned progressive[] = { 0xc2, 0xc6, 0xca, 0xce };
-	static const unsigned sequential[] = { 0xc0, 0xc1, 0xc3, 0xc9 };
+	static const unsigned sequential[] = { 0xc0, 0xc1 };
 	unsigned char	buf[256];
 	struct imghdr	hdr;
 	size_t		n, i;
@@ -216,12 +216,9 @@ test_jpeg_markers(void)
 	is_int(read_exact(buf, n, &hdr), 0, "JPEG: fill bytes, RST, TEM");
 	ok(hdr.width == 65535 && hdr.height == 1, "JPEG: 65535x1");
 
-	for (i = 0; i < sizeof progressive / sizeof progressive[0]; i++) {
-		n = make_jpeg(buf, NULL, 0, progressive[i], 10, 20);
-		ok(read_exact(buf, n, &hdr) == 0 && hdr.progressive == 1 &&
-		    hdr.width == 10 && hdr.height == 20,
-		    "JPEG: SOF %02x is progressive", progressive[i]);
-	}
+	n = make_jpeg(buf, NULL, 0, 0xc2, 10, 20);
+	ok(read_exact(buf, n, &hdr) == 0 && hdr.progressive == 1 &&
+	    hdr.width == 10 && hdr.height == 20, "JPEG: SOF c2 is progressive");
 	for (i = 0; i < sizeof sequential / sizeof sequential[0]; i++) {
 		n = make_jpeg(buf, NULL, 0, sequential[i], 10, 20);
 		ok(read_exact(buf, n, &hdr) == 0 && hdr.progressive == 0,
@@ -252,6 +249,352 @@ test_jpeg_markers(void)
 	/* All fill bytes to the end. */
 	memset(buf + 2, 0xff, 100);
 	is_int(read_exact(buf, 102, &hdr), -1, "JPEG: only fill bytes");
+}
+
+/*
+ * A JPEG with frame marker sof, w x h and one component, then nscans scans,
+ * each a SOS segment and entropy-coded bytes holding what a scan may hold
+ * and must not be counted: a stuffed FF 00 followed by DA, a restart
+ * marker, fill bytes.  Then EOI.  The shape of the CPU bomb of issue 14
+ * (7000x7000 grey, a DC scan and 99 AC scans in 7 KB) at any scan count.
+ */
+static size_t
+make_scans(unsigned char *buf, size_t size, unsigned sof, unsigned w,
+    unsigned h, unsigned nscans)
+{
+	static const unsigned char data[] = {
+		0x12, 0xff, 0x00, 0xda, 0x34, 0xff, 0xd3, 0xda, 0x56,
+	};
+	static const unsigned char dqt[] = {	/* one 8-bit table, all 1 */
+		0xff, 0xdb, 0x00, 0x43, 0x00,
+	};
+	size_t		n, i;
+
+	n = make_jpeg(buf, NULL, 0, sof, w, h);
+	memcpy(buf + n, dqt, sizeof dqt);
+	n += sizeof dqt;
+	memset(buf + n, 1, 64);
+	n += 64;
+	for (i = 0; i < nscans; i++) {
+		if (n + 10 + sizeof data + 2 > size)
+			abort();
+		/* SOS: length 8, one component (1, tables 0), Ss, Se, Ah/Al */
+		buf[n++] = 0xff;
+		buf[n++] = 0xda;
+		buf[n++] = 0x00;
+		buf[n++] = 0x08;
+		buf[n++] = 1;
+		buf[n++] = 1;
+		buf[n++] = 0;
+		buf[n++] = i == 0 ? 0 : 1;
+		buf[n++] = i == 0 ? 0 : 63;
+		buf[n++] = 0;
+		memcpy(buf + n, data, sizeof data);
+		n += sizeof data;
+		buf[n++] = 0xff;	/* fill before the next marker */
+	}
+	buf[n++] = 0xff;
+	buf[n++] = 0xd9;
+	return n;
+}
+
+/* The error a client would see for hdr, as "code: message". */
+static const char *
+refusal(const struct imghdr *hdr)
+{
+	static char	out[512];
+	struct job_error err;
+
+	job_error_clear(&err);
+	if (imghdr_refusal(hdr, &err) == 0)
+		return "accepted";
+	snprintf(out, sizeof out, "%s: %s", err.code, err.message);
+	return out;
+}
+
+static int
+starts(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/*
+ * Only the coding processes libjpeg decodes and browsers show get through:
+ * Huffman-coded baseline, extended and progressive.  Arithmetic coding
+ * (SOF9-SOF15) is what made the 17 s CPU bomb; lossless and hierarchical
+ * JPEG fail in libjpeg anyway, and now say so.
+ */
+static void
+test_jpeg_processes(void)
+{
+	static const unsigned refused[] = { 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca,
+	    0xcb, 0xcd, 0xce, 0xcf };
+	unsigned char	buf[4096];
+	struct imghdr	hdr;
+	size_t		n, i;
+	const char	*why;
+
+	for (i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		n = make_jpeg(buf, NULL, 0, refused[i], 10, 20);
+		ok(read_exact(buf, n, &hdr) == -1 &&
+		    hdr.refused == IMGHDR_JPEG_PROCESS &&
+		    hdr.format == IMGHDR_JPEG && hdr.width == 0 &&
+		    hdr.jpeg_sof == refused[i],
+		    "JPEG: SOF%u (%02x) refused as a coding process",
+		    refused[i] - 0xc0, refused[i]);
+	}
+	/* The bomb itself: arithmetic-coded progressive, 7000x7000 grey, a DC
+	 * scan and 99 AC scans. */
+	n = make_scans(buf, sizeof buf, 0xca, 7000, 7000, 100);
+	ok(n < 7 * 1024, "the bomb is %zu bytes", n);
+	is_int(read_exact(buf, n, &hdr), -1, "arithmetic-coded bomb refused");
+	is_int(hdr.refused, IMGHDR_JPEG_PROCESS, "... for its coding process");
+	why = refusal(&hdr);
+	ok(starts(why, "unsupported_format: arithmetic-coded progressive jpeg "
+	    "image (SOF10)"), "... as unsupported_format, naming it: %s", why);
+	n = make_jpeg(buf, NULL, 0, 0xc9, 10, 20);
+	read_exact(buf, n, &hdr);
+	why = refusal(&hdr);
+	ok(starts(why, "unsupported_format: arithmetic-coded sequential jpeg "
+	    "image (SOF9)"), "SOF9: %s", why);
+	n = make_jpeg(buf, NULL, 0, 0xc3, 10, 20);
+	read_exact(buf, n, &hdr);
+	why = refusal(&hdr);
+	ok(starts(why, "unsupported_format: lossless jpeg image (SOF3)"),
+	    "SOF3: %s", why);
+	n = make_jpeg(buf, NULL, 0, 0xc2, 10, 20);
+	read_exact(buf, n, &hdr);
+	is_str(refusal(&hdr), "accepted", "SOF2 is not refused");
+}
+
+/*
+ * Scans are counted up to EOI: IMGHDR_JPEG_MAX_SCANS pass, one more is
+ * refused, whatever a scan's entropy-coded data holds; bytes that only
+ * look like a SOS marker (inside a segment, stuffed, after EOI) do not
+ * count.
+ */
+static void
+test_jpeg_scans(void)
+{
+	static const unsigned char app_sos[] = {	/* APP1 full of FF DA */
+		0xff, 0xe1, 0x00, 0x12,
+		0xff, 0xda, 0x00, 0x08, 0xff, 0xda, 0x00, 0x08,
+		0xff, 0xda, 0x00, 0x08, 0xff, 0xda, 0x00, 0x08,
+	};
+	unsigned char	buf[4096], *big;
+	struct imghdr	hdr;
+	size_t		n, m, cut, bad = 0;
+	const char	*why;
+	unsigned	i;
+	int		rv;
+
+	n = make_scans(buf, sizeof buf, 0xc2, 7000, 7000, IMGHDR_JPEG_MAX_SCANS);
+	rv = read_exact(buf, n, &hdr);
+	ok(rv == 0 && hdr.width == 7000 &&
+	    hdr.jpeg_scans == IMGHDR_JPEG_MAX_SCANS,
+	    "progressive JPEG with %d scans is read (%u counted)",
+	    IMGHDR_JPEG_MAX_SCANS, hdr.jpeg_scans);
+	n = make_scans(buf, sizeof buf, 0xc2, 7000, 7000,
+	    IMGHDR_JPEG_MAX_SCANS + 1);
+	ok(read_exact(buf, n, &hdr) == -1 && hdr.refused == IMGHDR_JPEG_SCANS &&
+	    hdr.width == 0, "progressive JPEG with %d scans is refused",
+	    IMGHDR_JPEG_MAX_SCANS + 1);
+	why = refusal(&hdr);
+	ok(starts(why, "image_too_costly: progressive jpeg image with more than "
+	    "32 scans"), "... as image_too_costly: %s", why);
+	/* The Huffman-coded twin of the bomb (0.66 s of CPU with 100). */
+	n = make_scans(buf, sizeof buf, 0xc2, 7000, 7000, 100);
+	ok(read_exact(buf, n, &hdr) == -1 && hdr.refused == IMGHDR_JPEG_SCANS,
+	    "the bomb's Huffman-coded twin (100 scans) is refused");
+	n = make_scans(buf, sizeof buf, 0xc0, 64, 64, 40);
+	ok(read_exact(buf, n, &hdr) == -1 && hdr.refused == IMGHDR_JPEG_SCANS,
+	    "a baseline JPEG with 40 scans is refused too");
+
+	/* Every prefix of a 40-scan JPEG: read with what it has until the
+	 * 33rd SOS, refused from there on. */
+	n = make_scans(buf, sizeof buf, 0xc2, 100, 100, 40);
+	for (cut = 0; cut <= n; cut++) {
+		rv = read_exact(buf, cut, &hdr);
+		if (rv == 0 && hdr.jpeg_scans > IMGHDR_JPEG_MAX_SCANS)
+			bad++;
+		if (rv == -1 && hdr.jpeg_sof == 0xc2 &&
+		    hdr.refused != IMGHDR_JPEG_SCANS)
+			bad++;
+		if (rv == -1 && hdr.refused == IMGHDR_JPEG_SCANS &&
+		    hdr.jpeg_scans != IMGHDR_JPEG_MAX_SCANS + 1)
+			bad++;
+	}
+	ok(bad == 0, "every prefix of a 40-scan JPEG: read below the 33rd scan, "
+	    "refused from it");
+
+	/* FF DA inside a segment is data: 1 scan, not 5. */
+	n = make_jpeg(buf, app_sos, sizeof app_sos, 0xc2, 10, 10);
+	m = make_scans(buf + n, sizeof buf - n, 0xc2, 10, 10, 1);
+	/* drop the second SOI and frame: keep only its scan and EOI */
+	memmove(buf + n, buf + n + m - 22, 22);
+	rv = read_exact(buf, n + 22, &hdr);
+	ok(rv == 0 && hdr.jpeg_scans == 1,
+	    "FF DA inside an APP1 segment is not a scan (%u counted)",
+	    hdr.jpeg_scans);
+	/* Scans after EOI are never decoded. */
+	n = make_scans(buf, sizeof buf, 0xc2, 10, 10, 1);
+	for (i = 0; i < 40; i++) {
+		memcpy(buf + n, "\xff\xda\x00\x08\x01\x01\x00\x01\x3f\x00", 10);
+		n += 10;
+	}
+	rv = read_exact(buf, n, &hdr);
+	ok(rv == 0 && hdr.jpeg_scans == 1,
+	    "SOS markers after EOI are not counted (%u)", hdr.jpeg_scans);
+	/* Nor after a second SOI, which stops libjpeg with an error. */
+	n = make_scans(buf, sizeof buf, 0xc2, 10, 10, 1) - 2;
+	buf[n++] = 0xff;
+	buf[n++] = 0xd8;
+	for (i = 0; i < 40; i++) {
+		memcpy(buf + n, "\xff\xda\x00\x08\x01\x01\x00\x01\x3f\x00", 10);
+		n += 10;
+	}
+	rv = read_exact(buf, n, &hdr);
+	ok(rv == 0 && hdr.jpeg_scans == 1,
+	    "SOS markers after a second SOI are not counted (%u)",
+	    hdr.jpeg_scans);
+	/* A segment that runs past the end after the frame: a truncated
+	 * download, read with the scans before it. */
+	n = make_scans(buf, sizeof buf, 0xc2, 10, 10, 3) - 2;
+	memcpy(buf + n, "\xff\xe2\x7f\xff", 4);
+	rv = read_exact(buf, n + 4, &hdr);
+	ok(rv == 0 && hdr.jpeg_scans == 3,
+	    "a truncated segment after the scans ends the count (%u)",
+	    hdr.jpeg_scans);
+
+	/* A long scan: the count walks megabytes of entropy-coded data. */
+	m = 4 * 1024 * 1024;
+	big = malloc(m + 64);
+	if (big == NULL)
+		abort();
+	n = make_scans(buf, sizeof buf, 0xc2, 4000, 3000, 2) - 2;
+	memcpy(big, buf, n);
+	for (i = 0; n < m; n++, i++)
+		big[n] = i % 97 == 0 ? 0xff : i % 97 == 1 ? 0x00 : (unsigned char)i;
+	memcpy(big + n, "\xff\xd9", 2);
+	rv = read_exact(big, n + 2, &hdr);
+	ok(rv == 0 && hdr.jpeg_scans == 2,
+	    "4 MB of entropy-coded data with stuffed bytes: 2 scans");
+	free(big);
+}
+
+/*
+ * Real files, not only hand-made bytes: jpegtran (Debian's
+ * libjpeg-turbo-progs, which tools/check installs) recodes a fixture
+ * losslessly as arithmetic-coded or with a scan script of its own.
+ * Returns its output (malloc'd), or NULL if it failed.
+ */
+static unsigned char *
+jpegtran(const char *args, const char *fixture, size_t *len)
+{
+	const char	*top = getenv("top_srcdir");
+	char		 cmd[4096];
+	unsigned char	*buf;
+	size_t		 n = 0, got, size = 4 * 1024 * 1024;
+	FILE		*p;
+
+	snprintf(cmd, sizeof cmd, "jpegtran %s '%s/tests/fixtures/%s'", args,
+	    top ? top : ".", fixture);
+	if ((buf = malloc(size)) == NULL || (p = popen(cmd, "r")) == NULL) {
+		free(buf);
+		return NULL;
+	}
+	while (n < size && (got = fread(buf + n, 1, size - n, p)) > 0)
+		n += got;
+	if (pclose(p) != 0 || n == 0 || n == size) {
+		free(buf);
+		return NULL;
+	}
+	*len = n;
+	return buf;
+}
+
+/* A scan script for a colour JPEG with nscans scans (at least 4): the DC of
+ * all three components, then luma's AC one coefficient a scan, then the
+ * rest of luma's and each chroma's AC.  Returns its path, or NULL. */
+static const char *
+scan_script(unsigned nscans, char *path, size_t size)
+{
+	FILE		*f;
+	unsigned	 k, single = nscans - 4;
+	int		 fd;
+
+	snprintf(path, size, "/tmp/test-imghdr-scans.XXXXXX");
+	if ((fd = mkstemp(path)) == -1 || (f = fdopen(fd, "w")) == NULL)
+		return NULL;
+	fprintf(f, "0,1,2: 0-0, 0, 0;\n");
+	for (k = 1; k <= single; k++)
+		fprintf(f, "0: %u-%u, 0, 0;\n", k, k);
+	fprintf(f, "0: %u-63, 0, 0;\n1: 1-63, 0, 0;\n2: 1-63, 0, 0;\n",
+	    single + 1);
+	if (fclose(f) != 0)
+		return NULL;
+	return path;
+}
+
+static void
+test_jpegtran(void)
+{
+	static const struct {
+		const char	*args;		/* NULL: a scan script */
+		unsigned	 nscans;
+		const char	*fixture;
+		int		 rv;
+		enum imghdr_refusal refused;
+		unsigned	 sof;
+		const char	*what;
+	} cases[] = {
+		{ "-arithmetic", 0, "photo.jpg", -1, IMGHDR_JPEG_PROCESS, 0xc9,
+		  "arithmetic-coded (SOF9)" },
+		{ "-arithmetic -progressive", 0, "photo.jpg", -1,
+		  IMGHDR_JPEG_PROCESS, 0xca, "arithmetic-coded progressive" },
+		{ "-progressive", 0, "photo.jpg", 0, IMGHDR_ACCEPTED, 0xc2,
+		  "libjpeg's progressive script (10 scans)" },
+		{ "-progressive", 0, "cmyk.jpg", 0, IMGHDR_ACCEPTED, 0xc2,
+		  "libjpeg's progressive script for CMYK (18 scans)" },
+		{ NULL, IMGHDR_JPEG_MAX_SCANS, "photo.jpg", 0, IMGHDR_ACCEPTED,
+		  0xc2, "a 32-scan script" },
+		{ NULL, IMGHDR_JPEG_MAX_SCANS + 1, "photo.jpg", -1,
+		  IMGHDR_JPEG_SCANS, 0xc2, "a 33-scan script" },
+		{ NULL, 40, "photo.jpg", -1, IMGHDR_JPEG_SCANS, 0xc2,
+		  "a 40-scan script" },
+	};
+	struct imghdr	 hdr;
+	unsigned char	*buf;
+	char		 path[64], args[128];
+	const char	*script;
+	size_t		 i, len = 0;
+	int		 rv;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		if (cases[i].args != NULL)
+			snprintf(args, sizeof args, "%s", cases[i].args);
+		else if ((script = scan_script(cases[i].nscans, path,
+		    sizeof path)) != NULL)
+			snprintf(args, sizeof args, "-scans %s", script);
+		else
+			args[0] = '\0';
+		buf = args[0] != '\0' ? jpegtran(args, cases[i].fixture, &len) :
+		    NULL;
+		if (cases[i].args == NULL)
+			unlink(path);
+		if (!ok(buf != NULL, "jpegtran makes %s of %s (tools/check "
+		    "installs libjpeg-turbo-progs)", cases[i].what,
+		    cases[i].fixture))
+			continue;
+		rv = read_exact(buf, len, &hdr);
+		ok(rv == cases[i].rv && hdr.refused == cases[i].refused &&
+		    hdr.jpeg_sof == cases[i].sof && (cases[i].nscans == 0 ||
+		    hdr.jpeg_scans == (cases[i].rv == 0 ? cases[i].nscans :
+		    IMGHDR_JPEG_MAX_SCANS + 1)), "jpegtran's %s %s: %s (%u scans "
+		    "counted)", cases[i].what, cases[i].fixture, rv == 0 ? "read" :
+		    refusal(&hdr), hdr.jpeg_scans);
+		free(buf);
+	}
 }
 
 static size_t
@@ -840,6 +1183,9 @@ main(void)
 	test_fixtures();
 	test_not_images();
 	test_jpeg_markers();
+	test_jpeg_processes();
+	test_jpeg_scans();
+	test_jpegtran();
 	test_png_gif_webp();
 	test_bmp();
 	test_tiff();
