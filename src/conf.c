@@ -165,6 +165,8 @@ static const struct conf_key conf_keys[] = {
 	  "decoding" },
 	{ "max_dimension", NUM(CONF_UINT, max_dimension, 1, 1000000), "20000",
 	  "largest source width or height, in pixels" },
+	{ "decode_cpu_ms", NUM(CONF_UINT, decode_cpu_ms, 10, 600000), "10000",
+	  "CPU time one image may take to decode and thumbnail, in milliseconds" },
 	{ "formats", STR(formats), "jpeg png gif webp",
 	  "source formats the worker decodes" },
 };
@@ -513,6 +515,15 @@ conf_validate(const struct thumbq_conf *conf, char **cause)
 		*cause = xasprintf("lease_seconds = %u must exceed "
 		    "fetch_timeout = %u by more than 10 seconds",
 		    conf->lease_seconds, conf->fetch_timeout);
+		return -1;
+	}
+	/* The lease is renewed when thumbnailing starts: it must outlast the
+	 * longest thumbnail. */
+	if ((unsigned long long)conf->lease_seconds * 1000 <=
+	    conf->decode_cpu_ms) {
+		*cause = xasprintf("lease_seconds = %u must exceed "
+		    "decode_cpu_ms = %u (in seconds)", conf->lease_seconds,
+		    conf->decode_cpu_ms);
 		return -1;
 	}
 	/* A dedupe answer points at an existing file: it must not outlive

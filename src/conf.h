@@ -73,6 +73,7 @@ struct thumbq_conf {
 	/* Decoding */
 	unsigned long max_pixels;
 	unsigned max_dimension;
+	unsigned decode_cpu_ms;		/* CPU time one thumbnail may take */
 	char *formats;			/* source formats: "jpeg png gif" */
 };
 

@@ -63,6 +63,7 @@ enum store_script {
 	SCRIPT_COURIER_RECOVER,
 	SCRIPT_AUTH,
 	SCRIPT_APIKEY,
+	SCRIPT_RENEW,
 	SCRIPT_COUNT
 };
 
@@ -90,6 +91,7 @@ static const char *const store_scripts[SCRIPT_COUNT] = {
 	[SCRIPT_COURIER_RECOVER] = lua_courier_recover,
 	[SCRIPT_AUTH] = lua_auth,
 	[SCRIPT_APIKEY] = lua_apikey,
+	[SCRIPT_RENEW] = lua_renew,
 };
 
 struct store {
@@ -769,6 +771,18 @@ store_retry(struct store *st, const char *wid, const struct job *job, unsigned d
 	snprintf(delay, sizeof delay, "%u", delay_ms);
 	snprintf(bytes, sizeof bytes, "%zu", job->fetched_bytes);
 	return store_verdict(store_script_int(st, SCRIPT_RETRY, 6, args));
+}
+
+enum store_result
+store_renew_lease(struct store *st, const char *id, const char *wid, unsigned attempts,
+    unsigned lease_ms)
+{
+	char sattempts[16], slease[16];
+	const char *args[4] = { id, wid, sattempts, slease };
+
+	snprintf(sattempts, sizeof sattempts, "%u", attempts);
+	snprintf(slease, sizeof slease, "%u", lease_ms);
+	return store_verdict(store_script_int(st, SCRIPT_RENEW, 4, args));
 }
 
 long

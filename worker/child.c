@@ -9,11 +9,13 @@
 
 #include <errno.h>
 #include <malloc.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "child.h"
@@ -51,20 +53,97 @@ child_state_free(struct child_state *state)
 		munmap(state, sizeof *state);
 }
 
+void
+child_over_cpu_error(const struct child_state *state, struct job_error *err)
+{
+	job_error_set(err, "image_too_costly", 0, "decoding and thumbnailing "
+	    "the image took more than %u ms of CPU time (decode_cpu_ms): "
+	    "refused, not retried", state->cpu_limit_ms);
+}
+
 /* Says which job is being thumbnailed (NULL: none), for the master to read
  * should this child die.  The fence keeps the compiler from moving the
  * stores past the decoder call; the master reads only after the child is
  * dead. */
 static void
-child_state_set(struct child_state *state, const char *id)
+child_state_set(struct child_state *state, const struct downloaded *d)
 {
 	if (state == NULL)
 		return;
-	if (id != NULL)
-		memcpy(state->thumbnailing, id, sizeof state->thumbnailing);
-	else
+	if (d != NULL) {
+		memcpy(state->thumbnailing, d->job.id, sizeof state->thumbnailing);
+		state->fetched_bytes = d->len;
+	} else
 		state->thumbnailing[0] = '\0';
 	atomic_signal_fence(memory_order_seq_cst);
+}
+
+/*
+ * decode_cpu_ms: a timer on the main thread's own CPU clock (the download
+ * threads' time does not count, nor time spent waiting for a core) raises
+ * SIGXCPU on that thread when one thumbnail has used it up.  The handler
+ * says so in the shared state and ends the child at once: GraphicsMagick
+ * cannot be stopped half-way and go on safely, and a new child costs a few
+ * milliseconds.  The master then fails that job as image_too_costly and
+ * puts the child's other jobs back as they were.
+ */
+static struct child_state *child_cpu_state;
+static volatile sig_atomic_t child_thumbnailing;
+static timer_t child_cpu_timer;
+
+static void
+child_on_cpu_limit(int sig)
+{
+	(void)sig;
+	/* Fired just as the thumbnail ended: nothing to stop. */
+	if (!child_thumbnailing)
+		return;
+	if (child_cpu_state != NULL) {
+		child_cpu_state->cost_hint_ms = (sig_atomic_t)child_cpu_state->cpu_limit_ms;
+		child_cpu_state->over_cpu = 1;
+	}
+	_exit(CHILD_EXIT_OVER_CPU);
+}
+
+static void
+child_cpu_limit_init(const struct thumbq_conf *conf, struct child_state *state)
+{
+	struct sigaction sa;
+	struct sigevent sev;
+
+	child_cpu_state = state;
+	if (state != NULL) {
+		state->cpu_limit_ms = conf->decode_cpu_ms;
+		state->over_cpu = 0;
+	}
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = child_on_cpu_limit;
+	sigaction(SIGXCPU, &sa, NULL);
+	memset(&sev, 0, sizeof sev);
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = SIGXCPU;
+	/* glibc 2.36 (Debian 12) has no sigev_notify_thread_id: the thread
+	 * goes in the union member it stands for. */
+	sev._sigev_un._tid = gettid();
+	/* Without the bound no image may be decoded here. */
+	if (timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &child_cpu_timer) == -1) {
+		log_err("event=child_failed error=\"cannot create the decode_cpu_ms "
+		    "timer: %s\"", strerror(errno));
+		_exit(1);
+	}
+}
+
+/* Arms the timer for ms of this thread's CPU time from now; 0 disarms it. */
+static void
+child_cpu_limit_arm(unsigned ms)
+{
+	struct itimerspec its;
+
+	memset(&its, 0, sizeof its);
+	its.it_value.tv_sec = ms / 1000;
+	its.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
+	timer_settime(child_cpu_timer, 0, &its, NULL);
 }
 
 /* Thumbnails and stores one fetched job; fills err on failure. */
@@ -87,8 +166,12 @@ child_make_thumbnail(const struct thumbq_conf *conf, struct child_state *state,
 	if (ireq.quality == 0)
 		ireq.quality = conf->jpeg_quality;
 	memset(&ir, 0, sizeof ir);
-	child_state_set(state, job->id);
+	child_state_set(state, d);
+	child_thumbnailing = 1;
+	child_cpu_limit_arm(conf->decode_cpu_ms);
 	rc = image_thumbnail(d->data, d->len, &ireq, &ir, err);
+	child_cpu_limit_arm(0);
+	child_thumbnailing = 0;
 	child_state_set(state, NULL);
 	free(d->data);
 	d->data = NULL;
@@ -103,6 +186,33 @@ child_make_thumbnail(const struct thumbq_conf *conf, struct child_state *state,
 	}
 	free(ir.data);
 	return rc;
+}
+
+/*
+ * The lease of a fetched job starts again as its thumbnail starts, so that
+ * the time it waited for the decoder behind other jobs does not count
+ * against it.  -1 if the claim went stale meanwhile (the job was requeued
+ * or cancelled while it waited): decoding this copy would only do the work
+ * twice.  If Redis cannot say, the job goes on with the lease it has.
+ */
+static int
+child_renew(const struct thumbq_conf *conf, struct store *st, const char *wid,
+    const struct downloaded *d)
+{
+	switch (store_renew_lease(st, d->job.id, wid, d->job.attempts,
+	    conf->lease_seconds * 1000)) {
+	case STORE_OK:
+		return 0;
+	case STORE_STALE:
+		log_warn("job=%s event=stale_claim_dropped attempt=%u waited_ms=%lld "
+		    "(requeued or cancelled before its thumbnail started)", d->job.id,
+		    d->job.attempts, proc_now_ms() - d->claimed);
+		return -1;
+	default:
+		log_warn("job=%s event=renew_failed error=\"%s\"", d->job.id,
+		    store_error(st));
+		return 0;
+	}
 }
 
 void
@@ -126,11 +236,15 @@ child_main(const struct thumbq_conf *conf, const char *wid, pid_t master,
 	mallopt(M_TRIM_THRESHOLD, 512 * 1024 * 1024);
 	mallopt(M_ARENA_MAX, 1);
 	image_child_init(conf);
-	dl = downloads_start(conf, wid, &cause);
+	child_cpu_limit_init(conf, state);
+	dl = downloads_start(conf, wid, state != NULL && state->cost_hint_ms > 0 ?
+	    state->cost_hint_ms : -1, &cause);
 	if (dl == NULL) {
 		log_err("event=child_failed error=\"%s\"", cause);
 		_exit(1);
 	}
+	if (state != NULL)
+		state->cost_hint_ms = 0;
 	st = store_new(conf);
 	log_info("event=child_started wid=%s downloads=%u", wid,
 	    conf->downloads);
@@ -138,6 +252,7 @@ child_main(const struct thumbq_conf *conf, const char *wid, pid_t master,
 	for (;;) {
 		struct downloaded d;
 		struct job_error err;
+		long long started;
 		int got;
 
 		/* Told to stop, or orphaned: claim nothing new, but thumbnail
@@ -155,10 +270,15 @@ child_main(const struct thumbq_conf *conf, const char *wid, pid_t master,
 				malloc_trim(0);
 			continue;
 		}
-		job_error_clear(&err);
-		child_make_thumbnail(conf, state, &d, &err);
-		outcome_record(conf, st, wid, &d.job, &err, d.claimed);
+		started = proc_now_ms();
+		if (child_renew(conf, st, wid, &d) == 0) {
+			job_error_clear(&err);
+			child_make_thumbnail(conf, state, &d, &err);
+			outcome_record(conf, st, wid, &d.job, &err, d.claimed);
+		}
+		free(d.data);		/* NULL once thumbnailed */
 		job_free(&d.job);
+		downloads_served(dl, proc_now_ms() - started);
 	}
 	log_info("event=child_stopped wid=%s", wid);
 	downloads_free(dl);

@@ -4,11 +4,14 @@
  * job is ready or a thread exited, another tells the threads that a body was
  * released or that they are to stop.  Each thread has a slot:
  *
- *   IDLE ──claim──> FETCHING ──body──> READY ──taken by main thread──> IDLE
- *                        └── download failed: recorded here ──> IDLE
+ *   IDLE ─room─> CLAIMING ─claim─> FETCHING ─body─> READY ─taken─> IDLE
+ *                  └─ nothing to claim ─> IDLE  └─ download failed:
+ *                                                    recorded here ─> IDLE
  *
- * and ends EXITED.  Waits use CLOCK_MONOTONIC, so a clock step cannot stretch
- * them. */
+ * and ends EXITED.  A thread leaves IDLE only when the child has room for
+ * another job (downloads_may_claim), and says so in the same step, so that
+ * threads woken together cannot all take the last room.  Waits use
+ * CLOCK_MONOTONIC, so a clock step cannot stretch them. */
 #include "config.h"
 
 #include <errno.h>
@@ -32,8 +35,13 @@
 /* Redis outages: retry after 100 ms, doubling up to 5 s. */
 #define DOWNLOADS_BACKOFF_MIN_MS 100
 #define DOWNLOADS_BACKOFF_MAX_MS 5000
+/* Jobs a child may always hold besides the one being thumbnailed: the next
+ * one ready when the decoder finishes, and one on its way. */
+#define DOWNLOADS_HELD_MIN 2
+/* How long a thread waits for room before it looks at the stop flag again. */
+#define DOWNLOADS_ROOM_WAIT_MS 1000
 
-enum slot_state { SLOT_IDLE, SLOT_FETCHING, SLOT_READY, SLOT_EXITED };
+enum slot_state { SLOT_IDLE, SLOT_CLAIMING, SLOT_FETCHING, SLOT_READY, SLOT_EXITED };
 
 struct slot {
 	struct downloads	*dl;
@@ -62,6 +70,12 @@ struct downloads {
 	unsigned long long	 seq;
 	unsigned		 nslots;
 	struct slot		*slots;
+	/* For downloads_may_claim: running averages (-1: none yet) of a
+	 * download and of the main thread's time per job, and when the main
+	 * thread took the job in its hands (0: it has none). */
+	long long		 fetch_ms;
+	long long		 serve_ms;
+	long long		 serving_since;
 };
 
 static void
@@ -116,6 +130,74 @@ downloads_backoff(struct downloads *dl, unsigned *ms)
 	    *ms * 2;
 }
 
+/* Adds a sample to a running average (-1: none yet) that follows the last
+ * eight or so. */
+static void
+downloads_average(long long *avg, long long ms)
+{
+	if (ms < 0)
+		ms = 0;
+	*avg = *avg < 0 ? ms : *avg + (ms - *avg) / 8;
+}
+
+/*
+ * Whether a download thread may claim another job; the lock is held.  A job
+ * claimed here waits for this child's decoder, and no other child can take
+ * it meanwhile.  So the jobs the child holds besides the one in the main
+ * thread's hands (being claimed, downloaded, or waiting for the decoder)
+ * stay fewer than DOWNLOADS_HELD_MIN, or, beyond that, fewer than the
+ * decoder gets through while two downloads take place, by the averages:
+ * with a 500 ms origin and photos of about 90 ms that is about ten, enough
+ * to keep the decoder busy (a fixed cap of 2 would leave it idle about an
+ * eighth of the time, simulated: the claims it lets through come back
+ * together); with images that take seconds, or while the
+ * current one has taken longer than a download, it is the minimum.  Before
+ * the first thumbnail there is nothing to go by, and every thread may claim.
+ */
+static int
+downloads_may_claim(const struct downloads *dl)
+{
+	unsigned held = 0;
+	long long cost, busy;
+
+	for (unsigned i = 0; i < dl->nslots; i++) {
+		enum slot_state st = dl->slots[i].state;
+
+		if (st == SLOT_CLAIMING || st == SLOT_FETCHING || st == SLOT_READY)
+			held++;
+	}
+	if (held < DOWNLOADS_HELD_MIN || dl->serve_ms < 0)
+		return 1;
+	cost = dl->serve_ms;
+	busy = dl->serving_since != 0 ? proc_now_ms() - dl->serving_since : 0;
+	if (busy > cost)
+		cost = busy;
+	return (long long)held * cost < 2 * (dl->fetch_ms < 0 ? 0 : dl->fetch_ms);
+}
+
+/* Waits until the child has room for another job, then holds it (CLAIMING).
+ * -1 if told to stop first. */
+static int
+downloads_room(struct slot *s)
+{
+	struct downloads *dl = s->dl;
+	struct timespec until;
+	int rc = -1;
+
+	pthread_mutex_lock(&dl->lock);
+	while (!dl->stopping && !proc_stop) {
+		if (downloads_may_claim(dl)) {
+			s->state = SLOT_CLAIMING;
+			rc = 0;
+			break;
+		}
+		downloads_deadline(&until, DOWNLOADS_ROOM_WAIT_MS);
+		pthread_cond_timedwait(&dl->released, &dl->lock, &until);
+	}
+	pthread_mutex_unlock(&dl->lock);
+	return rc;
+}
+
 /* Claims one job, waiting in Redis while there is none.  0 with job filled,
  * -1 if there was nothing (or Redis failed) this time round. */
 static int
@@ -157,8 +239,12 @@ downloads_thread(void *arg)
 		struct fetch_result body;
 		long long claimed;
 
-		if (downloads_claim(s, &job, &backoff) == -1)
+		if (downloads_room(s) == -1)
+			break;
+		if (downloads_claim(s, &job, &backoff) == -1) {
+			downloads_set_state(s, SLOT_IDLE);
 			continue;
+		}
 		claimed = proc_now_ms();
 		log_debug("job=%s event=claimed attempt=%u", job.id,
 		    job.attempts);
@@ -177,6 +263,7 @@ downloads_thread(void *arg)
 		/* Hand it over, and claim the next job once the main thread has
 		 * taken this one: one body waiting per thread, at most. */
 		pthread_mutex_lock(&dl->lock);
+		downloads_average(&dl->fetch_ms, proc_now_ms() - claimed);
 		s->job = job;
 		s->body = body;
 		s->claimed = claimed;
@@ -263,7 +350,8 @@ downloads_free(struct downloads *dl)
 }
 
 struct downloads *
-downloads_start(const struct thumbq_conf *conf, const char *wid, char **cause)
+downloads_start(const struct thumbq_conf *conf, const char *wid, long long serve_ms,
+    char **cause)
 {
 	struct downloads *dl = xcalloc(1, sizeof *dl);
 	pthread_condattr_t attr;
@@ -272,6 +360,8 @@ downloads_start(const struct thumbq_conf *conf, const char *wid, char **cause)
 
 	dl->conf = conf;
 	dl->wid = wid;
+	dl->fetch_ms = -1;
+	dl->serve_ms = serve_ms;
 	dl->nslots = conf->downloads;
 	dl->slots = xcalloc(dl->nslots, sizeof *dl->slots);
 	pthread_mutex_init(&dl->lock, NULL);
@@ -343,6 +433,7 @@ downloads_take(struct downloads *dl, struct downloaded *d, unsigned timeout_ms)
 			d->len = oldest->body.len;
 			oldest->body.data = NULL;
 			d->claimed = oldest->claimed;
+			dl->serving_since = proc_now_ms();
 			pthread_cond_broadcast(&dl->released);
 			rc = 1;
 			break;
@@ -368,6 +459,16 @@ downloads_stop(struct downloads *dl)
 	pthread_mutex_unlock(&dl->lock);
 }
 
+void
+downloads_served(struct downloads *dl, long long ms)
+{
+	pthread_mutex_lock(&dl->lock);
+	downloads_average(&dl->serve_ms, ms);
+	dl->serving_since = 0;
+	pthread_cond_broadcast(&dl->released);
+	pthread_mutex_unlock(&dl->lock);
+}
+
 int
 downloads_idle(struct downloads *dl)
 {
@@ -375,8 +476,8 @@ downloads_idle(struct downloads *dl)
 
 	pthread_mutex_lock(&dl->lock);
 	for (unsigned i = 0; i < dl->nslots; i++)
-		if (dl->slots[i].state != SLOT_IDLE &&
-		    dl->slots[i].state != SLOT_EXITED)
+		if (dl->slots[i].state == SLOT_FETCHING ||
+		    dl->slots[i].state == SLOT_READY)
 			idle = 0;
 	pthread_mutex_unlock(&dl->lock);
 	return idle;

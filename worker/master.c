@@ -114,9 +114,43 @@ master_find(struct master *m, pid_t pid)
 	return NULL;
 }
 
+/* A child stopped itself because the job it was thumbnailing passed
+ * decode_cpu_ms: that job fails now, as image_too_costly, rather than going
+ * back to cost as much again in the next child. */
+static void
+master_fail_over_cpu(struct master *m, const struct slot *s, const char *id)
+{
+	struct job_error err;
+	struct job job;
+	char code[32];
+
+	job_error_clear(&err);
+	child_over_cpu_error(s->state, &err);
+	memset(&job, 0, sizeof job);
+	memcpy(job.id, id, sizeof job.id);
+	snprintf(code, sizeof code, "%s", err.code);
+	job.error_code = code;
+	job.error_message = err.message;
+	job.fetched_bytes = s->state->fetched_bytes;
+	switch (store_fail(m->store, s->wid, &job)) {
+	case STORE_OK:
+		log_info("job=%s event=failed code=%s wid=%s cpu_limit_ms=%u", id, err.code,
+		    s->wid, s->state->cpu_limit_ms);
+		break;
+	case STORE_STALE:
+		log_warn("job=%s event=lease_lost wid=%s (over decode_cpu_ms, but another "
+		    "worker owns it now)", id, s->wid);
+		break;
+	default:
+		log_warn("job=%s event=fail_failed wid=%s error=\"%s\" (it goes back to the "
+		    "queue)", id, s->wid, store_error(m->store));
+		break;
+	}
+}
+
 /* Returns a dead child's claim to the queue at once, instead of waiting for
  * its lease to run out.  If it died thumbnailing, that job is the one that
- * uses up an attempt. */
+ * uses up an attempt, or fails at once if it ran out of decode_cpu_ms. */
 static void
 master_recover(struct master *m, struct slot *s)
 {
@@ -126,7 +160,10 @@ master_recover(struct master *m, struct slot *s)
 	if (s->state != NULL) {
 		memcpy(culprit, s->state->thumbnailing, sizeof culprit);
 		culprit[ID_LEN] = '\0';
+		if (s->state->over_cpu && culprit[0] != '\0')
+			master_fail_over_cpu(m, s, culprit);
 		s->state->thumbnailing[0] = '\0';
+		s->state->over_cpu = 0;
 	}
 	n = s->courier ? store_courier_recover(m->store, s->wid) :
 	    store_recover_worker(m->store, s->wid, culprit);

@@ -170,6 +170,8 @@ main(void)
 	refused("fetch_user_agent = Mozilla \"x\"\n", "double quotes", "a double quote inside a value");
 	refused("fetch_timeout = 200\nlease_seconds = 60\n", "must exceed fetch_timeout",
 	    "lease shorter than a download");
+	refused("decode_cpu_ms = 60000\nlease_seconds = 60\n", "must exceed decode_cpu_ms",
+	    "lease shorter than a thumbnail");
 	{
 		char big[5000];
 
