@@ -90,11 +90,14 @@ downloads_deadline(struct timespec *ts, unsigned ms)
 	}
 }
 
+/* A slot back to IDLE makes room: threads waiting for it look again. */
 static void
 downloads_set_state(struct slot *s, enum slot_state state)
 {
 	pthread_mutex_lock(&s->dl->lock);
 	s->state = state;
+	if (state == SLOT_IDLE)
+		pthread_cond_broadcast(&s->dl->released);
 	pthread_mutex_unlock(&s->dl->lock);
 }
 
@@ -146,13 +149,14 @@ downloads_average(long long *avg, long long ms)
  * it meanwhile.  So the jobs the child holds besides the one in the main
  * thread's hands (being claimed, downloaded, or waiting for the decoder)
  * stay fewer than DOWNLOADS_HELD_MIN, or, beyond that, fewer than the
- * decoder gets through while two downloads take place, by the averages:
- * with a 500 ms origin and photos of about 90 ms that is about ten, enough
- * to keep the decoder busy (a fixed cap of 2 would leave it idle about an
- * eighth of the time, simulated: the claims it lets through come back
- * together); with images that take seconds, or while the
- * current one has taken longer than a download, it is the minimum.  Before
- * the first thumbnail there is nothing to go by, and every thread may claim.
+ * decoder gets through while two downloads take place, by the averages.
+ * With a 500 ms origin and photos of about 90 ms that is about ten, enough
+ * to keep the decoder busy; a fixed cap of 2 would leave it idle about an
+ * eighth of the time (simulated: the claims such a cap lets through go out
+ * together and come back together).  With images that take seconds, or
+ * while the current one has taken longer than a download, it is the
+ * minimum.  Before the first thumbnail there is nothing to go by, and every
+ * thread may claim.
  */
 static int
 downloads_may_claim(const struct downloads *dl)
