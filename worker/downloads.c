@@ -71,11 +71,13 @@ struct downloads {
 	unsigned		 nslots;
 	struct slot		*slots;
 	/* For downloads_may_claim: running averages (-1: none yet) of a
-	 * download and of the main thread's time per job, and when the main
-	 * thread took the job in its hands (0: it has none). */
+	 * download and of the main thread's time per job, when the main
+	 * thread took the job in its hands (0: it has none), and how many it
+	 * has finished. */
 	long long		 fetch_ms;
 	long long		 serve_ms;
 	long long		 serving_since;
+	unsigned long long	 served;
 };
 
 static void
@@ -134,13 +136,13 @@ downloads_backoff(struct downloads *dl, unsigned *ms)
 }
 
 /* Adds a sample to a running average (-1: none yet) that follows the last
- * eight or so. */
+ * four or so: a run of slow images tightens the claims within a few. */
 static void
 downloads_average(long long *avg, long long ms)
 {
 	if (ms < 0)
 		ms = 0;
-	*avg = *avg < 0 ? ms : *avg + (ms - *avg) / 8;
+	*avg = *avg < 0 ? ms : *avg + (ms - *avg) / 4;
 }
 
 /*
@@ -467,7 +469,11 @@ void
 downloads_served(struct downloads *dl, long long ms)
 {
 	pthread_mutex_lock(&dl->lock);
-	downloads_average(&dl->serve_ms, ms);
+	/* A child's first job also pays for the decoder's start-up (its first
+	 * allocations and page faults); counted, one slow start would hold the
+	 * claims back for jobs after it. */
+	if (dl->served++ > 0)
+		downloads_average(&dl->serve_ms, ms);
 	dl->serving_since = 0;
 	pthread_cond_broadcast(&dl->released);
 	pthread_mutex_unlock(&dl->lock);

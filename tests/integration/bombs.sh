@@ -4,7 +4,7 @@
 # behind it in the same child passed their lease and were decoded twice).
 #
 #   1. a child claims no more jobs than it will get to soon: while it
-#      decodes an image that takes a second, its threads hold 2 more jobs,
+#      decodes an image that takes seconds, its threads hold 2 more jobs,
 #      not one per thread;
 #   2. real arithmetic-coded and many-scan JPEGs, made here by jpegtran from
 #      a fixture, fail with a clear error.code before any decoder sees them
@@ -57,8 +57,10 @@ jpegtran -arithmetic "$fx/photo.jpg" >"$gen/arith.jpg" &&
 	jpegtran -scans "$gen/40.txt" "$fx/photo.jpg" >"$gen/scans40.jpg" &&
 	jpegtran -scans "$gen/32.txt" "$fx/photo.jpg" >"$gen/scans32.jpg" ||
 	bail "jpegtran cannot make the test images"
-# About a second of CPU to decode, 320 KB to download.
-gm convert -size 7000x7000 gradient:red-blue "$gen/slow.png" || bail "gm cannot make slow.png"
+# About two seconds of CPU to decode (interlaced, 49 megapixels: within
+# max_pixels), 350 KB to download.
+gm convert -size 7000x7000 gradient:red-blue -interlace Line "$gen/slow.png" ||
+	bail "gm cannot make slow.png"
 for f in arith.jpg arith-prog.jpg scans40.jpg; do
 	ok "$f is a JPEG GraphicsMagick decodes: refusing it is thumbq's choice" \
 		fl_decodes "$gen/$f" 300 200
@@ -107,7 +109,7 @@ count_status() {
 	echo "$cs_n"
 }
 
-# ---- 1. while the decoder is on an image that takes a second, the child's
+# ---- 1. while the decoder is on an image that takes seconds, the child's
 # threads claim 2 more jobs, not one each (downloads = 4): the rest stay in
 # the queue, where any other child could take them
 warm=
@@ -120,7 +122,8 @@ wait_jobs 30 $warm || fail "3 photos to warm up complete"
 post "$GEN/slow.png?case=gate"
 slow=$JOB_ID
 fl_wait 10 served 'case=gate' || diag "slow.png was not fetched"
-sleep 0.2
+# Its decoding now takes longer than any download of the photos.
+sleep 0.5
 gate=
 for i in 1 2 3 4 5 6; do
 	post "$FORIGIN/photo.jpg?case=gate&n=$i"
