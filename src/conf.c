@@ -166,7 +166,8 @@ static const struct conf_key conf_keys[] = {
 	{ "max_dimension", NUM(CONF_UINT, max_dimension, 1, 1000000), "20000",
 	  "largest source width or height, in pixels" },
 	{ "decode_cpu_ms", NUM(CONF_UINT, decode_cpu_ms, 10, 600000), "10000",
-	  "CPU time one image may take to decode and thumbnail, in milliseconds" },
+	  "CPU time one image may take to decode and thumbnail, in "
+	  "milliseconds" },
 	{ "formats", STR(formats), "jpeg png gif webp",
 	  "source formats the worker decodes" },
 };

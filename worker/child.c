@@ -71,7 +71,8 @@ child_state_set(struct child_state *state, const struct downloaded *d)
 	if (state == NULL)
 		return;
 	if (d != NULL) {
-		memcpy(state->thumbnailing, d->job.id, sizeof state->thumbnailing);
+		memcpy(state->thumbnailing, d->job.id,
+		    sizeof state->thumbnailing);
 		state->fetched_bytes = d->len;
 	} else
 		state->thumbnailing[0] = '\0';
@@ -99,7 +100,8 @@ child_on_cpu_limit(int sig)
 	if (!child_thumbnailing)
 		return;
 	if (child_cpu_state != NULL) {
-		child_cpu_state->cost_hint_ms = (sig_atomic_t)child_cpu_state->cpu_limit_ms;
+		child_cpu_state->cost_hint_ms =
+		    (sig_atomic_t)child_cpu_state->cpu_limit_ms;
 		child_cpu_state->over_cpu = 1;
 	}
 	_exit(CHILD_EXIT_OVER_CPU);
@@ -127,9 +129,10 @@ child_cpu_limit_init(const struct thumbq_conf *conf, struct child_state *state)
 	 * goes in the union member it stands for. */
 	sev._sigev_un._tid = gettid();
 	/* Without the bound no image may be decoded here. */
-	if (timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &child_cpu_timer) == -1) {
-		log_err("event=child_failed error=\"cannot create the decode_cpu_ms "
-		    "timer: %s\"", strerror(errno));
+	if (timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &child_cpu_timer) ==
+	    -1) {
+		log_err("event=child_failed error=\"cannot create the "
+		    "decode_cpu_ms timer: %s\"", strerror(errno));
 		_exit(1);
 	}
 }
@@ -204,9 +207,10 @@ child_renew(const struct thumbq_conf *conf, struct store *st, const char *wid,
 	case STORE_OK:
 		return 0;
 	case STORE_STALE:
-		log_warn("job=%s event=stale_claim_dropped attempt=%u waited_ms=%lld "
-		    "(requeued or cancelled before its thumbnail started)", d->job.id,
-		    d->job.attempts, proc_now_ms() - d->claimed);
+		log_warn("job=%s event=stale_claim_dropped attempt=%u "
+		    "waited_ms=%lld (requeued or cancelled before its "
+		    "thumbnail started)", d->job.id, d->job.attempts,
+		    proc_now_ms() - d->claimed);
 		return -1;
 	default:
 		log_warn("job=%s event=renew_failed error=\"%s\"", d->job.id,
@@ -237,8 +241,9 @@ child_main(const struct thumbq_conf *conf, const char *wid, pid_t master,
 	mallopt(M_ARENA_MAX, 1);
 	image_child_init(conf);
 	child_cpu_limit_init(conf, state);
-	dl = downloads_start(conf, wid, state != NULL && state->cost_hint_ms > 0 ?
-	    state->cost_hint_ms : -1, &cause);
+	dl = downloads_start(conf, wid,
+	    state != NULL && state->cost_hint_ms > 0 ? state->cost_hint_ms : -1,
+	    &cause);
 	if (dl == NULL) {
 		log_err("event=child_failed error=\"%s\"", cause);
 		_exit(1);

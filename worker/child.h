@@ -28,7 +28,7 @@
 struct child_state {
 	char thumbnailing[ID_LEN + 1];
 	size_t fetched_bytes;		/* its body, for the record */
-	unsigned cpu_limit_ms;		/* the decode_cpu_ms the child ran with */
+	unsigned cpu_limit_ms;		/* decode_cpu_ms, as the child has it */
 	volatile sig_atomic_t over_cpu;	/* the child stopped: it passed that */
 	/* Left by a child stopped over decode_cpu_ms for the next one in its
 	 * slot, which takes it as the cost of a job until it knows better:
@@ -44,7 +44,8 @@ void child_state_free(struct child_state *state);
 
 /* The error of a job whose thumbnail passed decode_cpu_ms in the child
  * that state describes: image_too_costly, permanent. */
-void child_over_cpu_error(const struct child_state *state, struct job_error *err);
+void child_over_cpu_error(const struct child_state *state,
+    struct job_error *err);
 
 /* Runs in a freshly forked child and never returns: _exit(0) after SIGTERM
  * once the jobs in hand are finished, _exit(1) if it cannot start.  state

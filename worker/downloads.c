@@ -41,7 +41,9 @@
 /* How long a thread waits for room before it looks at the stop flag again. */
 #define DOWNLOADS_ROOM_WAIT_MS 1000
 
-enum slot_state { SLOT_IDLE, SLOT_CLAIMING, SLOT_FETCHING, SLOT_READY, SLOT_EXITED };
+enum slot_state {
+	SLOT_IDLE, SLOT_CLAIMING, SLOT_FETCHING, SLOT_READY, SLOT_EXITED
+};
 
 struct slot {
 	struct downloads	*dl;
@@ -169,7 +171,8 @@ downloads_may_claim(const struct downloads *dl)
 	for (unsigned i = 0; i < dl->nslots; i++) {
 		enum slot_state st = dl->slots[i].state;
 
-		if (st == SLOT_CLAIMING || st == SLOT_FETCHING || st == SLOT_READY)
+		if (st == SLOT_CLAIMING || st == SLOT_FETCHING ||
+		    st == SLOT_READY)
 			held++;
 	}
 	if (held < DOWNLOADS_HELD_MIN || dl->serve_ms < 0)
@@ -178,7 +181,8 @@ downloads_may_claim(const struct downloads *dl)
 	busy = dl->serving_since != 0 ? proc_now_ms() - dl->serving_since : 0;
 	if (busy > cost)
 		cost = busy;
-	return (long long)held * cost < 2 * (dl->fetch_ms < 0 ? 0 : dl->fetch_ms);
+	return (long long)held * cost <
+	    2 * (dl->fetch_ms < 0 ? 0 : dl->fetch_ms);
 }
 
 /* Waits until the child has room for another job, then holds it (CLAIMING).
@@ -356,8 +360,8 @@ downloads_free(struct downloads *dl)
 }
 
 struct downloads *
-downloads_start(const struct thumbq_conf *conf, const char *wid, long long serve_ms,
-    char **cause)
+downloads_start(const struct thumbq_conf *conf, const char *wid,
+    long long serve_ms, char **cause)
 {
 	struct downloads *dl = xcalloc(1, sizeof *dl);
 	pthread_condattr_t attr;

@@ -134,16 +134,17 @@ master_fail_over_cpu(struct master *m, const struct slot *s, const char *id)
 	job.fetched_bytes = s->state->fetched_bytes;
 	switch (store_fail(m->store, s->wid, &job)) {
 	case STORE_OK:
-		log_info("job=%s event=failed code=%s wid=%s cpu_limit_ms=%u", id, err.code,
-		    s->wid, s->state->cpu_limit_ms);
+		log_info("job=%s event=failed code=%s wid=%s cpu_limit_ms=%u",
+		    id, err.code, s->wid, s->state->cpu_limit_ms);
 		break;
 	case STORE_STALE:
-		log_warn("job=%s event=lease_lost wid=%s (over decode_cpu_ms, but another "
-		    "worker owns it now)", id, s->wid);
+		log_warn("job=%s event=lease_lost wid=%s (over decode_cpu_ms, "
+		    "but another worker owns it now)", id, s->wid);
 		break;
 	default:
-		log_warn("job=%s event=fail_failed wid=%s error=\"%s\" (it goes back to the "
-		    "queue)", id, s->wid, store_error(m->store));
+		log_warn("job=%s event=fail_failed wid=%s error=\"%s\" (it "
+		    "goes back to the queue)", id, s->wid,
+		    store_error(m->store));
 		break;
 	}
 }
