@@ -797,13 +797,14 @@ imghdr_refusal(const struct imghdr *hdr, struct job_error *err)
 		job_error_set(err, "unsupported_format", 0, "%s jpeg image "
 		    "(SOF%u): only Huffman-coded baseline, extended and "
 		    "progressive JPEG, which browsers show, is decoded here",
-		    process != NULL ? process : "unknown", hdr->jpeg_sof - 0xc0);
+		    process != NULL ? process : "unknown",
+		    hdr->jpeg_sof - 0xc0);
 		return -1;
 	case IMGHDR_JPEG_SCANS:
 		job_error_set(err, "image_too_costly", 0, "%s jpeg image with "
-		    "more than %d scans: each scan costs the decoder a pass over "
-		    "the whole image", process != NULL ? process : "unknown",
-		    IMGHDR_JPEG_MAX_SCANS);
+		    "more than %d scans: each scan costs the decoder a pass "
+		    "over the whole image", process != NULL ? process :
+		    "unknown", IMGHDR_JPEG_MAX_SCANS);
 		return -1;
 	case IMGHDR_ACCEPTED:
 		break;

@@ -774,8 +774,8 @@ store_retry(struct store *st, const char *wid, const struct job *job, unsigned d
 }
 
 enum store_result
-store_renew_lease(struct store *st, const char *id, const char *wid, unsigned attempts,
-    unsigned lease_ms)
+store_renew_lease(struct store *st, const char *id, const char *wid,
+    unsigned attempts, unsigned lease_ms)
 {
 	char sattempts[16], slease[16];
 	const char *args[4] = { id, wid, sattempts, slease };

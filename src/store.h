@@ -73,8 +73,8 @@ enum store_result store_fail(struct store *st, const char *wid, const struct job
 /* The worker starts thumbnailing a job it claimed (attempt number attempts)
  * and downloaded: its lease runs lease_ms from now.  STORE_STALE if that
  * claim is no longer current (requeued or cancelled while it waited). */
-enum store_result store_renew_lease(struct store *st, const char *id, const char *wid,
-    unsigned attempts, unsigned lease_ms);
+enum store_result store_renew_lease(struct store *st, const char *id,
+    const char *wid, unsigned attempts, unsigned lease_ms);
 /* A transient failure: the job goes back to queued, with job->error_code and
  * error_message visible, and becomes claimable again after delay_ms. */
 enum store_result store_retry(struct store *st, const char *wid, const struct job *job,
