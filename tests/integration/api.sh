@@ -124,6 +124,11 @@ for m in POST PUT; do
 	is "$(allow_set)" "DELETE,GET" "$m /v1/thumbnails/{id}: Allow DELETE, GET"
 done
 
+# ---- what the web server refuses itself is JSON too: its snippet (and, for
+# lighttpd, thumbq-errors.lua) answers for it under /v1/
+http GET "$API/v1/thumbnails/..%2F..%2Fetc%2Fpasswd" --path-as-is
+expect_error 404 "GET /v1/thumbnails/..%2F..%2Fetc%2Fpasswd"
+
 # ---- 503 while Redis is down, and recovery once it is back
 tq_services stop "$RUNDIR" redis >&2
 got=
