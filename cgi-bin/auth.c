@@ -40,8 +40,8 @@ static void
 auth_unavailable(struct api *api, struct request *req)
 {
 	log_warn("event=auth_failed error=\"%s\"", store_error(api->store));
-	response_error(req, 503, "unavailable", "job store unavailable, try again later",
-	    "Retry-After: 1\r\n");
+	response_error(req, 503, "unavailable",
+	    "job store unavailable, try again later", "Retry-After: 1\r\n");
 }
 
 /* Sets the RateLimit-* headers of every answer to this request from the
@@ -54,11 +54,13 @@ auth_limited(struct request *req, const struct thumbq_conf *conf,
 	char retry[48];
 
 	snprintf(req->rate_headers, sizeof req->rate_headers,
-	    "RateLimit-Limit: %u\r\nRateLimit-Remaining: %lld\r\nRateLimit-Reset: %lld\r\n",
-	    conf->rate_burst, res->remaining, res->reset_s);
+	    "RateLimit-Limit: %u\r\nRateLimit-Remaining: %lld\r\n"
+	    "RateLimit-Reset: %lld\r\n", conf->rate_burst, res->remaining,
+	    res->reset_s);
 	if (res->allowed)
 		return 0;
-	snprintf(retry, sizeof retry, "Retry-After: %lld\r\n", (res->retry_after_ms + 999) / 1000);
+	snprintf(retry, sizeof retry, "Retry-After: %lld\r\n",
+	    (res->retry_after_ms + 999) / 1000);
 	response_error(req, 429, "rate_limited", message, retry);
 	return 1;
 }
@@ -84,14 +86,15 @@ auth_gate(struct api *api, struct request *req)
 		apikey_hash(key, strlen(key), hash);
 	}
 	ratelimit_client(request_param(req, "REMOTE_ADDR"), client);
-	if (store_auth(api->store, key ? hash : NULL, client, conf->rate_limit, conf->rate_burst,
-	    &res) != STORE_OK) {
+	if (store_auth(api->store, key ? hash : NULL, client, conf->rate_limit,
+	    conf->rate_burst, &res) != STORE_OK) {
 		auth_unavailable(api, req);
 		return 1;
 	}
 	if (conf->auth_required && !res.known) {
-		response_error(req, 401, "unauthorized", "unknown or revoked API key",
-		    "WWW-Authenticate: Bearer realm=\"thumbq\", error=\"invalid_token\"\r\n");
+		response_error(req, 401, "unauthorized",
+		    "unknown or revoked API key", "WWW-Authenticate: Bearer "
+		    "realm=\"thumbq\", error=\"invalid_token\"\r\n");
 		return 1;
 	}
 	if (conf->auth_required)
@@ -112,23 +115,26 @@ auth_charge_batch(struct api *api, struct request *req, size_t nurls)
 	if (conf->rate_limit == 0 || nurls <= 1)
 		return 0;
 	if (nurls > conf->rate_burst) {
-		snprintf(msg, sizeof msg, "urls: a batch of %zu URLs costs %zu requests, more "
-		    "than rate_burst (%u) allows at once: send at most %u URLs per batch",
-		    nurls, nurls, conf->rate_burst, conf->rate_burst);
+		snprintf(msg, sizeof msg, "urls: a batch of %zu URLs costs %zu "
+		    "requests, more than rate_burst (%u) allows at once: send "
+		    "at most %u URLs per batch", nurls, nurls, conf->rate_burst,
+		    conf->rate_burst);
 		response_error(req, 422, "invalid_request", msg, NULL);
 		return 1;
 	}
-	/* The bucket the gate drew from: a key's is named as auth.lua names it. */
+	/* The bucket the gate drew from: a key's is named as auth.lua names
+	 * it. */
 	if (req->owner[0] != '\0')
 		snprintf(subject, sizeof subject, "key:%s", req->owner);
 	else
 		ratelimit_client(request_param(req, "REMOTE_ADDR"), subject);
-	if (store_ratelimit_charge(api->store, subject, conf->rate_limit, conf->rate_burst,
-	    (unsigned)nurls - 1, 1, &res) != STORE_OK) {
+	if (store_ratelimit_charge(api->store, subject, conf->rate_limit,
+	    conf->rate_burst, (unsigned)nurls - 1, 1, &res) != STORE_OK) {
 		auth_unavailable(api, req);
 		return 1;
 	}
-	snprintf(msg, sizeof msg, "too many requests: a batch of %zu URLs costs %zu requests; "
-	    "retry after Retry-After seconds", nurls, nurls);
+	snprintf(msg, sizeof msg, "too many requests: a batch of %zu URLs "
+	    "costs %zu requests; retry after Retry-After seconds", nurls,
+	    nurls);
 	return auth_limited(req, conf, &res, msg);
 }

@@ -77,19 +77,20 @@ main_fastcgi(struct api *api)
 			    "unusable request line", NULL);
 		else
 			routes_dispatch(api, &req);
-		/* FCGX_Finish_r closes the connection gracefully: it half-closes
-		 * it, then waits (up to 2 s) for the web server to close its end,
-		 * reading and discarding whatever still comes, so that unread
-		 * input cannot reset the connection and lose the answer.  Once
-		 * the input has been read to its end nothing more can come (the
-		 * FastCGI spec has the application close the connection after
-		 * its answer), and that wait is a sleep and a wake-up per request
-		 * for nothing: it held each process until lighttpd had got round
-		 * to the answer (bench/run --only api: POST 5460 -> 8920 req/s,
-		 * GET 10660 -> 17500).  FCGX_Detach is how libfcgi is told to
-		 * close at once; in libfcgi 2.4 it does nothing else.  Not on a
-		 * connection the web server keeps open for more requests
-		 * (FCGI_KEEP_CONN): the flag would outlive this request. */
+		/* FCGX_Finish_r closes the connection gracefully: it
+		 * half-closes it, then waits (up to 2 s) for the web server to
+		 * close its end, reading and discarding whatever still comes,
+		 * so that unread input cannot reset the connection and lose
+		 * the answer.  Once the input has been read to its end nothing
+		 * more can come (the FastCGI spec has the application close
+		 * the connection after its answer), and that wait is a sleep
+		 * and a wake-up per request for nothing: it held each process
+		 * until lighttpd had got round to the answer (bench/run --only
+		 * api: POST 5460 -> 8920 req/s, GET 10660 -> 17500).
+		 * FCGX_Detach is how libfcgi is told to close at once; in
+		 * libfcgi 2.4 it does nothing else.  Not on a connection the
+		 * web server keeps open for more requests (FCGI_KEEP_CONN):
+		 * the flag would outlive this request. */
 		if (!fcgi.keepConnection && request_input_done(&req))
 			FCGX_Detach(&fcgi);
 		request_free(&req);

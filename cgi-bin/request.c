@@ -36,24 +36,29 @@ static void
 request_base_url(struct request *req, const struct api *api)
 {
 	const char *https = request_param(req, "HTTPS");
-	const char *scheme = https != NULL && strcasecmp(https, "on") == 0 ? "https" : "http";
+	const char *scheme = https != NULL &&
+	    strcasecmp(https, "on") == 0 ? "https" : "http";
 	const char *host = request_param(req, "HTTP_HOST");
 
 	if (api->conf->base_url[0] != '\0') {
-		snprintf(req->base_url, sizeof req->base_url, "%s", api->conf->base_url);
+		snprintf(req->base_url, sizeof req->base_url, "%s",
+		    api->conf->base_url);
 		return;
 	}
 	if (host != NULL && request_host_ok(host)) {
-		snprintf(req->base_url, sizeof req->base_url, "%s://%s", scheme, host);
+		snprintf(req->base_url, sizeof req->base_url, "%s://%s", scheme,
+		    host);
 		return;
 	}
 	host = request_param(req, "SERVER_NAME");
 	const char *port = request_param(req, "SERVER_PORT");
 	if (host == NULL || !request_host_ok(host))
 		host = "localhost";
-	if (port == NULL || strspn(port, "0123456789") != strlen(port) || strlen(port) > 5)
+	if (port == NULL || strspn(port, "0123456789") != strlen(port) ||
+	    strlen(port) > 5)
 		port = "80";
-	snprintf(req->base_url, sizeof req->base_url, "%s://%s:%s", scheme, host, port);
+	snprintf(req->base_url, sizeof req->base_url, "%s://%s:%s", scheme,
+	    host, port);
 }
 
 int
@@ -122,7 +127,8 @@ request_read_body(struct request *req, size_t max)
 		return 413;
 	req->body = xmalloc((size_t)want + 1);
 	while (got < want) {
-		int n = FCGX_GetStr(req->body + got, (int)(want - got), req->in);
+		int n = FCGX_GetStr(req->body + got, (int)(want - got),
+		    req->in);
 
 		if (n <= 0)
 			return 400;
@@ -139,7 +145,8 @@ request_input_done(struct request *req)
 	const char *cl = request_param(req, "CONTENT_LENGTH");
 
 	/* A body nobody read (an answer such as 413 or 415 came first). */
-	if (req->body == NULL && cl != NULL && cl[0] != '\0' && strcmp(cl, "0") != 0)
+	if (req->body == NULL && cl != NULL && cl[0] != '\0' &&
+	    strcmp(cl, "0") != 0)
 		return 0;
 	/* The end-of-stream record follows the body at once (or the
 	 * parameters, without a body): this does not wait for the client. */
@@ -147,7 +154,8 @@ request_input_done(struct request *req)
 }
 
 int
-request_query(const struct request *req, const char *name, char *out, size_t size)
+request_query(const struct request *req, const char *name, char *out,
+    size_t size)
 {
 	size_t namelen = strlen(name);
 
@@ -155,7 +163,8 @@ request_query(const struct request *req, const char *name, char *out, size_t siz
 		const char *end = strchr(p, '&');
 		size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
 
-		if (len > namelen && strncmp(p, name, namelen) == 0 && p[namelen] == '=') {
+		if (len > namelen && strncmp(p, name, namelen) == 0 &&
+		    p[namelen] == '=') {
 			size_t vlen = len - namelen - 1;
 
 			if (vlen >= size)

@@ -26,16 +26,17 @@ struct request {
 	const char *method;
 	char path[1024];		/* REQUEST_URI up to '?', no decoding */
 	const char *query;		/* after '?', or "" */
-	char *body;			/* read by request_read_body; NUL-terminated */
+	char *body;			/* request_read_body's, NUL-ended */
 	size_t body_len;
-	char base_url[320];		/* public URL of the docroot, no trailing slash */
-	char owner[64];			/* API key name when auth is on, else "" */
+	char base_url[320];		/* docroot's URL, no trailing slash */
+	char owner[64];			/* the API key's id, or "" */
 	char rate_headers[160];		/* RateLimit-* lines for every answer */
 };
 
 /* Fills req from the FastCGI parameters.  Returns 0, or -1 if the request
  * line is unusable (the caller answers 400). */
-int request_init(struct request *req, const struct api *api, FCGX_Request *fcgi);
+int request_init(struct request *req, const struct api *api,
+    FCGX_Request *fcgi);
 void request_free(struct request *req);
 const char *request_param(const struct request *req, const char *name);
 /* 1 if the Content-Type is application/json (parameters such as charset
@@ -50,6 +51,7 @@ int request_read_body(struct request *req, size_t max);
 int request_input_done(struct request *req);
 /* Copies the value of query parameter name into out (at most size - 1 bytes).
  * Returns 1 if present, 0 if absent, -1 if present but too long. */
-int request_query(const struct request *req, const char *name, char *out, size_t size);
+int request_query(const struct request *req, const char *name, char *out,
+    size_t size);
 
 #endif

@@ -33,9 +33,11 @@ response_reason(int status)
 }
 
 void
-response_send(struct request *req, int status, const char *extra_headers, const char *body)
+response_send(struct request *req, int status, const char *extra_headers,
+    const char *body)
 {
-	response_send_type(req, status, "application/json", extra_headers, body);
+	response_send_type(req, status, "application/json", extra_headers,
+	    body);
 }
 
 /* Formats the head of an answer into out (size bytes); returns its length,
@@ -86,8 +88,8 @@ response_send_type(struct request *req, int status, const char *content_type,
 }
 
 void
-response_error(struct request *req, int status, const char *code, const char *message,
-    const char *extra_headers)
+response_error(struct request *req, int status, const char *code,
+    const char *message, const char *extra_headers)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -116,8 +118,9 @@ void
 response_no_content(struct request *req)
 {
 	char head[256];
-	int n = snprintf(head, sizeof head, "Status: 204 No Content\r\nCache-Control: no-store\r\n"
-	    "%s\r\n", req->rate_headers);
+	int n = snprintf(head, sizeof head,
+	    "Status: 204 No Content\r\nCache-Control: no-store\r\n%s\r\n",
+	    req->rate_headers);
 
 	FCGX_PutStr(head, n, req->out);
 }

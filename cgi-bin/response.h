@@ -11,13 +11,13 @@
 void response_send(struct request *req, int status, const char *extra_headers,
     const char *body);
 /* The same with another Content-Type (e.g. Prometheus text). */
-void response_send_type(struct request *req, int status, const char *content_type,
-    const char *extra_headers, const char *body);
+void response_send_type(struct request *req, int status,
+    const char *content_type, const char *extra_headers, const char *body);
 /* 204 No Content. */
 void response_no_content(struct request *req);
 /* Sends {"status": N, "message": "...", "code": "..."}. */
-void response_error(struct request *req, int status, const char *code, const char *message,
-    const char *extra_headers);
+void response_error(struct request *req, int status, const char *code,
+    const char *message, const char *extra_headers);
 
 /* Copies text into out for echoing in a message: printable ASCII only (other
  * bytes become '?', so invalid UTF-8 never reaches a body), cut to size - 1. */

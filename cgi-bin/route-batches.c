@@ -26,8 +26,8 @@ static void
 route_batch_unavailable(struct api *api, struct request *req)
 {
 	log_warn("event=batch_failed error=\"%s\"", store_error(api->store));
-	response_error(req, 503, "unavailable", "job store unavailable, try again later",
-	    "Retry-After: 1\r\n");
+	response_error(req, 503, "unavailable",
+	    "job store unavailable, try again later", "Retry-After: 1\r\n");
 }
 
 void
@@ -43,7 +43,8 @@ route_batches_create(struct api *api, struct request *req, const char *arg)
 		.max_batch = conf->max_batch,
 	};
 	/* A batch body is a list of URLs: its bound follows from theirs. */
-	size_t max_body = conf->max_batch * (conf->max_url_bytes + 64) + conf->max_body_bytes;
+	size_t max_body = conf->max_batch * (conf->max_url_bytes + 64) +
+	    conf->max_body_bytes;
 	struct job_batch_request br;
 	char bid[ID_LEN + 1], msgbuf[JOB_MESSAGE_MAX], headers[128];
 	char (*ids)[ID_LEN + 1] = NULL;
@@ -53,7 +54,8 @@ route_batches_create(struct api *api, struct request *req, const char *arg)
 	(void)arg;
 	if (routes_read_json(req, max_body) == -1)
 		return;
-	parsed = job_batch_parse(req->body, req->body_len, &limits, &br, &why, msgbuf);
+	parsed = job_batch_parse(req->body, req->body_len, &limits, &br, &why,
+	    msgbuf);
 	if (routes_parse_failed(req, parsed, why) == -1)
 		return;
 	if (auth_charge_batch(api, req, br.nurls) != 0)
@@ -70,27 +72,34 @@ route_batches_create(struct api *api, struct request *req, const char *arg)
 		goto out;
 	}
 	{
-		struct json_object *o = json_object_new_object(), *jobs = json_object_new_array();
+		struct json_object *o = json_object_new_object(),
+		    *jobs = json_object_new_array();
 
 		json_object_object_add(o, "id", json_object_new_string(bid));
-		json_object_object_add(o, "count", json_object_new_int((int)br.nurls));
+		json_object_object_add(o, "count",
+		    json_object_new_int((int)br.nurls));
 		for (size_t i = 0; i < br.nurls; i++) {
 			struct json_object *j = json_object_new_object();
 
-			json_object_object_add(j, "id", json_object_new_string(ids[i]));
-			json_object_object_add(j, "url", json_object_new_string(br.urls[i]));
+			json_object_object_add(j, "id",
+			    json_object_new_string(ids[i]));
+			json_object_object_add(j, "url",
+			    json_object_new_string(br.urls[i]));
 			json_object_array_add(jobs, j);
 		}
 		json_object_object_add(o, "jobs", jobs);
-		snprintf(headers, sizeof headers, "Location: /v1/batches/%s\r\n", bid);
-		response_send(req, 201, headers, json_object_to_json_string_ext(o,
-		    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+		snprintf(headers, sizeof headers,
+		    "Location: /v1/batches/%s\r\n", bid);
+		response_send(req, 201, headers,
+		    json_object_to_json_string_ext(o, JSON_C_TO_STRING_SPACED |
+		    JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	}
 	log_info("event=batch_created batch=%s jobs=%zu", bid, br.nurls);
 	goto out;
 no_id:
-	response_error(req, 500, "internal_error", "cannot make a job id", NULL);
+	response_error(req, 500, "internal_error", "cannot make a job id",
+	    NULL);
 out:
 	free(ids);
 	job_batch_request_free(&br);
@@ -123,14 +132,16 @@ route_batch_add(const struct job *job, void *arg)
 void
 route_batches_get(struct api *api, struct request *req, const char *arg)
 {
-	struct route_batch_view v = { json_object_new_array(), { 0 }, 0, req->base_url };
+	struct route_batch_view v = { json_object_new_array(), { 0 }, 0,
+	    req->base_url };
 	struct json_object *o, *c;
 	char echo[80], msg[128];
 	long long created;
 	enum store_result r = STORE_NOTFOUND;
 
 	if (id_valid(arg))
-		r = store_batch_get(api->store, arg, req->owner, &created, route_batch_add, &v);
+		r = store_batch_get(api->store, arg, req->owner, &created,
+		    route_batch_add, &v);
 	if (r == STORE_NOTFOUND) {
 		response_echo(arg, echo, sizeof echo);
 		snprintf(msg, sizeof msg, "Batch %s not found", echo);
@@ -146,17 +157,19 @@ route_batches_get(struct api *api, struct request *req, const char *arg)
 	o = json_object_new_object();
 	c = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_string(arg));
-	json_object_object_add(o, "count", json_object_new_int((int)json_object_array_length(v.jobs) +
+	json_object_object_add(o, "count",
+	    json_object_new_int((int)json_object_array_length(v.jobs) +
 	    (int)v.missing));
 	for (int i = 0; i < 4; i++)
 		json_object_object_add(c, job_status_name((enum job_status)i),
 		    json_object_new_int64(v.counts[i]));
 	json_object_object_add(c, "expired", json_object_new_int64(v.missing));
 	json_object_object_add(o, "counts", c);
-	json_object_object_add(o, "done", json_object_new_boolean(v.counts[JOB_QUEUED] == 0 &&
+	json_object_object_add(o, "done",
+	    json_object_new_boolean(v.counts[JOB_QUEUED] == 0 &&
 	    v.counts[JOB_PROCESSING] == 0));
 	json_object_object_add(o, "jobs", v.jobs);
-	response_send(req, 200, NULL, json_object_to_json_string_ext(o, JSON_C_TO_STRING_SPACED |
-	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	response_send(req, 200, NULL, json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }

@@ -37,14 +37,16 @@ route_thumbnails_create(struct api *api, struct request *req, const char *arg)
 	(void)arg;
 	if (routes_read_json(req, api->conf->max_body_bytes) == -1)
 		return;
-	parsed = job_request_parse(req->body, req->body_len, &limits, &jr, &why, msgbuf);
+	parsed = job_request_parse(req->body, req->body_len, &limits, &jr, &why,
+	    msgbuf);
 	if (routes_parse_failed(req, parsed, why) == -1)
 		return;
 
 	memset(&job, 0, sizeof job);
 	if (id_generate(job.id) == -1) {
 		log_err("event=id_failed error=\"getrandom failed\"");
-		response_error(req, 500, "internal_error", "cannot make a job id", NULL);
+		response_error(req, 500, "internal_error",
+		    "cannot make a job id", NULL);
 		goto out;
 	}
 	job.url = xstrdup(jr.url);
@@ -54,13 +56,16 @@ route_thumbnails_create(struct api *api, struct request *req, const char *arg)
 	job.owner = req->owner[0] != '\0' ? xstrdup(req->owner) : NULL;
 	if (store_job_create(api->store, &job, api->conf->thumbnail_ttl,
 	    api->conf->dedupe_ttl) != STORE_OK) {
-		log_warn("event=create_failed error=\"%s\"", store_error(api->store));
+		log_warn("event=create_failed error=\"%s\"",
+		    store_error(api->store));
 		response_error(req, 503, "unavailable",
-		    "job store unavailable, try again later", "Retry-After: 1\r\n");
+		    "job store unavailable, try again later",
+		    "Retry-After: 1\r\n");
 		goto out;
 	}
 	log_debug("event=created job=%s", job.id);
-	snprintf(headers, sizeof headers, "Location: /v1/thumbnails/%s\r\n", job.id);
+	snprintf(headers, sizeof headers, "Location: /v1/thumbnails/%s\r\n",
+	    job.id);
 	body = job_to_json(&job, req->base_url);
 	response_send(req, 201, headers, body);
 	free(body);

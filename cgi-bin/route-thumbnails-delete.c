@@ -38,8 +38,10 @@ route_thumbnails_delete(struct api *api, struct request *req, const char *arg)
 		response_error(req, 404, "not_found", msg, NULL);
 		return;
 	default:
-		log_warn("event=delete_failed job=%s error=\"%s\"", arg, store_error(api->store));
-		response_error(req, 503, "unavailable", "job store unavailable, try again later",
+		log_warn("event=delete_failed job=%s error=\"%s\"", arg,
+		    store_error(api->store));
+		response_error(req, 503, "unavailable",
+		    "job store unavailable, try again later",
 		    "Retry-After: 1\r\n");
 		return;
 	}

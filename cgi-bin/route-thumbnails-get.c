@@ -63,9 +63,11 @@ route_thumbnails_get(struct api *api, struct request *req, const char *arg)
 		route_not_found(req, id);
 		return;
 	default:
-		log_warn("event=get_failed job=%s error=\"%s\"", id, store_error(api->store));
+		log_warn("event=get_failed job=%s error=\"%s\"", id,
+		    store_error(api->store));
 		response_error(req, 503, "unavailable",
-		    "job store unavailable, try again later", "Retry-After: 1\r\n");
+		    "job store unavailable, try again later",
+		    "Retry-After: 1\r\n");
 		return;
 	}
 	body = job_to_json(&job, req->base_url);

@@ -59,14 +59,15 @@ routes_dispatch(struct api *api, struct request *req)
 		if (strstr(allow, r->method) == NULL) {
 			size_t len = strlen(allow);
 
-			snprintf(allow + len, sizeof allow - len, "%s%s", len ? ", " : "",
-			    r->method);
+			snprintf(allow + len, sizeof allow - len, "%s%s",
+			    len ? ", " : "", r->method);
 		}
 	}
 	if (allow[0] != '\0') {
 		snprintf(headers, sizeof headers, "Allow: %s\r\n", allow);
 		response_echo(req->method, echo, 17);
-		snprintf(msg, sizeof msg, "method %s not allowed; allowed: %s", echo, allow);
+		snprintf(msg, sizeof msg, "method %s not allowed; allowed: %s",
+		    echo, allow);
 		response_error(req, 405, "method_not_allowed", msg, headers);
 		return;
 	}
@@ -88,19 +89,22 @@ routes_read_json(struct request *req, size_t max)
 	}
 	status = request_read_body(req, max);
 	if (status == 413) {
-		snprintf(msg, sizeof msg, "request body is larger than %zu bytes", max);
+		snprintf(msg, sizeof msg,
+		    "request body is larger than %zu bytes", max);
 		response_error(req, 413, "body_too_large", msg, NULL);
 		return -1;
 	}
 	if (status != 0) {
-		response_error(req, 400, "bad_request", "request body is incomplete", NULL);
+		response_error(req, 400, "bad_request",
+		    "request body is incomplete", NULL);
 		return -1;
 	}
 	return 0;
 }
 
 int
-routes_parse_failed(struct request *req, enum job_parse_result r, const char *message)
+routes_parse_failed(struct request *req, enum job_parse_result r,
+    const char *message)
 {
 	if (r == JOB_PARSE_OK)
 		return 0;

@@ -7,13 +7,14 @@
 #include "job.h"
 #include "request.h"
 
-typedef void route_handler(struct api *api, struct request *req, const char *arg);
+typedef void route_handler(struct api *api, struct request *req,
+    const char *arg);
 
 struct route {
 	const char *method;
-	const char *path;	/* a trailing "*" matches one non-empty segment */
+	const char *path;	/* a final "*" matches one non-empty segment */
 	route_handler *handle;
-	int open;		/* no API key or rate limit: operators' endpoints */
+	int open;		/* operators': no API key nor rate limit */
 };
 
 /* Finds the route for req and runs it, or answers 404 / 405 with Allow. */
@@ -24,7 +25,8 @@ void routes_dispatch(struct api *api, struct request *req);
 int routes_read_json(struct request *req, size_t max);
 /* Answers a failed parse (400 malformed, 422 invalid) and returns -1, or
  * returns 0 for JOB_PARSE_OK. */
-int routes_parse_failed(struct request *req, enum job_parse_result r, const char *message);
+int routes_parse_failed(struct request *req, enum job_parse_result r,
+    const char *message);
 
 /* Handlers: route-*.c */
 route_handler route_thumbnails_create;

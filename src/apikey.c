@@ -69,7 +69,8 @@ apikey_hash(const char *key, size_t len, char out[APIKEY_HASH_LEN + 1])
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 
-	if (EVP_Digest(key, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+	if (EVP_Digest(key, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	    mdlen != 32)
 		memset(md, 0, sizeof md);	/* matches no stored key */
 	for (unsigned i = 0; i < 32; i++) {
 		out[2 * i] = apikey_hex[md[i] >> 4];
@@ -85,5 +86,6 @@ apikey_name_valid(const char *name)
 
 	if (len == 0 || len > 63)
 		return 0;
-	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == len;
+	return strspn(name, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == len;
 }

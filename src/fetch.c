@@ -58,13 +58,13 @@ struct fetcher {
 	size_t		 max_url_bytes;
 	char		*user_agent;
 
-	unsigned char	*buf;		/* body, at most max_bytes (+1 for NUL) */
+	unsigned char	*buf;		/* body: max_bytes at most, + NUL */
 	size_t		 len;
 	size_t		 size;
 
 	/* Why this job's transfer was stopped by one of our callbacks. */
 	int		 too_large;
-	curl_off_t	 content_length;	/* announced, if too_large by it */
+	curl_off_t	 content_length;	/* if too_large by it */
 	int		 blocked;
 	char		 blocked_addr[INET6_ADDRSTRLEN];
 	const char	*blocked_cause;
@@ -494,7 +494,8 @@ fetch_guard(struct fetcher *f, CURL *curl)
 	f->blocked_cause = NULL;
 	bad += curl_easy_setopt(curl, CURLOPT_PROXY, "") != CURLE_OK;
 #if LIBCURL_VERSION_NUM >= 0x075500
-	bad += curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK;
+	bad += curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR,
+	    "http,https") != CURLE_OK;
 #else
 	bad += curl_easy_setopt(curl, CURLOPT_PROTOCOLS,
 	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) != CURLE_OK;

@@ -16,7 +16,7 @@
 struct fetcher;
 
 struct fetch_result {
-	unsigned char *data;	/* body, owned by the fetcher until the next fetch */
+	unsigned char *data;	/* body, the fetcher's until its next fetch */
 	size_t len;
 	long http_status;
 };
@@ -24,9 +24,10 @@ struct fetch_result {
 /* Returns NULL with *cause set if the allow list does not parse. */
 struct fetcher *fetch_new(const struct thumbq_conf *conf, char **cause);
 void fetch_free(struct fetcher *f);
-/* Downloads url.  Returns 0 with res filled, or -1 with err filled:
- * codes "url_invalid", "address_blocked", "dns_failed", "connect_failed",
- * "timeout", "too_many_redirects", "http_error", "too_large", "fetch_failed". */
+/* Downloads url.  Returns 0 with res filled, or -1 with err filled: codes
+ * "url_invalid", "address_blocked", "dns_failed", "connect_failed",
+ * "timeout", "too_many_redirects", "http_error", "too_large",
+ * "fetch_failed". */
 int fetch_get(struct fetcher *f, const char *url, struct fetch_result *res,
     struct job_error *err);
 
@@ -42,6 +43,7 @@ unsigned char *fetch_take_body(struct fetcher *f);
 int fetch_guard(struct fetcher *f, CURL *curl);
 /* After such a transfer: -1 with err "address_blocked" if the policy
  * refused the connection that rc reports failing, else 0. */
-int fetch_guard_result(const struct fetcher *f, CURLcode rc, struct job_error *err);
+int fetch_guard_result(const struct fetcher *f, CURLcode rc,
+    struct job_error *err);
 
 #endif

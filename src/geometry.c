@@ -16,7 +16,7 @@ void
 geometry_fit(unsigned long w, unsigned long h, unsigned bw, unsigned bh,
     unsigned long *tw, unsigned long *th)
 {
-	double	n;
+	double n;
 
 	if (w <= bw && h <= bh) {
 		*tw = w;
@@ -45,7 +45,7 @@ void
 geometry_fill_crop(unsigned long w, unsigned long h, unsigned bw, unsigned bh,
     struct geometry_rect *r)
 {
-	double	n;
+	double n;
 
 	if ((double)w * bh > (double)h * bw) {
 		n = (double)h * bw / bh + 0.5;
@@ -79,8 +79,8 @@ int
 geometry_shrink(unsigned long w, unsigned long h, unsigned bw, unsigned bh,
     int cover, unsigned long *dw, unsigned long *dh)
 {
-	unsigned long	tw, th, m;
-	unsigned	side;
+	unsigned long tw, th, m;
+	unsigned side;
 
 	side = bw > bh ? bw : bh;
 	if (cover) {
@@ -102,7 +102,7 @@ unsigned long
 geometry_scale_len(unsigned long n, unsigned long to, unsigned long from,
     unsigned long max)
 {
-	unsigned long	r;
+	unsigned long r;
 
 	r = (unsigned long)((double)n * to / from + 0.5);
 	if (r < 1)
@@ -116,7 +116,7 @@ long
 geometry_scale_pos(long n, unsigned long to, unsigned long from,
     unsigned long max)
 {
-	unsigned long	r;
+	unsigned long r;
 
 	r = (unsigned long)((double)n * to / from + 0.5);
 	return (long)(r > max ? max : r);

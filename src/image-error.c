@@ -17,7 +17,7 @@
 const char *
 image_error_clean(const char *s, char *buf, size_t size)
 {
-	size_t	i;
+	size_t i;
 
 	if (s == NULL)
 		s = "";
@@ -39,9 +39,9 @@ void
 image_error_decode(const struct imghdr *hdr, const ExceptionInfo *ex,
     struct job_error *err)
 {
-	const char	*name = imghdr_format_name(hdr->format);
-	char		 rbuf[160], dbuf[160];
-	const char	*reason, *desc, *sep;
+	const char *name = imghdr_format_name(hdr->format);
+	char rbuf[160], dbuf[160];
+	const char *reason, *desc, *sep;
 
 	reason = image_error_clean(ex->reason ? ex->reason : "no reason given",
 	    rbuf, sizeof rbuf);
@@ -52,9 +52,9 @@ image_error_decode(const struct imghdr *hdr, const ExceptionInfo *ex,
 	 * kind of it (an animated JPEG XL, a HEIF feature libheif lacks). */
 	if (ex->severity == CoderError && ex->reason != NULL &&
 	    strcmp(ex->reason, "Image type not supported") == 0) {
-		job_error_set(err, "unsupported_format", 0, "%s image of a kind "
-		    "this server cannot decode: %s%s%s", name, reason, sep,
-		    desc);
+		job_error_set(err, "unsupported_format", 0,
+		    "%s image of a kind this server cannot decode: %s%s%s",
+		    name, reason, sep, desc);
 		return;
 	}
 	switch (ex->severity) {
@@ -67,20 +67,20 @@ image_error_decode(const struct imghdr *hdr, const ExceptionInfo *ex,
 	case CorruptImageWarning:
 	case BlobError:
 	case CoderError:
-		job_error_set(err, "image_corrupt", 0, "corrupt %s image: %s%s%s",
-		    name, reason, sep, desc);
+		job_error_set(err, "image_corrupt", 0,
+		    "corrupt %s image: %s%s%s", name, reason, sep, desc);
 		break;
 	case FileOpenError:
 	case CacheError:
 	case TemporaryFileError:
-		job_error_set(err, "image_failed", 1, "decoding %s image failed "
-		    "(severity %d): %s%s%s", name, (int)ex->severity, reason, sep,
-		    desc);
+		job_error_set(err, "image_failed", 1,
+		    "decoding %s image failed (severity %d): %s%s%s", name,
+		    (int)ex->severity, reason, sep, desc);
 		break;
 	default:
-		job_error_set(err, "image_failed", 0, "decoding %s image failed "
-		    "(severity %d): %s%s%s", name, (int)ex->severity, reason, sep,
-		    desc);
+		job_error_set(err, "image_failed", 0,
+		    "decoding %s image failed (severity %d): %s%s%s", name,
+		    (int)ex->severity, reason, sep, desc);
 		break;
 	}
 }
@@ -90,8 +90,8 @@ void
 image_error_step(const char *step, const ExceptionInfo *ex,
     struct job_error *err)
 {
-	char		 rbuf[160], dbuf[160];
-	const char	*reason, *desc;
+	char rbuf[160], dbuf[160];
+	const char *reason, *desc;
 
 	reason = image_error_clean(ex->reason ? ex->reason : "no reason given",
 	    rbuf, sizeof rbuf);

@@ -38,7 +38,8 @@ static const char *const image_gm_coders[] = {
 	[IMGHDR_HEIF] = "HEIF",
 	[IMGHDR_JXL] = "JXL",
 };
-#define IMAGE_GM_NCODERS	(sizeof image_gm_coders / sizeof image_gm_coders[0])
+#define IMAGE_GM_NCODERS \
+	(sizeof image_gm_coders / sizeof image_gm_coders[0])
 
 /* The library GraphicsMagick needs for each, for the start-up message when
  * a build lacks one. */
@@ -93,8 +94,9 @@ static void
 image_gm_error_handler(const ExceptionType severity, const char *reason,
     const char *description)
 {
-	log_warn("event=image_error severity=%d reason=\"%s\" description=\"%s\"",
-	    (int)severity, reason ? reason : "", description ? description : "");
+	log_warn("event=image_error severity=%d reason=\"%s\" "
+	    "description=\"%s\"", (int)severity, reason ? reason : "",
+	    description ? description : "");
 }
 
 static void
@@ -110,15 +112,16 @@ image_gm_warning_handler(const ExceptionType severity, const char *reason,
 const char *
 image_gm_known_formats(void)
 {
-	static char	buf[128];
-	size_t		n = 0;
-	int		f;
+	static char buf[128];
+	size_t n = 0;
+	int f;
 
 	if (buf[0] != '\0')
 		return buf;
 	for (f = IMGHDR_UNKNOWN + 1; f <= IMGHDR_LAST; f++)
 		n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s",
-		    n > 0 ? " " : "", imghdr_format_name((enum imghdr_format)f));
+		    n > 0 ? " " : "",
+		    imghdr_format_name((enum imghdr_format)f));
 	return buf;
 }
 
@@ -127,9 +130,9 @@ image_gm_known_formats(void)
 static int
 image_gm_parse_formats(const char *list, unsigned *allowed, char **cause)
 {
-	char			*copy, *name, *last;
-	enum imghdr_format	 format;
-	int			 rv = -1;
+	char *copy, *name, *last;
+	enum imghdr_format format;
+	int rv = -1;
 
 	*allowed = 0;
 	copy = xstrdup(list != NULL ? list : "");
@@ -137,8 +140,9 @@ image_gm_parse_formats(const char *list, unsigned *allowed, char **cause)
 	    name = strtok_r(NULL, " \t,", &last)) {
 		format = imghdr_format_parse(name);
 		if (format == IMGHDR_UNKNOWN) {
-			*cause = xasprintf("unknown image format \"%s\" in formats "
-			    "(known: %s)", name, image_gm_known_formats());
+			*cause = xasprintf("unknown image format \"%s\" in "
+			    "formats (known: %s)", name,
+			    image_gm_known_formats());
 			goto out;
 		}
 		*allowed |= IMAGE_FMT(format);
@@ -158,7 +162,7 @@ out:
 static unsigned
 image_gm_coder_format(const char *name)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < IMAGE_GM_NCODERS; i++) {
 		if (image_gm_coders[i] != NULL &&
@@ -172,7 +176,7 @@ image_gm_coder_format(const char *name)
 static enum imghdr_format
 image_gm_first(unsigned set)
 {
-	int	f;
+	int f;
 
 	for (f = 0; !(set & IMAGE_FMT(f)); f++)
 		;
@@ -188,13 +192,14 @@ image_gm_first(unsigned set)
 static int
 image_gm_start(const char *argv0, ExceptionInfo *ex, char **cause)
 {
-	size_t	i;
+	size_t i;
 
 	if (!image_gm_initialised) {
 		if (InitializeMagickEx(argv0, MAGICK_OPT_NO_SIGNAL_HANDER,
 		    ex) != MagickPass) {
-			*cause = xasprintf("GraphicsMagick initialisation failed: "
-			    "%s", ex->reason ? ex->reason : "unknown reason");
+			*cause = xasprintf("GraphicsMagick initialisation "
+			    "failed: %s",
+			    ex->reason ? ex->reason : "unknown reason");
 			return -1;
 		}
 		image_gm_initialised = 1;
@@ -219,10 +224,10 @@ static int
 image_gm_prune(unsigned keep, unsigned *found, unsigned *decodable,
     ExceptionInfo *ex, char **cause)
 {
-	MagickInfo	**coders, **mi;
-	const char	 *name;
-	unsigned	  bit;
-	int		  rv = -1;
+	MagickInfo **coders, **mi;
+	const char *name;
+	unsigned bit;
+	int rv = -1;
 
 	*found = *decodable = 0;
 	coders = GetMagickInfoArray(ex);
@@ -265,11 +270,11 @@ out:
 int
 image_init(const char *argv0, const struct thumbq_conf *conf, char **cause)
 {
-	ExceptionInfo		 ex;
-	unsigned		 allowed, need, keep, missing, found, decodable;
-	enum imghdr_format	 f;
-	const char		*name;
-	int			 rv = -1;
+	ExceptionInfo ex;
+	unsigned allowed, need, keep, missing, found, decodable;
+	enum imghdr_format f;
+	const char *name;
+	int rv = -1;
 
 	if (image_gm_parse_formats(conf->formats, &allowed, cause) != 0)
 		return -1;
@@ -329,7 +334,7 @@ out:
 void
 image_child_init(const struct thumbq_conf *conf)
 {
-	uint64_t	pixels = conf->max_pixels;
+	uint64_t pixels = conf->max_pixels;
 
 	image_setup.max_pixels = conf->max_pixels;
 	image_setup.max_dimension = conf->max_dimension;
@@ -373,7 +378,7 @@ static int
 image_gm_jpeg_hint(const struct imghdr *hdr, const struct image_request *req,
     char *buf, size_t size)
 {
-	unsigned long	dw, dh;
+	unsigned long dw, dh;
 
 	if (!geometry_shrink(hdr->width, hdr->height, req->width, req->height,
 	    req->mode == IMAGE_FILL, &dw, &dh))
@@ -393,11 +398,11 @@ image_gm_decode(const unsigned char *src, size_t srclen,
     const struct imghdr *hdr, const struct image_request *req, Image **image,
     int *hinted, ExceptionInfo *ex, struct job_error *err)
 {
-	ImageInfo	*info;
-	Image		*next;
-	const char	*coder;
-	char		 hint[64];
-	int		 rv = -1;
+	ImageInfo *info;
+	Image *next;
+	const char *coder;
+	char hint[64];
+	int rv = -1;
 
 	/* The prefix, not ->magick, is what stops GraphicsMagick from
 	 * choosing a decoder by the content. */

@@ -34,8 +34,8 @@ static int
 image_icc_tag(const unsigned char *icc, size_t n, const char *sig,
     const unsigned char **data, size_t *len)
 {
-	const unsigned char	*t;
-	uint32_t		 count, i, off, size;
+	const unsigned char *t;
+	uint32_t count, i, off, size;
 
 	if (n < 132)
 		return -1;
@@ -75,8 +75,8 @@ image_icc_trc_is_srgb(const unsigned char *p, size_t len)
 	static const double para[5] = {
 		2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045,
 	};
-	double		pos, frac, y, d;
-	uint32_t	count, i, k;
+	double pos, frac, y, d;
+	uint32_t count, i, k;
 
 	if (len >= 12 + 5 * 4 && memcmp(p, "para", 4) == 0) {
 		k = (uint32_t)p[8] << 8 | p[9];
@@ -126,10 +126,10 @@ image_icc_opens(const unsigned char *icc, size_t n)
 {
 	static const char *const classes[] = { "scnr", "mntr", "prtr", "link",
 	    "abst", "spac", "nmcl" };
-	const unsigned char	*t, *u;
-	uint32_t		 count, size, i, j, off, len, off2, len2;
-	unsigned		 major, minor;
-	int			 known = 0;
+	const unsigned char *t, *u;
+	uint32_t count, size, i, j, off, len, off2, len2;
+	unsigned major, minor;
+	int known = 0;
 
 	if (n < 132 || memcmp(icc + 36, "acsp", 4) != 0)
 		return 0;
@@ -190,17 +190,17 @@ image_icc_is_srgb(const unsigned char *icc, size_t n)
 	static const char *const luts[] = { "A2B0", "A2B1", "A2B2", "D2B0",
 	    "D2B1", "D2B2" };
 	static const struct {
-		const char	*sig;
-		double		 xyz[3];
+		const char *sig;
+		double xyz[3];
 	} colorants[] = {
 		{ "rXYZ", { 0.4361, 0.2225, 0.0139 } },
 		{ "gXYZ", { 0.3851, 0.7169, 0.0971 } },
 		{ "bXYZ", { 0.1431, 0.0606, 0.7141 } },
 	};
 	static const char *const trcs[] = { "rTRC", "gTRC", "bTRC" };
-	const unsigned char	*p;
-	size_t			 len, i, k;
-	double			 d;
+	const unsigned char *p;
+	size_t len, i, k;
+	double d;
 
 	if (n < 132 || memcmp(icc + 16, "RGB ", 4) != 0 ||
 	    memcmp(icc + 20, "XYZ ", 4) != 0)
@@ -213,7 +213,8 @@ image_icc_is_srgb(const unsigned char *icc, size_t n)
 		    len < 20 || memcmp(p, "XYZ ", 4) != 0)
 			return 0;
 		for (k = 0; k < 3; k++) {
-			d = image_icc_s15f16(p + 8 + k * 4) - colorants[i].xyz[k];
+			d = image_icc_s15f16(p + 8 + k * 4) -
+			    colorants[i].xyz[k];
 			if (d > 0.002 || d < -0.002)
 				return 0;
 		}
@@ -239,9 +240,9 @@ image_icc_is_srgb(const unsigned char *icc, size_t n)
 void
 image_icc_to_srgb(Image *image, const struct imghdr *hdr)
 {
-	const unsigned char	*icc;
-	size_t			 icclen = 0;
-	char			 rbuf[160], dbuf[160];
+	const unsigned char *icc;
+	size_t icclen = 0;
+	char rbuf[160], dbuf[160];
 
 	icc = GetImageProfile(image, "ICM", &icclen);
 	if (icc != NULL && icclen > 0 && image_icc_is_srgb(icc, icclen))
@@ -257,9 +258,11 @@ image_icc_to_srgb(Image *image, const struct imghdr *hdr)
 		if (ProfileImage(image, "ICM", (unsigned char *)image_srgb_icc,
 		    sizeof image_srgb_icc, MagickTrue) != MagickPass) {
 			log_info("event=image_icc_ignored format=%s bytes=%zu "
-			    "reason=\"%s: %s\"", imghdr_format_name(hdr->format),
-			    icclen, image_error_clean(image->exception.reason, rbuf,
-			    sizeof rbuf), image_error_clean(image->exception.description,
+			    "reason=\"%s: %s\"",
+			    imghdr_format_name(hdr->format), icclen,
+			    image_error_clean(image->exception.reason, rbuf,
+			    sizeof rbuf),
+			    image_error_clean(image->exception.description,
 			    dbuf, sizeof dbuf));
 			DestroyExceptionInfo(&image->exception);
 			GetExceptionInfo(&image->exception);

@@ -8,13 +8,13 @@
 #define THUMBQ_IMAGE_REQUEST_H
 
 enum image_mode {
-	IMAGE_FIT = 0,		/* inside the box, aspect kept, never enlarged */
-	IMAGE_FILL,		/* cover the box, centre-crop to exactly width x height */
-	IMAGE_PAD,		/* fit, then pad to exactly width x height with background */
+	IMAGE_FIT = 0,		/* inside the box, aspect kept, not enlarged */
+	IMAGE_FILL,		/* cover the box, crop the centre to the box */
+	IMAGE_PAD,		/* fit, then pad to the box with background */
 };
 
 enum image_format {
-	IMAGE_AUTO = 0,		/* JPEG for opaque sources, PNG for transparent ones */
+	IMAGE_AUTO = 0,		/* JPEG if opaque, PNG if transparent */
 	IMAGE_JPEG,
 	IMAGE_PNG,
 	IMAGE_WEBP,
@@ -26,7 +26,7 @@ struct image_request {
 	enum image_mode mode;
 	enum image_format format;
 	unsigned quality;	/* lossy formats, 1-100; 0 = default (85) */
-	int has_background;	/* 0: white, or transparent where the format allows */
+	int has_background;	/* 0: white, or transparent if it can be */
 	unsigned char background[4];	/* RGBA, when has_background */
 };
 

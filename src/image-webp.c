@@ -38,7 +38,7 @@ static int
 image_webp_riff_next(const unsigned char *buf, size_t end, size_t *off,
     struct image_webp_chunk *c)
 {
-	size_t	size;
+	size_t size;
 
 	if (*off >= end || end - *off < 8)
 		return 1;
@@ -59,7 +59,7 @@ image_webp_riff_next(const unsigned char *buf, size_t end, size_t *off,
 static size_t
 image_webp_riff_end(const unsigned char *in, size_t len)
 {
-	size_t	end;
+	size_t end;
 
 	end = (size_t)bytes_le32(in + 4);
 	return end > len - 8 ? len : end + 8;
@@ -87,10 +87,10 @@ image_webp_find_frame(const unsigned char *in, size_t len,
     struct image_webp_chunk *iccp, struct image_webp_chunk *alph,
     struct image_webp_chunk *bits, struct image_frame *frame)
 {
-	struct image_webp_chunk	 c, anmf = { NULL, 0 };
-	const unsigned char	*f;
-	size_t			 end, off;
-	int			 r;
+	struct image_webp_chunk c, anmf = { NULL, 0 };
+	const unsigned char *f;
+	size_t end, off;
+	int r;
 
 	frame->canvas_w = bytes_le24(in + 24) + 1;
 	frame->canvas_h = bytes_le24(in + 27) + 1;
@@ -147,11 +147,11 @@ static int
 image_webp_first_frame(const unsigned char *in, size_t len,
     unsigned char **still, size_t *stilllen, struct image_frame *frame)
 {
-	struct image_webp_chunk	 iccp = { NULL, 0 }, alph = { NULL, 0 };
-	struct image_webp_chunk	 bits = { NULL, 0 };
-	unsigned char		*out, *p;
-	size_t			 total;
-	unsigned		 flags = 0;
+	struct image_webp_chunk iccp = { NULL, 0 }, alph = { NULL, 0 };
+	struct image_webp_chunk bits = { NULL, 0 };
+	unsigned char *out, *p;
+	size_t total;
+	unsigned flags = 0;
 
 	if (len < 30 || memcmp(in + 12, "VP8X", 4) != 0 ||
 	    !(in[20] & WEBP_FLAG_ANIMATION))
@@ -240,8 +240,8 @@ image_webp_error(VP8StatusCode st, struct job_error *err)
 static void
 image_webp_icc(Image *image, const unsigned char *in, size_t len)
 {
-	struct image_webp_chunk	c;
-	size_t			end, off = 12;
+	struct image_webp_chunk c;
+	size_t end, off = 12;
 
 	if (len < 30 || memcmp(in + 12, "VP8X", 4) != 0 ||
 	    !(in[20] & WEBP_FLAG_ICC))
@@ -254,7 +254,8 @@ image_webp_icc(Image *image, const unsigned char *in, size_t len)
 				    c.size);
 			return;
 		}
-		if (memcmp(c.at, "VP8 ", 4) == 0 || memcmp(c.at, "VP8L", 4) == 0)
+		if (memcmp(c.at, "VP8 ", 4) == 0 ||
+		    memcmp(c.at, "VP8L", 4) == 0)
 			return;
 	}
 }
@@ -270,8 +271,8 @@ image_webp_features(const unsigned char *src, size_t srclen,
     const struct imghdr *hdr, const struct image_frame *frame,
     WebPDecoderConfig *cfg, struct job_error *err)
 {
-	VP8StatusCode	st;
-	unsigned long	w, h, hw, hh;
+	VP8StatusCode st;
+	unsigned long w, h, hw, hh;
 
 	if (!WebPInitDecoderConfig(cfg)) {
 		job_error_set(err, "image_failed", 0, "libwebp %06x does not "
@@ -308,7 +309,7 @@ static int
 image_webp_plan_fill(WebPDecoderConfig *cfg, const struct image_request *req,
     unsigned long *dw, unsigned long *dh)
 {
-	struct geometry_rect	crop;
+	struct geometry_rect crop;
 
 	geometry_fill_crop(*dw, *dh, req->width, req->height, &crop);
 	if (crop.width != *dw || crop.height != *dh) {
@@ -341,8 +342,8 @@ image_webp_plan(WebPDecoderConfig *cfg, const struct imghdr *hdr,
     const struct image_request *req, struct image_frame *frame,
     unsigned long *dw, unsigned long *dh)
 {
-	unsigned long	cw, ch;
-	int		hinted = 0;
+	unsigned long cw, ch;
+	int hinted = 0;
 
 	if (!frame->animation && req->mode == IMAGE_FILL)
 		hinted = image_webp_plan_fill(cfg, req, dw, dh);
@@ -390,10 +391,10 @@ image_webp_pixels(const unsigned char *src, size_t srclen,
     const struct imghdr *hdr, WebPDecoderConfig *cfg, unsigned long dw,
     unsigned long dh, Image **image, ExceptionInfo *ex, struct job_error *err)
 {
-	VP8StatusCode	 st;
-	unsigned char	*px = NULL;
-	size_t		 bpp, size;
-	int		 rv = -1;
+	VP8StatusCode st;
+	unsigned char *px = NULL;
+	size_t bpp, size;
+	int rv = -1;
 
 	bpp = cfg->input.has_alpha ? 4 : 3;
 	if ((uint64_t)dw * dh > SIZE_MAX / bpp ||
@@ -440,12 +441,12 @@ image_webp_decode(const unsigned char *in, size_t len,
     struct image_frame *frame, Image **image, int *hinted, ExceptionInfo *ex,
     struct job_error *err)
 {
-	WebPDecoderConfig	 cfg;
-	const unsigned char	*src = in;
-	unsigned char		*still = NULL;
-	unsigned long		 dw, dh;
-	size_t			 srclen = len;
-	int			 rv = -1;
+	WebPDecoderConfig cfg;
+	const unsigned char *src = in;
+	unsigned char *still = NULL;
+	unsigned long dw, dh;
+	size_t srclen = len;
+	int rv = -1;
 
 	*hinted = 0;
 	memset(frame, 0, sizeof *frame);

@@ -52,7 +52,7 @@
 static int
 image_over_limits(unsigned w, unsigned h)
 {
-	unsigned	d = image_setup.max_dimension;
+	unsigned d = image_setup.max_dimension;
 
 	return (d != 0 && (w > d || h > d)) || (image_setup.max_pixels != 0 &&
 	    (uint64_t)w * h > image_setup.max_pixels);
@@ -63,7 +63,7 @@ image_over_limits(unsigned w, unsigned h)
 static void
 image_quote_start(const unsigned char *in, size_t len, char *buf, size_t size)
 {
-	size_t	i, n;
+	size_t i, n;
 
 	n = len < 16 ? len : 16;
 	if (n > size - 1)
@@ -79,9 +79,9 @@ static int
 image_check_header(const unsigned char *in, size_t len, struct imghdr *hdr,
     struct job_error *err)
 {
-	char		start[32];
-	const char	*name;
-	int		read_ok;
+	char start[32];
+	const char *name;
+	int read_ok;
 
 	read_ok = imghdr_read(in, len, hdr) == 0;
 	name = imghdr_format_name(hdr->format);
@@ -105,10 +105,10 @@ image_check_header(const unsigned char *in, size_t len, struct imghdr *hdr,
 		return -1;
 	}
 	if (image_over_limits(hdr->width, hdr->height)) {
-		job_error_set(err, "image_too_large", 0, "%s image is %ux%u; the "
-		    "limit is %lu pixels and %u per side", name, hdr->width,
-		    hdr->height, image_setup.max_pixels,
-		    image_setup.max_dimension);
+		job_error_set(err, "image_too_large", 0,
+		    "%s image is %ux%u; the limit is %lu pixels and %u per "
+		    "side", name, hdr->width, hdr->height,
+		    image_setup.max_pixels, image_setup.max_dimension);
 		return -1;
 	}
 	return 0;
@@ -127,7 +127,7 @@ static Image *
 image_resize(Image *image, unsigned long tw, unsigned long th, int hinted,
     ExceptionInfo *ex)
 {
-	Image	*scaled, *resized;
+	Image *scaled, *resized;
 
 	if (hinted || image->columns < tw * 4 || image->rows < th * 4)
 		return ResizeImage(image, tw, th, LanczosFilter, 1.0, ex);
@@ -206,8 +206,8 @@ static Image *
 image_on_canvas(Image *image, unsigned long w, unsigned long h, long x,
     long y, const PixelPacket *px, ExceptionInfo *ex)
 {
-	Image	*canvas;
-	int	 matte = image->matte;
+	Image *canvas;
+	int matte = image->matte;
 
 	if (!matte && SetImageOpacity(image, OpaqueOpacity) != MagickPass) {
 		CopyException(ex, &image->exception);
@@ -251,7 +251,7 @@ static void
 image_background(const struct image_request *req, int alpha_ok,
     int transparent, PixelPacket *px)
 {
-	unsigned	c[4] = { 255, 255, 255, 255 }, i;
+	unsigned c[4] = { 255, 255, 255, 255 }, i;
 
 	if (req->has_background) {
 		for (i = 0; i < 4; i++)
@@ -274,12 +274,12 @@ static int
 image_encode(Image *image, enum image_format format, unsigned quality,
     struct image_result *res, struct job_error *err)
 {
-	ExceptionInfo	 ex;
-	ImageInfo	*info;
-	const char	*coder, *ext;
-	void		*blob;
-	size_t		 bloblen = 0;
-	int		 rv = -1;
+	ExceptionInfo ex;
+	ImageInfo *info;
+	const char *coder, *ext;
+	void *blob;
+	size_t bloblen = 0;
+	int rv = -1;
 
 	switch (format) {
 	case IMAGE_PNG:
@@ -335,14 +335,15 @@ static int
 image_place_frame(Image **image, const struct imghdr *hdr,
     const struct image_frame *frame, ExceptionInfo *ex, struct job_error *err)
 {
-	const PixelPacket	 clear = { .red = 0, .green = 0, .blue = 0,
+	const PixelPacket clear = { .red = 0, .green = 0, .blue = 0,
 	    .opacity = TransparentOpacity };
-	Image			*next;
-	unsigned long		 cw, ch;
-	long			 x, y;
+	Image *next;
+	unsigned long cw, ch;
+	long x, y;
 
 	if (frame->animation) {
-		if ((*image)->columns != frame->w || (*image)->rows != frame->h) {
+		if ((*image)->columns != frame->w ||
+		    (*image)->rows != frame->h) {
 			job_error_set(err, "image_corrupt", 0, "corrupt webp "
 			    "image: first frame is %lux%lu, its header says "
 			    "%lux%lu", (*image)->columns, (*image)->rows,
@@ -364,7 +365,8 @@ image_place_frame(Image **image, const struct imghdr *hdr,
 		return 0;
 	if ((*image)->columns == cw && (*image)->rows == ch && x == 0 && y == 0)
 		return 0;
-	if ((next = image_on_canvas(*image, cw, ch, x, y, &clear, ex)) == NULL) {
+	if ((next = image_on_canvas(*image, cw, ch, x, y, &clear,
+	    ex)) == NULL) {
 		image_error_step("placing the first frame", ex, err);
 		return -1;
 	}
@@ -383,7 +385,7 @@ image_load(const unsigned char *in, size_t len, const struct image_request *req,
     struct imghdr *hdr, Image **image, int *hinted, ExceptionInfo *ex,
     struct job_error *err)
 {
-	struct image_frame	frame;
+	struct image_frame frame;
 
 	memset(&frame, 0, sizeof frame);
 	if (image_check_request(req, err) != 0)
@@ -413,12 +415,12 @@ image_scale(Image **image, const struct imghdr *hdr,
     const struct image_request *req, int hinted, ExceptionInfo *ex,
     struct job_error *err)
 {
-	struct geometry_rect	 g;
-	RectangleInfo		 crop;
-	Image			*next;
-	unsigned long		 sw, sh, tw, th;
-	unsigned		 bw, bh;
-	int			 rotated;
+	struct geometry_rect g;
+	RectangleInfo crop;
+	Image *next;
+	unsigned long sw, sh, tw, th;
+	unsigned bw, bh;
+	int rotated;
 
 	rotated = (*image)->orientation >= LeftTopOrientation &&
 	    (*image)->orientation <= LeftBottomOrientation;
@@ -427,8 +429,10 @@ image_scale(Image **image, const struct imghdr *hdr,
 	sw = hinted ? hdr->width : (*image)->columns;
 	sh = hinted ? hdr->height : (*image)->rows;
 	if (req->mode == IMAGE_FILL) {
-		geometry_fill_crop((*image)->columns, (*image)->rows, bw, bh, &g);
-		if (g.width != (*image)->columns || g.height != (*image)->rows) {
+		geometry_fill_crop((*image)->columns, (*image)->rows, bw, bh,
+		    &g);
+		if (g.width != (*image)->columns ||
+		    g.height != (*image)->rows) {
 			crop.width = g.width;
 			crop.height = g.height;
 			crop.x = g.x;
@@ -473,9 +477,9 @@ static int
 image_finish(Image **image, const struct image_request *req,
     enum image_format *format, ExceptionInfo *ex, struct job_error *err)
 {
-	PixelPacket	 bg;
-	Image		*next;
-	int		 transparent, padded;
+	PixelPacket bg;
+	Image *next;
+	int transparent, padded;
 
 	/* Many opaque PNGs carry an alpha channel they do not use: only a
 	 * pixel that is actually transparent counts. */
@@ -520,11 +524,11 @@ image_thumbnail(const unsigned char *in, size_t len,
     const struct image_request *req, struct image_result *res,
     struct job_error *err)
 {
-	ExceptionInfo		 ex;
-	Image			*image = NULL;
-	struct imghdr		 hdr;
-	enum image_format	 format;
-	int			 hinted = 0, rv = -1;
+	ExceptionInfo ex;
+	Image *image = NULL;
+	struct imghdr hdr;
+	enum image_format format;
+	int hinted = 0, rv = -1;
 
 	memset(res, 0, sizeof *res);
 	job_error_clear(err);

@@ -94,10 +94,10 @@ imghdr_bmp_header_size(uint32_t size)
 static int
 imghdr_heif_brand(const unsigned char *p)
 {
-	size_t	i;
+	size_t i;
 
-	for (i = 0; i < sizeof imghdr_heif_brands / sizeof imghdr_heif_brands[0];
-	    i++) {
+	for (i = 0;
+	    i < sizeof imghdr_heif_brands / sizeof imghdr_heif_brands[0]; i++) {
 		if (memcmp(p, imghdr_heif_brands[i], 4) == 0)
 			return 1;
 	}
@@ -110,8 +110,8 @@ imghdr_heif_brand(const unsigned char *p)
 static int
 imghdr_is_heif(const unsigned char *buf, size_t len)
 {
-	uint32_t	size;
-	size_t		end, off;
+	uint32_t size;
+	size_t end, off;
 
 	if (len < 12 || memcmp(buf + 4, "ftyp", 4) != 0)
 		return 0;
@@ -182,8 +182,8 @@ static const char *const imghdr_jpeg_processes[16] = {
 static int
 imghdr_jpeg_marker(const unsigned char *buf, size_t len, size_t *off)
 {
-	const unsigned char	*ff;
-	unsigned		 marker;
+	const unsigned char *ff;
+	unsigned marker;
 
 	for (;;) {
 		if (*off >= len ||
@@ -217,8 +217,8 @@ imghdr_jpeg_marker(const unsigned char *buf, size_t len, size_t *off)
 static int
 imghdr_jpeg(const unsigned char *buf, size_t len, struct imghdr *hdr)
 {
-	size_t	off = 2, seglen;
-	int	marker, framed = 0;
+	size_t off = 2, seglen;
+	int marker, framed = 0;
 
 	while ((marker = imghdr_jpeg_marker(buf, len, &off)) != -1) {
 		if (marker == 0xd8 || marker == 0xd9)
@@ -259,7 +259,7 @@ imghdr_jpeg(const unsigned char *buf, size_t len, struct imghdr *hdr)
 static int
 imghdr_png(const unsigned char *buf, size_t len, struct imghdr *hdr)
 {
-	uint32_t	w, h;
+	uint32_t w, h;
 
 	if (len < 24)
 		return -1;
@@ -292,8 +292,8 @@ imghdr_gif(const unsigned char *buf, size_t len, struct imghdr *hdr)
 static int
 imghdr_webp(const unsigned char *buf, size_t len, struct imghdr *hdr)
 {
-	const unsigned char	*data = buf + 20;
-	uint32_t		 bits;
+	const unsigned char *data = buf + 20;
+	uint32_t bits;
 
 	if (len < 20)
 		return -1;
@@ -342,8 +342,8 @@ imghdr_webp(const unsigned char *buf, size_t len, struct imghdr *hdr)
 static int
 imghdr_bmp(const unsigned char *buf, size_t len, struct imghdr *hdr)
 {
-	int32_t		w, h;
-	unsigned	planes, bpp;
+	int32_t w, h;
+	unsigned planes, bpp;
 
 	if (imghdr_le32(buf + 14) == 12) {
 		if (len < 14 + 12)
@@ -383,10 +383,10 @@ imghdr_bmp(const unsigned char *buf, size_t len, struct imghdr *hdr)
 static int
 imghdr_tiff(const unsigned char *buf, size_t len, struct imghdr *hdr)
 {
-	const unsigned char	*e;
-	uint32_t		 ifd, count, v, dim[2] = { 0, 0 };
-	unsigned		 n, i, tag, type;
-	int			 be = buf[0] == 'M';
+	const unsigned char *e;
+	uint32_t ifd, count, v, dim[2] = { 0, 0 };
+	unsigned n, i, tag, type;
+	int be = buf[0] == 'M';
 
 	if (len < 8)
 		return -1;
@@ -441,8 +441,8 @@ static int
 imghdr_box_next(const unsigned char *buf, size_t end, size_t *off,
     struct imghdr_box *box)
 {
-	uint64_t	size;
-	size_t		head = 8, left;
+	uint64_t size;
+	size_t head = 8, left;
 
 	if (*off >= end)
 		return 1;
@@ -479,12 +479,12 @@ static int
 imghdr_heif_assoc(const struct imghdr_box *iprp, uint32_t item,
     uint16_t *assoc)
 {
-	struct imghdr_box	 ipma;
-	const unsigned char	*p;
-	size_t			 off = 0, left, i, k, idlen;
-	uint32_t		 entries, id;
-	unsigned		 version, flags, count;
-	int			 n = 0, r;
+	struct imghdr_box ipma;
+	const unsigned char *p;
+	size_t off = 0, left, i, k, idlen;
+	uint32_t entries, id;
+	unsigned version, flags, count;
+	int n = 0, r;
 
 	while ((r = imghdr_box_next(iprp->body, iprp->len, &off, &ipma)) ==
 	    0) {
@@ -512,9 +512,9 @@ imghdr_heif_assoc(const struct imghdr_box *iprp, uint32_t item,
 				return -1;
 			for (i = 0; i < count; i++, p += k) {
 				if (id == item && n < IMGHDR_HEIF_MAX_ASSOC)
-					assoc[n++] = k == 2 ?
-					    (uint16_t)(imghdr_be16(p) & 0x7fff) :
-					    (uint16_t)(p[0] & 0x7f);
+					assoc[n++] = (uint16_t)(k == 2 ?
+					    imghdr_be16(p) & 0x7fff :
+					    p[0] & 0x7f);
 			}
 			left -= (size_t)count * k;
 		}
@@ -533,14 +533,14 @@ imghdr_heif_assoc(const struct imghdr_box *iprp, uint32_t item,
 static int
 imghdr_heif(const unsigned char *buf, size_t len, struct imghdr *hdr)
 {
-	struct imghdr_box	 meta, child, pitm = { NULL, NULL, 0 };
-	struct imghdr_box	 iprp = { NULL, NULL, 0 }, ipco = { NULL, NULL, 0 };
-	struct imghdr_box	 prop;
-	uint16_t		 assoc[IMGHDR_HEIF_MAX_ASSOC];
-	size_t			 off = 0;
-	uint32_t		 primary, w = 0, h = 0, pw, ph;
-	unsigned		 k;
-	int			 i, nassoc, r, seen = 0;
+	struct imghdr_box meta, child, pitm = { NULL, NULL, 0 };
+	struct imghdr_box iprp = { NULL, NULL, 0 }, ipco = { NULL, NULL, 0 };
+	struct imghdr_box prop;
+	uint16_t assoc[IMGHDR_HEIF_MAX_ASSOC];
+	size_t off = 0;
+	uint32_t primary, w = 0, h = 0, pw, ph;
+	unsigned k;
+	int i, nassoc, r, seen = 0;
 
 	while ((r = imghdr_box_next(buf, len, &off, &meta)) == 0) {
 		if (memcmp(meta.type, "meta", 4) == 0)
@@ -616,8 +616,8 @@ struct imghdr_bits {
 static uint32_t
 imghdr_bits_get(struct imghdr_bits *b, unsigned n)
 {
-	uint32_t	v = 0;
-	unsigned	i;
+	uint32_t v = 0;
+	unsigned i;
 
 	for (i = 0; i < n; i++, b->pos++) {
 		if (b->pos / 8 >= b->len) {
@@ -633,7 +633,7 @@ imghdr_bits_get(struct imghdr_bits *b, unsigned n)
 static uint32_t
 imghdr_jxl_size(struct imghdr_bits *b)
 {
-	static const unsigned	bits[4] = { 9, 13, 18, 30 };
+	static const unsigned bits[4] = { 9, 13, 18, 30 };
 
 	return imghdr_bits_get(b, bits[imghdr_bits_get(b, 2)]) + 1;
 }
@@ -647,12 +647,12 @@ imghdr_jxl_size(struct imghdr_bits *b)
 static int
 imghdr_jxl_codestream(const unsigned char *p, size_t len, struct imghdr *hdr)
 {
-	static const unsigned	ratio[8][2] = { { 0, 0 }, { 1, 1 }, { 12, 10 },
+	static const unsigned ratio[8][2] = { { 0, 0 }, { 1, 1 }, { 12, 10 },
 	    { 4, 3 }, { 3, 2 }, { 16, 9 }, { 5, 4 }, { 2, 1 } };
-	struct imghdr_bits	b = { p + 2, 0, 0, 0 };
-	uint64_t		w, h;
-	unsigned		r;
-	int			small;
+	struct imghdr_bits b = { p + 2, 0, 0, 0 };
+	uint64_t w, h;
+	unsigned r;
+	int small;
 
 	if (len < 2 || p[0] != 0xff || p[1] != 0x0a)
 		return -1;
@@ -689,13 +689,13 @@ imghdr_jxl_codestream(const unsigned char *p, size_t len, struct imghdr *hdr)
 static int
 imghdr_jxl(const unsigned char *buf, size_t len, struct imghdr *hdr)
 {
-	unsigned char		 head[IMGHDR_JXL_HEAD];
-	const unsigned char	*body;
-	size_t			 off = sizeof imghdr_jxl_container, n = 0, bodylen;
-	size_t			 left, take;
-	uint64_t		 size;
-	unsigned		 boxhead;
-	int			 jxlp;
+	unsigned char head[IMGHDR_JXL_HEAD];
+	const unsigned char *body;
+	size_t off = sizeof imghdr_jxl_container, n = 0, bodylen;
+	size_t left, take;
+	uint64_t size;
+	unsigned boxhead;
+	int jxlp;
 
 	if (buf[0] == 0xff)
 		return imghdr_jxl_codestream(buf, len, hdr);
@@ -743,7 +743,7 @@ imghdr_jxl(const unsigned char *buf, size_t len, struct imghdr *hdr)
 int
 imghdr_read(const unsigned char *buf, size_t len, struct imghdr *hdr)
 {
-	int	rv = -1;
+	int rv = -1;
 
 	memset(hdr, 0, sizeof *hdr);
 	hdr->format = imghdr_sniff(buf, len);
@@ -788,7 +788,7 @@ imghdr_read(const unsigned char *buf, size_t len, struct imghdr *hdr)
 int
 imghdr_refusal(const struct imghdr *hdr, struct job_error *err)
 {
-	const char	*process = NULL;
+	const char *process = NULL;
 
 	if (hdr->jpeg_sof >= 0xc0 && hdr->jpeg_sof <= 0xcf)
 		process = imghdr_jpeg_processes[hdr->jpeg_sof - 0xc0];
@@ -815,7 +815,7 @@ imghdr_refusal(const struct imghdr *hdr, struct job_error *err)
 const char *
 imghdr_format_name(enum imghdr_format format)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < sizeof imghdr_names / sizeof imghdr_names[0]; i++) {
 		if (imghdr_names[i].format == format)
@@ -827,7 +827,7 @@ imghdr_format_name(enum imghdr_format format)
 enum imghdr_format
 imghdr_format_parse(const char *name)
 {
-	size_t	i;
+	size_t i;
 
 	if (name == NULL)
 		return IMGHDR_UNKNOWN;

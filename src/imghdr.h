@@ -18,7 +18,7 @@ enum imghdr_format {
 	IMGHDR_WEBP,
 	IMGHDR_BMP,
 	IMGHDR_TIFF,
-	IMGHDR_HEIF,		/* HEIC and AVIF: one libheif decoder reads both */
+	IMGHDR_HEIF,		/* HEIC and AVIF: libheif reads both */
 	IMGHDR_JXL,
 };
 #define IMGHDR_LAST	IMGHDR_JXL

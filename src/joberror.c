@@ -8,7 +8,8 @@
 #include "joberror.h"
 
 void
-job_error_set(struct job_error *err, const char *code, int transient, const char *fmt, ...)
+job_error_set(struct job_error *err, const char *code, int transient,
+    const char *fmt, ...)
 {
 	va_list ap;
 

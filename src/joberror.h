@@ -4,9 +4,9 @@
 #define THUMBQ_JOBERROR_H
 
 struct job_error {
-	const char *code;	/* static string, e.g. "http_error"; NULL = no error */
-	char message[256];	/* human-readable, says what failed and with what value */
-	int transient;		/* 1 if a later attempt may succeed (timeouts, 5xx, ...) */
+	const char *code;	/* static, e.g. "http_error"; NULL: no error */
+	char message[256];	/* what failed, and with what value */
+	int transient;		/* 1 if a later attempt may succeed */
 };
 
 void job_error_set(struct job_error *err, const char *code, int transient,

@@ -45,13 +45,17 @@ ratelimit_client(const char *addr, char out[RATELIMIT_SUBJECT_MAX])
 		}
 		if (inet_pton(AF_INET6, host, a) == 1) {
 			if (memcmp(a, mapped, sizeof mapped) == 0 &&
-			    inet_ntop(AF_INET, a + 12, text, sizeof text) != NULL) {
-				snprintf(out, RATELIMIT_SUBJECT_MAX, "addr:%s", text);
+			    inet_ntop(AF_INET, a + 12, text,
+			    sizeof text) != NULL) {
+				snprintf(out, RATELIMIT_SUBJECT_MAX, "addr:%s",
+				    text);
 				return;
 			}
-			memset(a + RATELIMIT_V6_PREFIX_BYTES, 0, 16 - RATELIMIT_V6_PREFIX_BYTES);
+			memset(a + RATELIMIT_V6_PREFIX_BYTES, 0,
+			    16 - RATELIMIT_V6_PREFIX_BYTES);
 			if (inet_ntop(AF_INET6, a, text, sizeof text) != NULL) {
-				snprintf(out, RATELIMIT_SUBJECT_MAX, "addr:%s/%d", text,
+				snprintf(out, RATELIMIT_SUBJECT_MAX,
+				    "addr:%s/%d", text,
 				    RATELIMIT_V6_PREFIX_BYTES * 8);
 				return;
 			}

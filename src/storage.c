@@ -20,14 +20,16 @@
 static const char *const storage_exts[] = { "jpg", "png", "webp" };
 
 void
-storage_relpath(const char *name, const char *ext, char out[STORAGE_RELPATH_MAX])
+storage_relpath(const char *name, const char *ext,
+    char out[STORAGE_RELPATH_MAX])
 {
-	/* A name cut short (none given) makes "", which no one writes or removes. */
+	/* A name cut short (none given) makes "", which no one writes or
+	 * removes. */
 	if (strnlen(name, ID_LEN) < ID_LEN)
 		out[0] = '\0';
 	else
-		snprintf(out, STORAGE_RELPATH_MAX, "thumbnails/%.2s/%.2s/%s.%s", name, name + 2,
-		    name, ext);
+		snprintf(out, STORAGE_RELPATH_MAX, "thumbnails/%.2s/%.2s/%s.%s",
+		    name, name + 2, name, ext);
 }
 
 int
@@ -42,12 +44,14 @@ storage_relpath_valid(const char *relpath)
 	    relpath[16] != '/' || memcmp(relpath + 11, name, 2) != 0 ||
 	    memcmp(relpath + 14, name + 2, 2) != 0 || name[ID_LEN] != '.')
 		return 0;
-	/* Lower case only, as id_generate writes it: exactly what storage_relpath made. */
+	/* Lower case only, as id_generate writes it: exactly what
+	 * storage_relpath made. */
 	memcpy(id, name, ID_LEN);
 	id[ID_LEN] = '\0';
 	if (!id_valid(id) || strspn(id, "0123456789abcdef-") != ID_LEN)
 		return 0;
-	for (size_t i = 0; i < sizeof storage_exts / sizeof storage_exts[0]; i++)
+	for (size_t i = 0; i < sizeof storage_exts / sizeof storage_exts[0];
+	    i++)
 		if (strcmp(name + ID_LEN + 1, storage_exts[i]) == 0)
 			return 1;
 	return 0;
@@ -59,7 +63,8 @@ storage_relpath_valid(const char *relpath)
 static int
 storage_mkdirs(char *path)
 {
-	for (char *p = strchr(path + 1, '/'); p != NULL; p = strchr(p + 1, '/')) {
+	for (char *p = strchr(path + 1, '/'); p != NULL;
+	    p = strchr(p + 1, '/')) {
 		*p = '\0';
 		if (mkdir(path, 0755) == -1 && errno != EEXIST) {
 			*p = '/';
@@ -101,22 +106,25 @@ storage_unlink_temps(const char *docroot, const char *relpath)
 	DIR *d;
 	int n;
 
-	n = snprintf(dir, sizeof dir, "%s/%.*s", docroot, STORAGE_NAME_OFF - 1, relpath);
+	n = snprintf(dir, sizeof dir, "%s/%.*s", docroot, STORAGE_NAME_OFF - 1,
+	    relpath);
 	if (n < 0 || (size_t)n >= sizeof dir || (d = opendir(dir)) == NULL)
 		return;
 	while ((e = readdir(d)) != NULL) {
-		if (strncmp(e->d_name, name, ID_LEN) != 0 || e->d_name[ID_LEN] != '.' ||
+		if (strncmp(e->d_name, name, ID_LEN) != 0 ||
+		    e->d_name[ID_LEN] != '.' ||
 		    strstr(e->d_name + ID_LEN, ".tmp.") == NULL)
 			continue;
-		if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) < (int)sizeof path)
+		if (snprintf(path, sizeof path, "%s/%s", dir,
+		    e->d_name) < (int)sizeof path)
 			unlink(path);
 	}
 	closedir(d);
 }
 
 int
-storage_write(const char *docroot, const char *relpath, const void *data, size_t len,
-    struct job_error *err)
+storage_write(const char *docroot, const char *relpath, const void *data,
+    size_t len, struct job_error *err)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
 	int fd = -1, rc = -1;
@@ -124,41 +132,47 @@ storage_write(const char *docroot, const char *relpath, const void *data, size_t
 
 	/* The name came from Redis by way of the job record. */
 	if (!storage_relpath_valid(relpath)) {
-		job_error_set(err, "storage_failed", 0, "refusing to write %.80s: not a thumbnail path",
-		    relpath);
+		job_error_set(err, "storage_failed", 0,
+		    "refusing to write %.80s: not a thumbnail path", relpath);
 		return -1;
 	}
 	n = snprintf(path, sizeof path, "%s/%s", docroot, relpath);
 	if (n < 0 || (size_t)n >= sizeof path ||
-	    snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp) {
-		job_error_set(err, "storage_failed", 0, "path too long under docroot %s", docroot);
+	    snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >=
+	    (int)sizeof tmp) {
+		job_error_set(err, "storage_failed", 0,
+		    "path too long under docroot %s", docroot);
 		return -1;
 	}
 	if (storage_mkdirs(tmp) == -1) {
-		job_error_set(err, "storage_failed", 1, "cannot create directories for %s: %s",
-		    relpath, strerror(errno));
+		job_error_set(err, "storage_failed", 1,
+		    "cannot create directories for %s: %s", relpath,
+		    strerror(errno));
 		return -1;
 	}
 	/* The temporary file lives beside its final name so that rename(2) is
 	 * atomic; mkstemp gives 0600, the web server needs 0644. */
 	fd = mkstemp(tmp);
 	if (fd == -1) {
-		job_error_set(err, "storage_failed", 1, "cannot create %s: %s", tmp, strerror(errno));
+		job_error_set(err, "storage_failed", 1, "cannot create %s: %s",
+		    tmp, strerror(errno));
 		return -1;
 	}
 	if (fchmod(fd, 0644) == -1 || storage_write_all(fd, data, len) == -1) {
-		job_error_set(err, "storage_failed", 1, "cannot write %s: %s", tmp, strerror(errno));
+		job_error_set(err, "storage_failed", 1, "cannot write %s: %s",
+		    tmp, strerror(errno));
 		goto out;
 	}
 	if (close(fd) == -1) {
 		fd = -1;
-		job_error_set(err, "storage_failed", 1, "cannot write %s: %s", tmp, strerror(errno));
+		job_error_set(err, "storage_failed", 1, "cannot write %s: %s",
+		    tmp, strerror(errno));
 		goto out;
 	}
 	fd = -1;
 	if (rename(tmp, path) == -1) {
-		job_error_set(err, "storage_failed", 1, "cannot rename %s to %s: %s", tmp, path,
-		    strerror(errno));
+		job_error_set(err, "storage_failed", 1,
+		    "cannot rename %s to %s: %s", tmp, path, strerror(errno));
 		goto out;
 	}
 	rc = 0;

@@ -22,7 +22,8 @@
 /* Writes "thumbnails/ab/cd/{name}.{ext}" into out.  name is a file name as
  * store_claim gives (an id's shape), ext one that image.c writes; anything
  * else makes a path that storage_write and storage_remove refuse. */
-void storage_relpath(const char *name, const char *ext, char out[STORAGE_RELPATH_MAX]);
+void storage_relpath(const char *name, const char *ext,
+    char out[STORAGE_RELPATH_MAX]);
 /* 1 if relpath is exactly what storage_relpath makes of a valid name and
  * ext (lower-case hex, the shard directories matching the name), else 0.
  * Paths read back from Redis pass this before they touch the file system. */

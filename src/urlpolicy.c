@@ -55,12 +55,15 @@ static const struct denyrange urlpolicy_deny4[] = {
 	{ V4(10, 0, 0, 0), 96 + 8, "private (RFC 1918)" },
 	{ V4(172, 16, 0, 0), 96 + 12, "private (RFC 1918)" },
 	{ V4(192, 168, 0, 0), 96 + 16, "private (RFC 1918)" },
-	{ V4(100, 64, 0, 0), 96 + 10, "shared address space (CGNAT, RFC 6598)" },
+	{ V4(100, 64, 0, 0), 96 + 10,
+	    "shared address space (CGNAT, RFC 6598)" },
 	{ V4(169, 254, 0, 0), 96 + 16, "link-local (incl. cloud metadata)" },
-	{ V4(192, 0, 0, 0), 96 + 24, "IETF protocol assignments (192.0.0.0/24)" },
+	{ V4(192, 0, 0, 0), 96 + 24,
+	    "IETF protocol assignments (192.0.0.0/24)" },
 	/* Public space, but inside every Azure VM it is the host's own
 	 * endpoint (WireServer: DHCP, DNS, the VM agent's configuration). */
-	{ V4(168, 63, 129, 16), 96 + 32, "a cloud host endpoint (Azure WireServer)" },
+	{ V4(168, 63, 129, 16), 96 + 32,
+	    "a cloud host endpoint (Azure WireServer)" },
 	{ V4(192, 0, 2, 0), 96 + 24, "documentation (TEST-NET-1)" },
 	{ V4(198, 51, 100, 0), 96 + 24, "documentation (TEST-NET-2)" },
 	{ V4(203, 0, 113, 0), 96 + 24, "documentation (TEST-NET-3)" },
@@ -96,8 +99,8 @@ static const struct denyrange urlpolicy_deny6[] = {
 /* How an IPv6 address carries an IPv4 one (urlpolicy_embedded4). */
 enum urlpolicy_v4form {
 	V4_NONE,
-	V4_MAPPED,	/* ::ffff:a.b.c.d: the kernel talks IPv4 to a.b.c.d itself */
-	V4_TUNNELLED,	/* compatible, NAT64, 6to4: a translator or relay does */
+	V4_MAPPED,	/* ::ffff:a.b.c.d: the kernel talks IPv4 itself */
+	V4_TUNNELLED,	/* compatible, NAT64, 6to4: a translator or relay */
 };
 
 /* Whether the first prefix bits of a and b agree. */
@@ -372,7 +375,8 @@ urlpolicy_check_url(const char *url, size_t max_len, const char **cause)
 	else if (strncasecmp(url, "https://", 8) == 0)
 		schemelen = 5;
 	else {
-		/* A scheme is ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":". */
+		/* A scheme is ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
+		 * ":". */
 		p = url;
 		if (isalpha((unsigned char)*p)) {
 			while (isalnum((unsigned char)*p) || *p == '+' ||
@@ -433,7 +437,8 @@ urlpolicy_check_url(const char *url, size_t max_len, const char **cause)
 		goto out;
 	}
 
-	/* Ask again what libcurl made of it, in case it differs from the text. */
+	/* Ask again what libcurl made of it, in case it differs from the
+	 * text. */
 	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    (strcasecmp(scheme, "http") != 0 &&
 	    strcasecmp(scheme, "https") != 0)) {

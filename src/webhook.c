@@ -51,13 +51,13 @@
 /* One transfer at a time. */
 struct webhook_slot {
 	CURL *curl;
-	struct fetcher *policy;	/* its address checks guard this slot's transfers */
+	struct fetcher *policy;	/* its address checks guard this slot */
 	int busy;
 	void *arg;		/* the caller's, handed back when it is done */
 	char *body;
 	struct curl_slist *headers;
 	size_t discarded;	/* body bytes of this answer thrown away */
-	int cut;		/* we stopped reading the body: the status is known */
+	int cut;		/* we stopped reading: the status is known */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -73,8 +73,8 @@ struct webhook_sender {
 
 /* HMAC-SHA256(secret, timestamp "." body) into md (32 bytes); 0 or -1. */
 static int
-webhook_hmac(const char *secret, const char *timestamp, const char *body, size_t len,
-    unsigned char md[EVP_MAX_MD_SIZE], size_t *mdlen)
+webhook_hmac(const char *secret, const char *timestamp, const char *body,
+    size_t len, unsigned char md[EVP_MAX_MD_SIZE], size_t *mdlen)
 {
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L
 	/* EVP_MAC: the HMAC_* functions are deprecated since OpenSSL 3.0. */
@@ -84,14 +84,18 @@ webhook_hmac(const char *secret, const char *timestamp, const char *body, size_t
 	EVP_MAC_CTX *ctx = NULL;
 	int rc = -1;
 
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0);
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	    digest, 0);
 	params[1] = OSSL_PARAM_construct_end();
 	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL ||
 	    (ctx = EVP_MAC_CTX_new(mac)) == NULL)
 		goto out;
-	/* A non-NULL key even when empty: NULL would mean "keep the old key". */
-	if (EVP_MAC_init(ctx, (const unsigned char *)secret, strlen(secret), params) != 1 ||
-	    EVP_MAC_update(ctx, (const unsigned char *)timestamp, strlen(timestamp)) != 1 ||
+	/* A non-NULL key even when empty: NULL would mean "keep the old
+	 * key". */
+	if (EVP_MAC_init(ctx, (const unsigned char *)secret, strlen(secret),
+	    params) != 1 ||
+	    EVP_MAC_update(ctx, (const unsigned char *)timestamp,
+	    strlen(timestamp)) != 1 ||
 	    EVP_MAC_update(ctx, (const unsigned char *)".", 1) != 1 ||
 	    EVP_MAC_update(ctx, (const unsigned char *)body, len) != 1 ||
 	    EVP_MAC_final(ctx, md, mdlen, EVP_MAX_MD_SIZE) != 1)
@@ -108,8 +112,10 @@ out:
 
 	if ((ctx = HMAC_CTX_new()) == NULL)
 		return -1;
-	if (HMAC_Init_ex(ctx, secret, (int)strlen(secret), EVP_sha256(), NULL) == 1 &&
-	    HMAC_Update(ctx, (const unsigned char *)timestamp, strlen(timestamp)) == 1 &&
+	if (HMAC_Init_ex(ctx, secret, (int)strlen(secret), EVP_sha256(),
+	    NULL) == 1 &&
+	    HMAC_Update(ctx, (const unsigned char *)timestamp,
+	    strlen(timestamp)) == 1 &&
 	    HMAC_Update(ctx, (const unsigned char *)".", 1) == 1 &&
 	    HMAC_Update(ctx, (const unsigned char *)body, len) == 1 &&
 	    HMAC_Final(ctx, md, &n) == 1) {
@@ -124,8 +130,8 @@ out:
 /* Leaves out empty if libcrypto fails (it should not: no I/O, no input it
  * can refuse), and webhook_deliver() then refuses to send unsigned. */
 void
-webhook_sign(const char *secret, const char *timestamp, const char *body, size_t len,
-    char out[WEBHOOK_SIGNATURE_MAX])
+webhook_sign(const char *secret, const char *timestamp, const char *body,
+    size_t len, char out[WEBHOOK_SIGNATURE_MAX])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -133,8 +139,10 @@ webhook_sign(const char *secret, const char *timestamp, const char *body, size_t
 	char *p = out;
 
 	out[0] = '\0';
-	if (webhook_hmac(secret, timestamp, body, len, md, &mdlen) == -1 || mdlen != 32) {
-		log_err("event=webhook_sign_failed note=\"libcrypto HMAC-SHA256 failed\"");
+	if (webhook_hmac(secret, timestamp, body, len, md, &mdlen) == -1 ||
+	    mdlen != 32) {
+		log_err("event=webhook_sign_failed note=\"libcrypto "
+		    "HMAC-SHA256 failed\"");
 		return;
 	}
 	memcpy(p, "sha256=", 7);
@@ -171,8 +179,9 @@ webhook_sender_new(const struct thumbq_conf *conf, unsigned slots, char **cause)
 	ws->timeout = conf->webhook_timeout;
 	ws->connect_timeout = conf->webhook_connect_timeout;
 	ws->max_url_bytes = conf->max_url_bytes;
-	ws->user_agent = xstrdup(conf->fetch_user_agent != NULL && conf->fetch_user_agent[0] != '\0' ?
-	    conf->fetch_user_agent : PACKAGE_NAME "/" PACKAGE_VERSION);
+	ws->user_agent = xstrdup(conf->fetch_user_agent != NULL &&
+	    conf->fetch_user_agent[0] != '\0' ? conf->fetch_user_agent :
+	    PACKAGE_NAME "/" PACKAGE_VERSION);
 	return ws;
 
 fail:
@@ -241,7 +250,8 @@ webhook_discard(char *ptr, size_t size, size_t nmemb, void *userdata)
  * the previous delivery carries over but the multi handle's connection and
  * DNS caches. */
 static int
-webhook_setopts(struct webhook_sender *ws, struct webhook_slot *sl, const char *url)
+webhook_setopts(struct webhook_sender *ws, struct webhook_slot *sl,
+    const char *url)
 {
 	CURL *c = sl->curl;
 	int bad = 0;
@@ -252,17 +262,22 @@ webhook_setopts(struct webhook_sender *ws, struct webhook_slot *sl, const char *
 	bad += curl_easy_setopt(c, CURLOPT_ERRORBUFFER, sl->errbuf) != CURLE_OK;
 	bad += curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
 	bad += curl_easy_setopt(c, CURLOPT_NOPROGRESS, 1L) != CURLE_OK;
-	bad += curl_easy_setopt(c, CURLOPT_DISALLOW_USERNAME_IN_URL, 1L) != CURLE_OK;
+	bad += curl_easy_setopt(c, CURLOPT_DISALLOW_USERNAME_IN_URL,
+	    1L) != CURLE_OK;
 	bad += curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK;
-	bad += curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)ws->timeout) != CURLE_OK;
-	bad += curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)ws->connect_timeout) != CURLE_OK;
+	bad += curl_easy_setopt(c, CURLOPT_TIMEOUT,
+	    (long)ws->timeout) != CURLE_OK;
+	bad += curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT,
+	    (long)ws->connect_timeout) != CURLE_OK;
 	bad += curl_easy_setopt(c, CURLOPT_POST, 1L) != CURLE_OK;
 	bad += curl_easy_setopt(c, CURLOPT_POSTFIELDS, sl->body) != CURLE_OK;
 	bad += curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
 	    (curl_off_t)strlen(sl->body)) != CURLE_OK;
 	bad += curl_easy_setopt(c, CURLOPT_HTTPHEADER, sl->headers) != CURLE_OK;
-	bad += curl_easy_setopt(c, CURLOPT_USERAGENT, ws->user_agent) != CURLE_OK;
-	bad += curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, webhook_discard) != CURLE_OK;
+	bad += curl_easy_setopt(c, CURLOPT_USERAGENT,
+	    ws->user_agent) != CURLE_OK;
+	bad += curl_easy_setopt(c, CURLOPT_WRITEFUNCTION,
+	    webhook_discard) != CURLE_OK;
 	bad += curl_easy_setopt(c, CURLOPT_WRITEDATA, sl) != CURLE_OK;
 	return bad == 0 ? 0 : -1;
 }
@@ -273,7 +288,8 @@ static struct curl_slist *
 webhook_headers(const char *secret, const char *body, struct job_error *err)
 {
 	struct curl_slist *h = NULL, *n;
-	char ts[32], line[64 + WEBHOOK_SIGNATURE_MAX], sig[WEBHOOK_SIGNATURE_MAX];
+	char ts[32], line[64 + WEBHOOK_SIGNATURE_MAX],
+	    sig[WEBHOOK_SIGNATURE_MAX];
 	const char *fixed[] = {
 		"Content-Type: application/json",
 		"Expect:",	/* no 100-continue round trip before the body */
@@ -292,7 +308,8 @@ webhook_headers(const char *secret, const char *body, struct job_error *err)
 	if (secret[0] != '\0') {
 		webhook_sign(secret, ts, body, strlen(body), sig);
 		if (sig[0] == '\0') {
-			job_error_set(err, "webhook_failed", 1, "could not sign the delivery");
+			job_error_set(err, "webhook_failed", 1,
+			    "could not sign the delivery");
 			curl_slist_free_all(h);
 			return NULL;
 		}
@@ -305,37 +322,42 @@ webhook_headers(const char *secret, const char *body, struct job_error *err)
 
 nomem:
 	curl_slist_free_all(h);
-	job_error_set(err, "webhook_failed", 1, "out of memory building the request headers");
+	job_error_set(err, "webhook_failed", 1,
+	    "out of memory building the request headers");
 	return NULL;
 }
 
 /* Turns a finished delivery into 0 (a 2xx) or -1 with err filled; the codes
  * are those of fetch_get() where the cause is the same. */
 static int
-webhook_result(const struct webhook_sender *ws, const struct webhook_slot *sl, CURLcode rc,
-    long status, struct job_error *err)
+webhook_result(const struct webhook_sender *ws, const struct webhook_slot *sl,
+    CURLcode rc, long status, struct job_error *err)
 {
-	const char *detail = sl->errbuf[0] != '\0' ? sl->errbuf : curl_easy_strerror(rc);
+	const char *detail = sl->errbuf[0] != '\0' ? sl->errbuf :
+	    curl_easy_strerror(rc);
 
 	if (fetch_guard_result(sl->policy, rc, err) != 0)
 		return -1;
 	if (rc == CURLE_WRITE_ERROR && sl->cut)
-		rc = CURLE_OK;	/* we hung up on a long body, after the status */
+		rc = CURLE_OK;	/* we hung up on a long body, status known */
 	switch (rc) {
 	case CURLE_OK:
 		break;
 	case CURLE_COULDNT_RESOLVE_HOST:
-		job_error_set(err, "dns_failed", 1, "DNS lookup failed: %s", detail);
+		job_error_set(err, "dns_failed", 1, "DNS lookup failed: %s",
+		    detail);
 		return -1;
 	case CURLE_COULDNT_CONNECT:
 		job_error_set(err, "connect_failed", 1, "%s", detail);
 		return -1;
 	case CURLE_OPERATION_TIMEDOUT:
-		job_error_set(err, "timeout", 1, "no answer within %u s (connect %u s): %s",
-		    ws->timeout, ws->connect_timeout, detail);
+		job_error_set(err, "timeout", 1, "no answer within %u s "
+		    "(connect %u s): %s", ws->timeout, ws->connect_timeout,
+		    detail);
 		return -1;
 	case CURLE_UNSUPPORTED_PROTOCOL:
-		job_error_set(err, "url_invalid", 0, "scheme must be http or https: %s", detail);
+		job_error_set(err, "url_invalid", 0,
+		    "scheme must be http or https: %s", detail);
 		return -1;
 	default:
 		job_error_set(err, "webhook_failed", 1, "%s", detail);
@@ -345,15 +367,17 @@ webhook_result(const struct webhook_sender *ws, const struct webhook_slot *sl, C
 		return 0;
 	if (status >= 300 && status <= 399)
 		job_error_set(err, "http_error", 1,
-		    "callback answered HTTP %ld (redirects are not followed)", status);
+		    "callback answered HTTP %ld (redirects are not followed)",
+		    status);
 	else
-		job_error_set(err, "http_error", 1, "callback answered HTTP %ld", status);
+		job_error_set(err, "http_error", 1,
+		    "callback answered HTTP %ld", status);
 	return -1;
 }
 
 int
-webhook_start(struct webhook_sender *ws, const char *url, char *body, const char *secret,
-    void *arg, struct job_error *err)
+webhook_start(struct webhook_sender *ws, const char *url, char *body,
+    const char *secret, void *arg, struct job_error *err)
 {
 	struct webhook_slot *sl = NULL;
 	const char *cause;
@@ -363,7 +387,8 @@ webhook_start(struct webhook_sender *ws, const char *url, char *body, const char
 			sl = &ws->slots[i];
 	if (sl == NULL) {
 		free(body);
-		job_error_set(err, "webhook_failed", 1, "no free transfer slot");
+		job_error_set(err, "webhook_failed", 1,
+		    "no free transfer slot");
 		return -1;
 	}
 	sl->body = body;
@@ -379,11 +404,13 @@ webhook_start(struct webhook_sender *ws, const char *url, char *body, const char
 		goto fail;
 	curl_easy_reset(sl->curl);
 	if (webhook_setopts(ws, sl, url) != 0) {
-		job_error_set(err, "webhook_failed", 1, "could not set up libcurl for this delivery");
+		job_error_set(err, "webhook_failed", 1,
+		    "could not set up libcurl for this delivery");
 		goto fail;
 	}
 	if (curl_multi_add_handle(ws->multi, sl->curl) != CURLM_OK) {
-		job_error_set(err, "webhook_failed", 1, "libcurl did not take the transfer");
+		job_error_set(err, "webhook_failed", 1,
+		    "libcurl did not take the transfer");
 		goto fail;
 	}
 	sl->busy = 1;
@@ -408,7 +435,8 @@ webhook_run(struct webhook_sender *ws, int timeout_ms)
 #else
 	/* Before 7.66, curl_multi_wait() returns at once when libcurl has no
 	 * socket to wait on (a name being resolved): no busy loop then. */
-	if (curl_multi_wait(ws->multi, NULL, 0, timeout_ms, &numfds) != CURLM_OK)
+	if (curl_multi_wait(ws->multi, NULL, 0, timeout_ms,
+	    &numfds) != CURLM_OK)
 		return -1;
 	if (numfds == 0) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
@@ -433,13 +461,15 @@ webhook_finished(struct webhook_sender *ws, int *delivered, long *http_status,
 	while ((msg = curl_multi_info_read(ws->multi, &left)) != NULL) {
 		if (msg->msg != CURLMSG_DONE)
 			continue;
-		if (curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&sl) != CURLE_OK ||
-		    sl == NULL || !sl->busy)
+		if (curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+		    (char **)&sl) != CURLE_OK || sl == NULL || !sl->busy)
 			continue;	/* not ours: cannot happen */
 		*http_status = 0;
-		if (curl_easy_getinfo(sl->curl, CURLINFO_RESPONSE_CODE, http_status) != CURLE_OK)
+		if (curl_easy_getinfo(sl->curl, CURLINFO_RESPONSE_CODE,
+		    http_status) != CURLE_OK)
 			*http_status = 0;
-		*delivered = webhook_result(ws, sl, msg->data.result, *http_status, err) == 0;
+		*delivered = webhook_result(ws, sl, msg->data.result,
+		    *http_status, err) == 0;
 		arg = sl->arg;
 		webhook_slot_clear(ws, sl);
 		return arg;

@@ -57,15 +57,19 @@ usage(void)
 	fprintf(stderr,
 	    "usage: thumbqctl [-c thumbq.conf] [--json] COMMAND\n"
 	    "  stats                       queue depth, workers, counters\n"
-	    "  job ID                      one job, as the API shows it, with the job\n"
-	    "                              it was answered from (source_job)\n"
-	    "  failed [--limit N]          failed jobs, newest first (default 20)\n"
+	    "  job ID                      one job, as the API shows it, with\n"
+	    "                              the job it was answered from\n"
+	    "                              (source_job)\n"
+	    "  failed [--limit N]          failed jobs, newest first\n"
+	    "                              (default 20)\n"
 	    "  retry ID... | --all-failed  start failed jobs again\n"
-	    "  purge --older-than DURATION delete jobs finished before DURATION ago\n"
-	    "                              and their thumbnails (e.g. 30d, 12h, 90m)\n"
-	    "  key create NAME             make an API key and its webhook secret\n"
-	    "                              (printed once)\n"
-	    "  key list                    API keys: name, created, last used, id\n"
+	    "  purge --older-than DURATION delete jobs finished before\n"
+	    "                              DURATION ago, and their thumbnails\n"
+	    "                              (e.g. 30d, 12h, 90m)\n"
+	    "  key create NAME             make an API key and its webhook\n"
+	    "                              secret (printed once)\n"
+	    "  key list                    API keys: name, created, last\n"
+	    "                              used, id\n"
 	    "  key revoke NAME             revoke an API key\n"
 	    "  check [--web-user USER]     what a set-up lacks: Redis, a\n"
 	    "                              worker, a writable docroot,\n"
@@ -92,29 +96,38 @@ ctl_stats(struct ctl *c)
 		return ctl_store_failed(c);
 	}
 	if (c->json) {
-		struct json_object *o = json_object_new_object(), *k = json_object_new_object();
+		struct json_object *o = json_object_new_object(),
+		    *k = json_object_new_object();
 
-		json_object_object_add(o, "pending", json_object_new_int64(s->pending));
-		json_object_object_add(o, "processing", json_object_new_int64(s->leased));
-		json_object_object_add(o, "retrying", json_object_new_int64(s->delayed));
-		json_object_object_add(o, "worker_hosts", json_object_new_int64(s->masters));
-		json_object_object_add(o, "workers", json_object_new_int64(s->workers));
+		json_object_object_add(o, "pending",
+		    json_object_new_int64(s->pending));
+		json_object_object_add(o, "processing",
+		    json_object_new_int64(s->leased));
+		json_object_object_add(o, "retrying",
+		    json_object_new_int64(s->delayed));
+		json_object_object_add(o, "worker_hosts",
+		    json_object_new_int64(s->masters));
+		json_object_object_add(o, "workers",
+		    json_object_new_int64(s->workers));
 		for (size_t i = 0; i < s->ncounters; i++)
 			if (strstr(s->counters[i].name, "_bucket:") == NULL &&
 			    strstr(s->counters[i].name, "_sum_ms") == NULL)
 				json_object_object_add(k, s->counters[i].name,
-				    json_object_new_int64((int64_t)s->counters[i].value));
+				    json_object_new_int64(
+				    (int64_t)s->counters[i].value));
 		json_object_object_add(o, "counters", k);
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n", json_object_to_json_string_ext(o,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	} else {
 		printf("pending\t%lld\nprocessing\t%lld\nretrying\t%lld\n"
-		    "worker_hosts\t%lld\nworkers\t%lld\n", s->pending, s->leased, s->delayed,
-		    s->masters, s->workers);
+		    "worker_hosts\t%lld\nworkers\t%lld\n", s->pending,
+		    s->leased, s->delayed, s->masters, s->workers);
 		for (size_t i = 0; i < s->ncounters; i++)
 			if (strstr(s->counters[i].name, "_bucket:") == NULL &&
 			    strstr(s->counters[i].name, "_sum_ms") == NULL)
-				printf("%s\t%llu\n", s->counters[i].name, s->counters[i].value);
+				printf("%s\t%llu\n", s->counters[i].name,
+				    s->counters[i].value);
 	}
 	free(s);
 	return rc;
@@ -160,7 +173,8 @@ ctl_job(struct ctl *c, const char *id)
 			    json_object_new_string(job.source_job));
 			free(s);
 			s = xstrdup(json_object_to_json_string_ext(o,
-			    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+			    JSON_C_TO_STRING_PLAIN |
+			    JSON_C_TO_STRING_NOSLASHESCAPE));
 			json_object_put(o);
 		}
 	}
@@ -190,8 +204,9 @@ ctl_print_failed(const char *id, void *arg)
 		json_object_array_add(f->list, json_tokener_parse(s));
 		free(s);
 	} else {
-		printf("%s\t%s\t%s\t%s\n", job.id, job.error_code ? job.error_code : "",
-		    job.url, job.error_message ? job.error_message : "");
+		printf("%s\t%s\t%s\t%s\n", job.id,
+		    job.error_code ? job.error_code : "", job.url,
+		    job.error_message ? job.error_message : "");
 	}
 	job_free(&job);
 }
@@ -199,14 +214,16 @@ ctl_print_failed(const char *id, void *arg)
 static int
 ctl_failed(struct ctl *c, unsigned limit)
 {
-	struct ctl_failed f = { c, c->json ? json_object_new_array() : NULL, 0 };
+	struct ctl_failed f = { c, c->json ? json_object_new_array() : NULL,
+	    0 };
 
 	if (store_list_failed(c->store, limit, ctl_print_failed, &f) < 0) {
 		json_object_put(f.list);
 		return ctl_store_failed(c);
 	}
 	if (f.list != NULL) {
-		printf("%s\n", json_object_to_json_string_ext(f.list, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n", json_object_to_json_string_ext(f.list,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(f.list);
 	}
 	return 0;
@@ -238,7 +255,8 @@ ctl_retry_one(struct ctl *c, const char *id)
 		printf("%s\tqueued\n", id);
 		return 0;
 	case STORE_NOTFOUND:
-		fprintf(stderr, "thumbqctl: job %s is not failed (or does not exist)\n", id);
+		fprintf(stderr, "thumbqctl: job %s is not failed (or does not "
+		    "exist)\n", id);
 		return EXIT_NOTFOUND;
 	default:
 		return ctl_store_failed(c);
@@ -253,7 +271,8 @@ ctl_retry(struct ctl *c, int all_failed, int nids, char **ids)
 	if (all_failed) {
 		struct ctl_ids l = { xcalloc(CTL_MAX_LIST, sizeof *l.ids), 0 };
 
-		if (store_list_failed(c->store, CTL_MAX_LIST, ctl_collect, &l) < 0) {
+		if (store_list_failed(c->store, CTL_MAX_LIST, ctl_collect,
+		    &l) < 0) {
 			free(l.ids);
 			return ctl_store_failed(c);
 		}
@@ -319,11 +338,11 @@ ctl_unlink(const char *id, const char *path, void *arg)
 	if (n > 0)
 		p->files += n;
 	else if (n < 0 && errno == EINVAL)
-		fprintf(stderr, "thumbqctl: job %s names a file that is not a thumbnail: left alone\n",
-		    id);
+		fprintf(stderr, "thumbqctl: job %s names a file that is not a "
+		    "thumbnail: left alone\n", id);
 	else if (n < 0)
-		fprintf(stderr, "thumbqctl: cannot remove the thumbnail of %s under %s: %s\n", id,
-		    p->docroot, strerror(errno));
+		fprintf(stderr, "thumbqctl: cannot remove the thumbnail of %s "
+		    "under %s: %s\n", id, p->docroot, strerror(errno));
 }
 
 static int
@@ -334,13 +353,15 @@ ctl_purge(struct ctl *c, const char *older_than)
 	long long seconds;
 	long n;
 
-	if (older_than == NULL || ctl_parse_duration(older_than, &seconds) == -1) {
-		fprintf(stderr, "thumbqctl: purge needs --older-than DURATION (e.g. 30d, 12h)\n");
+	if (older_than == NULL ||
+	    ctl_parse_duration(older_than, &seconds) == -1) {
+		fprintf(stderr, "thumbqctl: purge needs --older-than DURATION "
+		    "(e.g. 30d, 12h)\n");
 		return EXIT_USAGE;
 	}
 	clock_gettime(CLOCK_REALTIME, &now);
-	n = store_purge(c->store, (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 -
-	    seconds * 1000, LONG_MAX, ctl_unlink, &p);
+	n = store_purge(c->store, (long long)now.tv_sec * 1000 +
+	    now.tv_nsec / 1000000 - seconds * 1000, LONG_MAX, ctl_unlink, &p);
 	if (n < 0)
 		return ctl_store_failed(c);
 	printf("purged\t%ld jobs\t%ld files\n", n, p.files);
@@ -360,7 +381,8 @@ ctl_print_time(long long ms)
 }
 
 static void
-ctl_print_key(const char *name, const char *id, long long created, long long used, void *arg)
+ctl_print_key(const char *name, const char *id, long long created,
+    long long used, void *arg)
 {
 	(void)arg;
 	printf("%s\t", name);
@@ -389,7 +411,8 @@ ctl_key_create(struct ctl *c, const char *name)
 		printf("%s\t%s\t%s\n", name, key, secret);
 		return 0;
 	case STORE_STALE:
-		fprintf(stderr, "thumbqctl: an API key named %s exists already\n", name);
+		fprintf(stderr,
+		    "thumbqctl: an API key named %s exists already\n", name);
 		return 1;
 	default:
 		return ctl_store_failed(c);
@@ -400,11 +423,14 @@ static int
 ctl_key(struct ctl *c, int argc, char **argv)
 {
 	if (argc == 1 && strcmp(argv[0], "list") == 0)
-		return store_apikey_list(c->store, ctl_print_key, NULL) < 0 ? ctl_store_failed(c) : 0;
-	if (argc != 2 || (strcmp(argv[0], "create") != 0 && strcmp(argv[0], "revoke") != 0))
+		return store_apikey_list(c->store, ctl_print_key, NULL) < 0 ?
+		    ctl_store_failed(c) : 0;
+	if (argc != 2 || (strcmp(argv[0], "create") != 0 &&
+	    strcmp(argv[0], "revoke") != 0))
 		usage();
 	if (!apikey_name_valid(argv[1])) {
-		fprintf(stderr, "thumbqctl: key names are 1-63 of A-Z a-z 0-9 _ . -\n");
+		fprintf(stderr,
+		    "thumbqctl: key names are 1-63 of A-Z a-z 0-9 _ . -\n");
 		return EXIT_USAGE;
 	}
 	if (strcmp(argv[0], "create") == 0)
@@ -777,8 +803,10 @@ main(int argc, char **argv)
 		case 'l':
 			errno = 0;
 			limit = strtoul(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || limit == 0 || limit > CTL_MAX_LIST) {
-				fprintf(stderr, "thumbqctl: --limit takes 1 to %d\n", CTL_MAX_LIST);
+			if (errno != 0 || *end != '\0' || limit == 0 ||
+			    limit > CTL_MAX_LIST) {
+				fprintf(stderr, "thumbqctl: --limit takes 1 to "
+				    "%d\n", CTL_MAX_LIST);
 				return EXIT_USAGE;
 			}
 			break;
@@ -802,7 +830,8 @@ main(int argc, char **argv)
 		rc = ctl_job(&c, argv[optind]);
 	else if (strcmp(cmd, "failed") == 0 && optind == argc)
 		rc = ctl_failed(&c, (unsigned)limit);
-	else if (strcmp(cmd, "retry") == 0 && (all_failed ? optind == argc : optind < argc))
+	else if (strcmp(cmd, "retry") == 0 &&
+	    (all_failed ? optind == argc : optind < argc))
 		rc = ctl_retry(&c, all_failed, argc - optind, argv + optind);
 	else if (strcmp(cmd, "purge") == 0 && optind == argc)
 		rc = ctl_purge(&c, older_than);

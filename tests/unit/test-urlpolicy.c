@@ -30,16 +30,16 @@ check(const char *text, const struct netlist *allow, const char **cause)
 	if (inet_pton(AF_INET, text, &sin.sin_addr) == 1) {
 		sin.sin_family = AF_INET;
 		sin.sin_port = htons(80);
-		return (urlpolicy_check_addr((struct sockaddr *)&sin,
-		    sizeof sin, allow, nat64, cause));
+		return urlpolicy_check_addr((struct sockaddr *)&sin,
+		    sizeof sin, allow, nat64, cause);
 	}
 	if (inet_pton(AF_INET6, text, &sin6.sin6_addr) == 1) {
 		sin6.sin6_family = AF_INET6;
 		sin6.sin6_port = htons(80);
-		return (urlpolicy_check_addr((struct sockaddr *)&sin6,
-		    sizeof sin6, allow, nat64, cause));
+		return urlpolicy_check_addr((struct sockaddr *)&sin6,
+		    sizeof sin6, allow, nat64, cause);
 	}
-	return (-2);
+	return -2;
 }
 
 static void
@@ -243,7 +243,7 @@ parse(const char *text)
 	if (!ok(list != NULL, "netlist \"%s\" parses", text ? text : "(null)"))
 		printf("#   cause \"%s\"\n", cause ? cause : "(null)");
 	free(cause);
-	return (list);
+	return list;
 }
 
 static void
@@ -532,5 +532,5 @@ main(void)
 	test_nat64();
 	test_family();
 	test_url();
-	return (tap_done());
+	return tap_done();
 }
