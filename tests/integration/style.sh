@@ -21,21 +21,29 @@ STYLE_PENDING='src/store*.[ch] src/job.[ch] src/redis.[ch] cgi-bin/route-metrics
 FULL='src/*.[ch] cgi-bin/*.[ch] worker/*.[ch] tools/*.c bench/*.c'
 LOOSE='tests/unit/*.[ch] fuzz/*.[ch]'
 
-# The tracked files when this is a git checkout, so that generated headers
-# (src/store-scripts.h, cgi-bin/openapi-doc.h, src/srgb-icc.h) do not count.
+# In a git checkout, the files git knows (tracked, or new and not ignored),
+# so that nothing built counts; else the files the patterns find.  The
+# generated headers (src/store-scripts.h, cgi-bin/openapi-doc.h,
+# src/srgb-icc.h) never count.
+# (A release tarball unpacked inside another checkout, as make distcheck
+# does, is not that checkout: it must be the top of the work tree.)
 list() {
-	if git -C "$top_srcdir" rev-parse --git-dir >/dev/null 2>&1; then
+	if [ "$(git -C "$top_srcdir" rev-parse --show-toplevel 2>/dev/null)" = \
+	    "$(cd "$top_srcdir" && pwd -P)" ]; then
+		# git matches the patterns itself, in the source tree.
 		# shellcheck disable=SC2086
-		git -C "$top_srcdir" ls-files -- $1
+		(set -f; git -C "$top_srcdir" ls-files -co --exclude-standard -- $1)
 	else
 		(cd "$top_srcdir" && for f in $1; do [ -f "$f" ] && echo "$f"; done)
 	fi | grep -v -e '^src/store-scripts\.h$' -e '^cgi-bin/openapi-doc\.h$' \
 	    -e '^src/srgb-icc\.h$' | while read -r f; do
 		skip=
+		set -f		# the patterns are for case, not the shell
 		for p in $STYLE_PENDING; do
 			# shellcheck disable=SC2254
 			case $f in $p) skip=1 ;; esac
 		done
+		set +f
 		[ -n "$skip" ] || echo "$f"
 	done
 }
