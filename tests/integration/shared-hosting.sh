@@ -117,7 +117,9 @@ ok "as the user: make install" as_user 'cd src && make install >install.log 2>&1
 # What make install wrote: in the prefix, and the directories given to
 # configure; nothing else anywhere the user may write.
 stray=$(
-	find /tmp /var/tmp /dev/shm -xdev -path "$home" -prune -o -user "$u" -print 2>/dev/null
+	# -newer: a file another user of the same uid left long ago is not ours.
+	find /tmp /var/tmp /dev/shm -xdev -path "$home" -prune -o -user "$u" \
+		-newer "$web/stamp" -print 2>/dev/null
 	find "$home" -mindepth 1 \( -path "$home/thumbq" -o -path "$home/public_html" -o -path "$home/src" \) \
 		-prune -o -newer "$web/stamp" -print
 )
