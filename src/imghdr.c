@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bytes.h"
 #include "imghdr.h"
 
 static const struct {
@@ -49,38 +50,6 @@ static const unsigned char imghdr_png_magic[8] = {
 	0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'
 };
 
-/* Callers check the length before using these. */
-static unsigned
-imghdr_be16(const unsigned char *p)
-{
-	return ((unsigned)p[0] << 8) | p[1];
-}
-
-static uint32_t
-imghdr_be32(const unsigned char *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-	    ((uint32_t)p[2] << 8) | p[3];
-}
-
-static unsigned
-imghdr_le16(const unsigned char *p)
-{
-	return p[0] | ((unsigned)p[1] << 8);
-}
-
-static uint32_t
-imghdr_le24(const unsigned char *p)
-{
-	return p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16);
-}
-
-static uint32_t
-imghdr_le32(const unsigned char *p)
-{
-	return imghdr_le24(p) | ((uint32_t)p[3] << 24);
-}
-
 /* The DIB header sizes of real BMPs: OS/2 1.x core (12), BITMAPINFOHEADER
  * (40), its V2/V3 extensions (52, 56), OS/2 2.x (64), V4 (108), V5 (124).
  * GraphicsMagick refuses anything below 40 but 12. */
@@ -115,7 +84,7 @@ imghdr_is_heif(const unsigned char *buf, size_t len)
 
 	if (len < 12 || memcmp(buf + 4, "ftyp", 4) != 0)
 		return 0;
-	size = imghdr_be32(buf);
+	size = bytes_be32(buf);
 	if (size < 16 || (size & 3) != 0)
 		return 0;
 	if (imghdr_heif_brand(buf + 8))
@@ -145,7 +114,7 @@ imghdr_sniff(const unsigned char *buf, size_t len)
 	    memcmp(buf + 8, "WEBP", 4) == 0)
 		return IMGHDR_WEBP;
 	if (len >= 18 && buf[0] == 'B' && buf[1] == 'M' &&
-	    imghdr_bmp_header_size(imghdr_le32(buf + 14)))
+	    imghdr_bmp_header_size(bytes_le32(buf + 14)))
 		return IMGHDR_BMP;
 	if (len >= 4 && ((buf[0] == 'I' && buf[1] == 'I' && buf[2] == 42 &&
 	    buf[3] == 0) || (buf[0] == 'M' && buf[1] == 'M' && buf[2] == 0 &&
@@ -227,7 +196,7 @@ imghdr_jpeg(const unsigned char *buf, size_t len, struct imghdr *hdr)
 			return -1;
 		if (len - off < 2)
 			break;
-		seglen = imghdr_be16(buf + off);
+		seglen = bytes_be16(buf + off);
 		if (seglen < 2 || seglen > len - off)
 			break;
 
@@ -236,8 +205,8 @@ imghdr_jpeg(const unsigned char *buf, size_t len, struct imghdr *hdr)
 			/* length(2) precision(1) height(2) width(2) ncomp(1) */
 			if (seglen < 8)
 				return -1;
-			hdr->height = imghdr_be16(buf + off + 3);
-			hdr->width = imghdr_be16(buf + off + 5);
+			hdr->height = bytes_be16(buf + off + 3);
+			hdr->width = bytes_be16(buf + off + 5);
 			hdr->progressive = marker == 0xc2;
 			hdr->jpeg_sof = (unsigned)marker;
 			if (marker > 0xc2) {
@@ -263,10 +232,10 @@ imghdr_png(const unsigned char *buf, size_t len, struct imghdr *hdr)
 
 	if (len < 24)
 		return -1;
-	if (imghdr_be32(buf + 8) != 13 || memcmp(buf + 12, "IHDR", 4) != 0)
+	if (bytes_be32(buf + 8) != 13 || memcmp(buf + 12, "IHDR", 4) != 0)
 		return -1;
-	w = imghdr_be32(buf + 16);
-	h = imghdr_be32(buf + 20);
+	w = bytes_be32(buf + 16);
+	h = bytes_be32(buf + 20);
 	if (w > 0x7fffffffU || h > 0x7fffffffU)
 		return -1;
 	hdr->width = w;
@@ -280,8 +249,8 @@ imghdr_gif(const unsigned char *buf, size_t len, struct imghdr *hdr)
 {
 	if (len < 10)
 		return -1;
-	hdr->width = imghdr_le16(buf + 6);
-	hdr->height = imghdr_le16(buf + 8);
+	hdr->width = bytes_le16(buf + 6);
+	hdr->height = bytes_le16(buf + 8);
 	return 0;
 }
 
@@ -304,8 +273,8 @@ imghdr_webp(const unsigned char *buf, size_t len, struct imghdr *hdr)
 		if ((data[0] & 1) != 0 ||
 		    data[3] != 0x9d || data[4] != 0x01 || data[5] != 0x2a)
 			return -1;
-		hdr->width = imghdr_le16(data + 6) & 0x3fff;
-		hdr->height = imghdr_le16(data + 8) & 0x3fff;
+		hdr->width = bytes_le16(data + 6) & 0x3fff;
+		hdr->height = bytes_le16(data + 8) & 0x3fff;
 		return 0;
 	}
 	if (memcmp(buf + 12, "VP8L", 4) == 0) {
@@ -314,7 +283,7 @@ imghdr_webp(const unsigned char *buf, size_t len, struct imghdr *hdr)
 			return -1;
 		if (data[0] != 0x2f)
 			return -1;
-		bits = imghdr_le32(data + 1);
+		bits = bytes_le32(data + 1);
 		if ((bits >> 29) != 0)		/* version must be 0 */
 			return -1;
 		hdr->width = (bits & 0x3fff) + 1;
@@ -325,8 +294,8 @@ imghdr_webp(const unsigned char *buf, size_t len, struct imghdr *hdr)
 		/* flags(1) reserved(3) 24-bit width-1, 24-bit height-1 */
 		if (len < 30)
 			return -1;
-		hdr->width = imghdr_le24(data + 4) + 1;
-		hdr->height = imghdr_le24(data + 7) + 1;
+		hdr->width = bytes_le24(data + 4) + 1;
+		hdr->height = bytes_le24(data + 7) + 1;
 		return 0;
 	}
 	return -1;
@@ -345,20 +314,20 @@ imghdr_bmp(const unsigned char *buf, size_t len, struct imghdr *hdr)
 	int32_t w, h;
 	unsigned planes, bpp;
 
-	if (imghdr_le32(buf + 14) == 12) {
+	if (bytes_le32(buf + 14) == 12) {
 		if (len < 14 + 12)
 			return -1;
-		w = (int16_t)imghdr_le16(buf + 18);
-		h = (int16_t)imghdr_le16(buf + 20);
-		planes = imghdr_le16(buf + 22);
-		bpp = imghdr_le16(buf + 24);
+		w = (int16_t)bytes_le16(buf + 18);
+		h = (int16_t)bytes_le16(buf + 20);
+		planes = bytes_le16(buf + 22);
+		bpp = bytes_le16(buf + 24);
 	} else {
 		if (len < 14 + 16)
 			return -1;
-		w = (int32_t)imghdr_le32(buf + 18);
-		h = (int32_t)imghdr_le32(buf + 22);
-		planes = imghdr_le16(buf + 26);
-		bpp = imghdr_le16(buf + 28);
+		w = (int32_t)bytes_le32(buf + 18);
+		h = (int32_t)bytes_le32(buf + 22);
+		planes = bytes_le16(buf + 26);
+		bpp = bytes_le16(buf + 28);
 	}
 	if (planes != 1 || (bpp != 1 && bpp != 4 && bpp != 8 && bpp != 16 &&
 	    bpp != 24 && bpp != 32))
@@ -390,26 +359,26 @@ imghdr_tiff(const unsigned char *buf, size_t len, struct imghdr *hdr)
 
 	if (len < 8)
 		return -1;
-	ifd = be ? imghdr_be32(buf + 4) : imghdr_le32(buf + 4);
+	ifd = be ? bytes_be32(buf + 4) : bytes_le32(buf + 4);
 	if (ifd < 8 || ifd > len - 2)
 		return -1;
-	n = be ? imghdr_be16(buf + ifd) : imghdr_le16(buf + ifd);
+	n = be ? bytes_be16(buf + ifd) : bytes_le16(buf + ifd);
 	if (n == 0 || n > IMGHDR_TIFF_MAX_ENTRIES ||
 	    (size_t)n * 12 > len - ifd - 2)
 		return -1;
 	for (i = 0; i < n; i++) {
 		e = buf + ifd + 2 + (size_t)i * 12;
-		tag = be ? imghdr_be16(e) : imghdr_le16(e);
+		tag = be ? bytes_be16(e) : bytes_le16(e);
 		if (tag != 256 && tag != 257)
 			continue;
-		type = be ? imghdr_be16(e + 2) : imghdr_le16(e + 2);
-		count = be ? imghdr_be32(e + 4) : imghdr_le32(e + 4);
+		type = be ? bytes_be16(e + 2) : bytes_le16(e + 2);
+		count = be ? bytes_be32(e + 4) : bytes_le32(e + 4);
 		if (count != 1)
 			return -1;
 		if (type == 3)			/* SHORT */
-			v = be ? imghdr_be16(e + 8) : imghdr_le16(e + 8);
+			v = be ? bytes_be16(e + 8) : bytes_le16(e + 8);
 		else if (type == 4)		/* LONG */
-			v = be ? imghdr_be32(e + 8) : imghdr_le32(e + 8);
+			v = be ? bytes_be32(e + 8) : bytes_le32(e + 8);
 		else
 			return -1;
 		/* Twice the same tag: which one would libtiff believe? */
@@ -449,12 +418,12 @@ imghdr_box_next(const unsigned char *buf, size_t end, size_t *off,
 	left = end - *off;
 	if (left < 8)
 		return -1;
-	size = imghdr_be32(buf + *off);
+	size = bytes_be32(buf + *off);
 	if (size == 1) {
 		if (left < 16)
 			return -1;
-		size = ((uint64_t)imghdr_be32(buf + *off + 8) << 32) |
-		    imghdr_be32(buf + *off + 12);
+		size = ((uint64_t)bytes_be32(buf + *off + 8) << 32) |
+		    bytes_be32(buf + *off + 12);
 		head = 16;
 	} else if (size == 0)
 		size = left;
@@ -494,7 +463,7 @@ imghdr_heif_assoc(const struct imghdr_box *iprp, uint32_t item,
 			return -1;
 		version = ipma.body[0];
 		flags = ipma.body[3];
-		entries = imghdr_be32(ipma.body + 4);
+		entries = bytes_be32(ipma.body + 4);
 		p = ipma.body + 8;
 		left = ipma.len - 8;
 		idlen = version < 1 ? 2 : 4;
@@ -504,7 +473,7 @@ imghdr_heif_assoc(const struct imghdr_box *iprp, uint32_t item,
 		for (; entries > 0; entries--) {
 			if (left < idlen + 1)
 				return -1;
-			id = idlen == 2 ? imghdr_be16(p) : imghdr_be32(p);
+			id = idlen == 2 ? bytes_be16(p) : bytes_be32(p);
 			count = p[idlen];
 			p += idlen + 1;
 			left -= idlen + 1;
@@ -513,7 +482,7 @@ imghdr_heif_assoc(const struct imghdr_box *iprp, uint32_t item,
 			for (i = 0; i < count; i++, p += k) {
 				if (id == item && n < IMGHDR_HEIF_MAX_ASSOC)
 					assoc[n++] = (uint16_t)(k == 2 ?
-					    imghdr_be16(p) & 0x7fff :
+					    bytes_be16(p) & 0x7fff :
 					    p[0] & 0x7f);
 			}
 			left -= (size_t)count * k;
@@ -565,8 +534,8 @@ imghdr_heif(const unsigned char *buf, size_t len, struct imghdr *hdr)
 		return -1;
 	if (pitm.len < 4 || pitm.len < (pitm.body[0] == 0 ? 6U : 8U))
 		return -1;
-	primary = pitm.body[0] == 0 ? imghdr_be16(pitm.body + 4) :
-	    imghdr_be32(pitm.body + 4);
+	primary = pitm.body[0] == 0 ? bytes_be16(pitm.body + 4) :
+	    bytes_be32(pitm.body + 4);
 
 	off = 0;
 	while ((r = imghdr_box_next(iprp.body, iprp.len, &off, &child)) == 0) {
@@ -590,8 +559,8 @@ imghdr_heif(const unsigned char *buf, size_t len, struct imghdr *hdr)
 			continue;
 		if (prop.len < 12)
 			return -1;
-		pw = imghdr_be32(prop.body + 4);
-		ph = imghdr_be32(prop.body + 8);
+		pw = bytes_be32(prop.body + 4);
+		ph = bytes_be32(prop.body + 8);
 		if (seen && (pw != w || ph != h))
 			return -1;
 		w = pw;
@@ -703,13 +672,13 @@ imghdr_jxl(const unsigned char *buf, size_t len, struct imghdr *hdr)
 		left = len - off;
 		if (left < 8)
 			break;
-		size = imghdr_be32(buf + off);
+		size = bytes_be32(buf + off);
 		boxhead = 8;
 		if (size == 1) {
 			if (left < 16)
 				break;
-			size = ((uint64_t)imghdr_be32(buf + off + 8) << 32) |
-			    imghdr_be32(buf + off + 12);
+			size = ((uint64_t)bytes_be32(buf + off + 8) << 32) |
+			    bytes_be32(buf + off + 12);
 			boxhead = 16;
 		} else if (size == 0)
 			size = left;
