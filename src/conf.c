@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "conf.h"
+#include "log.h"
 #include "secret.h"
 #include "xmalloc.h"
 
@@ -24,6 +25,7 @@ enum conf_type {
 	CONF_ULONG,	/* unsigned long */
 	CONF_SIZE,	/* size_t, with k/M/G suffixes */
 	CONF_BOOL,	/* int: yes/no, true/false, on/off, 1/0 */
+	CONF_ALIAS,	/* an old name: def is the key it stands for */
 };
 
 struct conf_key {
@@ -38,6 +40,7 @@ struct conf_key {
 #define STR(f) CONF_STRING, offsetof(struct thumbq_conf, f), 0, 0
 #define NUM(t, f, lo, hi) t, offsetof(struct thumbq_conf, f), lo, hi
 #define BOOL(f) CONF_BOOL, offsetof(struct thumbq_conf, f), 0, 1
+#define ALIAS(to) CONF_ALIAS, 0, 0, 0, to, NULL
 
 /* Files above this size are refused rather than read: a config file is a few
  * kilobytes, and a mistaken path (a log, a disk image) must not be slurped. */
@@ -70,8 +73,9 @@ static const struct conf_key conf_keys[] = {
 	  "width of the box a thumbnail fits inside, in pixels" },
 	{ "thumbnail_height", NUM(CONF_UINT, thumbnail_height, 1, 4096), "100",
 	  "height of the box a thumbnail fits inside, in pixels" },
-	{ "jpeg_quality", NUM(CONF_UINT, jpeg_quality, 1, 100), "85",
-	  "quality of JPEG thumbnails (1-100)" },
+	{ "quality", NUM(CONF_UINT, quality, 1, 100), "85",
+	  "quality of JPEG and WebP thumbnails (1-100) when a request does "
+	  "not say" },
 	{ "max_body_bytes", NUM(CONF_SIZE, max_body_bytes, 64, 1048576), "16k",
 	  "largest request body the API accepts (413 beyond)" },
 	{ "max_url_bytes", NUM(CONF_SIZE, max_url_bytes, 16, 65536), "2048",
@@ -170,6 +174,10 @@ static const struct conf_key conf_keys[] = {
 	  "milliseconds" },
 	{ "formats", STR(formats), "jpeg png gif webp",
 	  "source formats the worker decodes" },
+
+	/* Old names, still read (with a warning) so that a file written for
+	 * an earlier release keeps working. */
+	{ "jpeg_quality", ALIAS("quality") },
 };
 #define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])
 
@@ -211,13 +219,29 @@ conf_parse_number(const struct conf_key *key, const char *text,
 	return 0;
 }
 
+/* An old name works as the key it stands for, with a warning wherever it
+ * is used, so that the file or unit is mended before the name goes. */
+static const struct conf_key *
+conf_renamed(const struct conf_key *key, const char *origin)
+{
+	const struct conf_key *to = conf_find(key->def, strlen(key->def));
+
+	log_warn("event=config_key_renamed where=\"%s\" key=%s use=%s",
+	    origin, key->name, key->def);
+	return to;
+}
+
 static int
 conf_set(struct thumbq_conf *conf, const struct conf_key *key,
     const char *value, const char *origin, char **cause)
 {
-	char *field = (char *)conf + key->offset;
+	const char *name = key->name;	/* as written, for the messages */
+	char *field;
 	unsigned long n;
 
+	if (key->type == CONF_ALIAS)
+		key = conf_renamed(key, origin);
+	field = (char *)conf + key->offset;
 	if (key->type == CONF_STRING) {
 		char **s = (char **)(void *)field;
 
@@ -225,8 +249,7 @@ conf_set(struct thumbq_conf *conf, const struct conf_key *key,
 		 * written back (conf_dump) and read again unchanged. */
 		if (strpbrk(value, "\"\n\r") != NULL) {
 			*cause = xasprintf("%s: %s: double quotes and line "
-			    "breaks are not allowed in a value", origin,
-			    key->name);
+			    "breaks are not allowed in a value", origin, name);
 			return -1;
 		}
 		free(*s);
@@ -246,12 +269,12 @@ conf_set(struct thumbq_conf *conf, const struct conf_key *key,
 			}
 		}
 		*cause = xasprintf("%s: %s = \"%s\" is not yes or no", origin,
-		    key->name, value);
+		    name, value);
 		return -1;
 	}
 	if (conf_parse_number(key, value, &n) == -1) {
 		*cause = xasprintf("%s: %s = \"%s\" is not a number from %lu "
-		    "to %lu%s", origin, key->name, value, key->min, key->max,
+		    "to %lu%s", origin, name, value, key->min, key->max,
 		    key->type == CONF_SIZE ?
 		    " (k, M, G suffixes allowed)" : "");
 		return -1;
@@ -260,7 +283,7 @@ conf_set(struct thumbq_conf *conf, const struct conf_key *key,
 	case CONF_UINT: *(unsigned *)(void *)field = (unsigned)n; break;
 	case CONF_ULONG: *(unsigned long *)(void *)field = n; break;
 	case CONF_SIZE: *(size_t *)(void *)field = (size_t)n; break;
-	case CONF_STRING: case CONF_BOOL: break;
+	case CONF_STRING: case CONF_BOOL: case CONF_ALIAS: break;
 	}
 	return 0;
 }
@@ -272,7 +295,8 @@ conf_defaults(struct thumbq_conf *conf)
 
 	memset(conf, 0, sizeof *conf);
 	for (size_t i = 0; i < CONF_NKEYS; i++)
-		if (conf_set(conf, &conf_keys[i], conf_keys[i].def, "defaults",
+		if (conf_keys[i].type != CONF_ALIAS &&
+		    conf_set(conf, &conf_keys[i], conf_keys[i].def, "defaults",
 		    &cause) == -1)
 			abort();	/* a bad default is a bug */
 }
@@ -422,33 +446,42 @@ out:
 	return rc;
 }
 
+/* Sets key from THUMBQ_<KEY>, if that is set. */
+static int
+conf_read_var(struct thumbq_conf *conf, const struct conf_key *key,
+    char **cause)
+{
+	char var[64], origin[80];
+	const char *value;
+	size_t j;
+
+	memcpy(var, "THUMBQ_", 7);
+	for (j = 0; key->name[j] != '\0' && j + 8 < sizeof var; j++)
+		var[7 + j] = (char)toupper((unsigned char)key->name[j]);
+	var[7 + j] = '\0';
+	value = getenv(var);
+	if (value == NULL)
+		return 0;
+	if (strlen(value) >= CONF_MAX_LINE) {
+		*cause = xasprintf("environment %s is longer than %d bytes",
+		    var, CONF_MAX_LINE - 1);
+		return -1;
+	}
+	snprintf(origin, sizeof origin, "environment %s", var);
+	return conf_set(conf, key, value, origin, cause);
+}
+
 /* THUMBQ_<KEY> wins over the file, so that one installed file can serve a
- * test or a second instance with a few keys changed. */
+ * test or a second instance with a few keys changed.  Old names are read
+ * first, so that the new name wins when both are set. */
 static int
 conf_read_env(struct thumbq_conf *conf, char **cause)
 {
-	char var[64], origin[80];
-
-	for (size_t i = 0; i < CONF_NKEYS; i++) {
-		const char *name = conf_keys[i].name, *value;
-		size_t j;
-
-		memcpy(var, "THUMBQ_", 7);
-		for (j = 0; name[j] != '\0' && j + 8 < sizeof var; j++)
-			var[7 + j] = (char)toupper((unsigned char)name[j]);
-		var[7 + j] = '\0';
-		value = getenv(var);
-		if (value == NULL)
-			continue;
-		if (strlen(value) >= CONF_MAX_LINE) {
-			*cause = xasprintf("environment %s is longer than %d "
-			    "bytes", var, CONF_MAX_LINE - 1);
-			return -1;
-		}
-		snprintf(origin, sizeof origin, "environment %s", var);
-		if (conf_set(conf, &conf_keys[i], value, origin, cause) == -1)
-			return -1;
-	}
+	for (int old = 1; old >= 0; old--)
+		for (size_t i = 0; i < CONF_NKEYS; i++)
+			if ((conf_keys[i].type == CONF_ALIAS) == old &&
+			    conf_read_var(conf, &conf_keys[i], cause) == -1)
+				return -1;
 	return 0;
 }
 
@@ -583,6 +616,8 @@ conf_dump(const struct thumbq_conf *conf, FILE *out)
 		const struct conf_key *key = &conf_keys[i];
 		const char *field = (const char *)conf + key->offset;
 
+		if (key->type == CONF_ALIAS)
+			continue;
 		fprintf(out, "# %s (default: \"%s\")\n", key->help, key->def);
 		switch (key->type) {
 		case CONF_STRING:
@@ -604,6 +639,8 @@ conf_dump(const struct thumbq_conf *conf, FILE *out)
 		case CONF_BOOL:
 			fprintf(out, "%s = %s\n", key->name,
 			    *(const int *)(const void *)field ? "yes" : "no");
+			break;
+		case CONF_ALIAS:
 			break;
 		}
 	}

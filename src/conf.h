@@ -25,7 +25,7 @@ struct thumbq_conf {
 	char *base_url;			/* docroot's URL; "": the request's */
 	unsigned thumbnail_width;	/* default box */
 	unsigned thumbnail_height;
-	unsigned jpeg_quality;
+	unsigned quality;		/* JPEG and WebP, unless asked */
 
 	/* API */
 	size_t max_body_bytes;

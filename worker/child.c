@@ -167,7 +167,7 @@ child_make_thumbnail(const struct thumbq_conf *conf, struct child_state *state,
 		ireq.height = conf->thumbnail_height;
 	}
 	if (ireq.quality == 0)
-		ireq.quality = conf->jpeg_quality;
+		ireq.quality = conf->quality;
 	memset(&ir, 0, sizeof ir);
 	child_state_set(state, d);
 	child_thumbnailing = 1;

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "conf.h"
+#include "log.h"
 #include "secret.h"
 #include "tap.h"
 
@@ -27,6 +28,38 @@ load_text(struct thumbq_conf *conf, const char *text, char **cause)
 	rc = conf_load(conf, path, cause);
 	unlink(path);
 	return rc;
+}
+
+/* Where stderr goes while captured (capture_start .. capture_end). */
+static int captured_fd = -1, saved_stderr = -1;
+static char captured[4096];
+
+/* Sends stderr, where the log lines go, to a file until capture_end(). */
+static void
+capture_start(void)
+{
+	char path[] = "/tmp/thumbq-test-log.XXXXXX";
+
+	fflush(stderr);
+	captured_fd = mkstemp(path);
+	unlink(path);
+	saved_stderr = dup(STDERR_FILENO);
+	dup2(captured_fd, STDERR_FILENO);
+}
+
+/* Puts stderr back; returns what was written to it meanwhile. */
+static const char *
+capture_end(void)
+{
+	ssize_t n;
+
+	fflush(stderr);
+	dup2(saved_stderr, STDERR_FILENO);
+	close(saved_stderr);
+	n = pread(captured_fd, captured, sizeof captured - 1, 0);
+	captured[n > 0 ? n : 0] = '\0';
+	close(captured_fd);
+	return captured;
 }
 
 /* Expects text to be refused with a cause containing want. */
@@ -109,6 +142,70 @@ test_password_file(void)
 	refused("redis_db = 65536\n", "from 0 to 65535", "redis_db out of range");
 }
 
+/* jpeg_quality, the old name of quality (which sets WebP's too), still
+ * works, from the file and the environment, with a warning that names the
+ * new one; the new name wins when both are in the environment. */
+static void
+test_renamed_key(void)
+{
+	struct thumbq_conf conf;
+	char *cause = NULL;
+	const char *log;
+	FILE *f;
+	char *dump = NULL;
+	size_t dumplen = 0;
+
+	capture_start();
+	ok(load_text(&conf, "jpeg_quality = 70\n", &cause) == 0,
+	    "jpeg_quality still loads");
+	log = capture_end();
+	is_int(conf.quality, 70, "jpeg_quality sets quality");
+	ok(strstr(log, "level=warn event=config_key_renamed") != NULL &&
+	    strstr(log, "key=jpeg_quality use=quality") != NULL &&
+	    strstr(log, ":1\"") != NULL,
+	    "a warning names the old key, the new one and the line");
+	f = open_memstream(&dump, &dumplen);
+	conf_dump(&conf, f);
+	fclose(f);
+	ok(strstr(dump, "\nquality = 70\n") != NULL &&
+	    strstr(dump, "jpeg_quality") == NULL,
+	    "conf_dump writes the new name only");
+	free(dump);
+	conf_free(&conf);
+
+	capture_start();
+	ok(load_text(&conf, "quality = 60\n", &cause) == 0, "quality loads");
+	log = capture_end();
+	is_int(conf.quality, 60, "quality read");
+	is_str(log, "", "the new name warns of nothing");
+	conf_free(&conf);
+
+	setenv("THUMBQ_JPEG_QUALITY", "40", 1);
+	capture_start();
+	ok(load_text(&conf, "quality = 60\n", &cause) == 0,
+	    "THUMBQ_JPEG_QUALITY loads");
+	log = capture_end();
+	is_int(conf.quality, 40, "THUMBQ_JPEG_QUALITY wins over the file");
+	ok(strstr(log, "where=\"environment THUMBQ_JPEG_QUALITY\"") != NULL,
+	    "a warning names the variable");
+	conf_free(&conf);
+	setenv("THUMBQ_QUALITY", "50", 1);
+	capture_start();
+	ok(load_text(&conf, "", &cause) == 0, "both variables load");
+	capture_end();
+	is_int(conf.quality, 50,
+	    "THUMBQ_QUALITY wins over THUMBQ_JPEG_QUALITY");
+	conf_free(&conf);
+	unsetenv("THUMBQ_QUALITY");
+	unsetenv("THUMBQ_JPEG_QUALITY");
+
+	capture_start();
+	refused("jpeg_quality = 101\n",
+	    "jpeg_quality = \"101\" is not a number from 1 to 100",
+	    "a bad value under the old name, named as written");
+	capture_end();
+}
+
 int
 main(void)
 {
@@ -162,7 +259,7 @@ main(void)
 	refused("workers = -1\n", "not a number", "negative number");
 	refused("workers = 2x\n", "not a number", "trailing junk");
 	refused("workers = 99999999999999999999999\n", "not a number", "overflow");
-	refused("jpeg_quality = 5M\n", "not a number", "suffix on a plain number");
+	refused("quality = 5M\n", "not a number", "suffix on a plain number");
 	refused("docroot = relative/path\n", "absolute", "relative docroot");
 	refused("log = file\n", "stderr or syslog", "bad log target");
 	refused("base_url = ftp://x\n", "http://", "base_url scheme");
@@ -185,6 +282,7 @@ main(void)
 	free(cause);
 
 	test_password_file();
+	test_renamed_key();
 
 	/* conf_dump writes a file that loads back to the same values. */
 	{

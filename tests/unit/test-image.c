@@ -2963,7 +2963,7 @@ main(int argc, char **argv)
 	conf.formats = "jpeg, png gif webp bmp TIFF heic avif jxl";
 	conf.max_pixels = 50000000;
 	conf.max_dimension = 20000;
-	conf.jpeg_quality = 85;
+	conf.quality = 85;
 
 	test_init_errors();
 	if (!ok(image_init(argv[0], &conf, &cause) == 0, "image_init")) {
