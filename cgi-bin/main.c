@@ -137,6 +137,7 @@ main(int argc, char **argv)
 	}
 	if (strcmp(conf.log, "syslog") == 0)
 		log_open("thumbq.fcgi", 1);
+	log_set_level(log_level_parse(conf.log_level));
 	/* A client that hangs up mid-answer must not kill the process. */
 	signal(SIGPIPE, SIG_IGN);
 

@@ -124,6 +124,9 @@ static const struct conf_key conf_keys[] = {
 	  "user thumbqd runs as when started as root; empty: stay as started" },
 	{ "log", STR(log), "stderr",
 	  "where the programs log: stderr or syslog" },
+	{ "log_level", STR(log_level), "info",
+	  "least severe messages logged: err, warn, info or debug (thumbqd "
+	  "-v: debug)" },
 	{ "fetch_connect_timeout",
 	  NUM(CONF_UINT, fetch_connect_timeout, 1, 300), "5",
 	  "seconds to connect to an image origin" },
@@ -523,6 +526,11 @@ conf_validate(const struct thumbq_conf *conf, char **cause)
 	    strcmp(conf->log, "syslog") != 0) {
 		*cause = xasprintf("log = \"%s\": expected stderr or syslog",
 		    conf->log);
+		return -1;
+	}
+	if (log_level_parse(conf->log_level) == -1) {
+		*cause = xasprintf("log_level = \"%s\": expected err, warn, "
+		    "info or debug", conf->log_level);
 		return -1;
 	}
 	if (conf->docroot[0] != '/') {

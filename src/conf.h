@@ -51,6 +51,7 @@ struct thumbq_conf {
 	char *pidfile;
 	char *user;			/* thumbqd drops root to this user */
 	char *log;			/* "stderr" or "syslog" */
+	char *log_level;		/* "err", "warn", "info", "debug" */
 
 	/* Fetching */
 	unsigned fetch_connect_timeout;	/* seconds */

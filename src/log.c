@@ -11,7 +11,20 @@
 
 static const char *log_prog = "thumbq";
 static int log_syslog;
-static int log_debug_on;
+/* The least severe priority written: LOG_INFO unless log_level or thumbqd
+ * -v says otherwise.  Set before any thread starts, read-only after. */
+static int log_max = LOG_INFO;
+
+/* The names log_level takes, and the priority each lets through. */
+static const struct {
+	const char *name;
+	int priority;
+} log_levels[] = {
+	{ "err", LOG_ERR },
+	{ "warn", LOG_WARNING },
+	{ "info", LOG_INFO },
+	{ "debug", LOG_DEBUG },
+};
 
 void
 log_open(const char *prog, int use_syslog)
@@ -22,10 +35,19 @@ log_open(const char *prog, int use_syslog)
 		openlog(prog, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
-void
-log_set_debug(int on)
+int
+log_level_parse(const char *name)
 {
-	log_debug_on = on;
+	for (size_t i = 0; i < sizeof log_levels / sizeof log_levels[0]; i++)
+		if (strcmp(name, log_levels[i].name) == 0)
+			return log_levels[i].priority;
+	return -1;
+}
+
+void
+log_set_level(int priority)
+{
+	log_max = priority;
 }
 
 static const char *
@@ -46,7 +68,7 @@ log_vmsg(int priority, const char *fmt, va_list ap)
 {
 	char line[1024];
 
-	if (priority == LOG_DEBUG && !log_debug_on)
+	if (priority > log_max)
 		return;
 	vsnprintf(line, sizeof line, fmt, ap);
 	/* One event must stay one line, whatever a message quoted. */

@@ -11,7 +11,11 @@
 void log_open(const char *prog, int use_syslog);
 void log_msg(int priority, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-void log_set_debug(int on);
+/* The syslog priority that log_level NAME ("err", "warn", "info" or
+ * "debug") lets through at least, or -1 for any other name. */
+int log_level_parse(const char *name);
+/* Drops messages less severe than priority (LOG_INFO until told). */
+void log_set_level(int priority);
 /* Logs at LOG_CRIT and exits 1: only at start-up or when a process cannot
  * go on. */
 void fatal(const char *fmt, ...)

@@ -36,6 +36,7 @@
 #include "conf.h"
 #include "id.h"
 #include "job.h"
+#include "log.h"
 #include "storage.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -822,6 +823,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "thumbqctl: %s\n", cause);
 		return 1;
 	}
+	log_set_level(log_level_parse(c.conf.log_level));
 	c.store = store_new(&c.conf);
 
 	if (strcmp(cmd, "stats") == 0 && optind == argc)

@@ -1,5 +1,5 @@
-/* master.c: supervise the worker children (prefork, like lighttpd's
- * server.max-worker).
+/* master.c: supervise a host's children, image workers and webhook
+ * couriers (prefork, like lighttpd's server.max-worker).
  *
  * The master never handles a signal asynchronously: it blocks the signals it
  * cares about and takes them one at a time with sigtimedwait(), whose
@@ -40,8 +40,10 @@
  * this long, so a child that cannot start does not spin the CPU. */
 #define MASTER_RESPAWN_DELAY_S 1
 
-struct slot {
-	pid_t pid;			/* 0: empty */
+/* One child process, an image worker or a courier, and what the master
+ * keeps for it across respawns. */
+struct child {
+	pid_t pid;			/* 0: none running */
 	int courier;			/* delivers webhooks, no images */
 	char wid[CHILD_WID_MAX];
 	time_t started;
@@ -49,17 +51,28 @@ struct slot {
 	struct child_state *state;	/* shared with an image worker child */
 };
 
+/* A periodic duty's Redis errors are logged once per outage: when it
+ * first fails, and when it works again, not once a second in between. */
+struct duty {
+	const char *name;		/* "heartbeat", "reap", ... */
+	unsigned failures;		/* in a row; 0: working */
+	time_t failing_since;
+};
+
 struct master {
 	struct thumbq_conf *conf;
 	const char *conf_path;
-	struct slot *slots;
-	size_t nslots;
+	int verbose;			/* -v: log_level stays debug */
+	struct child *children;
+	size_t nchildren;
 	struct store *store;
 	int stopping;
 	time_t stop_deadline;
 	time_t last_sweep;
 	sigset_t sigs;
-	char id[CHILD_WID_MAX];		/* "<hostname>:<pid>", for heartbeats */
+	/* This host, "<hostname>:<pid>", as its heartbeats name it. */
+	char host[CHILD_WID_MAX];
+	struct duty heartbeat, reap, promote, sweep;
 };
 
 /* A worker id names one child across all hosts and all time: the host name
@@ -78,39 +91,39 @@ master_make_wid(char *wid)
 }
 
 static void
-master_spawn(struct master *m, struct slot *s)
+master_spawn(struct master *m, struct child *c)
 {
 	pid_t master = getpid(), pid;
 
-	master_make_wid(s->wid);
-	if (!s->courier && s->state == NULL)
-		s->state = child_state_new();
-	if (s->state != NULL)
-		s->state->thumbnailing[0] = '\0';
+	master_make_wid(c->wid);
+	if (!c->courier && c->state == NULL)
+		c->state = child_state_new();
+	if (c->state != NULL)
+		c->state->thumbnailing[0] = '\0';
 	pid = fork();
 	if (pid == -1) {
 		log_err("event=fork_failed error=\"%s\"", strerror(errno));
-		s->pid = 0;
+		c->pid = 0;
 		return;
 	}
 	if (pid == 0) {
-		if (s->courier)
-			courier_main(m->conf, s->wid, master);
-		child_main(m->conf, s->wid, master, s->state);
+		if (c->courier)
+			courier_main(m->conf, c->wid, master);
+		child_main(m->conf, c->wid, master, c->state);
 	}
-	s->pid = pid;
-	s->started = time(NULL);
-	s->retiring = 0;
+	c->pid = pid;
+	c->started = time(NULL);
+	c->retiring = 0;
 	log_info("event=%s_spawned pid=%ld wid=%s",
-	    s->courier ? "courier" : "child", (long)pid, s->wid);
+	    c->courier ? "courier" : "child", (long)pid, c->wid);
 }
 
-static struct slot *
+static struct child *
 master_find(struct master *m, pid_t pid)
 {
-	for (size_t i = 0; i < m->nslots; i++)
-		if (m->slots[i].pid == pid)
-			return &m->slots[i];
+	for (size_t i = 0; i < m->nchildren; i++)
+		if (m->children[i].pid == pid)
+			return &m->children[i];
 	return NULL;
 }
 
@@ -118,32 +131,32 @@ master_find(struct master *m, pid_t pid)
  * decode_cpu_ms: that job fails now, as image_too_costly, rather than going
  * back to cost as much again in the next child. */
 static void
-master_fail_over_cpu(struct master *m, const struct slot *s, const char *id)
+master_fail_over_cpu(struct master *m, const struct child *c, const char *id)
 {
 	struct job_error err;
 	struct job job;
 	char code[32];
 
 	job_error_clear(&err);
-	child_over_cpu_error(s->state, &err);
+	child_over_cpu_error(c->state, &err);
 	memset(&job, 0, sizeof job);
 	memcpy(job.id, id, sizeof job.id);
 	snprintf(code, sizeof code, "%s", err.code);
 	job.error_code = code;
 	job.error_message = err.message;
-	job.fetched_bytes = s->state->fetched_bytes;
-	switch (store_fail(m->store, s->wid, &job)) {
+	job.fetched_bytes = c->state->fetched_bytes;
+	switch (store_fail(m->store, c->wid, &job)) {
 	case STORE_OK:
 		log_info("job=%s event=failed code=%s wid=%s cpu_limit_ms=%u",
-		    id, err.code, s->wid, s->state->cpu_limit_ms);
+		    id, err.code, c->wid, c->state->cpu_limit_ms);
 		break;
 	case STORE_STALE:
 		log_warn("job=%s event=lease_lost wid=%s (over decode_cpu_ms, "
-		    "but another worker owns it now)", id, s->wid);
+		    "but another worker owns it now)", id, c->wid);
 		break;
 	default:
 		log_warn("job=%s event=fail_failed wid=%s error=\"%s\" (it "
-		    "goes back to the queue)", id, s->wid,
+		    "goes back to the queue)", id, c->wid,
 		    store_error(m->store));
 		break;
 	}
@@ -153,28 +166,28 @@ master_fail_over_cpu(struct master *m, const struct slot *s, const char *id)
  * its lease to run out.  If it died thumbnailing, that job is the one that
  * uses up an attempt, or fails at once if it ran out of decode_cpu_ms. */
 static void
-master_recover(struct master *m, struct slot *s)
+master_recover(struct master *m, struct child *c)
 {
 	char culprit[ID_LEN + 1] = "";
 	long n;
 
-	if (s->state != NULL) {
-		memcpy(culprit, s->state->thumbnailing, sizeof culprit);
+	if (c->state != NULL) {
+		memcpy(culprit, c->state->thumbnailing, sizeof culprit);
 		culprit[ID_LEN] = '\0';
-		if (s->state->over_cpu && culprit[0] != '\0')
-			master_fail_over_cpu(m, s, culprit);
-		s->state->thumbnailing[0] = '\0';
-		s->state->over_cpu = 0;
+		if (c->state->over_cpu && culprit[0] != '\0')
+			master_fail_over_cpu(m, c, culprit);
+		c->state->thumbnailing[0] = '\0';
+		c->state->over_cpu = 0;
 	}
-	n = s->courier ? store_courier_recover(m->store, s->wid) :
-	    store_recover_worker(m->store, s->wid, culprit);
+	n = c->courier ? store_courier_recover(m->store, c->wid) :
+	    store_recover_worker(m->store, c->wid, culprit);
 
 	if (n < 0)
 		log_warn("event=recover_failed wid=%s error=\"%s\" (its lease "
-		    "will expire)", s->wid, store_error(m->store));
+		    "will expire)", c->wid, store_error(m->store));
 	else if (n > 0)
 		log_info("event=recovered wid=%s jobs=%ld thumbnailing=%s",
-		    s->wid, n, culprit[0] != '\0' ? culprit : "-");
+		    c->wid, n, culprit[0] != '\0' ? culprit : "-");
 }
 
 static void
@@ -184,22 +197,23 @@ master_reap(struct master *m)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		struct slot *s = master_find(m, pid);
+		struct child *c = master_find(m, pid);
 
-		if (s == NULL)
+		if (c == NULL)
 			continue;
 		if (WIFSIGNALED(status))
 			log_warn("event=child_died pid=%ld wid=%s signal=%d",
-			    (long)pid, s->wid, WTERMSIG(status));
+			    (long)pid, c->wid, WTERMSIG(status));
 		else
 			log_info("event=child_exited pid=%ld wid=%s status=%d",
-			    (long)pid, s->wid, WEXITSTATUS(status));
-		master_recover(m, s);
-		s->pid = 0;
+			    (long)pid, c->wid, WEXITSTATUS(status));
+		master_recover(m, c);
+		c->pid = 0;
 	}
 }
 
-/* Fills empty slots, unless stopping; a slot whose child died young waits. */
+/* Starts the children that are not running, unless stopping; one that
+ * died young waits. */
 static void
 master_fill(struct master *m)
 {
@@ -207,20 +221,20 @@ master_fill(struct master *m)
 
 	if (m->stopping)
 		return;
-	for (size_t i = 0; i < m->nslots; i++) {
-		struct slot *s = &m->slots[i];
+	for (size_t i = 0; i < m->nchildren; i++) {
+		struct child *c = &m->children[i];
 
-		if (s->pid == 0 && now - s->started >= MASTER_RESPAWN_DELAY_S)
-			master_spawn(m, s);
+		if (c->pid == 0 && now - c->started >= MASTER_RESPAWN_DELAY_S)
+			master_spawn(m, c);
 	}
 }
 
 static void
 master_signal_all(struct master *m, int sig)
 {
-	for (size_t i = 0; i < m->nslots; i++)
-		if (m->slots[i].pid > 0)
-			kill(m->slots[i].pid, sig);
+	for (size_t i = 0; i < m->nchildren; i++)
+		if (m->children[i].pid > 0)
+			kill(m->children[i].pid, sig);
 }
 
 static size_t
@@ -228,8 +242,8 @@ master_alive(const struct master *m)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < m->nslots; i++)
-		if (m->slots[i].pid > 0)
+	for (size_t i = 0; i < m->nchildren; i++)
+		if (m->children[i].pid > 0)
 			n++;
 	return n;
 }
@@ -242,7 +256,7 @@ master_reload(struct master *m)
 {
 	struct thumbq_conf *fresh = xcalloc(1, sizeof *fresh);
 	char *cause = NULL;
-	struct slot *old;
+	struct child *old;
 	size_t nold, nnew;
 
 	if (conf_load(fresh, m->conf_path, &cause) == -1) {
@@ -255,21 +269,21 @@ master_reload(struct master *m)
 	if (strcmp(fresh->formats, m->conf->formats) != 0)
 		log_warn("event=reload note=\"formats changes need a restart "
 		    "of thumbqd\"");
-	/* Old children keep running until they exit; they keep their slots in
-	 * a separate array so that the new count can differ. */
-	old = m->slots;
-	nold = m->nslots;
+	/* Old children keep running until they exit, at the end of the array,
+	 * after as many new ones as the new config asks for. */
+	old = m->children;
+	nold = m->nchildren;
 	for (size_t i = 0; i < nold; i++)
 		if (old[i].pid > 0)
 			kill(old[i].pid, SIGTERM);
 	nnew = fresh->workers + fresh->couriers;
-	m->nslots = nnew + nold;
-	m->slots = xcalloc(m->nslots, sizeof *m->slots);
+	m->nchildren = nnew + nold;
+	m->children = xcalloc(m->nchildren, sizeof *m->children);
 	for (size_t i = fresh->workers; i < nnew; i++)
-		m->slots[i].courier = 1;
-	memcpy(m->slots + nnew, old, nold * sizeof *old);
-	for (size_t i = nnew; i < m->nslots; i++)
-		m->slots[i].retiring = 1;
+		m->children[i].courier = 1;
+	memcpy(m->children + nnew, old, nold * sizeof *old);
+	for (size_t i = nnew; i < m->nchildren; i++)
+		m->children[i].retiring = 1;
 	free(old);
 	/* Children forked from now on see the new config; the store keeps a
 	 * pointer to the config, so it is replaced too. */
@@ -278,24 +292,26 @@ master_reload(struct master *m)
 	free(m->conf);
 	m->conf = fresh;
 	m->store = store_new(m->conf);
+	if (!m->verbose)
+		log_set_level(log_level_parse(m->conf->log_level));
 	log_info("event=reloaded workers=%u downloads=%u", m->conf->workers,
 	    m->conf->downloads);
 }
 
-/* Drops retired slots whose child has exited, so the array does not grow
- * with every reload. */
+/* Drops retired children that have exited, so that the array does not
+ * grow with every reload. */
 static void
 master_compact(struct master *m)
 {
 	size_t j = 0;
 
-	for (size_t i = 0; i < m->nslots; i++) {
-		if (m->slots[i].retiring && m->slots[i].pid == 0)
-			child_state_free(m->slots[i].state);
+	for (size_t i = 0; i < m->nchildren; i++) {
+		if (m->children[i].retiring && m->children[i].pid == 0)
+			child_state_free(m->children[i].state);
 		else
-			m->slots[j++] = m->slots[i];
+			m->children[j++] = m->children[i];
 	}
-	m->nslots = j;
+	m->nchildren = j;
 }
 
 /* Removes the thumbnail of an expired job that was the last one using it.
@@ -318,8 +334,27 @@ master_unlink(const char *id, const char *path, void *arg)
 		    strerror(errno));
 }
 
+/* Logs the outcome n of a periodic duty (-1: a Redis error) once per
+ * outage: its first failure, then its recovery and how long it took.  For
+ * as long as Redis is down, every duty fails once a second. */
+static void
+master_duty(struct master *m, struct duty *d, long n)
+{
+	time_t now = time(NULL);
+
+	if (n < 0 && d->failures++ == 0) {
+		d->failing_since = now;
+		log_warn("event=%s_failed error=\"%s\" note=\"logged again "
+		    "only once it recovers\"", d->name, store_error(m->store));
+	} else if (n >= 0 && d->failures > 0) {
+		log_info("event=%s_recovered failures=%u down_s=%lld", d->name,
+		    d->failures, (long long)(now - d->failing_since));
+		d->failures = 0;
+	}
+}
+
 /* Deletes jobs that finished more than thumbnail_ttl ago, and their files
- * (a file shared through dedupe with the last job using it).  Any master
+ * (a file shared through dedupe with the last job using it).  Any host
  * may do it; two doing it at once share the work. */
 static void
 master_sweep(struct master *m)
@@ -332,15 +367,14 @@ master_sweep(struct master *m)
 	    (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 -
 	    (long long)m->conf->thumbnail_ttl * 1000, MASTER_SWEEP_MAX,
 	    master_unlink, m);
+	master_duty(m, &m->sweep, n);
 	if (n > 0)
 		log_info("event=expired jobs=%ld", n);
-	else if (n < 0)
-		log_debug("event=sweep_failed error=\"%s\"",
-		    store_error(m->store));
 }
 
-/* Periodic duties, once a second: say we live (and recover the claims of
- * masters that went silent), return expired leases, promote due retries. */
+/* Periodic duties, once a second: say this host lives (and recover the
+ * claims of hosts that went silent), return expired leases, sweep, and
+ * promote due retries. */
 static void
 master_tick(struct master *m)
 {
@@ -348,20 +382,18 @@ master_tick(struct master *m)
 	size_t nwids = 0;
 	long n;
 
-	for (size_t i = 0; i < m->nslots &&
+	for (size_t i = 0; i < m->nchildren &&
 	    nwids < sizeof wids / sizeof wids[0]; i++)
-		if (m->slots[i].pid > 0)
-			wids[nwids++] = m->slots[i].wid;
-	n = store_heartbeat(m->store, m->id, wids, nwids);
+		if (m->children[i].pid > 0)
+			wids[nwids++] = m->children[i].wid;
+	n = store_heartbeat(m->store, m->host, wids, nwids);
+	master_duty(m, &m->heartbeat, n);
 	if (n > 0)
-		log_info("event=recovered_from_dead_masters jobs=%ld", n);
+		log_info("event=recovered_from_dead_hosts jobs=%ld", n);
 	n = store_reap_leases(m->store);
-
+	master_duty(m, &m->reap, n);
 	if (n > 0)
 		log_info("event=leases_expired requeued=%ld", n);
-	else if (n < 0)
-		log_debug("event=reap_failed error=\"%s\"",
-		    store_error(m->store));
 	if (m->conf->thumbnail_ttl != 0 &&
 	    time(NULL) - m->last_sweep >=
 	    MASTER_SWEEP_INTERVAL(m->conf->thumbnail_ttl)) {
@@ -369,12 +401,13 @@ master_tick(struct master *m)
 		master_sweep(m);
 	}
 	n = store_promote_retries(m->store);
+	master_duty(m, &m->promote, n);
 	if (n > 0)
 		log_debug("event=retries_due count=%ld", n);
 }
 
 int
-master_run(struct thumbq_conf *conf, const char *conf_path)
+master_run(struct thumbq_conf *conf, const char *conf_path, int verbose)
 {
 	struct master m;
 	struct timespec tick = { .tv_sec = 1, .tv_nsec = 0 };
@@ -383,17 +416,22 @@ master_run(struct thumbq_conf *conf, const char *conf_path)
 	memset(&m, 0, sizeof m);
 	m.conf = conf;
 	m.conf_path = conf_path;
-	m.nslots = conf->workers + conf->couriers;
-	m.slots = xcalloc(m.nslots, sizeof *m.slots);
-	for (size_t i = conf->workers; i < m.nslots; i++)
-		m.slots[i].courier = 1;
+	m.verbose = verbose;
+	m.heartbeat.name = "heartbeat";
+	m.reap.name = "reap";
+	m.promote.name = "promote";
+	m.sweep.name = "sweep";
+	m.nchildren = conf->workers + conf->couriers;
+	m.children = xcalloc(m.nchildren, sizeof *m.children);
+	for (size_t i = conf->workers; i < m.nchildren; i++)
+		m.children[i].courier = 1;
 	m.store = store_new(conf);
-	if (gethostname(m.id, sizeof m.id - 24) == -1)
-		snprintf(m.id, sizeof m.id, "unknown");
-	m.id[sizeof m.id - 24] = '\0';
-	snprintf(m.id + strlen(m.id), 24, ":%ld", (long)getpid());
-	for (size_t i = 0; i < m.nslots; i++)
-		m.slots[i].started = time(NULL) - MASTER_RESPAWN_DELAY_S;
+	if (gethostname(m.host, sizeof m.host - 24) == -1)
+		snprintf(m.host, sizeof m.host, "unknown");
+	m.host[sizeof m.host - 24] = '\0';
+	snprintf(m.host + strlen(m.host), 24, ":%ld", (long)getpid());
+	for (size_t i = 0; i < m.nchildren; i++)
+		m.children[i].started = time(NULL) - MASTER_RESPAWN_DELAY_S;
 
 	sigemptyset(&m.sigs);
 	sigaddset(&m.sigs, SIGCHLD);
@@ -448,11 +486,11 @@ master_run(struct thumbq_conf *conf, const char *conf_path)
 			break;
 		}
 	}
-	store_goodbye(m.store, m.id);
+	store_goodbye(m.store, m.host);
 	log_info("event=stopped");
 	store_free(m.store);
-	for (size_t i = 0; i < m.nslots; i++)
-		child_state_free(m.slots[i].state);
-	free(m.slots);
+	for (size_t i = 0; i < m.nchildren; i++)
+		child_state_free(m.children[i].state);
+	free(m.children);
 	return 0;
 }

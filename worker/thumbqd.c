@@ -30,11 +30,13 @@ static int thumbqd_ready_fd = -1;
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: thumbqd [-CDt] [-c thumbq.conf]\n"
+	fprintf(stderr, "usage: thumbqd [-CDtv] [-c thumbq.conf]\n"
 	    "  -c FILE  config file (default: $THUMBQ_CONF or %s/thumbq.conf)\n"
 	    "  -C       print the configuration in effect and exit\n"
 	    "  -D       stay in the foreground\n"
-	    "  -t       check the config and exit\n", SYSCONFDIR);
+	    "  -t       check the config and exit\n"
+	    "  -v       log debug messages too, whatever log_level says\n",
+	    SYSCONFDIR);
 	exit(2);
 }
 
@@ -249,14 +251,15 @@ main(int argc, char **argv)
 	const char *conf_arg = NULL;
 	char conf_path[PATH_MAX];
 	char *cause = NULL;
-	int foreground = 0, test_only = 0, dump = 0, ch, rc;
+	int foreground = 0, test_only = 0, dump = 0, verbose = 0, ch, rc;
 
-	while ((ch = getopt(argc, argv, "c:CDth")) != -1) {
+	while ((ch = getopt(argc, argv, "c:CDthv")) != -1) {
 		switch (ch) {
 		case 'c': conf_arg = optarg; break;
 		case 'C': dump = 1; break;
 		case 'D': foreground = 1; break;
 		case 't': test_only = 1; break;
+		case 'v': verbose = 1; break;
 		default: usage();
 		}
 	}
@@ -301,6 +304,7 @@ main(int argc, char **argv)
 	}
 	if (strcmp(conf->log, "syslog") == 0)
 		log_open("thumbqd", 1);
+	log_set_level(verbose ? LOG_DEBUG : log_level_parse(conf->log_level));
 	if (image_init(argv[0], conf, &cause) == -1)
 		fatal("event=start_failed error=\"%s\"", cause);
 	if (!foreground)
@@ -313,7 +317,7 @@ main(int argc, char **argv)
 		 * path. */
 		char *pidfile = xstrdup(conf->pidfile);
 
-		rc = master_run(conf, conf_path);
+		rc = master_run(conf, conf_path, verbose);
 		thumbqd_remove_pidfile(pidfile);
 		free(pidfile);
 	}

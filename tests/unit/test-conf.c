@@ -206,6 +206,57 @@ test_renamed_key(void)
 	capture_end();
 }
 
+/* log_level: its four names, refused otherwise, and what each lets
+ * through. */
+static void
+test_log_level(void)
+{
+	struct thumbq_conf conf;
+	char *cause = NULL;
+	const char *log;
+
+	ok(conf_load(&conf, NULL, &cause) == 0 &&
+	    strcmp(conf.log_level, "info") == 0,
+	    "log_level is info by default");
+	conf_free(&conf);
+	refused("log_level = verbose\n", "expected err, warn, info or debug",
+	    "an unknown log_level, with the choices");
+	ok(load_text(&conf, "log_level = warn\n", &cause) == 0,
+	    "log_level = warn loads");
+	log_set_level(log_level_parse(conf.log_level));
+	conf_free(&conf);
+	capture_start();
+	log_info("event=test_info");
+	log_warn("event=test_warn");
+	log_err("event=test_err");
+	log = capture_end();
+	ok(strstr(log, "test_info") == NULL &&
+	    strstr(log, "test_warn") != NULL &&
+	    strstr(log, "test_err") != NULL,
+	    "log_level = warn drops info and keeps warn and err");
+	log_set_level(log_level_parse("err"));
+	capture_start();
+	log_warn("event=test_warn");
+	log_err("event=test_err");
+	log = capture_end();
+	ok(strstr(log, "test_warn") == NULL && strstr(log, "test_err") != NULL,
+	    "log_level = err keeps errors only");
+	log_set_level(log_level_parse("debug"));
+	capture_start();
+	log_debug("event=test_debug");
+	log = capture_end();
+	ok(strstr(log, "level=debug event=test_debug") != NULL,
+	    "log_level = debug writes debug lines");
+	log_set_level(log_level_parse("info"));
+	capture_start();
+	log_debug("event=test_debug");
+	log_info("event=test_info");
+	log = capture_end();
+	ok(strstr(log, "test_debug") == NULL &&
+	    strstr(log, "test_info") != NULL,
+	    "log_level = info (the default) drops debug lines");
+}
+
 int
 main(void)
 {
@@ -283,6 +334,7 @@ main(void)
 
 	test_password_file();
 	test_renamed_key();
+	test_log_level();
 
 	/* conf_dump writes a file that loads back to the same values. */
 	{
