@@ -1,5 +1,5 @@
-/* auth.c: the gate in front of every route but the operators' ones
- * (health, metrics): API keys when auth_required is on, and the rate limit
+/* auth.c: the gate in front of every route but the open ones (health,
+ * metrics, openapi.yaml): API keys when auth_required is on, and the rate limit
  * per key (or per client when auth is off: an IPv4 address, an IPv6 /64,
  * see ratelimit.c).  Both are answered by one Redis script, so the gate
  * costs one round trip, and nothing when both are off.

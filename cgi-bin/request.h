@@ -1,8 +1,9 @@
-/* request.h: one FastCGI request as the handlers see it.
+/* request.h: one request, over FastCGI or CGI, as the handlers see it.
  *
  * Everything here comes from the client (through the web server) and is
- * untrusted: the body is read only up to max_body_bytes, and each string is
- * bounded by the web server's own limits before it gets here. */
+ * untrusted: the body is read only up to the bound its route gives
+ * (max_body_bytes, or a batch's), and each string is bounded by the web
+ * server's own limits before it gets here. */
 #ifndef THUMBQ_REQUEST_H
 #define THUMBQ_REQUEST_H
 

@@ -1,4 +1,5 @@
-/* response.h: every answer is JSON with a status line, headers and a length. */
+/* response.h: every answer has a status line, headers and a length, and a
+ * JSON body unless it says otherwise. */
 #ifndef THUMBQ_RESPONSE_H
 #define THUMBQ_RESPONSE_H
 

@@ -1,7 +1,8 @@
 /* route-health.c: GET /v1/health
  *
  * Healthy means a job submitted now will be done: Redis answers and at least
- * one thumbqd master has said it lives within the last few seconds.  200 or
+ * one thumbqd host has reported live children in its heartbeat within the
+ * last 15 s.  200 or
  * 503, with the figures behind the verdict, in one Redis round trip. */
 #include "config.h"
 

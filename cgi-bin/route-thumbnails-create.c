@@ -1,8 +1,8 @@
 /* route-thumbnails-create.c: POST /v1/thumbnails {"url": "..."}
  *
  * Validates the body, creates the job and queues it in one Redis round trip
- * (an atomic script, so a process killed mid-request leaves either a queued
- * job or nothing), and answers 201 with the job and its Location. */
+ * (an atomic script, so a process killed mid-request leaves either the job
+ * or nothing), and answers 201 with the job and its Location. */
 #include "config.h"
 
 #include <stdio.h>

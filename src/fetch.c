@@ -88,7 +88,8 @@ fetch_block(struct fetcher *f, int family, const void *in, const char *cause)
 /*
  * libcurl calls this instead of socket(2) for every connection it opens.
  * Returning CURL_SOCKET_BAD makes it try the name's next address, or fail
- * with CURLE_COULDNT_CONNECT, which fetch_get() turns into address_blocked.
+ * with CURLE_COULDNT_CONNECT, which fetch_result_error() turns into
+ * address_blocked.
  */
 static curl_socket_t
 fetch_opensocket(void *clientp, curlsocktype purpose,
@@ -262,7 +263,7 @@ fetch_setopts(struct fetcher *f)
 	return bad == 0 ? 0 : -1;
 }
 
-/* Creates the fetcher of one worker child, after fork. */
+/* Creates a fetcher, after fork (see fetch.h). */
 struct fetcher *
 fetch_new(const struct thumbq_conf *conf, char **cause)
 {
@@ -461,7 +462,6 @@ fetch_get(struct fetcher *f, const char *url, struct fetch_result *res,
 	}
 	res->data = f->buf;
 	res->len = f->len;
-	res->http_status = status;
 	return 0;
 }
 

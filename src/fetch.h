@@ -1,8 +1,10 @@
 /* fetch.h: download one URL into memory with libcurl, bounded in bytes,
  * time and destinations.
  *
- * One fetcher per worker child, created after fork and reused for every job
- * (it keeps libcurl's connection cache and DNS cache). */
+ * One fetcher per download thread of a worker child (and one per transfer
+ * slot of a webhook courier, for its address checks: fetch_guard), created
+ * after fork and reused for every job (it keeps libcurl's connection cache
+ * and DNS cache). */
 #ifndef THUMBQ_FETCH_H
 #define THUMBQ_FETCH_H
 
@@ -18,7 +20,6 @@ struct fetcher;
 struct fetch_result {
 	unsigned char *data;	/* body, the fetcher's until its next fetch */
 	size_t len;
-	long http_status;
 };
 
 /* Returns NULL with *cause set if the allow list does not parse. */

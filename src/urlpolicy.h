@@ -3,7 +3,8 @@
  * Two separate checks, because a URL's host text proves nothing about where a
  * connection goes (DNS, numeric tricks, redirects):
  *  - urlpolicy_check_url() looks at the URL text: scheme http/https, a host,
- *    no userinfo, length bounded.  It runs in the API before a job exists.
+ *    no userinfo, length bounded.  It runs in the API before a job exists,
+ *    and again before each download and each webhook delivery.
  *  - urlpolicy_check_addr() looks at the socket address libcurl is about to
  *    connect to, for every connection including each redirect hop.  Only
  *    public unicast addresses pass, unless the allow list opens a range. */

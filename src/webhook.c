@@ -128,7 +128,7 @@ out:
 }
 
 /* Leaves out empty if libcrypto fails (it should not: no I/O, no input it
- * can refuse), and webhook_deliver() then refuses to send unsigned. */
+ * can refuse), and webhook_headers() then refuses to send unsigned. */
 void
 webhook_sign(const char *secret, const char *timestamp, const char *body,
     size_t len, char out[WEBHOOK_SIGNATURE_MAX])

@@ -12,7 +12,7 @@
  * daemons, so it cannot disagree with them about what a key means.  Output
  * is one record per line, tab-separated (or JSON with --json), and the exit
  * status says what happened: 0 done, 1 failure (e.g. Redis unreachable),
- * 2 usage, 3 no such job. */
+ * 2 usage, 3 no such job or key (or a job to retry that is not failed). */
 #include "config.h"
 
 #include <sys/stat.h>
@@ -656,7 +656,7 @@ ctl_check_redis(struct ctl_checks *k)
 	free(s);
 }
 
-/* The worker writes docroot/thumbnails/ab/cd/ID.ext: the directory must be
+/* The worker writes docroot/thumbnails/ab/cd/NAME.ext: the directory must be
  * there and writable by thumbqd's user, which is this user unless thumbq.conf
  * names another (root's thumbqd with user = ...). */
 static void

@@ -160,8 +160,8 @@ child_make_thumbnail(const struct thumbq_conf *conf, struct child_state *state,
 	char relpath[STORAGE_RELPATH_MAX];
 	int rc;
 
-	/* A record without options (made by an older version) gets the
-	 * configured defaults. */
+	/* A record that names no size or quality gets the configured
+	 * ones. */
 	if (ireq.width == 0 || ireq.height == 0) {
 		ireq.width = conf->thumbnail_width;
 		ireq.height = conf->thumbnail_height;

@@ -38,7 +38,8 @@ struct child_state {
 };
 
 /* Maps a child_state to share with a child; NULL if mmap fails (the master
- * then counts every job of a dead child, as before). */
+ * then cannot tell which job killed the child, and every job the child held
+ * uses up an attempt). */
 struct child_state *child_state_new(void);
 void child_state_free(struct child_state *state);
 

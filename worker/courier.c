@@ -12,8 +12,8 @@
  * one owner), so that neither a receiver that never answers nor a client
  * with many of them holds up anyone else's.  It takes deliveries from the
  * lanes in turns that every courier shares (store_webhook_claim) into its
- * own list, so that nothing is lost if it dies (its master, or any master
- * once its host is silent, hands the list back), POSTs each job's JSON,
+ * own list, so that nothing is lost if it dies (its master hands the list
+ * back, or any other host once this one is silent), POSTs each job's JSON,
  * signed (with the secret of the job's API key, or webhook_secret for a job
  * made without one), and records each attempt: delivered, retried later with
  * exponential backoff (the master promotes the retry when due), or given up
@@ -383,7 +383,7 @@ courier_main(const struct thumbq_conf *conf, const char *wid, pid_t master)
 		else
 			courier_idle(&c);
 	}
-	log_info("event=proc_stopped wid=%s", wid);
+	log_info("event=courier_stopped wid=%s", wid);
 	store_free(c.st);
 	webhook_sender_free(c.ws);
 	_exit(0);

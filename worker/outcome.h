@@ -10,8 +10,9 @@
 /* Records the outcome of a claimed job: completed (err->code NULL), retried
  * later (a transient error with attempts left), or failed.  If Redis is
  * unreachable the result is dropped: the lease runs out and the job is done
- * again, which is safe because the file is named by the job id and replaced
- * by rename.  started is when the job was claimed (proc_now_ms). */
+ * again, which is safe because every attempt of a job writes the same file
+ * name (given at its first claim, see storage.h), replaced by rename.
+ * started is when the job was claimed (proc_now_ms). */
 void outcome_record(const struct thumbq_conf *conf, struct store *st,
     const char *wid, struct job *job, const struct job_error *err,
     long long started);
