@@ -188,7 +188,6 @@ ctl_job(struct ctl *c, const char *id)
 struct ctl_failed {
 	struct ctl *c;
 	struct json_object *list;
-	int rc;
 };
 
 static void
@@ -215,8 +214,7 @@ ctl_print_failed(const char *id, void *arg)
 static int
 ctl_failed(struct ctl *c, unsigned limit)
 {
-	struct ctl_failed f = { c, c->json ? json_object_new_array() : NULL,
-	    0 };
+	struct ctl_failed f = { c, c->json ? json_object_new_array() : NULL };
 
 	if (store_list_failed(c->store, limit, ctl_print_failed, &f) < 0) {
 		json_object_put(f.list);
