@@ -61,6 +61,10 @@ jpegtran -arithmetic "$fx/photo.jpg" >"$gen/arith.jpg" &&
 # max_pixels), 350 KB to download.
 gm convert -size 7000x7000 gradient:red-blue -interlace Line "$gen/slow.png" ||
 	bail "gm cannot make slow.png"
+# A quarter of that: long enough to see a job while it is thumbnailed, short
+# enough to end well within the lease on a slow (sanitizer, loaded) build.
+gm convert -size 3500x3500 gradient:red-blue -interlace Line "$gen/mid.png" ||
+	bail "gm cannot make mid.png"
 for f in arith.jpg arith-prog.jpg scans40.jpg; do
 	ok "$f is a JPEG GraphicsMagick decodes: refusing it is thumbq's choice" \
 		fl_decodes "$gen/$f" 300 200
@@ -168,8 +172,9 @@ is "$(fl_thumb_files "$RS/docroot" "$arith")$(fl_thumb_files "$RS/docroot" "$sca
 
 # ---- 3. the lease starts again when the thumbnail starts: a download of
 # 0.8 s shows in the deadline, which is lease_seconds after the thumbnail's
-# start, not after the claim
-post "$GEN/slow.png?case=renew&delay=0.8"
+# start, not after the claim.  (The decode must end within the lease: one
+# that does not is requeued by the reaper, as any lease that runs out.)
+post "$GEN/mid.png?case=renew&delay=0.8"
 renew=$JOB_ID
 if fl_wait 10 renewed "$renew"; then
 	pass "the lease was renewed when the thumbnail started ($(lease_gap "$renew") ms after the claim)"
