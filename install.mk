@@ -6,6 +6,8 @@
 #   $(pkgdatadir)/lighttpd/thumbq.conf     the web server snippets, as they
 #   $(pkgdatadir)/lighttpd/thumbq-errors.lua  are in the source tree
 #   $(pkgdatadir)/apache/thumbq.conf
+#   $(pkgdatadir)/*/thumbq-console.conf    and the console's, for /console/
+#   $(pkgdatadir)/console/                 the console's static pages
 #   $(pkgdatadir)/systemd/*                units with this build's paths
 #   $(pkgdatadir)/shared-hosting/*         the user unit, crontab and .htaccess
 #                                          blocks for an install without root
@@ -103,14 +105,14 @@ uninstall-thumbq-conf:
 # uninstall-thumbq-conf has just left the admin's files in place.
 uninstall-thumbq-dirs: uninstall-thumbq-conf uninstall-dist_lighttpdDATA \
     uninstall-dist_apacheDATA uninstall-nodist_systemdDATA uninstall-nodist_sharedhostingDATA \
-    uninstall-dist_sharedhostingSCRIPTS
+    uninstall-dist_sharedhostingSCRIPTS uninstall-dist_consoleDATA
 	@$(NORMAL_UNINSTALL)
 	@keep=; test '$(thumbq_docroot)' = '$(thumbq_default_docroot)' || \
 	  keep='$(DESTDIR)$(thumbq_docroot)'; \
 	for d in '$(DESTDIR)$(thumbq_docroot)/thumbnails' '$(DESTDIR)$(thumbq_docroot)' \
 	    '$(DESTDIR)$(localstatedir)/lib/thumbq' '$(DESTDIR)$(lighttpddir)' \
 	    '$(DESTDIR)$(apachedir)' '$(DESTDIR)$(systemddir)' '$(DESTDIR)$(sharedhostingdir)' \
-	    '$(DESTDIR)$(pkgdatadir)'; do \
+	    '$(DESTDIR)$(consoledir)' '$(DESTDIR)$(pkgdatadir)'; do \
 	  test "$$d" != "$$keep" || continue; \
 	  if test -d "$$d" && rmdir "$$d" 2>/dev/null; then echo " rmdir '$$d'"; fi; \
 	done
@@ -122,9 +124,18 @@ uninstall-thumbq-dirs: uninstall-thumbq-conf uninstall-dist_lighttpdDATA \
 # Installed unchanged: both take their paths from variables the including
 # configuration sets (var.thumbq_* for lighttpd, Define THUMBQ_* for Apache).
 lighttpddir = $(pkgdatadir)/lighttpd
-dist_lighttpd_DATA = lighttpd/thumbq.conf lighttpd/thumbq-errors.lua
+dist_lighttpd_DATA = lighttpd/thumbq.conf lighttpd/thumbq-errors.lua \
+	lighttpd/thumbq-console.conf
 apachedir = $(pkgdatadir)/apache
-dist_apache_DATA = apache/thumbq.conf
+dist_apache_DATA = apache/thumbq.conf apache/thumbq-console.conf
+
+# ---------------------------------------------------------------- console
+
+# The console's pages, served by the web server at /console/ from here
+# (var.thumbq_console, Define THUMBQ_CONSOLE): static files, no build step.
+consoledir = $(pkgdatadir)/console
+dist_console_DATA = console/index.html console/console.js console/console.css \
+	console/favicon.svg
 
 # ---------------------------------------------------------------- systemd
 

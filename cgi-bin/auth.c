@@ -65,12 +65,40 @@ auth_limited(struct request *req, const struct thumbq_conf *conf,
 	return 1;
 }
 
+/* Asks Redis about key (NULL: none was needed) and takes the request's
+ * token; returns 0, or 1 after having answered 503, or 401 for a key that
+ * is unknown or revoked. */
+static int
+auth_lookup(struct api *api, struct request *req, const char *key,
+    const char *realm, struct store_auth_result *res)
+{
+	const struct thumbq_conf *conf = api->conf;
+	char hash[APIKEY_HASH_LEN + 1], client[RATELIMIT_SUBJECT_MAX];
+	char www[128];
+
+	if (key != NULL)
+		apikey_hash(key, strlen(key), hash);
+	ratelimit_client(request_param(req, "REMOTE_ADDR"), client);
+	if (store_auth(api->store, key ? hash : NULL, client, conf->rate_limit,
+	    conf->rate_burst, res) != STORE_OK) {
+		auth_unavailable(api, req);
+		return 1;
+	}
+	if (key != NULL && !res->known) {
+		snprintf(www, sizeof www, "WWW-Authenticate: Bearer "
+		    "realm=\"%s\", error=\"invalid_token\"\r\n", realm);
+		response_error(req, 401, "unauthorized",
+		    "unknown or revoked API key", www);
+		return 1;
+	}
+	return 0;
+}
+
 int
 auth_gate(struct api *api, struct request *req)
 {
 	const struct thumbq_conf *conf = api->conf;
 	struct store_auth_result res;
-	char hash[APIKEY_HASH_LEN + 1], client[RATELIMIT_SUBJECT_MAX];
 	const char *key = NULL;
 
 	if (!conf->auth_required && conf->rate_limit == 0)
@@ -83,22 +111,41 @@ auth_gate(struct api *api, struct request *req)
 			    "WWW-Authenticate: Bearer realm=\"thumbq\"\r\n");
 			return 1;
 		}
-		apikey_hash(key, strlen(key), hash);
 	}
-	ratelimit_client(request_param(req, "REMOTE_ADDR"), client);
-	if (store_auth(api->store, key ? hash : NULL, client, conf->rate_limit,
-	    conf->rate_burst, &res) != STORE_OK) {
-		auth_unavailable(api, req);
+	if (auth_lookup(api, req, key, "thumbq", &res) != 0)
 		return 1;
-	}
-	if (conf->auth_required && !res.known) {
-		response_error(req, 401, "unauthorized",
-		    "unknown or revoked API key", "WWW-Authenticate: Bearer "
-		    "realm=\"thumbq\", error=\"invalid_token\"\r\n");
-		return 1;
-	}
 	if (conf->auth_required)
 		snprintf(req->owner, sizeof req->owner, "%s", res.key_id);
+	if (conf->rate_limit == 0)
+		return 0;
+	return auth_limited(req, conf, &res,
+	    "too many requests: slow down and retry after Retry-After seconds");
+}
+
+int
+auth_admin(struct api *api, struct request *req)
+{
+	const struct thumbq_conf *conf = api->conf;
+	struct store_auth_result res;
+	const char *key = auth_bearer(req);
+
+	/* Whatever auth_required says: these routes act on everyone's jobs.
+	 * The key comes in a header, never a cookie, so that no other site
+	 * can make a browser that holds one act with it. */
+	if (key == NULL) {
+		response_error(req, 401, "unauthorized",
+		    "an admin API key is required: Authorization: Bearer KEY",
+		    "WWW-Authenticate: Bearer realm=\"thumbq admin\"\r\n");
+		return 1;
+	}
+	if (auth_lookup(api, req, key, "thumbq admin", &res) != 0)
+		return 1;
+	if (!res.admin) {
+		response_error(req, 403, "forbidden", "this API key is not an "
+		    "admin key (make one with: thumbqctl key create --admin "
+		    "NAME)", NULL);
+		return 1;
+	}
 	if (conf->rate_limit == 0)
 		return 0;
 	return auth_limited(req, conf, &res,

@@ -24,6 +24,7 @@ response_reason(int status)
 	case 413: return "Payload Too Large";
 	case 415: return "Unsupported Media Type";
 	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
 	case 429: return "Too Many Requests";
 	case 422: return "Unprocessable Content";
 	case 500: return "Internal Server Error";

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin.h"
 #include "log.h"
 #include "response.h"
 #include "routes.h"
@@ -87,6 +88,40 @@ metrics_histogram(struct metrics_buf *b, const struct store_stats *s, const char
 	    metrics_counter(s, key) / 1000.0, metric, cum);
 }
 
+/* The last hour from the per-minute trend (src/admin.c), as the console
+ * shows it: what ended, and the submit->completed p50 and p99.  Nothing
+ * if Redis failed in between: the rest of the exposition stands. */
+static void
+metrics_last_hour(struct metrics_buf *b, struct store *st)
+{
+	struct admin_trend *t = malloc(sizeof *t);
+	unsigned long long c, f, x;
+
+	if (t == NULL || admin_trend(st, ADMIN_HOUR, t) != STORE_OK)
+		goto out;
+	admin_trend_sum(t->m, t->minutes, &c, &f, &x);
+	metrics_printf(b,
+	    "# HELP thumbq_jobs_last_hour Jobs that ended in the last 60 minutes, by outcome.\n"
+	    "# TYPE thumbq_jobs_last_hour gauge\n"
+	    "thumbq_jobs_last_hour{outcome=\"completed\"} %llu\n"
+	    "thumbq_jobs_last_hour{outcome=\"failed\"} %llu\n"
+	    "thumbq_jobs_last_hour{outcome=\"cancelled\"} %llu\n"
+	    "# HELP thumbq_end_to_end_last_hour_seconds Submission to completion of the jobs "
+	    "completed in the last 60 minutes (NaN: none).\n"
+	    "# TYPE thumbq_end_to_end_last_hour_seconds gauge\n", c, f, x);
+	for (int i = 0; i < 2; i++) {
+		double q = i == 0 ? 0.5 : 0.99, v = admin_quantile(t->m, t->minutes, q);
+
+		if (v < 0)
+			metrics_printf(b, "thumbq_end_to_end_last_hour_seconds{quantile=\"%g\"} NaN\n", q);
+		else
+			metrics_printf(b, "thumbq_end_to_end_last_hour_seconds{quantile=\"%g\"} %.3f\n",
+			    q, v / 1000);
+	}
+out:
+	free(t);
+}
+
 void
 route_metrics(struct api *api, struct request *req, const char *arg)
 {
@@ -150,6 +185,7 @@ route_metrics(struct api *api, struct request *req, const char *arg)
 	    "Time from claim to result, per attempt that finished the job.");
 	metrics_histogram(b, s, "e2e", "thumbq_end_to_end_duration_seconds",
 	    "Time from submission to the job's end.");
+	metrics_last_hour(b, api->store);
 	b->text[b->len < sizeof b->text ? b->len : sizeof b->text - 1] = '\0';
 	response_send_type(req, 200, "text/plain; version=0.0.4; charset=utf-8", NULL, b->text);
 out:

@@ -2,22 +2,30 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "auth.h"
+#include "log.h"
 #include "response.h"
 #include "routes.h"
 
 static const struct route routes_table[] = {
-	{ "POST", "/v1/thumbnails", route_thumbnails_create, 0 },
-	{ "GET", "/v1/thumbnails", route_thumbnails_get, 0 },
-	{ "GET", "/v1/thumbnails/*", route_thumbnails_get, 0 },
-	{ "DELETE", "/v1/thumbnails/*", route_thumbnails_delete, 0 },
-	{ "POST", "/v1/batches", route_batches_create, 0 },
-	{ "GET", "/v1/batches/*", route_batches_get, 0 },
-	{ "GET", "/v1/health", route_health, 1 },
-	{ "GET", "/v1/metrics", route_metrics, 1 },
-	{ "GET", "/v1/openapi.yaml", route_openapi, 1 },
+	{ "POST", "/v1/thumbnails", route_thumbnails_create, ROUTE_KEY },
+	{ "GET", "/v1/thumbnails", route_thumbnails_get, ROUTE_KEY },
+	{ "GET", "/v1/thumbnails/*", route_thumbnails_get, ROUTE_KEY },
+	{ "DELETE", "/v1/thumbnails/*", route_thumbnails_delete, ROUTE_KEY },
+	{ "POST", "/v1/batches", route_batches_create, ROUTE_KEY },
+	{ "GET", "/v1/batches/*", route_batches_get, ROUTE_KEY },
+	{ "GET", "/v1/health", route_health, ROUTE_OPEN },
+	{ "GET", "/v1/metrics", route_metrics, ROUTE_OPEN },
+	{ "GET", "/v1/openapi.yaml", route_openapi, ROUTE_OPEN },
+	{ "GET", "/v1/admin/now", route_admin_now, ROUTE_ADMIN },
+	{ "GET", "/v1/admin/trends", route_admin_trends, ROUTE_ADMIN },
+	{ "GET", "/v1/admin/jobs", route_admin_jobs_list, ROUTE_ADMIN },
+	{ "GET", "/v1/admin/jobs/*", route_admin_jobs_get, ROUTE_ADMIN },
+	{ "DELETE", "/v1/admin/jobs/*", route_admin_jobs_delete, ROUTE_ADMIN },
+	{ "POST", "/v1/admin/requeue", route_admin_requeue, ROUTE_ADMIN },
 };
 #define ROUTES_COUNT (sizeof routes_table / sizeof routes_table[0])
 
@@ -52,7 +60,9 @@ routes_dispatch(struct api *api, struct request *req)
 		if (!routes_match(r->path, req->path, &arg))
 			continue;
 		if (strcmp(r->method, req->method) == 0) {
-			if (r->open || auth_gate(api, req) == 0)
+			if (r->access == ROUTE_OPEN ||
+			    (r->access == ROUTE_ADMIN ? auth_admin(api, req) :
+			    auth_gate(api, req)) == 0)
 				r->handle(api, req, arg);
 			return;
 		}
@@ -113,4 +123,53 @@ routes_parse_failed(struct request *req, enum job_parse_result r,
 	else
 		response_error(req, 422, "invalid_request", message, NULL);
 	return -1;
+}
+
+void
+routes_unavailable(struct api *api, struct request *req, const char *event)
+{
+	log_warn("event=%s error=\"%s\"", event, store_error(api->store));
+	response_error(req, 503, "unavailable",
+	    "job store unavailable, try again later", "Retry-After: 1\r\n");
+}
+
+void
+routes_send_json(struct request *req, int status, struct json_object *o)
+{
+	response_send(req, status, NULL, json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+int
+routes_query_number(const struct request *req, const char *name, unsigned min,
+    unsigned max, unsigned *out)
+{
+	char s[12];
+	unsigned long v;
+
+	switch (request_query(req, name, s, sizeof s)) {
+	case 0:
+		return 0;
+	case 1:
+		if (s[0] == '\0' || strspn(s, "0123456789") != strlen(s))
+			return -1;
+		v = strtoul(s, NULL, 10);
+		if (v < min || v > max)
+			return -1;
+		*out = (unsigned)v;
+		return 1;
+	default:
+		return -1;
+	}
+}
+
+void
+routes_job_not_found(struct request *req, const char *id)
+{
+	char echo[80], msg[128];
+
+	response_echo(id, echo, sizeof echo);
+	snprintf(msg, sizeof msg, "Thumbnail %s not found", echo);
+	response_error(req, 404, "not_found", msg, NULL);
 }

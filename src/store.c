@@ -33,40 +33,13 @@
 #include "log.h"
 #include "secret.h"
 #include "store.h"
+#include "store-int.h"
 #include "xmalloc.h"
 
 /* A job hash has 15 fields; anything larger is not ours. */
 #define STORE_MAX_FIELDS 64
 /* Jobs handled per script call, so that one pass never blocks Redis long. */
 #define STORE_BATCH "100"
-/* Arguments a script call takes at most (a heartbeat lists every child). */
-#define STORE_MAX_ARGS (8 + 2 * STORE_MAX_BATCH)
-
-enum store_script {
-	SCRIPT_CREATE,
-	SCRIPT_CLAIM,
-	SCRIPT_FINISH,
-	SCRIPT_RETRY,
-	SCRIPT_RECOVER,
-	SCRIPT_REAP,
-	SCRIPT_PROMOTE,
-	SCRIPT_HEARTBEAT,
-	SCRIPT_GOODBYE,
-	SCRIPT_STATS,
-	SCRIPT_REQUEUE_FAILED,
-	SCRIPT_PURGE,
-	SCRIPT_CANCEL,
-	SCRIPT_BATCH_CREATE,
-	SCRIPT_BATCH_GET,
-	SCRIPT_WEBHOOK_CLAIM,
-	SCRIPT_WEBHOOK_DONE,
-	SCRIPT_COURIER_RECOVER,
-	SCRIPT_AUTH,
-	SCRIPT_APIKEY,
-	SCRIPT_RENEW,
-	SCRIPT_COUNT
-};
-
 /* The scripts live in src/lua/, one file each, with lib.lua in front. */
 #include "store-scripts.h"
 
@@ -92,16 +65,9 @@ static const char *const store_scripts[SCRIPT_COUNT] = {
 	[SCRIPT_AUTH] = lua_auth,
 	[SCRIPT_APIKEY] = lua_apikey,
 	[SCRIPT_RENEW] = lua_renew,
-};
-
-struct store {
-	const struct thumbq_conf *conf;
-	redisContext *c;
-	char err[256];
-	/* SHA1 of each script, from SCRIPT LOAD on first use.  Per store, not
-	 * per process: a worker child's download threads each have a store,
-	 * and share nothing else. */
-	char sha[SCRIPT_COUNT][41];
+	[SCRIPT_TREND] = lua_trend,
+	[SCRIPT_HOSTS] = lua_hosts,
+	[SCRIPT_ADMIN_LIST] = lua_admin_list,
 };
 
 struct store *
@@ -308,7 +274,7 @@ store_roundtrip(struct store *st, const char *cmd, size_t len)
  * once more on a fresh one, so that the first request after a restart does
  * not fail.  Every script is safe to run twice (a job created twice is one
  * job; the claim script drops ids that are not queued). */
-static redisReply *
+redisReply *
 store_command(struct store *st, int argc, const char **argv, const size_t *argvlen)
 {
 	int fresh = st->c == NULL;
@@ -382,7 +348,7 @@ store_eval(struct store *st, enum store_script which, int argc, const char **arg
 
 /* Checks a script's or command's reply for an error reply, which means a bug
  * or a Redis that is not ours (OOM, READONLY replica, ...). */
-static int
+int
 store_reply_ok(struct store *st, redisReply *r)
 {
 	if (r == NULL)
@@ -418,7 +384,7 @@ store_blocking(struct store *st, int argc, const char **argv, unsigned timeout_s
 	return r;
 }
 
-static void
+void
 store_key(char *out, size_t size, const struct store *st, const char *kind, const char *name)
 {
 	if (strcmp(kind, "job") == 0)
@@ -432,7 +398,7 @@ store_key(char *out, size_t size, const struct store *st, const char *kind, cons
 /* Runs script which with ARGV = prefix, then args; no KEYS (see lib.lua).
  * Returns the reply (the caller frees it), or NULL with st->err set on a
  * transport or error reply. */
-static redisReply *
+redisReply *
 store_script(struct store *st, enum store_script which, int nargs, const char **args)
 {
 	const char *argv[STORE_MAX_ARGS + 4];
@@ -456,7 +422,7 @@ store_script(struct store *st, enum store_script which, int nargs, const char **
 }
 
 /* Runs a script that answers with an integer; returns it, or -1. */
-static long long
+long long
 store_script_int(struct store *st, enum store_script which, int nargs, const char **args)
 {
 	redisReply *r = store_script(st, which, nargs, args);
@@ -473,7 +439,7 @@ store_script_int(struct store *st, enum store_script which, int nargs, const cha
 }
 
 /* Parses a bounded unsigned decimal from a reply field. */
-static int
+int
 store_parse_ull(const char *s, size_t len, unsigned long long max, unsigned long long *out)
 {
 	unsigned long long v = 0;
@@ -493,7 +459,7 @@ store_parse_ull(const char *s, size_t len, unsigned long long max, unsigned long
 
 /* Fills job from an HGETALL-style flat array of field/value strings.  Unknown
  * fields are ignored (a newer version may add some); malformed ones fail. */
-static int
+int
 store_parse_job(struct store *st, const redisReply *r, struct job *job)
 {
 	unsigned long long n;
@@ -814,7 +780,8 @@ store_promote_retries(struct store *st)
 }
 
 long
-store_heartbeat(struct store *st, const char *master_id, const char *const *wids, size_t nwids)
+store_heartbeat(struct store *st, const char *master_id, const char *const *wids,
+    const char *const *busy, size_t nwids)
 {
 	char stale[16], max[16];
 	const char *args[STORE_MAX_ARGS];
@@ -825,8 +792,10 @@ store_heartbeat(struct store *st, const char *master_id, const char *const *wids
 	args[n++] = master_id;
 	args[n++] = stale;
 	args[n++] = max;
-	for (size_t i = 0; i < nwids && n < STORE_MAX_ARGS; i++)
+	for (size_t i = 0; i < nwids && n + 1 < STORE_MAX_ARGS; i++) {
 		args[n++] = wids[i];
+		args[n++] = busy != NULL && busy[i] != NULL ? busy[i] : "";
+	}
 	return (long)store_script_int(st, SCRIPT_HEARTBEAT, n, args);
 }
 
@@ -839,7 +808,7 @@ store_goodbye(struct store *st, const char *master_id)
 }
 
 /* Reads an integer reply element, or -1. */
-static long long
+long long
 store_elem_int(const redisReply *e)
 {
 	return e->type == REDIS_REPLY_INTEGER ? e->integer : -1;
@@ -1203,7 +1172,7 @@ store_auth_reply(struct store *st, redisReply *r, struct store_auth_result *out)
 
 	if (r == NULL)
 		return STORE_ERROR;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements != 6 ||
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 7 ||
 	    r->element[1]->type != REDIS_REPLY_STRING ||
 	    r->element[1]->len >= sizeof out->key_id) {
 		snprintf(st->err, sizeof st->err, "redis: malformed auth reply");
@@ -1215,6 +1184,7 @@ store_auth_reply(struct store *st, redisReply *r, struct store_auth_result *out)
 	out->remaining = store_elem_int(r->element[3]);
 	out->retry_after_ms = store_elem_int(r->element[4]);
 	out->reset_s = store_elem_int(r->element[5]);
+	out->admin = store_elem_int(r->element[6]) == 1;
 	rc = STORE_OK;
 out:
 	freeReplyObject(r);
@@ -1251,10 +1221,10 @@ store_ratelimit_charge(struct store *st, const char *subject, unsigned rate, uns
 
 enum store_result
 store_apikey_create(struct store *st, const char *key_hash, const char *name, const char *id,
-    const char *secret)
+    const char *secret, int admin)
 {
-	const char *args[5] = { "create", key_hash, name, id, secret };
-	long long n = store_script_int(st, SCRIPT_APIKEY, 5, args);
+	const char *args[6] = { "create", key_hash, name, id, secret, admin ? "1" : "0" };
+	long long n = store_script_int(st, SCRIPT_APIKEY, 6, args);
 
 	if (n == 2)
 		snprintf(st->err, sizeof st->err, "key id %s was given out before: try again", id);
@@ -1271,7 +1241,7 @@ store_apikey_revoke(struct store *st, const char *name)
 }
 
 /* A time in ms from a list reply element; 0 if absent or malformed. */
-static long long
+long long
 store_elem_ms(const redisReply *e)
 {
 	unsigned long long v = 0;
@@ -1290,17 +1260,18 @@ store_apikey_list(struct store *st, store_apikey_cb *cb, void *arg)
 
 	if (r == NULL)
 		return -1;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements % 4 != 0) {
+	if (r->type != REDIS_REPLY_ARRAY || r->elements % 5 != 0) {
 		snprintf(st->err, sizeof st->err, "redis: malformed key list");
 		freeReplyObject(r);
 		return -1;
 	}
-	for (size_t i = 0; i < r->elements; i += 4) {
+	for (size_t i = 0; i < r->elements; i += 5) {
 		if (r->element[i]->type != REDIS_REPLY_STRING ||
 		    r->element[i + 1]->type != REDIS_REPLY_STRING)
 			continue;
 		cb(r->element[i]->str, r->element[i + 1]->str, store_elem_ms(r->element[i + 2]),
-		    store_elem_ms(r->element[i + 3]), arg);
+		    store_elem_ms(r->element[i + 3]), r->element[i + 4]->type == REDIS_REPLY_STRING &&
+		    strcmp(r->element[i + 4]->str, "1") == 0, arg);
 		n++;
 	}
 	freeReplyObject(r);

@@ -83,10 +83,12 @@ enum store_result store_retry(struct store *st, const char *wid, const struct jo
 /* Master side.  Return the number of jobs put back into pending, or -1. */
 /* A master not heard from for this long is taken for dead with its host. */
 #define STORE_MASTER_STALE_MS 15000
-/* Once a second: this master lives and has these children; also recovers the
- * claims of masters that went silent.  Returns jobs recovered, or -1. */
+/* Once a second: this master lives and has these children, each
+ * thumbnailing the job busy[i] names ("" or NULL: none; busy may be NULL);
+ * also recovers the claims of masters that went silent.  Returns jobs
+ * recovered, or -1. */
 long store_heartbeat(struct store *st, const char *master_id, const char *const *wids,
-    size_t nwids);
+    const char *const *busy, size_t nwids);
 /* A clean stop: this master is no longer alive. */
 void store_goodbye(struct store *st, const char *master_id);
 /* A child died: requeues the jobs it held.  culprit: the job it was
@@ -190,6 +192,7 @@ struct store_auth_result {
 	long long remaining;	/* tokens left */
 	long long retry_after_ms;
 	long long reset_s;	/* until the bucket is full again */
+	int admin;		/* an admin key: may use /v1/admin/ */
 };
 enum store_result store_auth(struct store *st, const char *key_hash, const char *client,
     unsigned rate, unsigned burst, struct store_auth_result *out);
@@ -199,14 +202,15 @@ enum store_result store_auth(struct store *st, const char *key_hash, const char 
 enum store_result store_ratelimit_charge(struct store *st, const char *subject, unsigned rate,
     unsigned burst, unsigned cost, unsigned paid, struct store_auth_result *out);
 /* API keys by name; the key itself is never stored, only its hash.  id is
- * fresh from apikey_id_generate, secret from apikey_secret_generate.
+ * fresh from apikey_id_generate, secret from apikey_secret_generate; an
+ * admin key may also use the operator's routes (/v1/admin/).
  * create: STORE_STALE if the name is taken.  revoke: STORE_NOTFOUND. */
 enum store_result store_apikey_create(struct store *st, const char *key_hash, const char *name,
-    const char *id, const char *secret);
+    const char *id, const char *secret, int admin);
 enum store_result store_apikey_revoke(struct store *st, const char *name);
 /* id is "" for a key made before keys had ids. */
 typedef void store_apikey_cb(const char *name, const char *id, long long created_ms,
-    long long last_used_ms, void *arg);
+    long long last_used_ms, int admin, void *arg);
 long store_apikey_list(struct store *st, store_apikey_cb *cb, void *arg);
 /* The webhook secret of the key with this id, into out (size bytes):
  * STORE_NOTFOUND if there is none (the key was revoked, or made before keys
@@ -227,5 +231,63 @@ enum store_result store_requeue_failed(struct store *st, const char *id);
  * a caller with other duties is not held up).  Returns how many, or -1. */
 long store_purge(struct store *st, long long cutoff_ms, long max, store_purge_cb *cb,
     void *arg);
+
+/* Operator side, for src/admin.c (store-admin.c). */
+/* The trend of the last minutes (see trend() in src/lua/lib.lua): per
+ * minute, the jobs that ended and a histogram of the submit->completed
+ * times of the completed ones. */
+#define STORE_TREND_MAX_MINUTES 120
+#define STORE_TREND_MAX_BUCKETS 32
+struct store_trend_minute {
+	long long start_ms;	/* Unix ms of the minute's start */
+	unsigned long long completed, failed, cancelled;
+	size_t nbuckets;	/* in increasing order of le_ms */
+	struct {
+		double ge_ms;	/* lower end (exclusive but for the first, 0) */
+		double le_ms;	/* upper end; HUGE_VAL for the last (+Inf) */
+		unsigned long long n;
+	} buckets[STORE_TREND_MAX_BUCKETS];
+};
+/* Fills out[0..minutes-1], oldest first, the current minute last, and
+ * *now_ms with Redis' clock.  minutes: 1 to STORE_TREND_MAX_MINUTES. */
+enum store_result store_trend(struct store *st, unsigned minutes,
+    struct store_trend_minute *out, long long *now_ms);
+
+/* What the children of the live hosts are doing: one call of cb per child
+ * and job it holds (phase "webhook" for a courier's deliveries); a child
+ * holding none: one call with job "" and phase "idle". */
+struct store_child_row {
+	const char *host;	/* the thumbqd master's id, "<hostname>:<pid>" */
+	long long seen_ms;	/* its last heartbeat */
+	const char *child;	/* the child's wid */
+	const char *job;	/* a job id, or "" */
+	const char *phase;	/* thumbnailing, downloading, webhook, idle */
+	long long claimed_ms;	/* when the child claimed the job; 0 if none */
+};
+typedef void store_child_cb(const struct store_child_row *row, void *arg);
+/* Returns the number of rows, or -1; *now_ms is Redis' clock. */
+long store_hosts(struct store *st, long long *now_ms, store_child_cb *cb, void *arg);
+
+/* Jobs of one kind, newest first, a page at a time. */
+enum store_list {
+	STORE_LIST_FAILED,	/* failed, by when they failed */
+	STORE_LIST_COMPLETED,	/* completed, by when they ended */
+	STORE_LIST_RETRYING,	/* queued for a retry, by when it is due */
+};
+/* "SCORE-ID": where a page ended, to start the next one after it. */
+#define STORE_CURSOR_MAX 64
+/* Calls cb with each job of the page (or idcb with its id alone: exactly
+ * one of them is not NULL) of which, unless code is NULL or "", error_code
+ * is code.  cursor is "" for the first page, else a next the previous page
+ * set, in its shape (the caller checks one from outside: admin.c).  A page
+ * ends after limit jobs or after a bounded walk of the set (fewer jobs
+ * then, with a next); next is "" when the set has no more.  Returns the
+ * number of jobs, or -1. */
+long store_list_jobs(struct store *st, enum store_list which, const char *code,
+    const char *cursor, unsigned limit, char next[STORE_CURSOR_MAX], store_job_cb *cb,
+    store_id_cb *idcb, void *arg);
+/* Requeues those of the n jobs (n <= STORE_MAX_BATCH) that are failed, with
+ * fresh attempts; returns how many, or -1. */
+long store_requeue_ids(struct store *st, char (*ids)[ID_LEN + 1], size_t n);
 
 #endif

@@ -2,14 +2,17 @@
  *
  *   thumbqctl [-c FILE] [--json] stats
  *   thumbqctl [-c FILE] job ID
- *   thumbqctl [-c FILE] [--json] failed [--limit N]
- *   thumbqctl [-c FILE] retry ID... | retry --all-failed
+ *   thumbqctl [-c FILE] [--json] failed [--limit N] [--code CODE]
+ *   thumbqctl [-c FILE] retry ID... | --all-failed | --code CODE
+ *   thumbqctl [-c FILE] delete ID...
  *   thumbqctl [-c FILE] purge --older-than DURATION
- *   thumbqctl [-c FILE] key create NAME | key list | key revoke NAME
+ *   thumbqctl [-c FILE] key create [--admin] NAME | key list | key revoke NAME
  *   thumbqctl [-c FILE] [--json] check [--web-user USER]
  *
  * It talks to the same Redis through the same store functions as the
- * daemons, so it cannot disagree with them about what a key means.  Output
+ * daemons, so it cannot disagree with them about what a key means, and
+ * does what it shares with the console (the figures, lists, requeue,
+ * delete) through the same src/admin.c as the /v1/admin/ routes.  Output
  * is one record per line, tab-separated (or JSON with --json), and the exit
  * status says what happened: 0 done, 1 failure (e.g. Redis unreachable),
  * 2 usage, 3 no such job or key (or a job to retry that is not failed). */
@@ -32,6 +35,7 @@
 
 #include <json-c/json.h>
 
+#include "admin.h"
 #include "apikey.h"
 #include "conf.h"
 #include "id.h"
@@ -43,7 +47,7 @@
 
 #define EXIT_USAGE 2
 #define EXIT_NOTFOUND 3
-/* How many failed jobs "retry --all-failed" and "failed" take at once. */
+/* How many failed jobs "failed" lists at most. */
 #define CTL_MAX_LIST 100000
 
 struct ctl {
@@ -61,16 +65,21 @@ usage(void)
 	    "  job ID                      one job, as the API shows it, with\n"
 	    "                              the job it was answered from\n"
 	    "                              (source_job)\n"
-	    "  failed [--limit N]          failed jobs, newest first\n"
+	    "  failed [--limit N] [--code CODE]\n"
+	    "                              failed jobs, newest first\n"
 	    "                              (default 20)\n"
-	    "  retry ID... | --all-failed  start failed jobs again\n"
+	    "  retry ID... | --all-failed | --code CODE\n"
+	    "                              start failed jobs again (requeue)\n"
+	    "  delete ID...                delete jobs of any key, and their\n"
+	    "                              thumbnails\n"
 	    "  purge --older-than DURATION delete jobs finished before\n"
 	    "                              DURATION ago, and their thumbnails\n"
 	    "                              (e.g. 30d, 12h, 90m)\n"
-	    "  key create NAME             make an API key and its webhook\n"
-	    "                              secret (printed once)\n"
+	    "  key create [--admin] NAME   make an API key and its webhook\n"
+	    "                              secret (printed once); --admin:\n"
+	    "                              for /v1/admin/ (the console)\n"
 	    "  key list                    API keys: name, created, last\n"
-	    "                              used, id\n"
+	    "                              used, id, admin\n"
 	    "  key revoke NAME             revoke an API key\n"
 	    "  check [--web-user USER]     what a set-up lacks: Redis, a\n"
 	    "                              worker, a writable docroot,\n"
@@ -86,52 +95,87 @@ ctl_store_failed(struct ctl *c)
 	return 1;
 }
 
+/* Counters that are histogram buckets, which stats leaves out. */
+static int
+ctl_is_bucket(const char *name)
+{
+	return strstr(name, "_bucket:") != NULL ||
+	    strstr(name, "_sum_ms") != NULL;
+}
+
+static void
+ctl_stats_text(const struct admin_now *now)
+{
+	const struct store_stats *s = &now->stats;
+
+	printf("pending\t%lld\nprocessing\t%lld\nretrying\t%lld\n"
+	    "worker_hosts\t%lld\nworkers\t%lld\n", s->pending, s->leased,
+	    s->delayed, s->masters, s->workers);
+	for (size_t i = 0; i < s->ncounters; i++)
+		if (!ctl_is_bucket(s->counters[i].name))
+			printf("%s\t%llu\n", s->counters[i].name,
+			    s->counters[i].value);
+	printf("completed_last_hour\t%llu\nfailed_last_hour\t%llu\n",
+	    now->completed_last_hour, now->failed_last_hour);
+	/* What each child of each live host is doing. */
+	for (size_t i = 0; i < now->nchildren; i++) {
+		const struct admin_child *c = &now->children[i];
+
+		printf("child\t%s\t%s\t%s\t%s", c->host, c->child,
+		    c->job[0] != '\0' ? c->job : "-", c->phase);
+		if (c->claimed_ms > 0)
+			printf("\t%.1fs",
+			    (double)(now->now_ms - c->claimed_ms) / 1000);
+		putchar('\n');
+	}
+}
+
+static void
+ctl_print_json(struct json_object *o)
+{
+	printf("%s\n", json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+/* The figures of the moment, as the console's Now shows them (admin.c),
+ * with the counters. */
 static int
 ctl_stats(struct ctl *c)
 {
-	struct store_stats *s = xmalloc(sizeof *s);
-	int rc = 0;
+	const struct store_stats *s;
+	struct json_object *o, *k;
+	struct admin_now now;
 
-	if (store_stats(c->store, s) != STORE_OK) {
-		free(s);
+	if (admin_now(c->store, &now) != STORE_OK) {
+		admin_now_free(&now);
 		return ctl_store_failed(c);
 	}
-	if (c->json) {
-		struct json_object *o = json_object_new_object(),
-		    *k = json_object_new_object();
-
-		json_object_object_add(o, "pending",
-		    json_object_new_int64(s->pending));
-		json_object_object_add(o, "processing",
-		    json_object_new_int64(s->leased));
-		json_object_object_add(o, "retrying",
-		    json_object_new_int64(s->delayed));
-		json_object_object_add(o, "worker_hosts",
-		    json_object_new_int64(s->masters));
-		json_object_object_add(o, "workers",
-		    json_object_new_int64(s->workers));
-		for (size_t i = 0; i < s->ncounters; i++)
-			if (strstr(s->counters[i].name, "_bucket:") == NULL &&
-			    strstr(s->counters[i].name, "_sum_ms") == NULL)
-				json_object_object_add(k, s->counters[i].name,
-				    json_object_new_int64(
-				    (int64_t)s->counters[i].value));
-		json_object_object_add(o, "counters", k);
-		printf("%s\n", json_object_to_json_string_ext(o,
-		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
-	} else {
-		printf("pending\t%lld\nprocessing\t%lld\nretrying\t%lld\n"
-		    "worker_hosts\t%lld\nworkers\t%lld\n", s->pending,
-		    s->leased, s->delayed, s->masters, s->workers);
-		for (size_t i = 0; i < s->ncounters; i++)
-			if (strstr(s->counters[i].name, "_bucket:") == NULL &&
-			    strstr(s->counters[i].name, "_sum_ms") == NULL)
-				printf("%s\t%llu\n", s->counters[i].name,
-				    s->counters[i].value);
+	if (!c->json) {
+		ctl_stats_text(&now);
+		admin_now_free(&now);
+		return 0;
 	}
-	free(s);
-	return rc;
+	s = &now.stats;
+	o = admin_now_json(&now);
+	k = json_object_new_object();
+	json_object_object_add(o, "pending", json_object_new_int64(s->pending));
+	json_object_object_add(o, "processing",
+	    json_object_new_int64(s->leased));
+	json_object_object_add(o, "retrying",
+	    json_object_new_int64(s->delayed));
+	json_object_object_add(o, "worker_hosts",
+	    json_object_new_int64(s->masters));
+	json_object_object_add(o, "workers", json_object_new_int64(s->workers));
+	for (size_t i = 0; i < s->ncounters; i++)
+		if (!ctl_is_bucket(s->counters[i].name))
+			json_object_object_add(k, s->counters[i].name,
+			    json_object_new_int64(
+			    (int64_t)s->counters[i].value));
+	json_object_object_add(o, "counters", k);
+	ctl_print_json(o);
+	admin_now_free(&now);
+	return 0;
 }
 
 /* Loads one job, reporting a bad or unknown id. */
@@ -157,30 +201,11 @@ static int
 ctl_job(struct ctl *c, const char *id)
 {
 	struct job job;
-	char *s;
 	int rc = ctl_load(c, id, &job);
 
 	if (rc != 0)
 		return rc;
-	s = job_to_json(&job, c->conf.base_url);
-	/* The job whose thumbnail answered it, or that it follows (dedupe):
-	 * never shown through the API, where a job id is its client's
-	 * capability, but the operator may want to know. */
-	if (job.source_job != NULL) {
-		struct json_object *o = json_tokener_parse(s);
-
-		if (o != NULL) {
-			json_object_object_add(o, "source_job",
-			    json_object_new_string(job.source_job));
-			free(s);
-			s = xstrdup(json_object_to_json_string_ext(o,
-			    JSON_C_TO_STRING_PLAIN |
-			    JSON_C_TO_STRING_NOSLASHESCAPE));
-			json_object_put(o);
-		}
-	}
-	printf("%s\n", s);
-	free(s);
+	ctl_print_json(admin_job_json(&job, c->conf.base_url));
 	job_free(&job);
 	return 0;
 }
@@ -191,55 +216,47 @@ struct ctl_failed {
 };
 
 static void
-ctl_print_failed(const char *id, void *arg)
+ctl_print_failed(const struct job *job, void *arg)
 {
 	struct ctl_failed *f = arg;
-	struct job job;
 
-	if (store_job_get(f->c->store, id, &job) != STORE_OK)
-		return;		/* expired or purged since the listing */
-	if (f->list != NULL) {
-		char *s = job_to_json(&job, f->c->conf.base_url);
+	if (f->list != NULL)
+		json_object_array_add(f->list,
+		    admin_job_json(job, f->c->conf.base_url));
+	else
+		printf("%s\t%s\t%s\t%s\n", job->id,
+		    job->error_code ? job->error_code : "", job->url,
+		    job->error_message ? job->error_message : "");
+}
 
-		json_object_array_add(f->list, json_tokener_parse(s));
-		free(s);
-	} else {
-		printf("%s\t%s\t%s\t%s\n", job.id,
-		    job.error_code ? job.error_code : "", job.url,
-		    job.error_message ? job.error_message : "");
-	}
-	job_free(&job);
+/* A --code from the command line, or NULL: 0, or EXIT_USAGE. */
+static int
+ctl_code(const char *code)
+{
+	if (code == NULL || admin_code_valid(code))
+		return 0;
+	fprintf(stderr, "thumbqctl: \"%s\" is not an error code\n", code);
+	return EXIT_USAGE;
 }
 
 static int
-ctl_failed(struct ctl *c, unsigned limit)
+ctl_failed(struct ctl *c, unsigned long limit, const char *code)
 {
-	struct ctl_failed f = { c, c->json ? json_object_new_array() : NULL };
+	struct ctl_failed f = { c, NULL };
+	char next[STORE_CURSOR_MAX];
 
-	if (store_list_failed(c->store, limit, ctl_print_failed, &f) < 0) {
+	if (ctl_code(code) != 0)
+		return EXIT_USAGE;
+	if (c->json)
+		f.list = json_object_new_array();
+	if (admin_list(c->store, STORE_LIST_FAILED, code, "", limit, 0, next,
+	    ctl_print_failed, &f) < 0) {
 		json_object_put(f.list);
 		return ctl_store_failed(c);
 	}
-	if (f.list != NULL) {
-		printf("%s\n", json_object_to_json_string_ext(f.list,
-		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(f.list);
-	}
+	if (f.list != NULL)
+		ctl_print_json(f.list);
 	return 0;
-}
-
-/* Collects ids (for retry --all-failed: list first, then change). */
-struct ctl_ids {
-	char (*ids)[ID_LEN + 1];
-	size_t n;
-};
-
-static void
-ctl_collect(const char *id, void *arg)
-{
-	struct ctl_ids *l = arg;
-
-	memcpy(l->ids[l->n++], id, ID_LEN + 1);
 }
 
 static int
@@ -249,7 +266,7 @@ ctl_retry_one(struct ctl *c, const char *id)
 		fprintf(stderr, "thumbqctl: \"%s\" is not a job id\n", id);
 		return EXIT_NOTFOUND;
 	}
-	switch (store_requeue_failed(c->store, id)) {
+	switch (admin_requeue(c->store, id)) {
 	case STORE_OK:
 		printf("%s\tqueued\n", id);
 		return 0;
@@ -262,31 +279,50 @@ ctl_retry_one(struct ctl *c, const char *id)
 	}
 }
 
+/* retry ID..., or --all-failed (code NULL), or --code CODE: every such
+ * failed job, a page at a time (admin.c). */
 static int
-ctl_retry(struct ctl *c, int all_failed, int nids, char **ids)
+ctl_retry(struct ctl *c, int all_failed, const char *code, int nids,
+    char **ids)
 {
-	int rc = 0, r;
+	long n;
+	int rc = 0, r, more;
 
-	if (all_failed) {
-		struct ctl_ids l = { xcalloc(CTL_MAX_LIST, sizeof *l.ids), 0 };
-
-		if (store_list_failed(c->store, CTL_MAX_LIST, ctl_collect,
-		    &l) < 0) {
-			free(l.ids);
+	if (all_failed || code != NULL) {
+		if (ctl_code(code) != 0)
+			return EXIT_USAGE;
+		if ((n = admin_requeue_code(c->store, code, LONG_MAX,
+		    &more)) < 0)
 			return ctl_store_failed(c);
-		}
-		for (size_t i = 0; i < l.n; i++)
-			if ((r = ctl_retry_one(c, l.ids[i])) == 1) {
-				rc = 1;
-				break;
-			}
-		free(l.ids);
-		return rc;
+		printf("requeued\t%ld\n", n);
+		return 0;
 	}
 	for (int i = 0; i < nids; i++) {
 		r = ctl_retry_one(c, ids[i]);
 		if (r > rc)
 			rc = r;
+	}
+	return rc;
+}
+
+static int
+ctl_delete(struct ctl *c, int nids, char **ids)
+{
+	int rc = 0;
+
+	for (int i = 0; i < nids; i++) {
+		switch (admin_delete(c->store, c->conf.docroot, ids[i])) {
+		case STORE_OK:
+			printf("%s\tdeleted\n", ids[i]);
+			break;
+		case STORE_NOTFOUND:
+			fprintf(stderr, "thumbqctl: job %s not found\n",
+			    ids[i]);
+			rc = EXIT_NOTFOUND;
+			break;
+		default:
+			return ctl_store_failed(c);
+		}
 	}
 	return rc;
 }
@@ -381,20 +417,20 @@ ctl_print_time(long long ms)
 
 static void
 ctl_print_key(const char *name, const char *id, long long created,
-    long long used, void *arg)
+    long long used, int admin, void *arg)
 {
 	(void)arg;
 	printf("%s\t", name);
 	ctl_print_time(created);
 	putchar('\t');
 	ctl_print_time(used);
-	printf("\t%s\n", id[0] != '\0' ? id : "-");
+	printf("\t%s\t%s\n", id[0] != '\0' ? id : "-", admin ? "admin" : "-");
 }
 
 /* Makes a key, its id and its webhook secret, and prints the key and the
  * secret: the only time either is shown (only the key's hash is stored). */
 static int
-ctl_key_create(struct ctl *c, const char *name)
+ctl_key_create(struct ctl *c, const char *name, int admin)
 {
 	char key[APIKEY_LEN + 1], hash[APIKEY_HASH_LEN + 1];
 	char id[APIKEY_ID_LEN + 1], secret[APIKEY_SECRET_LEN + 1];
@@ -405,7 +441,8 @@ ctl_key_create(struct ctl *c, const char *name)
 		return 1;
 	}
 	apikey_hash(key, strlen(key), hash);
-	switch (store_apikey_create(c->store, hash, name, id, secret)) {
+	switch (store_apikey_create(c->store, hash, name, id, secret,
+	    admin)) {
 	case STORE_OK:
 		printf("%s\t%s\t%s\n", name, key, secret);
 		return 0;
@@ -419,13 +456,22 @@ ctl_key_create(struct ctl *c, const char *name)
 }
 
 static int
-ctl_key(struct ctl *c, int argc, char **argv)
+ctl_key(struct ctl *c, int argc, char **argv, int admin)
 {
-	if (argc == 1 && strcmp(argv[0], "list") == 0)
+	/* "key create --admin NAME": the option follows the subcommand, where
+	 * getopt has stopped already. */
+	if (argc == 3 && strcmp(argv[0], "create") == 0 &&
+	    strcmp(argv[1], "--admin") == 0) {
+		admin = 1;
+		argv[1] = argv[2];
+		argc = 2;
+	}
+	if (argc == 1 && strcmp(argv[0], "list") == 0 && !admin)
 		return store_apikey_list(c->store, ctl_print_key, NULL) < 0 ?
 		    ctl_store_failed(c) : 0;
 	if (argc != 2 || (strcmp(argv[0], "create") != 0 &&
-	    strcmp(argv[0], "revoke") != 0))
+	    strcmp(argv[0], "revoke") != 0) ||
+	    (admin && strcmp(argv[0], "create") != 0))
 		usage();
 	if (!apikey_name_valid(argv[1])) {
 		fprintf(stderr,
@@ -433,7 +479,7 @@ ctl_key(struct ctl *c, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (strcmp(argv[0], "create") == 0)
-		return ctl_key_create(c, argv[1]);
+		return ctl_key_create(c, argv[1], admin);
 	switch (store_apikey_revoke(c->store, argv[1])) {
 	case STORE_OK:
 		printf("%s\trevoked\n", argv[1]);
@@ -771,6 +817,8 @@ main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "all-failed", no_argument, NULL, 'a' },
+		{ "code", required_argument, NULL, 'C' },
+		{ "admin", no_argument, NULL, 'A' },
 		{ "older-than", required_argument, NULL, 'o' },
 		{ "web-user", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
@@ -778,10 +826,10 @@ main(int argc, char **argv)
 	};
 	struct ctl c;
 	const char *conf_path = NULL, *older_than = NULL, *cmd;
-	const char *web_user = NULL;
+	const char *web_user = NULL, *code = NULL;
 	unsigned long limit = 20;
 	char *cause = NULL, *end;
-	int ch, all_failed = 0, rc;
+	int ch, all_failed = 0, admin = 0, rc;
 
 	memset(&c, 0, sizeof c);
 	while ((ch = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
@@ -810,6 +858,8 @@ main(int argc, char **argv)
 			}
 			break;
 		case 'a': all_failed = 1; break;
+		case 'C': code = optarg; break;
+		case 'A': admin = 1; break;
 		case 'o': older_than = optarg; break;
 		case 'w': web_user = optarg; break;
 		default: usage();
@@ -829,14 +879,17 @@ main(int argc, char **argv)
 	else if (strcmp(cmd, "job") == 0 && optind + 1 == argc)
 		rc = ctl_job(&c, argv[optind]);
 	else if (strcmp(cmd, "failed") == 0 && optind == argc)
-		rc = ctl_failed(&c, (unsigned)limit);
-	else if (strcmp(cmd, "retry") == 0 &&
-	    (all_failed ? optind == argc : optind < argc))
-		rc = ctl_retry(&c, all_failed, argc - optind, argv + optind);
+		rc = ctl_failed(&c, limit, code);
+	else if (strcmp(cmd, "retry") == 0 && !(all_failed && code != NULL) &&
+	    (all_failed || code != NULL ? optind == argc : optind < argc))
+		rc = ctl_retry(&c, all_failed, code, argc - optind,
+		    argv + optind);
+	else if (strcmp(cmd, "delete") == 0 && optind < argc)
+		rc = ctl_delete(&c, argc - optind, argv + optind);
 	else if (strcmp(cmd, "purge") == 0 && optind == argc)
 		rc = ctl_purge(&c, older_than);
 	else if (strcmp(cmd, "key") == 0 && optind < argc)
-		rc = ctl_key(&c, argc - optind, argv + optind);
+		rc = ctl_key(&c, argc - optind, argv + optind, admin);
 	else if (strcmp(cmd, "check") == 0 && optind == argc)
 		rc = ctl_check(&c, web_user);
 	else

@@ -63,8 +63,8 @@ child_over_cpu_error(const struct child_state *state, struct job_error *err)
 
 /* Says which job is being thumbnailed (NULL: none), for the master to read
  * should this child die.  The fence keeps the compiler from moving the
- * stores past the decoder call; the master reads only after the child is
- * dead. */
+ * stores past the decoder call; the master reads it after the child is
+ * dead, and once a second for the console (heartbeat). */
 static void
 child_state_set(struct child_state *state, const struct downloaded *d)
 {

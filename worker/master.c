@@ -378,15 +378,33 @@ master_sweep(struct master *m)
 static void
 master_tick(struct master *m)
 {
-	const char *wids[256];
+	const char *wids[256], *busy[256];
+	char jobs[256][ID_LEN + 1];
 	size_t nwids = 0;
 	long n;
 
 	for (size_t i = 0; i < m->nchildren &&
-	    nwids < sizeof wids / sizeof wids[0]; i++)
-		if (m->children[i].pid > 0)
-			wids[nwids++] = m->children[i].wid;
-	n = store_heartbeat(m->store, m->host, wids, nwids);
+	    nwids < sizeof wids / sizeof wids[0]; i++) {
+		struct child *c = &m->children[i];
+
+		if (c->pid <= 0)
+			continue;
+		/* The job a child is thumbnailing, for the console: a copy of
+		 * what the child may be rewriting this instant, used only if it
+		 * has an id's shape (a torn copy shows a wrong id for a second,
+		 * nothing worse). */
+		jobs[nwids][0] = '\0';
+		if (c->state != NULL) {
+			memcpy(jobs[nwids], c->state->thumbnailing, ID_LEN);
+			jobs[nwids][ID_LEN] = '\0';
+			if (!id_valid(jobs[nwids]))
+				jobs[nwids][0] = '\0';
+		}
+		wids[nwids] = c->wid;
+		busy[nwids] = jobs[nwids];
+		nwids++;
+	}
+	n = store_heartbeat(m->store, m->host, wids, busy, nwids);
 	master_duty(m, &m->heartbeat, n);
 	if (n > 0)
 		log_info("event=recovered_from_dead_hosts jobs=%ld", n);

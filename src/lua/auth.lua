@@ -9,21 +9,22 @@
 -- and its subject); paid is what the request has taken already, so that
 -- Retry-After says when the whole request would pass.
 -- Returns {known (1|0), key id or '', allowed (1|0), remaining, retry_after_ms,
--- reset_s}.
+-- reset_s, admin (1|0: an admin key, see apikey.lua)}.
 local id = ''
-local known = 0
+local known, admin = 0, 0
 if ARGV[2] ~= '' then
   local akey = P .. 'apikey:' .. ARGV[2]
-  local k = redis.call('HMGET', akey, 'name', 'id')
-  if not k[1] then return {0, '', 1, 0, 0, 0} end
+  local k = redis.call('HMGET', akey, 'name', 'id', 'admin')
+  if not k[1] then return {0, '', 1, 0, 0, 0, 0} end
   known = 1
+  if k[3] == '1' then admin = 1 end
   -- A key made before keys had ids owns its jobs by its name.
   id = k[2] or k[1]
   redis.call('HSET', akey, 'last_used', now)
 end
 local rate, burst = tonumber(ARGV[4]), tonumber(ARGV[5])
 local cost, paid = tonumber(ARGV[6]), tonumber(ARGV[7])
-if rate <= 0 then return {known, id, 1, burst, 0, 0} end
+if rate <= 0 then return {known, id, 1, burst, 0, 0, admin} end
 local subject = (known == 1) and ('key:' .. id) or ARGV[3]
 local rk = P .. 'ratelimit:' .. subject
 local b = redis.call('HMGET', rk, 'tokens', 'ts')
@@ -40,4 +41,5 @@ else
 end
 redis.call('HSET', rk, 'tokens', tostring(tokens), 'ts', now)
 redis.call('PEXPIRE', rk, math.ceil(burst * 1000 / rate) + 1000)
-return {known, id, allowed, math.floor(tokens), retry, math.ceil((burst - tokens) / rate)}
+return {known, id, allowed, math.floor(tokens), retry, math.ceil((burst - tokens) / rate),
+  admin}

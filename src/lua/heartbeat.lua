@@ -1,14 +1,18 @@
--- ARGV: prefix master_id stale_ms max_attempts wid...
--- Every master says once a second that it lives and which children it has.
+-- ARGV: prefix master_id stale_ms max_attempts, then wid busy pairs
+-- Every master says once a second that it lives and which children it has,
+-- and the job each is thumbnailing (busy, '' if none: for the console).
 -- A master silent for stale_ms is gone with its host: any living master
 -- empties the claim lists of its children (their leases would expire too,
 -- but a job claimed and not yet leased has no lease to expire).
 local masters = P .. 'masters'
-local wids = {}
-for i = 5, #ARGV do wids[#wids + 1] = ARGV[i] end
+local wids, busy = {}, {}
+for i = 5, #ARGV, 2 do
+  wids[#wids + 1] = ARGV[i]
+  if (ARGV[i + 1] or '') ~= '' then busy[#busy + 1] = ARGV[i] .. '=' .. ARGV[i + 1] end
+end
 redis.call('ZADD', masters, now, ARGV[2])
 redis.call('HSET', P .. 'master:' .. ARGV[2], 'children', table.concat(wids, ' '),
-  'workers', #wids, 'seen', now)
+  'workers', #wids, 'seen', now, 'busy', table.concat(busy, ' '))
 local n = 0
 local stale = redis.call('ZRANGEBYSCORE', masters, '-inf', now - tonumber(ARGV[3]), 'LIMIT', 0, 10)
 for _, m in ipairs(stale) do

@@ -161,6 +161,31 @@ local function ref_drop(job, id)
   return path
 end
 
+-- Trends for the last hours: one hash per minute, P trend:MINUTE (Unix
+-- minutes), with the jobs that ended in it (completed, failed, cancelled)
+-- and a histogram of submit->completed times of the completed ones (field
+-- ms:LOW-HIGH, the bucket's ends in ms, HIGH +Inf for the last; only the
+-- buckets that were hit are there, so each names both ends).  Cheap and
+-- bounded: two HINCRBYs per job, an EXPIRE when a field is new, and no
+-- hash outlives TREND_TTL.  /v1/metrics and the console read them
+-- (trend.lua); the finer bounds than BOUNDS are for p50/p99.
+local TREND_TTL = 7200
+local TREND_BOUNDS = {5, 10, 25, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 1500,
+  2000, 3000, 5000, 7500, 10000, 15000, 20000, 30000, 60000, 120000, 300000}
+local function trend(status, code, ms)
+  local k = P .. 'trend:' .. string.format('%d', math.floor(now / 60000))
+  local what = status
+  if code == 'cancelled' then what = 'cancelled' end
+  if redis.call('HINCRBY', k, what, 1) == 1 then redis.call('EXPIRE', k, TREND_TTL) end
+  if status ~= 'completed' then return end
+  local lo, hi = 0, '+Inf'
+  for _, v in ipairs(TREND_BOUNDS) do
+    if ms <= v then hi = v; break end
+    lo = v
+  end
+  redis.call('HINCRBY', k, string.format('ms:%d-', lo) .. hi, 1)
+end
+
 -- A job is done for good: status, counters, the indexes that thumbqctl
 -- and the expiry sweep read, its thumbnail's reference, the identical
 -- requests that waited for it (dedupe followers), which end the same way
@@ -170,7 +195,9 @@ local function finished(job, id, status, code)
   redis.call('HSET', job, 'status', status, 'updated', now)
   redis.call('ZREM', P .. 'leases', id)
   redis.call('ZADD', P .. 'finished', now, id)
-  observe('e2e', now - tonumber(redis.call('HGET', job, 'created') or now))
+  local e2e = now - tonumber(redis.call('HGET', job, 'created') or now)
+  observe('e2e', e2e)
+  trend(status, code, e2e)
   if status == 'failed' then
     redis.call('ZADD', P .. 'failed', now, id)
     redis.call('HINCRBY', P .. 'stats', 'failed:' .. code, 1)
@@ -200,7 +227,9 @@ local function finished(job, id, status, code)
         redis.call('HSET', fj, 'status', status, 'updated', now)
         redis.call('ZADD', P .. 'finished', now, fid)
         notify(fj, fid)
-        observe('e2e', now - tonumber(redis.call('HGET', fj, 'created') or now))
+        local fe2e = now - tonumber(redis.call('HGET', fj, 'created') or now)
+        observe('e2e', fe2e)
+        trend(status, code, fe2e)
         if status == 'failed' then
           redis.call('ZADD', P .. 'failed', now, fid)
           redis.call('HINCRBY', P .. 'stats', 'failed:' .. code, 1)

@@ -1,11 +1,19 @@
--- ARGV: prefix id
--- thumbqctl retry: a failed job starts again with fresh attempts.
-local job = jobkey(ARGV[2])
-if redis.call('HGET', job, 'status') ~= 'failed' then return 0 end
-redis.call('HSET', job, 'status', 'queued', 'attempts', 0, 'updated', now)
-redis.call('HDEL', job, 'error_code', 'error_message', 'lease')
-redis.call('ZREM', P .. 'failed', ARGV[2])
-redis.call('ZREM', P .. 'finished', ARGV[2])
-enqueue(ARGV[2], redis.call('HGET', job, 'prio'), false)
-redis.call('HINCRBY', P .. 'stats', 'manual_retries', 1)
-return 1
+-- ARGV: prefix id...
+-- Requeue (thumbqctl retry, the console's Retry): each failed job starts
+-- again with fresh attempts; the others are left alone.  Returns how many
+-- were requeued.
+local n = 0
+for i = 2, #ARGV do
+  local id = ARGV[i]
+  local job = jobkey(id)
+  if redis.call('HGET', job, 'status') == 'failed' then
+    redis.call('HSET', job, 'status', 'queued', 'attempts', 0, 'updated', now)
+    redis.call('HDEL', job, 'error_code', 'error_message', 'lease')
+    redis.call('ZREM', P .. 'failed', id)
+    redis.call('ZREM', P .. 'finished', id)
+    enqueue(id, redis.call('HGET', job, 'prio'), false)
+    redis.call('HINCRBY', P .. 'stats', 'manual_retries', 1)
+    n = n + 1
+  end
+end
+return n
