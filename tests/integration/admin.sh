@@ -5,10 +5,15 @@
 # done; lists page newest first with a cursor, each job once, filtered by
 # error.code; requeue one or every job of a code; delete any key's job.
 # The stack runs with auth_required = yes: a client's jobs are its own, and
-# the admin key sees them all.
+# the admin key sees them all.  Last, a job held at a slow origin shows as
+# downloading, for how long, on the child that claimed it.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+# shellcheck source=tests/integration/faults-lib.sh
+. "$top_srcdir/tests/integration/faults-lib.sh"
 
 tq_setup
+fl_setup
+fl_origin_start
 RUNDIR=$tq_tmp/run
 free_port API_PORT
 API=http://127.0.0.1:$API_PORT
@@ -162,4 +167,18 @@ ctl delete "$bad2" >/dev/null
 is "$?" 0 "thumbqctl delete"
 ctl delete "$bad2" 2>/dev/null
 is "$?" 3 "thumbqctl delete of a deleted job exits 3"
+
+# ---- what a child is doing: a job the origin holds back 8 s
+services start "$RUNDIR" thumbqd
+slow=$(submit_as "$FORIGIN/photo.jpg?delay=8")
+phase_of() {
+	admin GET /v1/admin/now
+	jq -r --arg id "$1" '[.hosts[].children[].jobs[] | select(.id == $id) |
+	    "\(.phase) \(.for_ms >= 0)"] | first // empty' <"$tq_body"
+}
+fl_wait 10 test "$(phase_of "$slow")" = "downloading true"
+is "$(phase_of "$slow")" "downloading true" \
+	"Now shows the job on a child, downloading, with for how long"
+like "$(ctl stats | grep "^child	.*	$slow	")" "	downloading	[0-9.]+s\$" \
+	"thumbqctl stats shows the same child line"
 done_testing
