@@ -255,6 +255,14 @@ conf_set(struct thumbq_conf *conf, const struct conf_key *key,
 			    "breaks are not allowed in a value", origin, name);
 			return -1;
 		}
+		/* The same for the length: conf_dump writes
+		 * 'key = "value"', which must fit in a line. */
+		if (strlen(key->name) + strlen(value) + 5 >= CONF_MAX_LINE) {
+			*cause = xasprintf("%s: %s: the value is longer than "
+			    "%zu bytes", origin, name,
+			    CONF_MAX_LINE - 6 - strlen(key->name));
+			return -1;
+		}
 		free(*s);
 		*s = xstrdup(value);
 		return 0;

@@ -328,6 +328,24 @@ main(void)
 		big[sizeof big - 1] = '\0';
 		refused(big, "longer than", "over-long line");
 	}
+	{
+		/* A line that fits, whose value would not once written back
+		 * by conf_dump as 'key = "value"' (found by fuzz-conf). */
+		char line[4200];
+		int n = snprintf(line, sizeof line, "fetch_user_agent = ");
+
+		memset(line + n, 'u', 4094 - (size_t)n);
+		line[4094] = '\0';
+		refused(line, "the value is longer than 4074 bytes",
+		    "a value too long to write back");
+		n = snprintf(line, sizeof line, "fetch_user_agent = ");
+		memset(line + n, 'u', 4074);
+		line[n + 4074] = '\0';
+		ok(load_text(&conf, line, &cause) == 0,
+		    "the longest value that can be written back is taken");
+		free(cause);
+		cause = NULL;
+	}
 	ok(conf_load(&conf, "/nonexistent/thumbq.conf", &cause) == -1 &&
 	    strstr(cause, "/nonexistent/thumbq.conf") != NULL, "missing file named in the error");
 	free(cause);
