@@ -364,6 +364,12 @@ error_rows() {
 	expect_error 422 "$tq_label: no url"
 	http POST "$tq_api/v1/thumbnails" -H 'Content-Type: application/json' --data-binary '{"url": '
 	expect_error 400 "$tq_label: malformed JSON"
+	# The Authorization header reaches the program (Apache passes it only
+	# with CGIPassAuth): a key it does not know is named as such.
+	http GET "$tq_api/v1/admin/now" -H 'Authorization: Bearer tq_not_a_key'
+	expect_error 401 "$tq_label: an unknown API key"
+	is "$(jbody .message)" "unknown or revoked API key" \
+	    "$tq_label: the key reached thumbq.fcgi"
 }
 error_rows "mod_cgi" "$API"
 
