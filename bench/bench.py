@@ -458,6 +458,9 @@ class Bench:
         self.wrk_s = 3 if a.quick else 8
         self.probes = 10 if a.quick else 30
         self.work = tempfile.mkdtemp(prefix="tqb.", dir="/tmp")
+        # As root, tools/services runs thumbq as its service user, which
+        # must reach the run directory inside (mkdtemp makes it 0700).
+        os.chmod(self.work, 0o711)
         self.rundir = os.path.join(self.work, "svc")
         self.cleanups = []
         self.res = {}
@@ -656,6 +659,11 @@ class Bench:
             text, n = re.subn(pat, rep.replace("\\", "\\\\"), text)
             if n != 1:
                 die("cannot adapt %s/lighttpd.conf (%s)" % (self.rundir, pat))
+        # This lighttpd daemonises (tools/services' runs in the foreground
+        # and writes no pid file) and stays the user that runs the bench,
+        # who owns fdir and its logs.
+        text = re.sub(r'(?m)^(server\.(?:username|groupname)\b)', r'#\1', text)
+        text += 'server.pid-file = "%s"\n' % os.path.join(fdir, "lighttpd.pid")
         conf = os.path.join(fdir, "lighttpd.conf")
         with open(conf, "w") as f:
             f.write(text)
