@@ -33,6 +33,105 @@ parse(const char *body, const char **msg)
 		printf("#   got %d (%s), want %d\n", got_, msg_ ? msg_ : "", want); \
 } while (0)
 
+/* The job JSON byte for byte, as clients have always received it: json-c's
+ * spaced layout, members in this order, '/' unescaped, \u00xx for control
+ * characters, other bytes as they are.  A queued job with every option, the
+ * same job completed, then failed with characters that need escaping. */
+static const char golden_queued[] =
+    "{ \"id\": \"96b725d0-14f5-48b7-b8b1-2182219fbf06\", "
+    "\"url\": \"https://example.org/photo.jpg?a=1&b=/c\", \"status\": \"queued\", "
+    "\"attempts\": 0, \"options\": { \"width\": 300, \"height\": 200, "
+    "\"mode\": \"pad\", \"format\": \"webp\", \"quality\": 70, "
+    "\"background\": \"#ff8000ff\" }, \"created_at\": \"2025-12-06T05:46:40.123Z\", "
+    "\"updated_at\": \"2025-12-06T05:46:40.456Z\", \"priority\": \"high\", "
+    "\"callback_url\": \"https://hooks.example.org/done\", "
+    "\"callback\": { \"status\": \"waiting\", \"attempts\": 0 } }";
+static const char golden_completed[] =
+    "{ \"id\": \"96b725d0-14f5-48b7-b8b1-2182219fbf06\", "
+    "\"url\": \"https://example.org/photo.jpg?a=1&b=/c\", \"status\": \"completed\", "
+    "\"attempts\": 1, \"options\": { \"width\": 300, \"height\": 200, "
+    "\"mode\": \"pad\", \"format\": \"webp\", \"quality\": 70, "
+    "\"background\": \"#ff8000ff\" }, \"created_at\": \"2025-12-06T05:46:40.123Z\", "
+    "\"updated_at\": \"2025-12-06T05:46:41.999Z\", \"priority\": \"high\", "
+    "\"callback_url\": \"https://hooks.example.org/done\", "
+    "\"callback\": { \"status\": \"delivered\", \"attempts\": 1 }, "
+    "\"resized_url\": \"http://localhost:8080/thumbnails/96/b7/"
+    "96b725d0-14f5-48b7-b8b1-2182219fbf06.webp\", \"width\": 300, \"height\": 200 }";
+static const char golden_failed[] =
+    "{ \"id\": \"96b725d0-14f5-48b7-b8b1-2182219fbf06\", "
+    "\"url\": \"https://example.org/photo.jpg?a=1&b=/c\", \"status\": \"failed\", "
+    "\"attempts\": 3, \"options\": { \"width\": 300, \"height\": 200, "
+    "\"mode\": \"pad\", \"format\": \"webp\", \"quality\": 70, "
+    "\"background\": \"#ff8000ff\" }, \"created_at\": \"2025-12-06T05:46:40.123Z\", "
+    "\"updated_at\": \"2025-12-06T05:46:41.999Z\", \"priority\": \"high\", "
+    "\"callback_url\": \"https://hooks.example.org/done\", "
+    "\"callback\": { \"status\": \"delivered\", \"attempts\": 1 }, "
+    "\"error\": { \"code\": \"http_error\", \"message\": \"origin answered HTTP 404 "
+    "\\\"quoted\\\" \\\\ \\u0001\\t\\n/\xe2\x82\xac\" } }";
+/* The seed's shape: a job with nothing but what POST {"url"} gives. */
+static const char golden_seed[] =
+    "{ \"id\": \"0b6f2c1e-7d3a-4e55-9a0c-5f1e2d3c4b5a\", "
+    "\"url\": \"http://example.org/a.png\", \"status\": \"queued\", \"attempts\": 0, "
+    "\"options\": { \"width\": 100, \"height\": 100, \"mode\": \"fit\", "
+    "\"format\": \"auto\" }, \"priority\": \"normal\" }";
+
+static void
+is_json(struct job *job, const char *want, const char *what)
+{
+	char *s = job_to_json(job, "http://localhost:8080");
+
+	is_str(s, want, "%s", what);
+	free(s);
+}
+
+static void
+test_golden(void)
+{
+	struct job job;
+
+	memset(&job, 0, sizeof job);
+	strcpy(job.id, "0b6f2c1e-7d3a-4e55-9a0c-5f1e2d3c4b5a");
+	job.url = strdup("http://example.org/a.png");
+	job.opts.width = job.opts.height = 100;
+	job.priority = JOB_NORMAL;
+	is_json(&job, golden_seed, "a seed job's JSON, byte for byte");
+	job_free(&job);
+
+	memset(&job, 0, sizeof job);
+	strcpy(job.id, "96b725d0-14f5-48b7-b8b1-2182219fbf06");
+	job.url = strdup("https://example.org/photo.jpg?a=1&b=/c");
+	job.status = JOB_QUEUED;
+	job.opts.width = 300;
+	job.opts.height = 200;
+	job.opts.mode = IMAGE_PAD;
+	job.opts.format = IMAGE_WEBP;
+	job.opts.quality = 70;
+	job.opts.has_background = 1;
+	memcpy(job.opts.background, "\xff\x80\x00\xff", 4);
+	job.priority = JOB_HIGH;
+	job.created_ms = 1765000000123LL;
+	job.updated_ms = 1765000000456LL;
+	job.callback_url = strdup("https://hooks.example.org/done");
+	is_json(&job, golden_queued, "a queued job's JSON, byte for byte");
+
+	job.status = JOB_COMPLETED;
+	job.attempts = 1;
+	job.path = strdup("thumbnails/96/b7/96b725d0-14f5-48b7-b8b1-2182219fbf06.webp");
+	job.width = 300;
+	job.height = 200;
+	job.updated_ms = 1765000001999LL;
+	job.callback_status = strdup("delivered");
+	job.callback_attempts = 1;
+	is_json(&job, golden_completed, "a completed job's JSON, byte for byte");
+
+	job.status = JOB_FAILED;
+	job.attempts = 3;
+	job.error_code = strdup("http_error");
+	job.error_message = strdup("origin answered HTTP 404 \"quoted\" \\ \x01\t\n/\xe2\x82\xac");
+	is_json(&job, golden_failed, "a failed job's JSON, byte for byte");
+	job_free(&job);
+}
+
 int
 main(void)
 {
@@ -200,6 +299,8 @@ main(void)
 	json_object_put(o);
 	free(s);
 	job_free(&job);
+
+	test_golden();
 
 	enum job_status st;
 	ok(job_status_parse("processing", &st) == 0 && st == JOB_PROCESSING, "status parses");
