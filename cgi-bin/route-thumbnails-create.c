@@ -67,7 +67,11 @@ route_thumbnails_create(struct api *api, struct request *req, const char *arg)
 	snprintf(headers, sizeof headers, "Location: /v1/thumbnails/%s\r\n",
 	    job.id);
 	body = job_to_json(&job, req->base_url);
-	response_send(req, 201, headers, body);
+	if (body == NULL)
+		response_error(req, 500, "internal_error",
+		    "the job's record is too large to show", NULL);
+	else
+		response_send(req, 201, headers, body);
 	free(body);
 out:
 	job_free(&job);

@@ -71,7 +71,11 @@ route_thumbnails_get(struct api *api, struct request *req, const char *arg)
 		return;
 	}
 	body = job_to_json(&job, req->base_url);
-	response_send(req, 200, NULL, body);
+	if (body == NULL)
+		response_error(req, 500, "internal_error",
+		    "the job's record is too large to show", NULL);
+	else
+		response_send(req, 200, NULL, body);
 	free(body);
 	job_free(&job);
 }

@@ -103,6 +103,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		job.status = JOB_QUEUED;
 		job.opts = req.opts;
 		json = job_to_json(&job, "http://localhost");
+		FUZZ_CHECK(json != NULL);
 		back = fuzz_json_url(json);
 		FUZZ_CHECK(strcmp(back, req.url) == 0);
 		free(back);

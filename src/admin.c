@@ -443,8 +443,12 @@ struct json_object *
 admin_job_json(const struct job *job, const char *base_url)
 {
 	char *s = job_to_json(job, base_url);
-	struct json_object *o = json_tokener_parse(s);
+	struct json_object *o;
 
+	/* NULL for a record whose JSON would pass JOB_JSON_MAX. */
+	if (s == NULL)
+		return NULL;
+	o = json_tokener_parse(s);
 	free(s);
 	if (o == NULL)
 		return NULL;	/* job_to_json writes valid JSON: not reached */

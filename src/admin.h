@@ -98,7 +98,8 @@ enum store_result admin_delete(struct store *st, const char *docroot,
 
 /* A job as the API shows it, plus what only an operator sees: the job it
  * was answered from or follows (source_job), and the id of the API key
- * that owns it (owner). */
+ * that owns it (owner).  NULL for a record too large to show (its JSON
+ * would pass JOB_JSON_MAX). */
 struct json_object *admin_job_json(const struct job *job, const char *base_url);
 
 #endif

@@ -1,11 +1,11 @@
-/* job.c: the job model, POST bodies and the job JSON (see job.h). */
+/* job.c: the job model and the POST bodies that make jobs (see job.h); the
+ * JSON a client sees is job-json.c's. */
 #include "config.h"
 
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -73,6 +73,18 @@ job_name_index(const char *const *names, size_t n, const char *name)
 		if (strcmp(names[i], name) == 0)
 			return (int)i;
 	return -1;
+}
+
+const char *
+job_mode_name(enum image_mode mode)
+{
+	return job_mode_names[(size_t)mode < JOB_NMODES ? mode : 0];
+}
+
+const char *
+job_format_name(enum image_format format)
+{
+	return job_format_names[(size_t)format < JOB_NFORMATS ? format : 0];
 }
 
 int
@@ -572,224 +584,6 @@ job_request_free(struct job_request *req)
 	free(req->url);
 	free(req->callback_url);
 	req->url = req->callback_url = NULL;
-}
-
-/* The job JSON is written by hand rather than built as a json-c tree: it
- * is the answer to every API request, and a tree of a dozen objects cost
- * more mallocs than the rest of a request.  The text is byte for byte what
- * json-c made (JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE), so
- * clients see no difference: "{ ", ", " between members, "\": " after
- * names, " }" at the end. */
-struct job_buf {
-	char *p;
-	size_t len;
-	size_t cap;
-};
-
-static void
-job_buf_grow(struct job_buf *b, size_t more)
-{
-	if (b->len + more + 1 <= b->cap)
-		return;
-	while (b->len + more + 1 > b->cap)
-		b->cap *= 2;
-	b->p = xrealloc(b->p, b->cap);
-}
-
-static void
-job_buf_add(struct job_buf *b, const char *s, size_t n)
-{
-	job_buf_grow(b, n);
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-#define job_buf_lit(b, lit) job_buf_add((b), (lit), sizeof(lit) - 1)
-
-/* A JSON string as json-c escapes it: the two-character escapes for
- * \b \n \r \t \f " and \\, \u00xx for the other control characters, every
- * other byte as it is ('/' too: NOSLASHESCAPE).  Request strings are valid
- * UTF-8 (job_utf8_valid), so the result is valid JSON. */
-static void
-job_buf_str(struct job_buf *b, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	const char *run = s;
-
-	job_buf_lit(b, "\"");
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		char esc[6] = { '\\', 0, '0', '0', 0, 0 };
-		size_t n = 2;
-
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		switch (c) {
-		case '\b': esc[1] = 'b'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		default:
-			esc[1] = 'u';
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 0xf];
-			n = 6;
-		}
-		job_buf_add(b, run, (size_t)(s - run));
-		job_buf_add(b, esc, n);
-		run = s + 1;
-	}
-	job_buf_add(b, run, (size_t)(s - run));
-	job_buf_lit(b, "\"");
-}
-
-/* A member: ", " before every one but the first of its object. */
-static void
-job_buf_name(struct job_buf *b, int *first, const char *name)
-{
-	if (*first)
-		*first = 0;
-	else
-		job_buf_lit(b, ",");
-	job_buf_lit(b, " \"");
-	job_buf_add(b, name, strlen(name));
-	job_buf_lit(b, "\": ");
-}
-
-static void
-job_member_str(struct job_buf *b, int *first, const char *name, const char *value)
-{
-	job_buf_name(b, first, name);
-	job_buf_str(b, value);
-}
-
-/* json_object_new_int() takes an int: the same cast, the same digits. */
-static void
-job_member_int(struct job_buf *b, int *first, const char *name, int value)
-{
-	char num[16], *p = num;
-
-	job_buf_name(b, first, name);
-	if (value < 0) {
-		*p++ = '-';
-		p = decimal_put(p, 0u - (unsigned)value);
-	} else {
-		p = decimal_put(p, (unsigned)value);
-	}
-	job_buf_add(b, num, (size_t)(p - num));
-}
-
-/* ISO 8601 UTC with milliseconds, so that times sort as text too. */
-static void
-job_member_time(struct job_buf *b, int *first, const char *name, long long ms)
-{
-	char buf[40];
-	time_t secs = (time_t)(ms / 1000);
-	struct tm tm;
-	int n;
-
-	memset(&tm, 0, sizeof tm);
-	gmtime_r(&secs, &tm);
-	if (tm.tm_year >= 1000 - 1900 && tm.tm_year <= 9999 - 1900) {
-		/* What strftime("%Y-%m-%dT%H:%M:%S") and ".%03dZ" write, without
-		 * their cost. */
-		unsigned v[7] = { (unsigned)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
-		    (unsigned)tm.tm_mday, (unsigned)tm.tm_hour, (unsigned)tm.tm_min,
-		    (unsigned)tm.tm_sec, (unsigned)(ms % 1000) };
-		static const char sep[] = "--T::.Z";
-		char *p = buf;
-
-		for (int i = 0; i < 7; i++) {
-			int digits = i == 0 ? 4 : i == 6 ? 3 : 2;
-
-			for (int d = digits - 1; d >= 0; d--) {
-				p[d] = (char)('0' + v[i] % 10);
-				v[i] /= 10;
-			}
-			p += digits;
-			*p++ = sep[i];
-		}
-		*p = '\0';
-	} else {
-		strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-		n = (int)strlen(buf);
-		snprintf(buf + n, sizeof buf - (size_t)n, ".%03dZ", (int)(ms % 1000));
-	}
-	job_member_str(b, first, name, buf);
-}
-
-char *
-job_to_json(const struct job *job, const char *base_url)
-{
-	struct job_buf b = { xmalloc(512), 0, 512 };
-	int first = 1, ofirst = 1;
-
-	b.p[0] = '\0';
-	job_buf_lit(&b, "{");
-	job_member_str(&b, &first, "id", job->id);
-	job_member_str(&b, &first, "url", job->url ? job->url : "");
-	job_member_str(&b, &first, "status", job_status_name(job->status));
-	job_member_int(&b, &first, "attempts", (int)job->attempts);
-	job_buf_name(&b, &first, "options");
-	job_buf_lit(&b, "{");
-	job_member_int(&b, &ofirst, "width", (int)job->opts.width);
-	job_member_int(&b, &ofirst, "height", (int)job->opts.height);
-	job_member_str(&b, &ofirst, "mode",
-	    job_mode_names[job->opts.mode < JOB_NMODES ? job->opts.mode : 0]);
-	job_member_str(&b, &ofirst, "format",
-	    job_format_names[job->opts.format < JOB_NFORMATS ? job->opts.format : 0]);
-	if (job->opts.quality != 0)
-		job_member_int(&b, &ofirst, "quality", (int)job->opts.quality);
-	if (job->opts.has_background) {
-		char bg[10];
-
-		snprintf(bg, sizeof bg, "#%02x%02x%02x%02x", job->opts.background[0],
-		    job->opts.background[1], job->opts.background[2], job->opts.background[3]);
-		job_member_str(&b, &ofirst, "background", bg);
-	}
-	job_buf_lit(&b, " }");
-	if (job->created_ms > 0) {
-		job_member_time(&b, &first, "created_at", job->created_ms);
-		job_member_time(&b, &first, "updated_at", job->updated_ms);
-	}
-	job_member_str(&b, &first, "priority", job_priority_name(job->priority));
-	if (job->callback_url != NULL) {
-		int cfirst = 1;
-
-		job_member_str(&b, &first, "callback_url", job->callback_url);
-		job_buf_name(&b, &first, "callback");
-		job_buf_lit(&b, "{");
-		job_member_str(&b, &cfirst, "status",
-		    job->callback_status ? job->callback_status : "waiting");
-		job_member_int(&b, &cfirst, "attempts", (int)job->callback_attempts);
-		job_buf_lit(&b, " }");
-	}
-	if (job->status == JOB_COMPLETED && job->path != NULL) {
-		char *resized = xasprintf("%s/%s", base_url, job->path);
-
-		job_member_str(&b, &first, "resized_url", resized);
-		job_member_int(&b, &first, "width", (int)job->width);
-		job_member_int(&b, &first, "height", (int)job->height);
-		free(resized);
-	}
-	/* A queued job may carry the error of its last attempt, while it waits
-	 * for a retry; a failed job always does. */
-	if (job->error_code != NULL && job->status != JOB_COMPLETED) {
-		int efirst = 1;
-
-		job_buf_name(&b, &first, "error");
-		job_buf_lit(&b, "{");
-		job_member_str(&b, &efirst, "code", job->error_code);
-		job_member_str(&b, &efirst, "message",
-		    job->error_message ? job->error_message : "");
-		job_buf_lit(&b, " }");
-	}
-	job_buf_lit(&b, " }");
-	return b.p;
 }
 
 void

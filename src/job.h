@@ -114,9 +114,17 @@ int job_priority_parse(const char *name, enum job_priority *priority);
 /* Returns 0 and sets *status, or -1 if name is not a status. */
 int job_status_parse(const char *name, enum job_status *status);
 
+/* The names of a mode and a format, as the API and the options text spell
+ * them ("fit", "webp"); the first one for a value out of range. */
+const char *job_mode_name(enum image_mode mode);
+const char *job_format_name(enum image_format format);
+
 /* Renders the job as the client sees it (no source_job: see struct job).
  * base_url is prefixed to path to make resized_url absolute (no trailing
- * slash).  Returns a malloc'd string. */
+ * slash).  Returns a malloc'd string, or NULL if it would be longer than
+ * JOB_JSON_MAX (only a record that thumbq did not write can be: its URLs
+ * are at most 64 KiB each). */
+#define JOB_JSON_MAX (1024 * 1024)
 char *job_to_json(const struct job *job, const char *base_url);
 void job_free(struct job *job);
 

@@ -166,7 +166,7 @@ courier_take(struct job *job, const char *owner, const char *host, void *arg)
 	struct delivery *d = xcalloc(1, sizeof *d);
 	struct job_error err;
 	enum store_result r = STORE_OK;
-	char secret[APIKEY_SECRET_LEN + 1];
+	char secret[APIKEY_SECRET_LEN + 1], *body;
 	size_t i;
 
 	d->job = *job;	/* taken over */
@@ -210,8 +210,11 @@ courier_take(struct job *job, const char *owner, const char *host, void *arg)
 		    "the job's API key was revoked (or made before keys had a "
 		    "webhook secret): nothing to sign with");
 		courier_record(c, d, 0, 0, &err);
-	} else if (webhook_start(c->ws, d->job.callback_url,
-	    job_to_json(&d->job, c->conf->base_url),
+	} else if ((body = job_to_json(&d->job, c->conf->base_url)) == NULL) {
+		job_error_set(&err, "webhook_failed", 0,
+		    "the job's record is too large to send");
+		courier_record(c, d, 0, 0, &err);
+	} else if (webhook_start(c->ws, d->job.callback_url, body,
 	    d->job.owner != NULL ? secret : c->secret, d, &err) == -1)
 		courier_record(c, d, 0, 0, &err);
 }

@@ -88,6 +88,7 @@ static void
 test_golden(void)
 {
 	struct job job;
+	char *s;
 
 	memset(&job, 0, sizeof job);
 	strcpy(job.id, "0b6f2c1e-7d3a-4e55-9a0c-5f1e2d3c4b5a");
@@ -129,6 +130,21 @@ test_golden(void)
 	job.error_code = strdup("http_error");
 	job.error_message = strdup("origin answered HTTP 404 \"quoted\" \\ \x01\t\n/\xe2\x82\xac");
 	is_json(&job, golden_failed, "a failed job's JSON, byte for byte");
+
+	/* A record thumbq did not write (Redis is input too) is refused
+	 * whole, not cut: up to the cap it renders, past it nothing does. */
+	free(job.error_message);
+	job.error_message = malloc(JOB_JSON_MAX);
+	memset(job.error_message, 'x', JOB_JSON_MAX - 1);
+	job.error_message[JOB_JSON_MAX - 1] = '\0';
+	s = job_to_json(&job, "http://localhost:8080");
+	ok(s == NULL, "a job whose JSON would pass JOB_JSON_MAX has none");
+	free(s);
+	job.error_message[JOB_JSON_MAX - 1 - strlen(golden_failed)] = '\0';
+	s = job_to_json(&job, "http://localhost:8080");
+	ok(s != NULL && strlen(s) < JOB_JSON_MAX && strstr(s, "xxx\" } }") != NULL,
+	    "one just below it renders whole");
+	free(s);
 	job_free(&job);
 }
 
