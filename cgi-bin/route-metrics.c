@@ -6,12 +6,12 @@
  * cumulative here. */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "admin.h"
+#include "buf.h"
 #include "log.h"
 #include "response.h"
 #include "routes.h"
@@ -23,26 +23,10 @@ static const unsigned metrics_bounds[] = {
 };
 #define METRICS_NBOUNDS (sizeof metrics_bounds / sizeof metrics_bounds[0])
 
-/* A bounded text buffer: the exposition is a few kilobytes at most. */
-struct metrics_buf {
-	char text[16384];
-	size_t len;
-};
-
-static void __attribute__((format(printf, 2, 3)))
-metrics_printf(struct metrics_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->len >= sizeof b->text)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(b->text + b->len, sizeof b->text - b->len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		b->len = b->len + (size_t)n < sizeof b->text ? b->len + (size_t)n : sizeof b->text;
-}
+/* The exposition is a few kilobytes: 128 counters at most (store.h) of
+ * at most 63 bytes, each one line, and the fixed series.  Past this cap
+ * the answer is an error, never an exposition cut short. */
+#define METRICS_MAX (64 * 1024)
 
 static unsigned long long
 metrics_counter(const struct store_stats *s, const char *name)
@@ -55,36 +39,36 @@ metrics_counter(const struct store_stats *s, const char *name)
 
 /* Counters named prefix:LABEL become one labelled series each. */
 static void
-metrics_labelled(struct metrics_buf *b, const struct store_stats *s, const char *prefix,
+metrics_labelled(struct buf *b, const struct store_stats *s, const char *prefix,
     const char *metric, const char *label)
 {
 	size_t plen = strlen(prefix);
 
 	for (size_t i = 0; i < s->ncounters; i++)
 		if (strncmp(s->counters[i].name, prefix, plen) == 0)
-			metrics_printf(b, "%s{%s=\"%s\"} %llu\n", metric, label,
+			buf_addf(b, "%s{%s=\"%s\"} %llu\n", metric, label,
 			    s->counters[i].name + plen, s->counters[i].value);
 }
 
 static void
-metrics_histogram(struct metrics_buf *b, const struct store_stats *s, const char *name,
+metrics_histogram(struct buf *b, const struct store_stats *s, const char *name,
     const char *metric, const char *help)
 {
 	unsigned long long cum = 0;
 	char key[64];
 
-	metrics_printf(b, "# HELP %s %s\n# TYPE %s histogram\n", metric, help, metric);
+	buf_addf(b, "# HELP %s %s\n# TYPE %s histogram\n", metric, help, metric);
 	for (size_t i = 0; i < METRICS_NBOUNDS; i++) {
 		snprintf(key, sizeof key, "%s_bucket:%u", name, metrics_bounds[i]);
 		cum += metrics_counter(s, key);
-		metrics_printf(b, "%s_bucket{le=\"%g\"} %llu\n", metric,
+		buf_addf(b, "%s_bucket{le=\"%g\"} %llu\n", metric,
 		    metrics_bounds[i] / 1000.0, cum);
 	}
 	snprintf(key, sizeof key, "%s_bucket:+Inf", name);
 	cum += metrics_counter(s, key);
-	metrics_printf(b, "%s_bucket{le=\"+Inf\"} %llu\n", metric, cum);
+	buf_addf(b, "%s_bucket{le=\"+Inf\"} %llu\n", metric, cum);
 	snprintf(key, sizeof key, "%s_sum_ms", name);
-	metrics_printf(b, "%s_sum %.3f\n%s_count %llu\n", metric,
+	buf_addf(b, "%s_sum %.3f\n%s_count %llu\n", metric,
 	    metrics_counter(s, key) / 1000.0, metric, cum);
 }
 
@@ -92,7 +76,7 @@ metrics_histogram(struct metrics_buf *b, const struct store_stats *s, const char
  * shows it: what ended, and the submit->completed p50 and p99.  Nothing
  * if Redis failed in between: the rest of the exposition stands. */
 static void
-metrics_last_hour(struct metrics_buf *b, struct store *st)
+metrics_last_hour(struct buf *b, struct store *st)
 {
 	struct admin_trend *t = malloc(sizeof *t);
 	unsigned long long c, f, x;
@@ -100,7 +84,7 @@ metrics_last_hour(struct metrics_buf *b, struct store *st)
 	if (t == NULL || admin_trend(st, ADMIN_HOUR, t) != STORE_OK)
 		goto out;
 	admin_trend_sum(t->m, t->minutes, &c, &f, &x);
-	metrics_printf(b,
+	buf_addf(b,
 	    "# HELP thumbq_jobs_last_hour Jobs that ended in the last 60 minutes, by outcome.\n"
 	    "# TYPE thumbq_jobs_last_hour gauge\n"
 	    "thumbq_jobs_last_hour{outcome=\"completed\"} %llu\n"
@@ -113,9 +97,9 @@ metrics_last_hour(struct metrics_buf *b, struct store *st)
 		double q = i == 0 ? 0.5 : 0.99, v = admin_quantile(t->m, t->minutes, q);
 
 		if (v < 0)
-			metrics_printf(b, "thumbq_end_to_end_last_hour_seconds{quantile=\"%g\"} NaN\n", q);
+			buf_addf(b, "thumbq_end_to_end_last_hour_seconds{quantile=\"%g\"} NaN\n", q);
 		else
-			metrics_printf(b, "thumbq_end_to_end_last_hour_seconds{quantile=\"%g\"} %.3f\n",
+			buf_addf(b, "thumbq_end_to_end_last_hour_seconds{quantile=\"%g\"} %.3f\n",
 			    q, v / 1000);
 	}
 out:
@@ -126,10 +110,11 @@ void
 route_metrics(struct api *api, struct request *req, const char *arg)
 {
 	struct store_stats *s = malloc(sizeof *s);
-	struct metrics_buf *b = malloc(sizeof *b);
+	struct buf text, *b = &text;
 
 	(void)arg;
-	if (s == NULL || b == NULL) {
+	buf_init(b, METRICS_MAX);
+	if (s == NULL) {
 		response_error(req, 500, "internal_error", "out of memory", NULL);
 		goto out;
 	}
@@ -139,8 +124,7 @@ route_metrics(struct api *api, struct request *req, const char *arg)
 		    "Retry-After: 1\r\n");
 		goto out;
 	}
-	b->len = 0;
-	metrics_printf(b,
+	buf_addf(b,
 	    "# HELP thumbq_jobs_accepted_total Jobs accepted by the API.\n"
 	    "# TYPE thumbq_jobs_accepted_total counter\n"
 	    "thumbq_jobs_accepted_total %llu\n"
@@ -151,7 +135,7 @@ route_metrics(struct api *api, struct request *req, const char *arg)
 	    "# TYPE thumbq_jobs_failed_total counter\n",
 	    metrics_counter(s, "accepted"), metrics_counter(s, "completed"));
 	metrics_labelled(b, s, "failed:", "thumbq_jobs_failed_total", "code");
-	metrics_printf(b,
+	buf_addf(b,
 	    "# HELP thumbq_job_retries_total Transient failures scheduled for a retry.\n"
 	    "# TYPE thumbq_job_retries_total counter\n"
 	    "thumbq_job_retries_total %llu\n"
@@ -159,7 +143,7 @@ route_metrics(struct api *api, struct request *req, const char *arg)
 	    "# TYPE thumbq_jobs_requeued_total counter\n",
 	    metrics_counter(s, "retries"));
 	metrics_labelled(b, s, "requeued:", "thumbq_jobs_requeued_total", "reason");
-	metrics_printf(b,
+	buf_addf(b,
 	    "# HELP thumbq_fetched_bytes_total Bytes downloaded from image origins.\n"
 	    "# TYPE thumbq_fetched_bytes_total counter\n"
 	    "thumbq_fetched_bytes_total %llu\n"
@@ -186,9 +170,16 @@ route_metrics(struct api *api, struct request *req, const char *arg)
 	metrics_histogram(b, s, "e2e", "thumbq_end_to_end_duration_seconds",
 	    "Time from submission to the job's end.");
 	metrics_last_hour(b, api->store);
-	b->text[b->len < sizeof b->text ? b->len : sizeof b->text - 1] = '\0';
-	response_send_type(req, 200, "text/plain; version=0.0.4; charset=utf-8", NULL, b->text);
+	if (buf_failed(b)) {
+		log_warn("event=metrics_failed error=\"exposition over %u bytes\"",
+		    METRICS_MAX);
+		response_error(req, 500, "internal_error",
+		    "the metrics exposition is too large", NULL);
+		goto out;
+	}
+	response_send_type(req, 200, "text/plain; version=0.0.4; charset=utf-8",
+	    NULL, buf_str(b));
 out:
 	free(s);
-	free(b);
+	buf_free(b);
 }

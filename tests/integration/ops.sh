@@ -78,6 +78,22 @@ ok "purged thumbnail is gone" [ ! -e "$file" ]
 ctl purge 2>/dev/null
 is "$?" 2 "thumbqctl purge without --older-than is a usage error"
 
+# ---- a long exposition is whole (or an error, never cut short): many
+# error codes (one counter each, of the 128 at most that stats reads) make
+# one labelled series each, and the last series is still there.
+codes=$(i=0; while [ $i -lt 96 ]; do
+	printf 'failed:a_long_error_code_that_fills_the_exposition_%03d 1 ' $i
+	i=$((i + 1))
+done)
+# shellcheck disable=SC2086 # one word per field and value
+redis-cli -s "$RUNDIR/redis.sock" HSET thumbq:stats $codes >/dev/null
+http GET "$API/v1/metrics"
+is "$HTTP_CODE" 200 "GET /v1/metrics with 96 more error codes: 200"
+is "$(grep -c '^thumbq_jobs_failed_total{code="a_long_error_code_that' "$tq_body")" 96 \
+	"one series per error code"
+like "$(tail -n 1 "$tq_body")" "^thumbq_end_to_end_duration_seconds_count [0-9]" \
+	"and it ends with the last series, whole ($(wc -c <"$tq_body") bytes)"
+
 # ---- thumbqd -t
 thumbqd=$top_builddir/worker/thumbqd
 out=$("$thumbqd" -t -c "$RUNDIR/thumbq.conf" 2>&1)
