@@ -21,7 +21,7 @@ route_health(struct api *api, struct request *req, const char *arg)
 
 	(void)arg;
 	redis_ok = store_stats(api->store, &stats) == STORE_OK;
-	healthy = redis_ok && stats.workers > 0;
+	healthy = redis_ok && stats.children > 0;
 	json_object_object_add(o, "status",
 	    json_object_new_string(healthy ? "ok" : "unhealthy"));
 	json_object_object_add(o, "redis",
@@ -33,22 +33,22 @@ route_health(struct api *api, struct request *req, const char *arg)
 		json_object_object_add(q, "pending",
 		    json_object_new_int64(stats.pending));
 		json_object_object_add(p, "high",
-		    json_object_new_int64(stats.pending_by_priority[0]));
+		    json_object_new_int64(stats.pending_by_priority[JOB_HIGH]));
 		json_object_object_add(p, "normal",
-		    json_object_new_int64(stats.pending_by_priority[1]));
+		    json_object_new_int64(stats.pending_by_priority[JOB_NORMAL]));
 		json_object_object_add(p, "low",
-		    json_object_new_int64(stats.pending_by_priority[2]));
+		    json_object_new_int64(stats.pending_by_priority[JOB_LOW]));
 		json_object_object_add(q, "pending_by_priority", p);
 		json_object_object_add(q, "processing",
-		    json_object_new_int64(stats.leased));
+		    json_object_new_int64(stats.processing));
 		json_object_object_add(q, "retrying",
-		    json_object_new_int64(stats.delayed));
+		    json_object_new_int64(stats.retrying));
 		json_object_object_add(o, "queue", q);
 		w = json_object_new_object();
 		json_object_object_add(w, "hosts",
-		    json_object_new_int64(stats.masters));
+		    json_object_new_int64(stats.hosts));
 		json_object_object_add(w, "children",
-		    json_object_new_int64(stats.workers));
+		    json_object_new_int64(stats.children));
 		json_object_object_add(o, "workers", w);
 	}
 	if (!healthy)

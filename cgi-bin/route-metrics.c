@@ -156,15 +156,15 @@ route_metrics(struct api *api, struct request *req, const char *arg)
 	    "# HELP thumbq_jobs_in_flight Jobs being processed now.\n"
 	    "# TYPE thumbq_jobs_in_flight gauge\n"
 	    "thumbq_jobs_in_flight %lld\n"
-	    "# HELP thumbq_worker_hosts thumbqd masters heard from in the last 15 s.\n"
+	    "# HELP thumbq_worker_hosts Hosts running thumbqd heard from in the last 15 s.\n"
 	    "# TYPE thumbq_worker_hosts gauge\n"
 	    "thumbq_worker_hosts %lld\n"
-	    "# HELP thumbq_workers Worker children of those masters.\n"
+	    "# HELP thumbq_workers Worker children of those hosts.\n"
 	    "# TYPE thumbq_workers gauge\n"
 	    "thumbq_workers %lld\n",
-	    metrics_counter(s, "bytes_fetched"), s->pending_by_priority[0],
-	    s->pending_by_priority[1], s->pending_by_priority[2], s->delayed, s->leased, s->masters,
-	    s->workers);
+	    metrics_counter(s, "bytes_fetched"), s->pending_by_priority[JOB_HIGH],
+	    s->pending_by_priority[JOB_NORMAL], s->pending_by_priority[JOB_LOW],
+	    s->retrying, s->processing, s->hosts, s->children);
 	metrics_histogram(b, s, "processing", "thumbq_processing_duration_seconds",
 	    "Time from claim to result, per attempt that finished the job.");
 	metrics_histogram(b, s, "e2e", "thumbq_end_to_end_duration_seconds",

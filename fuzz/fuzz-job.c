@@ -5,7 +5,7 @@
  * AddressSanitizer sees any read past the end.  Besides not crashing:
  *  - a refusal has a message (for the 400/422 body) that fits and is UTF-8;
  *  - an accepted body gives a URL the URL policy accepts and options within
- *    the limits, whose canonical text (job_opts_format, the form kept in
+ *    the limits, whose canonical text (store_opts_format, the form kept in
  *    Redis and hashed for dedupe) parses back to the same options;
  *  - the job JSON made from it is valid UTF-8 JSON carrying the same URL. */
 #include "config.h"
@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 
 #include "job.h"
+#include "store.h"
 #include "urlpolicy.h"
 #include "fuzz.h"
 
@@ -63,7 +64,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct job job;
 	const char *message = NULL, *cause;
 	enum job_parse_result rc;
-	char msgbuf[JOB_MESSAGE_MAX], opts[JOB_OPTS_MAX];
+	char msgbuf[JOB_MESSAGE_MAX], opts[STORE_OPTS_MAX];
 	char *body, *json, *back;
 
 	if (size > FUZZ_MAX_INPUT)
@@ -84,9 +85,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(req.opts.height >= 1 && req.opts.height <= limits.max_size);
 		FUZZ_CHECK(req.opts.quality <= 100);
 		FUZZ_CHECK(req.opts.mode <= IMAGE_PAD && req.opts.format <= IMAGE_WEBP);
-		job_opts_format(&req.opts, opts);
-		if (job_opts_parse(opts, &again) != 0) {
-			fprintf(stderr, "job_opts_parse refuses \"%s\"\n", opts);
+		store_opts_format(&req.opts, opts);
+		if (store_opts_parse(opts, &again) != 0) {
+			fprintf(stderr, "store_opts_parse refuses \"%s\"\n", opts);
 			abort();
 		}
 		FUZZ_CHECK(again.width == req.opts.width && again.height == req.opts.height);

@@ -161,14 +161,14 @@ admin_now_json(const struct admin_now *now)
 	struct json_object *hosts = json_object_new_array();
 
 	json_object_object_add(o, "redis", json_object_new_string("ok"));
-	json_object_object_add(p, "high", admin_int(s->pending_by_priority[0]));
+	json_object_object_add(p, "high", admin_int(s->pending_by_priority[JOB_HIGH]));
 	json_object_object_add(p, "normal",
-	    admin_int(s->pending_by_priority[1]));
-	json_object_object_add(p, "low", admin_int(s->pending_by_priority[2]));
+	    admin_int(s->pending_by_priority[JOB_NORMAL]));
+	json_object_object_add(p, "low", admin_int(s->pending_by_priority[JOB_LOW]));
 	json_object_object_add(q, "pending", admin_int(s->pending));
 	json_object_object_add(q, "pending_by_priority", p);
-	json_object_object_add(q, "processing", admin_int(s->leased));
-	json_object_object_add(q, "retrying", admin_int(s->delayed));
+	json_object_object_add(q, "processing", admin_int(s->processing));
+	json_object_object_add(q, "retrying", admin_int(s->retrying));
 	json_object_object_add(o, "queue", q);
 	admin_outcomes(h, now->completed_last_hour, now->failed_last_hour,
 	    now->cancelled_last_hour);

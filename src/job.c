@@ -10,7 +10,6 @@
 
 #include <json-c/json.h>
 
-#include "decimal.h"
 #include "job.h"
 #include "urlpolicy.h"
 #include "xmalloc.h"
@@ -46,15 +45,15 @@ job_status_parse(const char *name, enum job_status *status)
 	return -1;
 }
 
-static const char *const job_priority_names[] = {
-	[JOB_NORMAL] = "normal", [JOB_HIGH] = "high", [JOB_LOW] = "low",
+static const char *const job_priority_names[JOB_NPRIORITIES] = {
+	[JOB_HIGH] = "high", [JOB_NORMAL] = "normal", [JOB_LOW] = "low",
 };
-#define JOB_NPRIORITIES (sizeof job_priority_names / sizeof job_priority_names[0])
 
 const char *
 job_priority_name(enum job_priority priority)
 {
-	return job_priority_names[(size_t)priority < JOB_NPRIORITIES ? priority : 0];
+	return job_priority_names[(size_t)priority < JOB_NPRIORITIES ?
+	    priority : JOB_NORMAL];
 }
 
 static const char *const job_mode_names[] = {
@@ -73,6 +72,28 @@ job_name_index(const char *const *names, size_t n, const char *name)
 		if (strcmp(names[i], name) == 0)
 			return (int)i;
 	return -1;
+}
+
+int
+job_mode_parse(const char *name, enum image_mode *mode)
+{
+	int i = job_name_index(job_mode_names, JOB_NMODES, name);
+
+	if (i < 0)
+		return -1;
+	*mode = (enum image_mode)i;
+	return 0;
+}
+
+int
+job_format_parse(const char *name, enum image_format *format)
+{
+	int i = job_name_index(job_format_names, JOB_NFORMATS, name);
+
+	if (i < 0)
+		return -1;
+	*format = (enum image_format)i;
+	return 0;
 }
 
 const char *
@@ -98,55 +119,8 @@ job_priority_parse(const char *name, enum job_priority *priority)
 	return 0;
 }
 
-static char *
-job_put_str(char *p, const char *s)
-{
-	size_t n = strlen(s);
-
-	memcpy(p, s, n);
-	return p + n;
-}
-
-/* Written by hand rather than with snprintf (it is on every API request
- * and every claim), with the same text: "w=%u;h=%u;m=%s;f=%s;q=%u;bg=%s",
- * the background as %02x four times or "-". */
-void
-job_opts_format(const struct image_request *o, char out[JOB_OPTS_MAX])
-{
-	static const char hex[] = "0123456789abcdef";
-	char buf[96], *p = buf;
-	size_t n;
-
-	p = job_put_str(p, "w=");
-	p = decimal_put(p, o->width);
-	p = job_put_str(p, ";h=");
-	p = decimal_put(p, o->height);
-	p = job_put_str(p, ";m=");
-	p = job_put_str(p, job_mode_names[o->mode < JOB_NMODES ? o->mode : 0]);
-	p = job_put_str(p, ";f=");
-	p = job_put_str(p, job_format_names[o->format < JOB_NFORMATS ? o->format : 0]);
-	p = job_put_str(p, ";q=");
-	p = decimal_put(p, o->quality);
-	p = job_put_str(p, ";bg=");
-	if (o->has_background) {
-		for (int i = 0; i < 4; i++) {
-			*p++ = hex[o->background[i] >> 4];
-			*p++ = hex[o->background[i] & 0xf];
-		}
-	} else {
-		*p++ = '-';
-	}
-	/* Cut as snprintf would (no request can have options that long). */
-	n = (size_t)(p - buf);
-	if (n > JOB_OPTS_MAX - 1)
-		n = JOB_OPTS_MAX - 1;
-	memcpy(out, buf, n);
-	out[n] = '\0';
-}
-
-/* Parses 8 hex digits into RGBA. */
-static int
-job_parse_rgba(const char *hex, unsigned char rgba[4])
+int
+job_rgba_parse(const char *hex, unsigned char rgba[4])
 {
 	for (int i = 0; i < 4; i++) {
 		unsigned v = 0;
@@ -166,89 +140,6 @@ job_parse_rgba(const char *hex, unsigned char rgba[4])
 		rgba[i] = (unsigned char)v;
 	}
 	return 0;
-}
-
-/* Scanners for job_opts_parse: each takes what it matches at *p and moves
- * *p past it, or returns -1. */
-static int
-job_scan_lit(const char **p, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	if (strncmp(*p, lit, n) != 0)
-		return -1;
-	*p += n;
-	return 0;
-}
-
-/* 1 to max decimal digits. */
-static int
-job_scan_uint(const char **p, int max, unsigned *out)
-{
-	unsigned v = 0;
-	int n = 0;
-
-	for (; **p >= '0' && **p <= '9'; (*p)++) {
-		if (++n > max)
-			return -1;
-		v = v * 10 + (unsigned)(**p - '0');
-	}
-	if (n == 0)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* 1 to size - 1 characters of set, into out. */
-static int
-job_scan_set(const char **p, const char *set, char *out, size_t size)
-{
-	size_t n = 0;
-
-	for (; **p != '\0' && strchr(set, **p) != NULL; (*p)++) {
-		if (n + 1 >= size)
-			return -1;
-		out[n++] = **p;
-	}
-	out[n] = '\0';
-	return n == 0 ? -1 : 0;
-}
-
-int
-job_opts_parse(const char *text, struct image_request *o)
-{
-	static const char lower[] = "abcdefghijklmnopqrstuvwxyz";
-	char mode[8], format[8], bg[10], again[JOB_OPTS_MAX];
-	const char *p = text;
-	int m, f;
-
-	memset(o, 0, sizeof *o);
-	/* What sscanf("w=%5u;h=%5u;m=%7[a-z];f=%7[a-z];q=%3u;bg=%9[-0-9a-f]")
-	 * took, without its cost; the round trip below refuses the rest. */
-	if (strlen(text) >= JOB_OPTS_MAX ||
-	    job_scan_lit(&p, "w=") == -1 || job_scan_uint(&p, 5, &o->width) == -1 ||
-	    job_scan_lit(&p, ";h=") == -1 || job_scan_uint(&p, 5, &o->height) == -1 ||
-	    job_scan_lit(&p, ";m=") == -1 || job_scan_set(&p, lower, mode, sizeof mode) == -1 ||
-	    job_scan_lit(&p, ";f=") == -1 ||
-	    job_scan_set(&p, lower, format, sizeof format) == -1 ||
-	    job_scan_lit(&p, ";q=") == -1 || job_scan_uint(&p, 3, &o->quality) == -1 ||
-	    job_scan_lit(&p, ";bg=") == -1 ||
-	    job_scan_set(&p, "-0123456789abcdef", bg, sizeof bg) == -1)
-		return -1;
-	m = job_name_index(job_mode_names, JOB_NMODES, mode);
-	f = job_name_index(job_format_names, JOB_NFORMATS, format);
-	if (m < 0 || f < 0 || o->width == 0 || o->height == 0 || o->quality > 100)
-		return -1;
-	o->mode = (enum image_mode)m;
-	o->format = (enum image_format)f;
-	if (strcmp(bg, "-") != 0) {
-		if (strlen(bg) != 8 || job_parse_rgba(bg, o->background) == -1)
-			return -1;
-		o->has_background = 1;
-	}
-	/* Only the canonical text round-trips; anything else is not ours. */
-	job_opts_format(o, again);
-	return strcmp(again, text) == 0 ? 0 : -1;
 }
 
 /* Reads an optional integer field in [lo, hi].  Returns 0 (absent or good),
@@ -316,7 +207,7 @@ job_background_field(struct json_object *root, struct image_request *o, char *ms
 		if (strlen(s) == 9)
 			memcpy(hex, s + 1, 8);
 		hex[8] = '\0';
-		if (job_parse_rgba(hex, o->background) == 0) {
+		if (job_rgba_parse(hex, o->background) == 0) {
 			o->has_background = 1;
 			return 0;
 		}

@@ -2,8 +2,8 @@
  * client sees.
  *
  * A job moves queued -> processing -> completed | failed.  Its record in Redis
- * is a hash whose fields are the members of struct job (see store.c); this
- * file knows nothing of Redis. */
+ * is a hash whose fields are the members of struct job (doc/redis-layout.md;
+ * store-parse.c reads and writes it); this file knows nothing of Redis. */
 #ifndef THUMBQ_JOB_H
 #define THUMBQ_JOB_H
 
@@ -12,11 +12,14 @@
 #include "id.h"
 #include "image-request.h"
 
+/* In the order they are served, so that comparing two is comparing their
+ * values.  A job that names none is normal: zero is not the default. */
 enum job_priority {
-	JOB_NORMAL = 0,
-	JOB_HIGH,
+	JOB_HIGH = 0,
+	JOB_NORMAL,
 	JOB_LOW,
 };
+#define JOB_NPRIORITIES 3
 
 enum job_status {
 	JOB_QUEUED = 0,
@@ -86,12 +89,6 @@ enum job_parse_result job_request_parse(const char *body, size_t len,
     const struct job_parse_limits *limits, struct job_request *req, const char **message,
     char msgbuf[JOB_MESSAGE_MAX]);
 
-/* The options as one canonical text ("w=100;h=100;m=fit;f=auto;q=0;bg=-"),
- * kept in the job record and hashed for dedupe, and back.  Parsing refuses
- * anything formatting would not produce. */
-#define JOB_OPTS_MAX 64
-void job_opts_format(const struct image_request *opts, char out[JOB_OPTS_MAX]);
-int job_opts_parse(const char *text, struct image_request *opts);
 void job_request_free(struct job_request *req);
 
 /* What a POST /v1/batches body asks for: many URLs, shared options. */
@@ -115,9 +112,14 @@ int job_priority_parse(const char *name, enum job_priority *priority);
 int job_status_parse(const char *name, enum job_status *status);
 
 /* The names of a mode and a format, as the API and the options text spell
- * them ("fit", "webp"); the first one for a value out of range. */
+ * them ("fit", "webp"); the first one for a value out of range.  The
+ * parsers return 0, or -1 for a name that is none. */
 const char *job_mode_name(enum image_mode mode);
 const char *job_format_name(enum image_format format);
+int job_mode_parse(const char *name, enum image_mode *mode);
+int job_format_parse(const char *name, enum image_format *format);
+/* Eight hex digits (either case) as RGBA: 0, or -1. */
+int job_rgba_parse(const char *hex, unsigned char rgba[4]);
 
 /* Renders the job as the client sees it (no source_job: see struct job).
  * base_url is prefixed to path to make resized_url absolute (no trailing

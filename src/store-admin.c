@@ -1,7 +1,11 @@
-/* store-admin.c: the operator's queries of the store (see store.h): the
- * trend of the last minutes, what every host's children are doing, and
- * pages of jobs by status and error code.  Each is one script (src/lua/),
- * whose reply is checked like any input before it is used. */
+/* store-admin.c: what the operator reads and does (thumbqctl, /v1/health,
+ * /v1/metrics, the console through src/admin.c): the figures, the failed
+ * jobs, requeueing, purging old records, the trend of the last minutes,
+ * what every host's children are doing, and pages of jobs by status and
+ * error code (see store.h; scripts stats.lua, requeue-failed.lua,
+ * purge.lua, trend.lua, hosts.lua, admin-list.lua).  The expiry sweep of
+ * thumbqd purges too.  Each reply is checked like any input before it is
+ * used. */
 #include "config.h"
 
 #include <math.h>
@@ -9,16 +13,157 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <hiredis/hiredis.h>
-
-#include "id.h"
-#include "store.h"
 #include "store-int.h"
 
+/* The figures of stats.lua: pending, processing, retrying, live hosts,
+ * their children, pending per priority (high, normal, low), then the
+ * counters as field/value pairs. */
+#define STORE_STATS_FIGURES (5 + JOB_NPRIORITIES)
+
+/* The counters after the figures; a pair that is not a counter (not a
+ * name we can hold with a decimal) is skipped, not fatal. */
+static void
+store_stats_counters(const redisReply *r, struct store_stats *out)
+{
+	for (size_t i = STORE_STATS_FIGURES; i < r->elements; i += 2) {
+		const redisReply *f = r->element[i], *v = r->element[i + 1];
+		unsigned long long n;
+
+		if (f->type != REDIS_REPLY_STRING ||
+		    v->type != REDIS_REPLY_STRING ||
+		    f->len >= sizeof out->counters[0].name ||
+		    redis_parse_ull(v->str, v->len, 1ULL << 62, &n) == -1)
+			continue;
+		memcpy(out->counters[out->ncounters].name, f->str, f->len + 1);
+		out->counters[out->ncounters].value = n;
+		out->ncounters++;
+	}
+}
+
+enum store_result
+store_stats(struct store *st, struct store_stats *out)
+{
+	enum store_result rc = STORE_ERROR;
+	redisReply *r;
+
+	memset(out, 0, sizeof *out);
+	store_begin_script(st, SCRIPT_STATS);
+	redis_arg_u64(st->r, STORE_HOST_STALE_MS);
+	if ((r = redis_run(st->r)) == NULL)
+		return STORE_ERROR;
+	if (r->type != REDIS_REPLY_ARRAY ||
+	    r->elements < STORE_STATS_FIGURES ||
+	    (r->elements - STORE_STATS_FIGURES) % 2 != 0 ||
+	    r->elements > STORE_STATS_FIGURES + 2 * STORE_MAX_COUNTERS) {
+		redis_errorf(st->r, "redis: malformed stats reply");
+		goto out;
+	}
+	out->pending = redis_elem_int(r->element[0]);
+	out->processing = redis_elem_int(r->element[1]);
+	out->retrying = redis_elem_int(r->element[2]);
+	out->hosts = redis_elem_int(r->element[3]);
+	out->children = redis_elem_int(r->element[4]);
+	for (int i = 0; i < JOB_NPRIORITIES; i++)
+		out->pending_by_priority[i] = redis_elem_int(r->element[5 + i]);
+	store_stats_counters(r, out);
+	rc = STORE_OK;
+out:
+	freeReplyObject(r);
+	return rc;
+}
+
+long
+store_list_failed(struct store *st, unsigned limit, store_id_cb *cb,
+    void *arg)
+{
+	redisReply *r;
+	long n = 0;
+
+	if (limit == 0)
+		return 0;
+	redis_begin(st->r, "ZREVRANGE");
+	store_arg_key(st, "failed", NULL);
+	redis_arg_str(st->r, "0");
+	redis_arg_u64(st->r, limit - 1);
+	if ((r = redis_run(st->r)) == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_ARRAY) {
+		for (size_t i = 0; i < r->elements; i++) {
+			const redisReply *e = r->element[i];
+
+			if (e->type == REDIS_REPLY_STRING && e->len == ID_LEN) {
+				cb(e->str, arg);
+				n++;
+			}
+		}
+	}
+	freeReplyObject(r);
+	return n;
+}
+
+enum store_result
+store_requeue_failed(struct store *st, const char *id)
+{
+	long long n;
+
+	store_begin_script(st, SCRIPT_REQUEUE_FAILED);
+	redis_arg_str(st->r, id);
+	n = store_run_int(st);
+	return n == 1 ? STORE_OK : n == 0 ? STORE_NOTFOUND : STORE_ERROR;
+}
+
+/* One batch of purge.lua: id, path pairs to cb.  How many, or -1. */
+static long
+store_purge_batch(struct store *st, long long cutoff_ms, store_purge_cb *cb,
+    void *arg)
+{
+	redisReply *r;
+	long n;
+
+	store_begin_script(st, SCRIPT_PURGE);
+	redis_arg_i64(st->r, cutoff_ms);
+	redis_arg_u64(st->r, STORE_BATCH);
+	if ((r = redis_run(st->r)) == NULL)
+		return -1;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0) {
+		redis_errorf(st->r, "redis: malformed purge reply");
+		freeReplyObject(r);
+		return -1;
+	}
+	for (size_t i = 0; i < r->elements; i += 2) {
+		const redisReply *id = r->element[i], *path = r->element[i + 1];
+
+		if (id->type == REDIS_REPLY_STRING &&
+		    path->type == REDIS_REPLY_STRING)
+			cb(id->str, path->str, arg);
+	}
+	n = (long)(r->elements / 2);
+	freeReplyObject(r);
+	return n;
+}
+
+long
+store_purge(struct store *st, long long cutoff_ms, long max,
+    store_purge_cb *cb, void *arg)
+{
+	long total = 0, n;
+
+	while (total < max) {
+		if ((n = store_purge_batch(st, cutoff_ms, cb, arg)) == -1)
+			return -1;
+		if (n == 0)
+			break;
+		total += n;
+	}
+	return total;
+}
+
+/* ------------------------------------------------- the console's queries */
+
 /* Entries of a set one page walks at most, whatever it finds. */
-#define STORE_LIST_BUDGET "1000"
+#define STORE_LIST_BUDGET 1000
 /* Jobs shown per child: its download threads and the one it thumbnails. */
-#define STORE_HOSTS_CLAIMS "64"
+#define STORE_HOSTS_CLAIMS 64
 /* A bucket's bound in ms: more is not ours. */
 #define STORE_TREND_MAX_MS (1ULL << 40)
 /* Rows of the hosts reply: 64 hosts of 256 children with 64 jobs each
@@ -34,74 +179,77 @@ store_admin_ms(const redisReply *e)
 	return store_elem_ms(e);
 }
 
+/* A bucket's field, "ms:LOW-HIGH" (HIGH "+Inf" for the last), into m in
+ * order of its upper end (HGETALL gives them in any order). */
+static void
+store_trend_bucket(struct store_trend_minute *m, const char *name,
+    unsigned long long n)
+{
+	unsigned long long lo, hi;
+	const char *dash;
+	double le;
+	size_t i;
+
+	if (m->nbuckets >= STORE_TREND_MAX_BUCKETS ||
+	    (dash = strchr(name, '-')) == NULL ||
+	    redis_parse_ull(name, (size_t)(dash - name), STORE_TREND_MAX_MS,
+	    &lo) == -1)
+		return;
+	if (strcmp(dash + 1, "+Inf") == 0)
+		le = HUGE_VAL;
+	else if (redis_parse_ull(dash + 1, strlen(dash + 1),
+	    STORE_TREND_MAX_MS, &hi) == 0 && hi > lo)
+		le = (double)hi;
+	else
+		return;
+	for (i = m->nbuckets; i > 0 && m->buckets[i - 1].le_ms > le; i--)
+		m->buckets[i] = m->buckets[i - 1];
+	m->buckets[i].ge_ms = (double)lo;
+	m->buckets[i].le_ms = le;
+	m->buckets[i].n = n;
+	m->nbuckets++;
+}
+
 /* Adds one field of a minute's trend hash to m; fields it does not know
  * are skipped (a newer version may write more). */
 static void
 store_trend_field(struct store_trend_minute *m, const redisReply *f,
     const redisReply *v)
 {
-	unsigned long long n, lo, hi;
-	const char *dash;
-	double le;
+	unsigned long long n;
 
 	if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING ||
-	    store_parse_ull(v->str, v->len, 1ULL << 62, &n) == -1)
+	    redis_parse_ull(v->str, v->len, 1ULL << 62, &n) == -1)
 		return;
-	if (strcmp(f->str, "completed") == 0) {
+	if (strcmp(f->str, "completed") == 0)
 		m->completed = n;
-	} else if (strcmp(f->str, "failed") == 0) {
+	else if (strcmp(f->str, "failed") == 0)
 		m->failed = n;
-	} else if (strcmp(f->str, "cancelled") == 0) {
+	else if (strcmp(f->str, "cancelled") == 0)
 		m->cancelled = n;
-	} else if (strncmp(f->str, "ms:", 3) == 0 &&
-	    m->nbuckets < STORE_TREND_MAX_BUCKETS &&
-	    (dash = strchr(f->str + 3, '-')) != NULL &&
-	    store_parse_ull(f->str + 3, (size_t)(dash - f->str - 3),
-	    STORE_TREND_MAX_MS, &lo) == 0) {
-		size_t i;
-
-		if (strcmp(dash + 1, "+Inf") == 0)
-			le = HUGE_VAL;
-		else if (store_parse_ull(dash + 1, strlen(dash + 1),
-		    STORE_TREND_MAX_MS, &hi) == 0 && hi > lo)
-			le = (double)hi;
-		else
-			return;
-		/* Kept in order of le: HGETALL gives them in any order. */
-		i = m->nbuckets;
-		for (; i > 0 && m->buckets[i - 1].le_ms > le; i--)
-			m->buckets[i] = m->buckets[i - 1];
-		m->buckets[i].ge_ms = (double)lo;
-		m->buckets[i].le_ms = le;
-		m->buckets[i].n = n;
-		m->nbuckets++;
-	}
+	else if (strncmp(f->str, "ms:", 3) == 0)
+		store_trend_bucket(m, f->str + 3, n);
 }
 
 enum store_result
-store_trend(struct store *st, unsigned minutes, struct store_trend_minute *out,
-    long long *now_ms)
+store_trend(struct store *st, unsigned minutes,
+    struct store_trend_minute *out, long long *now_ms)
 {
-	char sminutes[16];
-	const char *args[1] = { sminutes };
 	enum store_result rc = STORE_ERROR;
 	long long first;
 	redisReply *r;
 
 	if (minutes == 0 || minutes > STORE_TREND_MAX_MINUTES)
 		abort();	/* a programming error, not an input */
-	snprintf(sminutes, sizeof sminutes, "%u", minutes);
-	r = store_script(st, SCRIPT_TREND, 1, args);
-	if (r == NULL)
+	store_begin_script(st, SCRIPT_TREND);
+	redis_arg_u64(st->r, minutes);
+	if ((r = redis_run(st->r)) == NULL)
 		return STORE_ERROR;
 	if (r->type != REDIS_REPLY_ARRAY ||
 	    r->elements != 2 + (size_t)minutes ||
 	    r->element[0]->type != REDIS_REPLY_INTEGER ||
-	    r->element[1]->type != REDIS_REPLY_INTEGER) {
-		snprintf(st->err, sizeof st->err,
-		    "redis: malformed trend reply");
-		goto out;
-	}
+	    r->element[1]->type != REDIS_REPLY_INTEGER)
+		goto bad;
 	*now_ms = r->element[0]->integer;
 	first = r->element[1]->integer;
 	for (unsigned i = 0; i < minutes; i++) {
@@ -109,16 +257,16 @@ store_trend(struct store *st, unsigned minutes, struct store_trend_minute *out,
 
 		memset(&out[i], 0, sizeof out[i]);
 		out[i].start_ms = (first + i) * 60000;
-		if (h->type != REDIS_REPLY_ARRAY || h->elements % 2 != 0) {
-			snprintf(st->err, sizeof st->err,
-			    "redis: malformed trend reply");
-			goto out;
-		}
+		if (h->type != REDIS_REPLY_ARRAY || h->elements % 2 != 0)
+			goto bad;
 		for (size_t k = 0; k < h->elements; k += 2)
 			store_trend_field(&out[i], h->element[k],
 			    h->element[k + 1]);
 	}
 	rc = STORE_OK;
+	goto out;
+bad:
+	redis_errorf(st->r, "redis: malformed trend reply");
 out:
 	freeReplyObject(r);
 	return rc;
@@ -133,23 +281,22 @@ store_admin_str(const redisReply *e)
 }
 
 long
-store_hosts(struct store *st, long long *now_ms, store_child_cb *cb, void *arg)
+store_hosts(struct store *st, long long *now_ms, store_child_cb *cb,
+    void *arg)
 {
-	char live[16];
-	const char *args[2] = { live, STORE_HOSTS_CLAIMS };
 	redisReply *r;
 	long n = -1;
 
-	snprintf(live, sizeof live, "%u", STORE_MASTER_STALE_MS);
-	r = store_script(st, SCRIPT_HOSTS, 2, args);
-	if (r == NULL)
+	store_begin_script(st, SCRIPT_HOSTS);
+	redis_arg_u64(st->r, STORE_HOST_STALE_MS);
+	redis_arg_u64(st->r, STORE_HOSTS_CLAIMS);
+	if ((r = redis_run(st->r)) == NULL)
 		return -1;
 	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
 	    (r->elements - 1) % 6 != 0 ||
 	    r->elements > 1 + 6 * STORE_HOSTS_MAX_ROWS ||
 	    r->element[0]->type != REDIS_REPLY_INTEGER) {
-		snprintf(st->err, sizeof st->err,
-		    "redis: malformed hosts reply");
+		redis_errorf(st->r, "redis: malformed hosts reply");
 		goto out;
 	}
 	*now_ms = r->element[0]->integer;
@@ -182,7 +329,8 @@ store_cursor_split(const char *cursor, char score[24], char id[ID_LEN + 1])
 	const char *dash = strchr(cursor, '-');
 
 	score[0] = id[0] = '\0';
-	if (dash == NULL || dash - cursor >= 24 || strlen(dash + 1) != ID_LEN)
+	if (dash == NULL || dash - cursor >= 24 ||
+	    strlen(dash + 1) != ID_LEN)
 		return;
 	memcpy(score, cursor, (size_t)(dash - cursor));
 	score[dash - cursor] = '\0';
@@ -202,8 +350,8 @@ store_list_each(struct store *st, const redisReply *r, store_job_cb *cb,
 		struct job job;
 
 		if (idcb != NULL) {
-			if (e->type == REDIS_REPLY_STRING && e->len == ID_LEN &&
-			    id_valid(e->str)) {
+			if (e->type == REDIS_REPLY_STRING &&
+			    e->len == ID_LEN && id_valid(e->str)) {
 				idcb(e->str, arg);
 				n++;
 			}
@@ -229,26 +377,30 @@ store_list_jobs(struct store *st, enum store_list which, const char *code,
 	/* The sorted set of each list, and the status its jobs have. */
 	static const char *const sets[] = { "failed", "finished", "delayed" };
 	static const char *const st_of[] = { "failed", "completed", "queued" };
-	char score[24], id[ID_LEN + 1], slimit[16];
-	const char *args[8] = { sets[which], st_of[which],
-	    code != NULL ? code : "", score, id, slimit, STORE_LIST_BUDGET,
-	    idcb != NULL ? "1" : "0" };
+	char score[24], id[ID_LEN + 1];
 	const char *nscore, *nid;
 	redisReply *r;
 	long n = -1;
 
 	next[0] = '\0';
 	store_cursor_split(cursor, score, id);
-	snprintf(slimit, sizeof slimit, "%u", limit);
-	r = store_script(st, SCRIPT_ADMIN_LIST, 8, args);
-	if (r == NULL)
+	store_begin_script(st, SCRIPT_ADMIN_LIST);
+	redis_arg_str(st->r, sets[which]);
+	redis_arg_str(st->r, st_of[which]);
+	redis_arg_str(st->r, code != NULL ? code : "");
+	redis_arg_str(st->r, score);
+	redis_arg_str(st->r, id);
+	redis_arg_u64(st->r, limit);
+	redis_arg_u64(st->r, STORE_LIST_BUDGET);
+	redis_arg_str(st->r, idcb != NULL ? "1" : "0");
+	if ((r = redis_run(st->r)) == NULL)
 		return -1;
 	if (r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
 	    r->elements > 2 + (size_t)limit ||
 	    (nscore = store_admin_str(r->element[0])) == NULL ||
 	    (nid = store_admin_str(r->element[1])) == NULL ||
 	    strlen(nscore) >= 24 || (nid[0] != '\0' && !id_valid(nid))) {
-		snprintf(st->err, sizeof st->err, "redis: malformed job list");
+		redis_errorf(st->r, "redis: malformed job list");
 		goto out;
 	}
 	if (nid[0] != '\0')
@@ -262,13 +414,12 @@ out:
 long
 store_requeue_ids(struct store *st, char (*ids)[ID_LEN + 1], size_t n)
 {
-	const char *args[STORE_MAX_BATCH];
-
 	if (n > STORE_MAX_BATCH)
 		abort();	/* a programming error, not an input */
 	if (n == 0)
 		return 0;
+	store_begin_script(st, SCRIPT_REQUEUE_FAILED);
 	for (size_t i = 0; i < n; i++)
-		args[i] = ids[i];
-	return (long)store_script_int(st, SCRIPT_REQUEUE_FAILED, (int)n, args);
+		redis_arg_str(st->r, ids[i]);
+	return (long)store_run_int(st);
 }

@@ -1,25 +1,25 @@
-/* store-int.h: what the files of the store (store.c, store-admin.c) share
- * and nobody else sees: the connection, the table of scripts, and the
- * helpers that run a command or a script and check its reply. */
+/* store-int.h: what the store-*.c files share, and nothing else includes.
+ *
+ * The store's operations are split by who calls them (store.h); each file
+ * builds its commands with redis.h and reads replies with the helpers
+ * here.  store-parse.c is the one place that knows the job hash's field
+ * names and the options text (doc/redis-layout.md). */
 #ifndef THUMBQ_STORE_INT_H
 #define THUMBQ_STORE_INT_H
 
-#include <stddef.h>
-
 #include <hiredis/hiredis.h>
 
-#include "conf.h"
-#include "job.h"
+#include "redis.h"
+#include "store.h"
 
-/* Arguments a script call takes at most (a heartbeat lists every child). */
-#define STORE_MAX_ARGS (8 + 2 * STORE_MAX_BATCH)
-
-/* One per file in src/lua/; store.c maps each to its text. */
+/* The scripts, one per file in src/lua/ with lib.lua in front
+ * (store-scripts.h, made from them by the Makefile). */
 enum store_script {
 	SCRIPT_CREATE,
 	SCRIPT_CLAIM,
 	SCRIPT_FINISH,
 	SCRIPT_RETRY,
+	SCRIPT_RENEW,
 	SCRIPT_RECOVER,
 	SCRIPT_REAP,
 	SCRIPT_PROMOTE,
@@ -36,7 +36,6 @@ enum store_script {
 	SCRIPT_COURIER_RECOVER,
 	SCRIPT_AUTH,
 	SCRIPT_APIKEY,
-	SCRIPT_RENEW,
 	SCRIPT_TREND,
 	SCRIPT_HOSTS,
 	SCRIPT_ADMIN_LIST,
@@ -45,38 +44,43 @@ enum store_script {
 
 struct store {
 	const struct thumbq_conf *conf;
-	redisContext *c;
-	char err[256];
-	/* SHA1 of each script, from SCRIPT LOAD on first use.  Per store, not
-	 * per process: a worker child's download threads each have a store,
-	 * and share nothing else. */
-	char sha[SCRIPT_COUNT][41];
+	struct redis *r;
 };
 
-/* Runs a command; NULL on a transport error (st->err set).  Error replies
- * are returned: check them with store_reply_ok. */
-redisReply *store_command(struct store *st, int argc, const char **argv,
-    const size_t *argvlen);
-/* 1 if r is a reply and not an error reply, else 0 with st->err set. */
-int store_reply_ok(struct store *st, redisReply *r);
-/* The key of kind ("job", "failed", "claim", ...) and name (or NULL). */
-void store_key(char *out, size_t size, const struct store *st, const char *kind,
-    const char *name);
-/* Runs script which with ARGV = prefix, then args; the reply, or NULL with
- * st->err set (a transport error or an error reply). */
-redisReply *store_script(struct store *st, enum store_script which, int nargs,
-    const char **args);
-/* The same for a script that answers an integer: it, or -1. */
-long long store_script_int(struct store *st, enum store_script which, int nargs,
-    const char **args);
-/* A reply's decimal text of len bytes, at most max: 0, or -1. */
-int store_parse_ull(const char *s, size_t len, unsigned long long max,
-    unsigned long long *out);
-/* Fills job from an HGETALL reply: 0, or -1 with st->err set. */
+/* Jobs handled per script call, so that one pass never blocks Redis
+ * long. */
+#define STORE_BATCH 100
+
+/* store.c */
+/* Begins a call of script which; its ARGV[1] is the key prefix (the
+ * scripts build their keys from it: see lib.lua). */
+void store_begin_script(struct store *st, enum store_script which);
+/* Adds the key of family (and name) as an argument: P family, P
+ * family:name, or P job:{ID} for a job (doc/redis-layout.md). */
+void store_arg_key(struct store *st, const char *family, const char *name);
+/* Runs a script or command that answers an integer: it, or -1. */
+long long store_run_int(struct store *st);
+/* Blocks until a token is pushed on the wake list family[:name] or
+ * timeout_s passes, taking the token: 1 woken, 0 timed out, -1 error. */
+int store_block_on(struct store *st, const char *family, const char *name,
+    unsigned timeout_s);
+/* A finish, retry or renew script's verdict: 1 ok, 0 the claim is not
+ * the caller's any more. */
+enum store_result store_verdict(long long n);
+
+/* store-parse.c */
+/* Fills job from an HGETALL-style flat array of field/value strings:
+ * 0, or -1 with the store's error set. */
 int store_parse_job(struct store *st, const redisReply *r, struct job *job);
-/* An integer reply element, or -1. */
-long long store_elem_int(const redisReply *e);
-/* A time in ms from a string reply element; 0 if absent or malformed. */
+/* Adds the options of a job as one argument, in the form the job hash
+ * keeps (store_opts_format). */
+void store_arg_opts(struct store *st, const struct image_request *opts);
+/* Adds the field/value pairs a worker's result writes into the job hash:
+ * path, width and height when status is completed, error_code and
+ * error_message when it is failed. */
+void store_arg_result(struct store *st, const struct job *job,
+    enum job_status status);
+/* A time in ms from a reply element; 0 if absent or malformed. */
 long long store_elem_ms(const redisReply *e);
 
 #endif

@@ -1,26 +1,22 @@
-/* store.h: jobs and queues in Redis.
+/* store.h: jobs and queues in Redis, the one header of store*.c.
  *
- * Keys (prefix P, default "thumbq:"):
- *   P job:{ID}        hash, one per job (fields: see store.c)
- *   P pending:PRIO    lists of ids waiting (high, normal, low); new ids pushed
- *                     left, taken right, high first
- *   P wake            tokens idle workers block on (BLPOP)
- *   P claim:{WID}     list holding the id a worker child has claimed
- *   P wh:...          webhook deliveries waiting for a courier, in lanes per
- *                     owner and receiver host (see lib.lua); P courier:{WID}
- *                     what one courier holds; P webhooks_delayed retries;
- *                     P webhooks:wake tokens idle couriers block on
- *   P leases          sorted set, id -> lease deadline (ms)
- *   P delayed         sorted set, id -> when a retry is due (ms)
- *   P refs:{PATH}     set of the jobs whose thumbnail is PATH (several when
- *                     identical requests shared it: dedupe)
+ * doc/redis-layout.md lists every key under the prefix (default "thumbq:"),
+ * every field of a job's hash, and the scripts (src/lua/) that touch each.
+ * In short: a job is its hash; while it is queued its id waits in a
+ * pending list of its priority, or in the retrying set until its retry is
+ * due; while it is processing its id is in the claim list of the worker
+ * child that took it, with a lease deadline; a finished job is in none of
+ * them.  Claiming is atomic (one script moves an id from pending into a
+ * claim list and gives it its lease), so a job is in exactly one of these
+ * places at every instant.  The host whose child died, or any host when a
+ * whole host went silent, puts the child's jobs back; any host puts back
+ * the jobs whose lease ran out.  A result only counts for the holder of
+ * the current lease, so a late duplicate cannot overwrite a newer one.
  *
- * Claiming is atomic: one script takes an id from pending into the child's
- * claim list and leases it, so at every instant an id is in pending, in a
- * claim list with a lease, or its job is finished.  The master returns the claim of a
- * child that died, and any master returns leases that expired.  Completion
- * only counts for the holder of the current lease, so a late duplicate
- * cannot overwrite a newer result. */
+ * The functions are grouped by who calls them, one file each: the API
+ * (store-job.c), a worker child (store-worker.c), a host's thumbqd master
+ * (store-host.c), the operator (store-admin.c), couriers
+ * (store-webhook.c), the API's gate (store-auth.c). */
 #ifndef THUMBQ_STORE_H
 #define THUMBQ_STORE_H
 
@@ -32,16 +28,30 @@ struct store;
 /* Outcomes of calls that can meet a missing job or a lost lease. */
 enum store_result {
 	STORE_OK = 0,
-	STORE_NOTFOUND = 1,	/* no such job, or nothing to claim before the timeout */
-	STORE_STALE = 2,	/* our lease was lost: someone else owns the job now */
-	STORE_ERROR = -1,	/* Redis unreachable or replied nonsense; try later */
+	/* no such job, or nothing to claim before the timeout */
+	STORE_NOTFOUND = 1,
+	/* our lease was lost: someone else owns the job now */
+	STORE_STALE = 2,
+	/* Redis unreachable or replied nonsense; try later */
+	STORE_ERROR = -1,
 };
 
-/* Connects lazily: never fails; each call reconnects if the link is down. */
+/* Connects lazily: never fails; each call reconnects if the link is down
+ * (redis.h). */
 struct store *store_new(const struct thumbq_conf *conf);
 void store_free(struct store *st);
 /* The last error, for logs ("connection refused", "unexpected reply ..."). */
 const char *store_error(const struct store *st);
+
+/* The options of a job as its hash keeps them (field opts), and as the
+ * dedupe key hashes them: one canonical text,
+ * "w=100;h=100;m=fit;f=auto;q=0;bg=-" (q=0: the configured quality; bg=-:
+ * none, else eight hex digits RGBA).  Parsing refuses anything formatting
+ * would not produce. */
+#define STORE_OPTS_MAX 64
+void store_opts_format(const struct image_request *opts,
+    char out[STORE_OPTS_MAX]);
+int store_opts_parse(const char *text, struct image_request *opts);
 
 /* API side. */
 /* Creates job (id, url, opts, priority, callback_url, owner set) and queues
@@ -80,17 +90,18 @@ enum store_result store_renew_lease(struct store *st, const char *id,
 enum store_result store_retry(struct store *st, const char *wid, const struct job *job,
     unsigned delay_ms);
 
-/* Master side.  Return the number of jobs put back into pending, or -1. */
-/* A master not heard from for this long is taken for dead with its host. */
-#define STORE_MASTER_STALE_MS 15000
-/* Once a second: this master lives and has these children, each
+/* Host side: a host's thumbqd master, for the host and its children.  The
+ * functions that put jobs back return how many, or -1. */
+/* A host not heard from for this long is taken for dead. */
+#define STORE_HOST_STALE_MS 15000
+/* Once a second: this host lives and has these children, each
  * thumbnailing the job busy[i] names ("" or NULL: none; busy may be NULL);
- * also recovers the claims of masters that went silent.  Returns jobs
+ * also recovers the claims of hosts that went silent.  Returns jobs
  * recovered, or -1. */
-long store_heartbeat(struct store *st, const char *master_id, const char *const *wids,
-    const char *const *busy, size_t nwids);
-/* A clean stop: this master is no longer alive. */
-void store_goodbye(struct store *st, const char *master_id);
+long store_heartbeat(struct store *st, const char *host_id,
+    const char *const *wids, const char *const *busy, size_t nwids);
+/* A clean stop: this host is no longer alive. */
+void store_goodbye(struct store *st, const char *host_id);
 /* A child died: requeues the jobs it held.  culprit: the job it was
  * thumbnailing ("" or NULL if none), the only one that keeps the attempt
  * its claim used. */
@@ -102,12 +113,12 @@ long store_promote_retries(struct store *st);
 /* What /v1/health, /v1/metrics and thumbqctl stats report. */
 #define STORE_MAX_COUNTERS 128
 struct store_stats {
-	long long pending;	/* waiting to be claimed */
-	long long leased;	/* being processed */
-	long long delayed;	/* waiting for a retry */
-	long long masters;	/* thumbqd masters heard from lately */
-	long long workers;	/* their children */
-	long long pending_by_priority[3];	/* high, normal, low */
+	long long pending;	/* queued, waiting to be claimed */
+	long long processing;	/* claimed, with a lease */
+	long long retrying;	/* queued, waiting for a retry */
+	long long hosts;	/* hosts heard from lately */
+	long long children;	/* their worker children */
+	long long pending_by_priority[JOB_NPRIORITIES];	/* by job_priority */
 	size_t ncounters;
 	struct {
 		char name[64];	/* "accepted", "failed:http_error", "e2e_bucket:250", ... */

@@ -109,8 +109,8 @@ ctl_stats_text(const struct admin_now *now)
 	const struct store_stats *s = &now->stats;
 
 	printf("pending\t%lld\nprocessing\t%lld\nretrying\t%lld\n"
-	    "worker_hosts\t%lld\nworkers\t%lld\n", s->pending, s->leased,
-	    s->delayed, s->masters, s->workers);
+	    "worker_hosts\t%lld\nworkers\t%lld\n", s->pending, s->processing,
+	    s->retrying, s->hosts, s->children);
 	for (size_t i = 0; i < s->ncounters; i++)
 		if (!ctl_is_bucket(s->counters[i].name))
 			printf("%s\t%llu\n", s->counters[i].name,
@@ -161,12 +161,12 @@ ctl_stats(struct ctl *c)
 	k = json_object_new_object();
 	json_object_object_add(o, "pending", json_object_new_int64(s->pending));
 	json_object_object_add(o, "processing",
-	    json_object_new_int64(s->leased));
+	    json_object_new_int64(s->processing));
 	json_object_object_add(o, "retrying",
-	    json_object_new_int64(s->delayed));
+	    json_object_new_int64(s->retrying));
 	json_object_object_add(o, "worker_hosts",
-	    json_object_new_int64(s->masters));
-	json_object_object_add(o, "workers", json_object_new_int64(s->workers));
+	    json_object_new_int64(s->hosts));
+	json_object_object_add(o, "workers", json_object_new_int64(s->children));
 	for (size_t i = 0; i < s->ncounters; i++)
 		if (!ctl_is_bucket(s->counters[i].name))
 			json_object_object_add(k, s->counters[i].name,
@@ -688,15 +688,15 @@ ctl_check_redis(struct ctl_checks *k)
 	    conf->redis_db, conf->redis_prefix,
 	    conf->redis_password_file[0] != '\0' ? ", password from " : "",
 	    conf->redis_password_file);
-	if (s->masters > 0)
+	if (s->hosts > 0)
 		ctl_report(k, 1, "worker", "thumbqd reports: %lld host(s), "
-		    "%lld worker(s) in the last %d s", s->masters, s->workers,
-		    STORE_MASTER_STALE_MS / 1000);
+		    "%lld worker(s) in the last %d s", s->hosts, s->children,
+		    STORE_HOST_STALE_MS / 1000);
 	else
 		ctl_report(k, 0, "worker", "no thumbqd has reported to this "
 		    "Redis and prefix in the last %d s: start it (systemctl "
 		    "--user start thumbqd, or thumbqd -c FILE from cron) and "
-		    "see its log", STORE_MASTER_STALE_MS / 1000);
+		    "see its log", STORE_HOST_STALE_MS / 1000);
 	free(s);
 }
 

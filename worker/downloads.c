@@ -292,19 +292,6 @@ downloads_thread(void *arg)
 	return NULL;
 }
 
-static int
-downloads_rank(enum job_priority p)
-{
-	switch (p) {
-	case JOB_HIGH:
-		return 0;
-	case JOB_LOW:
-		return 2;
-	default:
-		return 1;
-	}
-}
-
 /* Of two fetched jobs, which to thumbnail first: the higher priority (jobs
  * are claimed highest priority first, but a low one may be fetched sooner),
  * then the older claim. */
@@ -312,9 +299,8 @@ static int
 downloads_before(const struct job *a, unsigned long long aseq,
     const struct job *b, unsigned long long bseq)
 {
-	if (downloads_rank(a->priority) != downloads_rank(b->priority))
-		return downloads_rank(a->priority) <
-		    downloads_rank(b->priority);
+	if (a->priority != b->priority)
+		return a->priority < b->priority;	/* in the order served */
 	return aseq < bseq;
 }
 

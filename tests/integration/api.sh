@@ -129,6 +129,16 @@ done
 http GET "$API/v1/thumbnails/..%2F..%2Fetc%2Fpasswd" --path-as-is
 expect_error 404 "GET /v1/thumbnails/..%2F..%2Fetc%2Fpasswd"
 
+# ---- Redis forgets its scripts (SCRIPT FLUSH, or a restart): each
+# process loads a script again when Redis says NOSCRIPT, and the request
+# that met it answers as if nothing happened
+redis-cli -s "$RUNDIR/redis.sock" SCRIPT FLUSH >/dev/null
+post "{\"url\": \"$img\"}" -H "$json"
+expect_status 201 "POST after SCRIPT FLUSH: 201"
+fid=$(jbody .id)
+http GET "$API/v1/thumbnails/$fid"
+is "$HTTP_CODE/$(jbody .id)" "200/$fid" "and the job it made is there"
+
 # ---- 503 while Redis is down, and recovery once it is back
 tq_services stop "$RUNDIR" redis >&2
 got=

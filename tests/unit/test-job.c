@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "job.h"
+#include "store.h"
 #include "tap.h"
 
 static const struct job_parse_limits limits = {
@@ -239,18 +240,18 @@ main(void)
 		    req.opts.background[0] == 0xff && req.opts.background[1] == 0x80 &&
 		    req.opts.background[2] == 0 && req.opts.background[3] == 0xff,
 		    "each option taken (#rrggbb is opaque)");
-		char text[JOB_OPTS_MAX];
+		char text[STORE_OPTS_MAX];
 		struct image_request back;
 
-		job_opts_format(&req.opts, text);
+		store_opts_format(&req.opts, text);
 		is_str(text, "w=300;h=200;m=pad;f=webp;q=70;bg=ff8000ff", "canonical options text");
-		ok(job_opts_parse(text, &back) == 0 && memcmp(&back, &req.opts, sizeof back) == 0,
+		ok(store_opts_parse(text, &back) == 0 && memcmp(&back, &req.opts, sizeof back) == 0,
 		    "options text parses back to the same options");
-		ok(job_opts_parse("w=300;h=200;m=pad;f=webp;q=70;bg=ff8000ff;x", &back) == -1,
+		ok(store_opts_parse("w=300;h=200;m=pad;f=webp;q=70;bg=ff8000ff;x", &back) == -1,
 		    "trailing junk in an options text is refused");
-		ok(job_opts_parse("w=0;h=200;m=fit;f=auto;q=0;bg=-", &back) == -1,
+		ok(store_opts_parse("w=0;h=200;m=fit;f=auto;q=0;bg=-", &back) == -1,
 		    "zero width in an options text is refused");
-		ok(job_opts_parse("w=300;h=200;m=zoom;f=auto;q=0;bg=-", &back) == -1,
+		ok(store_opts_parse("w=300;h=200;m=zoom;f=auto;q=0;bg=-", &back) == -1,
 		    "unknown mode in an options text is refused");
 		job_request_free(&req);
 		const char *tr = "{\"url\":\"http://x.org/\",\"background\":\"transparent\"}";
