@@ -126,7 +126,8 @@ route_batch_add(const struct job *job, void *arg)
 		v->counts[job->status]++;
 	s = job_to_json(job, v->base_url);
 	/* null for a record too large to show, as for one that is gone */
-	json_object_array_add(v->jobs, s != NULL ? json_tokener_parse(s) : NULL);
+	json_object_array_add(v->jobs,
+	    s != NULL ? json_tokener_parse(s) : NULL);
 	free(s);
 }
 

@@ -35,7 +35,8 @@ route_health(struct api *api, struct request *req, const char *arg)
 		json_object_object_add(p, "high",
 		    json_object_new_int64(stats.pending_by_priority[JOB_HIGH]));
 		json_object_object_add(p, "normal",
-		    json_object_new_int64(stats.pending_by_priority[JOB_NORMAL]));
+		    json_object_new_int64(
+		    stats.pending_by_priority[JOB_NORMAL]));
 		json_object_object_add(p, "low",
 		    json_object_new_int64(stats.pending_by_priority[JOB_LOW]));
 		json_object_object_add(q, "pending_by_priority", p);

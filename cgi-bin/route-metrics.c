@@ -39,27 +39,30 @@ metrics_counter(const struct store_stats *s, const char *name)
 
 /* Counters named prefix:LABEL become one labelled series each. */
 static void
-metrics_labelled(struct buf *b, const struct store_stats *s, const char *prefix,
-    const char *metric, const char *label)
+metrics_labelled(struct buf *b, const struct store_stats *s,
+    const char *prefix, const char *metric, const char *label)
 {
 	size_t plen = strlen(prefix);
 
 	for (size_t i = 0; i < s->ncounters; i++)
 		if (strncmp(s->counters[i].name, prefix, plen) == 0)
-			buf_addf(b, "%s{%s=\"%s\"} %llu\n", metric, label,
-			    s->counters[i].name + plen, s->counters[i].value);
+			buf_addf(b, "%s{%s=\"%s\"} %llu\n", metric,
+			    label, s->counters[i].name + plen,
+			    s->counters[i].value);
 }
 
 static void
-metrics_histogram(struct buf *b, const struct store_stats *s, const char *name,
-    const char *metric, const char *help)
+metrics_histogram(struct buf *b, const struct store_stats *s,
+    const char *name, const char *metric, const char *help)
 {
 	unsigned long long cum = 0;
 	char key[64];
 
-	buf_addf(b, "# HELP %s %s\n# TYPE %s histogram\n", metric, help, metric);
+	buf_addf(b, "# HELP %s %s\n# TYPE %s histogram\n", metric, help,
+	    metric);
 	for (size_t i = 0; i < METRICS_NBOUNDS; i++) {
-		snprintf(key, sizeof key, "%s_bucket:%u", name, metrics_bounds[i]);
+		snprintf(key, sizeof key, "%s_bucket:%u", name,
+		    metrics_bounds[i]);
 		cum += metrics_counter(s, key);
 		buf_addf(b, "%s_bucket{le=\"%g\"} %llu\n", metric,
 		    metrics_bounds[i] / 1000.0, cum);
@@ -80,30 +83,98 @@ metrics_last_hour(struct buf *b, struct store *st)
 {
 	struct admin_trend *t = malloc(sizeof *t);
 	unsigned long long c, f, x;
+	double q, v;
 
 	if (t == NULL || admin_trend(st, ADMIN_HOUR, t) != STORE_OK)
 		goto out;
 	admin_trend_sum(t->m, t->minutes, &c, &f, &x);
 	buf_addf(b,
-	    "# HELP thumbq_jobs_last_hour Jobs that ended in the last 60 minutes, by outcome.\n"
+	    "# HELP thumbq_jobs_last_hour Jobs that ended in the last 60 "
+	    "minutes, by outcome.\n"
 	    "# TYPE thumbq_jobs_last_hour gauge\n"
 	    "thumbq_jobs_last_hour{outcome=\"completed\"} %llu\n"
 	    "thumbq_jobs_last_hour{outcome=\"failed\"} %llu\n"
 	    "thumbq_jobs_last_hour{outcome=\"cancelled\"} %llu\n"
-	    "# HELP thumbq_end_to_end_last_hour_seconds Submission to completion of the jobs "
-	    "completed in the last 60 minutes (NaN: none).\n"
+	    "# HELP thumbq_end_to_end_last_hour_seconds Submission to "
+	    "completion of the jobs completed in the last 60 minutes (NaN: "
+	    "none).\n"
 	    "# TYPE thumbq_end_to_end_last_hour_seconds gauge\n", c, f, x);
 	for (int i = 0; i < 2; i++) {
-		double q = i == 0 ? 0.5 : 0.99, v = admin_quantile(t->m, t->minutes, q);
-
+		q = i == 0 ? 0.5 : 0.99;
+		v = admin_quantile(t->m, t->minutes, q);
 		if (v < 0)
-			buf_addf(b, "thumbq_end_to_end_last_hour_seconds{quantile=\"%g\"} NaN\n", q);
+			buf_addf(b, "thumbq_end_to_end_last_hour_seconds"
+			    "{quantile=\"%g\"} NaN\n", q);
 		else
-			buf_addf(b, "thumbq_end_to_end_last_hour_seconds{quantile=\"%g\"} %.3f\n",
-			    q, v / 1000);
+			buf_addf(b, "thumbq_end_to_end_last_hour_seconds"
+			    "{quantile=\"%g\"} %.3f\n", q, v / 1000);
 	}
 out:
 	free(t);
+}
+
+/* The job counters: accepted, completed, failed by code, retries,
+ * requeued by reason, bytes fetched. */
+static void
+metrics_jobs(struct buf *b, const struct store_stats *s)
+{
+	buf_addf(b,
+	    "# HELP thumbq_jobs_accepted_total Jobs accepted by the API.\n"
+	    "# TYPE thumbq_jobs_accepted_total counter\n"
+	    "thumbq_jobs_accepted_total %llu\n"
+	    "# HELP thumbq_jobs_completed_total Jobs that ended with a "
+	    "thumbnail.\n"
+	    "# TYPE thumbq_jobs_completed_total counter\n"
+	    "thumbq_jobs_completed_total %llu\n"
+	    "# HELP thumbq_jobs_failed_total Jobs that ended failed, by error "
+	    "code.\n"
+	    "# TYPE thumbq_jobs_failed_total counter\n",
+	    metrics_counter(s, "accepted"), metrics_counter(s, "completed"));
+	metrics_labelled(b, s, "failed:", "thumbq_jobs_failed_total", "code");
+	buf_addf(b,
+	    "# HELP thumbq_job_retries_total Transient failures scheduled for "
+	    "a retry.\n"
+	    "# TYPE thumbq_job_retries_total counter\n"
+	    "thumbq_job_retries_total %llu\n"
+	    "# HELP thumbq_jobs_requeued_total Jobs put back after a worker "
+	    "died or a lease expired.\n"
+	    "# TYPE thumbq_jobs_requeued_total counter\n",
+	    metrics_counter(s, "retries"));
+	metrics_labelled(b, s, "requeued:", "thumbq_jobs_requeued_total",
+	    "reason");
+	buf_addf(b,
+	    "# HELP thumbq_fetched_bytes_total Bytes downloaded from image "
+	    "origins.\n"
+	    "# TYPE thumbq_fetched_bytes_total counter\n"
+	    "thumbq_fetched_bytes_total %llu\n",
+	    metrics_counter(s, "bytes_fetched"));
+}
+
+/* The gauges: the queues, the jobs in flight, the hosts and children. */
+static void
+metrics_gauges(struct buf *b, const struct store_stats *s)
+{
+	buf_addf(b,
+	    "# HELP thumbq_queue_depth Jobs waiting, by queue.\n"
+	    "# TYPE thumbq_queue_depth gauge\n"
+	    "thumbq_queue_depth{queue=\"pending\",priority=\"high\"} %lld\n"
+	    "thumbq_queue_depth{queue=\"pending\",priority=\"normal\"} %lld\n"
+	    "thumbq_queue_depth{queue=\"pending\",priority=\"low\"} %lld\n"
+	    "thumbq_queue_depth{queue=\"retrying\"} %lld\n"
+	    "# HELP thumbq_jobs_in_flight Jobs being processed now.\n"
+	    "# TYPE thumbq_jobs_in_flight gauge\n"
+	    "thumbq_jobs_in_flight %lld\n"
+	    "# HELP thumbq_worker_hosts Hosts running thumbqd heard from in "
+	    "the last 15 s.\n"
+	    "# TYPE thumbq_worker_hosts gauge\n"
+	    "thumbq_worker_hosts %lld\n"
+	    "# HELP thumbq_workers Worker children of those hosts.\n"
+	    "# TYPE thumbq_workers gauge\n"
+	    "thumbq_workers %lld\n",
+	    s->pending_by_priority[JOB_HIGH],
+	    s->pending_by_priority[JOB_NORMAL],
+	    s->pending_by_priority[JOB_LOW], s->retrying, s->processing,
+	    s->hosts, s->children);
 }
 
 void
@@ -115,70 +186,35 @@ route_metrics(struct api *api, struct request *req, const char *arg)
 	(void)arg;
 	buf_init(b, METRICS_MAX);
 	if (s == NULL) {
-		response_error(req, 500, "internal_error", "out of memory", NULL);
+		response_error(req, 500, "internal_error", "out of memory",
+		    NULL);
 		goto out;
 	}
 	if (store_stats(api->store, s) != STORE_OK) {
-		log_warn("event=metrics_failed error=\"%s\"", store_error(api->store));
-		response_error(req, 503, "unavailable", "job store unavailable, try again later",
+		log_warn("event=metrics_failed error=\"%s\"",
+		    store_error(api->store));
+		response_error(req, 503, "unavailable",
+		    "job store unavailable, try again later",
 		    "Retry-After: 1\r\n");
 		goto out;
 	}
-	buf_addf(b,
-	    "# HELP thumbq_jobs_accepted_total Jobs accepted by the API.\n"
-	    "# TYPE thumbq_jobs_accepted_total counter\n"
-	    "thumbq_jobs_accepted_total %llu\n"
-	    "# HELP thumbq_jobs_completed_total Jobs that ended with a thumbnail.\n"
-	    "# TYPE thumbq_jobs_completed_total counter\n"
-	    "thumbq_jobs_completed_total %llu\n"
-	    "# HELP thumbq_jobs_failed_total Jobs that ended failed, by error code.\n"
-	    "# TYPE thumbq_jobs_failed_total counter\n",
-	    metrics_counter(s, "accepted"), metrics_counter(s, "completed"));
-	metrics_labelled(b, s, "failed:", "thumbq_jobs_failed_total", "code");
-	buf_addf(b,
-	    "# HELP thumbq_job_retries_total Transient failures scheduled for a retry.\n"
-	    "# TYPE thumbq_job_retries_total counter\n"
-	    "thumbq_job_retries_total %llu\n"
-	    "# HELP thumbq_jobs_requeued_total Jobs put back after a worker died or a lease expired.\n"
-	    "# TYPE thumbq_jobs_requeued_total counter\n",
-	    metrics_counter(s, "retries"));
-	metrics_labelled(b, s, "requeued:", "thumbq_jobs_requeued_total", "reason");
-	buf_addf(b,
-	    "# HELP thumbq_fetched_bytes_total Bytes downloaded from image origins.\n"
-	    "# TYPE thumbq_fetched_bytes_total counter\n"
-	    "thumbq_fetched_bytes_total %llu\n"
-	    "# HELP thumbq_queue_depth Jobs waiting, by queue.\n"
-	    "# TYPE thumbq_queue_depth gauge\n"
-	    "thumbq_queue_depth{queue=\"pending\",priority=\"high\"} %lld\n"
-	    "thumbq_queue_depth{queue=\"pending\",priority=\"normal\"} %lld\n"
-	    "thumbq_queue_depth{queue=\"pending\",priority=\"low\"} %lld\n"
-	    "thumbq_queue_depth{queue=\"retrying\"} %lld\n"
-	    "# HELP thumbq_jobs_in_flight Jobs being processed now.\n"
-	    "# TYPE thumbq_jobs_in_flight gauge\n"
-	    "thumbq_jobs_in_flight %lld\n"
-	    "# HELP thumbq_worker_hosts Hosts running thumbqd heard from in the last 15 s.\n"
-	    "# TYPE thumbq_worker_hosts gauge\n"
-	    "thumbq_worker_hosts %lld\n"
-	    "# HELP thumbq_workers Worker children of those hosts.\n"
-	    "# TYPE thumbq_workers gauge\n"
-	    "thumbq_workers %lld\n",
-	    metrics_counter(s, "bytes_fetched"), s->pending_by_priority[JOB_HIGH],
-	    s->pending_by_priority[JOB_NORMAL], s->pending_by_priority[JOB_LOW],
-	    s->retrying, s->processing, s->hosts, s->children);
-	metrics_histogram(b, s, "processing", "thumbq_processing_duration_seconds",
+	metrics_jobs(b, s);
+	metrics_gauges(b, s);
+	metrics_histogram(b, s, "processing",
+	    "thumbq_processing_duration_seconds",
 	    "Time from claim to result, per attempt that finished the job.");
 	metrics_histogram(b, s, "e2e", "thumbq_end_to_end_duration_seconds",
 	    "Time from submission to the job's end.");
 	metrics_last_hour(b, api->store);
 	if (buf_failed(b)) {
-		log_warn("event=metrics_failed error=\"exposition over %u bytes\"",
-		    METRICS_MAX);
+		log_warn("event=metrics_failed error=\"exposition over %u "
+		    "bytes\"", METRICS_MAX);
 		response_error(req, 500, "internal_error",
 		    "the metrics exposition is too large", NULL);
 		goto out;
 	}
-	response_send_type(req, 200, "text/plain; version=0.0.4; charset=utf-8",
-	    NULL, buf_str(b));
+	response_send_type(req, 200,
+	    "text/plain; version=0.0.4; charset=utf-8", NULL, buf_str(b));
 out:
 	free(s);
 	buf_free(b);

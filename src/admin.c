@@ -161,10 +161,12 @@ admin_now_json(const struct admin_now *now)
 	struct json_object *hosts = json_object_new_array();
 
 	json_object_object_add(o, "redis", json_object_new_string("ok"));
-	json_object_object_add(p, "high", admin_int(s->pending_by_priority[JOB_HIGH]));
+	json_object_object_add(p, "high",
+	    admin_int(s->pending_by_priority[JOB_HIGH]));
 	json_object_object_add(p, "normal",
 	    admin_int(s->pending_by_priority[JOB_NORMAL]));
-	json_object_object_add(p, "low", admin_int(s->pending_by_priority[JOB_LOW]));
+	json_object_object_add(p, "low",
+	    admin_int(s->pending_by_priority[JOB_LOW]));
 	json_object_object_add(q, "pending", admin_int(s->pending));
 	json_object_object_add(q, "pending_by_priority", p);
 	json_object_object_add(q, "processing", admin_int(s->processing));

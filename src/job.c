@@ -24,11 +24,12 @@ static const char *const job_status_names[] = {
 	[JOB_COMPLETED] = "completed",
 	[JOB_FAILED] = "failed",
 };
+#define JOB_NSTATUSES (sizeof job_status_names / sizeof job_status_names[0])
 
 const char *
 job_status_name(enum job_status status)
 {
-	if ((size_t)status < sizeof job_status_names / sizeof job_status_names[0])
+	if ((size_t)status < JOB_NSTATUSES)
 		return job_status_names[status];
 	return "unknown";
 }
@@ -36,7 +37,7 @@ job_status_name(enum job_status status)
 int
 job_status_parse(const char *name, enum job_status *status)
 {
-	for (size_t i = 0; i < sizeof job_status_names / sizeof job_status_names[0]; i++) {
+	for (size_t i = 0; i < JOB_NSTATUSES; i++) {
 		if (strcmp(name, job_status_names[i]) == 0) {
 			*status = (enum job_status)i;
 			return 0;
@@ -60,7 +61,8 @@ static const char *const job_mode_names[] = {
 	[IMAGE_FIT] = "fit", [IMAGE_FILL] = "fill", [IMAGE_PAD] = "pad",
 };
 static const char *const job_format_names[] = {
-	[IMAGE_AUTO] = "auto", [IMAGE_JPEG] = "jpeg", [IMAGE_PNG] = "png", [IMAGE_WEBP] = "webp",
+	[IMAGE_AUTO] = "auto", [IMAGE_JPEG] = "jpeg", [IMAGE_PNG] = "png",
+	[IMAGE_WEBP] = "webp",
 };
 #define JOB_NMODES (sizeof job_mode_names / sizeof job_mode_names[0])
 #define JOB_NFORMATS (sizeof job_format_names / sizeof job_format_names[0])
@@ -145,8 +147,8 @@ job_rgba_parse(const char *hex, unsigned char rgba[4])
 /* Reads an optional integer field in [lo, hi].  Returns 0 (absent or good),
  * or -1 with a message naming the field. */
 static int
-job_int_field(struct json_object *root, const char *name, unsigned lo, unsigned hi,
-    unsigned *out, char *msgbuf)
+job_int_field(struct json_object *root, const char *name, unsigned lo,
+    unsigned hi, unsigned *out, char *msgbuf)
 {
 	struct json_object *v;
 	int64_t n;
@@ -155,7 +157,8 @@ job_int_field(struct json_object *root, const char *name, unsigned lo, unsigned 
 		return 0;
 	n = json_object_get_int64(v);
 	if (!json_object_is_type(v, json_type_int) || n < lo || n > hi) {
-		snprintf(msgbuf, JOB_MESSAGE_MAX, "%s must be an integer from %u to %u", name, lo, hi);
+		snprintf(msgbuf, JOB_MESSAGE_MAX,
+		    "%s must be an integer from %u to %u", name, lo, hi);
 		return -1;
 	}
 	*out = (unsigned)n;
@@ -164,8 +167,8 @@ job_int_field(struct json_object *root, const char *name, unsigned lo, unsigned 
 
 /* Reads an optional enumerated string field. */
 static int
-job_enum_field(struct json_object *root, const char *name, const char *const *names,
-    size_t n, int *out, char *msgbuf)
+job_enum_field(struct json_object *root, const char *name,
+    const char *const *names, size_t n, int *out, char *msgbuf)
 {
 	struct json_object *v;
 	int i = -1;
@@ -175,11 +178,13 @@ job_enum_field(struct json_object *root, const char *name, const char *const *na
 	if (json_object_is_type(v, json_type_string))
 		i = job_name_index(names, n, json_object_get_string(v));
 	if (i < 0) {
-		size_t len = (size_t)snprintf(msgbuf, JOB_MESSAGE_MAX, "%s must be one of", name);
+		size_t len = (size_t)snprintf(msgbuf, JOB_MESSAGE_MAX,
+		    "%s must be one of", name);
 
 		for (size_t k = 0; k < n && len < JOB_MESSAGE_MAX; k++)
-			len += (size_t)snprintf(msgbuf + len, JOB_MESSAGE_MAX - len, "%s %s",
-			    k ? "," : "", names[k]);
+			len += (size_t)snprintf(msgbuf + len,
+			    JOB_MESSAGE_MAX - len, "%s %s", k ? "," : "",
+			    names[k]);
 		return -1;
 	}
 	*out = i;
@@ -188,7 +193,8 @@ job_enum_field(struct json_object *root, const char *name, const char *const *na
 
 /* background: "#rrggbb", "#rrggbbaa" or "transparent". */
 static int
-job_background_field(struct json_object *root, struct image_request *o, char *msgbuf)
+job_background_field(struct json_object *root, struct image_request *o,
+    char *msgbuf)
 {
 	struct json_object *v;
 	const char *s;
@@ -196,7 +202,8 @@ job_background_field(struct json_object *root, struct image_request *o, char *ms
 
 	if (!json_object_object_get_ex(root, "background", &v))
 		return 0;
-	s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+	s = json_object_is_type(v, json_type_string) ?
+	    json_object_get_string(v) : "";
 	if (strcmp(s, "transparent") == 0) {
 		memset(o->background, 0, 4);
 		o->has_background = 1;
@@ -249,8 +256,8 @@ job_utf8_valid(const unsigned char *s, size_t len)
 				return 0;
 			cp = (cp << 6) | (s[i + k] & 0x3f);
 		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 			return 0;
 		i += n + 1;
 	}
@@ -260,7 +267,8 @@ job_utf8_valid(const unsigned char *s, size_t len)
 /* Parses body as one JSON object: JOB_PARSE_OK with *root (put it), or
  * MALFORMED (not JSON) / INVALID (JSON, not an object) with *message. */
 static enum job_parse_result
-job_parse_object(const char *body, size_t len, struct json_object **root, const char **message)
+job_parse_object(const char *body, size_t len, struct json_object **root,
+    const char **message)
 {
 	struct json_tokener *tok;
 	enum json_tokener_error jerr;
@@ -281,23 +289,27 @@ job_parse_object(const char *body, size_t len, struct json_object **root, const 
 		*message = "out of memory";
 		return JOB_PARSE_MALFORMED;
 	}
-	/* Strict: no trailing commas, no single quotes; invalid UTF-8 is refused
-	 * here so that nothing downstream has to think about it. */
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	/* Strict: no trailing commas, no single quotes; invalid UTF-8 is
+	 * refused here so that nothing downstream has to think about it. */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+	    JSON_TOKENER_VALIDATE_UTF8);
 	*root = json_tokener_parse_ex(tok, body, (int)len);
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
 	/* A number at the very end ("42") is not known to be complete until
-	 * json-c sees what follows it: feed the terminating NUL it waits for. */
+	 * json-c sees what follows it: feed the terminating NUL it waits
+	 * for. */
 	if (*root == NULL && jerr == json_tokener_continue) {
 		*root = json_tokener_parse_ex(tok, "", 1);
 		jerr = json_tokener_get_error(tok);
 		end = len;
 	}
-	while (jerr == json_tokener_success && end < len && isspace((unsigned char)body[end]))
+	while (jerr == json_tokener_success && end < len &&
+	    isspace((unsigned char)body[end]))
 		end++;
 	if (jerr != json_tokener_success || end != len) {
-		*message = jerr == json_tokener_error_depth ? "request body is nested too deeply" :
+		*message = jerr == json_tokener_error_depth ?
+		    "request body is nested too deeply" :
 		    "request body is not valid JSON";
 		goto out;
 	}
@@ -320,7 +332,8 @@ out:
 /* Checks one URL value; name is how the message refers to it ("url",
  * "urls[3]").  Returns 0, or -1 with the message in msgbuf. */
 static int
-job_parse_url(struct json_object *url, const char *name, size_t max, char *msgbuf)
+job_parse_url(struct json_object *url, const char *name, size_t max,
+    char *msgbuf)
 {
 	const char *cause;
 
@@ -328,16 +341,21 @@ job_parse_url(struct json_object *url, const char *name, size_t max, char *msgbu
 		snprintf(msgbuf, JOB_MESSAGE_MAX, "%s must be a string", name);
 		return -1;
 	}
-	if ((size_t)json_object_get_string_len(url) != strlen(json_object_get_string(url))) {
-		snprintf(msgbuf, JOB_MESSAGE_MAX, "%s must not contain NUL characters", name);
+	if ((size_t)json_object_get_string_len(url) !=
+	    strlen(json_object_get_string(url))) {
+		snprintf(msgbuf, JOB_MESSAGE_MAX,
+		    "%s must not contain NUL characters", name);
 		return -1;
 	}
-	if (urlpolicy_check_url(json_object_get_string(url), max, &cause) == -1) {
-		/* The single-URL message is the policy's own words, as before. */
+	if (urlpolicy_check_url(json_object_get_string(url), max,
+	    &cause) == -1) {
+		/* The url field's message is the policy's own words; a
+		 * batch's names the URL it is about. */
 		if (strcmp(name, "url") == 0)
 			snprintf(msgbuf, JOB_MESSAGE_MAX, "%s", cause);
 		else
-			snprintf(msgbuf, JOB_MESSAGE_MAX, "%s: %s", name, cause);
+			snprintf(msgbuf, JOB_MESSAGE_MAX, "%s: %s", name,
+			    cause);
 		return -1;
 	}
 	return 0;
@@ -346,21 +364,27 @@ job_parse_url(struct json_object *url, const char *name, size_t max, char *msgbu
 /* The options every request shares: width, height, quality, mode, format,
  * background, priority.  Returns 0, or -1 with the message in msgbuf. */
 static int
-job_parse_options(struct json_object *root, const struct job_parse_limits *limits,
-    struct image_request *opts, enum job_priority *priority, char *msgbuf)
+job_parse_options(struct json_object *root,
+    const struct job_parse_limits *limits, struct image_request *opts,
+    enum job_priority *priority, char *msgbuf)
 {
-	int mode = IMAGE_FIT, format = IMAGE_AUTO, prio = limits->default_priority;
+	int mode = IMAGE_FIT, format = IMAGE_AUTO;
+	int prio = limits->default_priority;
+	unsigned max = limits->max_size;
 
 	memset(opts, 0, sizeof *opts);
 	opts->width = limits->default_width;
 	opts->height = limits->default_height;
-	if (job_int_field(root, "width", 1, limits->max_size, &opts->width, msgbuf) ||
-	    job_int_field(root, "height", 1, limits->max_size, &opts->height, msgbuf) ||
+	if (job_int_field(root, "width", 1, max, &opts->width, msgbuf) ||
+	    job_int_field(root, "height", 1, max, &opts->height, msgbuf) ||
 	    job_int_field(root, "quality", 1, 100, &opts->quality, msgbuf) ||
-	    job_enum_field(root, "mode", job_mode_names, JOB_NMODES, &mode, msgbuf) ||
-	    job_enum_field(root, "format", job_format_names, JOB_NFORMATS, &format, msgbuf) ||
+	    job_enum_field(root, "mode", job_mode_names, JOB_NMODES, &mode,
+	    msgbuf) ||
+	    job_enum_field(root, "format", job_format_names, JOB_NFORMATS,
+	    &format, msgbuf) ||
 	    job_background_field(root, opts, msgbuf) ||
-	    job_enum_field(root, "priority", job_priority_names, JOB_NPRIORITIES, &prio, msgbuf))
+	    job_enum_field(root, "priority", job_priority_names,
+	    JOB_NPRIORITIES, &prio, msgbuf))
 		return -1;
 	opts->mode = (enum image_mode)mode;
 	opts->format = (enum image_format)format;
@@ -371,22 +395,24 @@ job_parse_options(struct json_object *root, const struct job_parse_limits *limit
 /* callback_url: optional, checked like an image URL (the courier checks
  * every address it connects to, as the fetcher does). */
 static int
-job_parse_callback(struct json_object *root, const struct job_parse_limits *limits,
-    char **out, char *msgbuf)
+job_parse_callback(struct json_object *root,
+    const struct job_parse_limits *limits, char **out, char *msgbuf)
 {
 	struct json_object *v;
 
 	if (!json_object_object_get_ex(root, "callback_url", &v))
 		return 0;
-	if (job_parse_url(v, "callback_url", limits->max_url_bytes, msgbuf) == -1)
+	if (job_parse_url(v, "callback_url", limits->max_url_bytes,
+	    msgbuf) == -1)
 		return -1;
 	*out = xstrdup(json_object_get_string(v));
 	return 0;
 }
 
 enum job_parse_result
-job_request_parse(const char *body, size_t len, const struct job_parse_limits *limits,
-    struct job_request *req, const char **message, char msgbuf[JOB_MESSAGE_MAX])
+job_request_parse(const char *body, size_t len,
+    const struct job_parse_limits *limits, struct job_request *req,
+    const char **message, char msgbuf[JOB_MESSAGE_MAX])
 {
 	struct json_object *root, *url;
 	enum job_parse_result rc;
@@ -402,7 +428,8 @@ job_request_parse(const char *body, size_t len, const struct job_parse_limits *l
 		goto out;
 	}
 	if (job_parse_url(url, "url", limits->max_url_bytes, msgbuf) == -1 ||
-	    job_parse_options(root, limits, &req->opts, &req->priority, msgbuf) == -1 ||
+	    job_parse_options(root, limits, &req->opts, &req->priority,
+	    msgbuf) == -1 ||
 	    job_parse_callback(root, limits, &req->callback_url, msgbuf) == -1)
 		goto out;
 	req->url = xstrdup(json_object_get_string(url));
@@ -413,8 +440,9 @@ out:
 }
 
 enum job_parse_result
-job_batch_parse(const char *body, size_t len, const struct job_parse_limits *limits,
-    struct job_batch_request *req, const char **message, char msgbuf[JOB_MESSAGE_MAX])
+job_batch_parse(const char *body, size_t len,
+    const struct job_parse_limits *limits, struct job_batch_request *req,
+    const char **message, char msgbuf[JOB_MESSAGE_MAX])
 {
 	struct json_object *root, *urls;
 	enum job_parse_result rc;
@@ -433,23 +461,26 @@ job_batch_parse(const char *body, size_t len, const struct job_parse_limits *lim
 	}
 	n = json_object_array_length(urls);
 	if (n == 0 || n > limits->max_batch) {
-		snprintf(msgbuf, JOB_MESSAGE_MAX, "urls must hold 1 to %zu URLs", limits->max_batch);
+		snprintf(msgbuf, JOB_MESSAGE_MAX,
+		    "urls must hold 1 to %zu URLs", limits->max_batch);
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
 		char name[32];
 
 		snprintf(name, sizeof name, "urls[%zu]", i);
-		if (job_parse_url(json_object_array_get_idx(urls, i), name, limits->max_url_bytes,
-		    msgbuf) == -1)
+		if (job_parse_url(json_object_array_get_idx(urls, i), name,
+		    limits->max_url_bytes, msgbuf) == -1)
 			goto out;
 	}
-	if (job_parse_options(root, limits, &req->opts, &req->priority, msgbuf) == -1 ||
+	if (job_parse_options(root, limits, &req->opts, &req->priority,
+	    msgbuf) == -1 ||
 	    job_parse_callback(root, limits, &req->callback_url, msgbuf) == -1)
 		goto out;
 	req->urls = xcalloc(n, sizeof *req->urls);
 	for (size_t i = 0; i < n; i++)
-		req->urls[i] = xstrdup(json_object_get_string(json_object_array_get_idx(urls, i)));
+		req->urls[i] = xstrdup(json_object_get_string(
+		    json_object_array_get_idx(urls, i)));
 	req->nurls = n;
 	rc = JOB_PARSE_OK;
 out:
@@ -488,7 +519,7 @@ job_free(struct job *job)
 	free(job->callback_url);
 	free(job->callback_status);
 	free(job->owner);
+	job->url = job->path = job->error_code = job->error_message = NULL;
+	job->source_job = job->callback_url = job->callback_status = NULL;
 	job->owner = NULL;
-	job->url = job->path = job->error_code = job->error_message = job->source_job = NULL;
-	job->callback_url = job->callback_status = NULL;
 }

@@ -37,18 +37,24 @@ struct job {
 	unsigned attempts;	/* claims so far */
 	long long created_ms;	/* Unix time, milliseconds */
 	long long updated_ms;
-	/* completed */
-	char *path;		/* relative to the docroot: thumbnails/ab/cd/{file}.jpg */
+	/* completed: path relative to the docroot,
+	 * thumbnails/ab/cd/{file}.jpg */
+	char *path;
 	unsigned width;
 	unsigned height;
-	size_t fetched_bytes;	/* worker side: bytes downloaded by this attempt */
-	char file[ID_LEN + 1];	/* worker side: the thumbnail's random file name, given
-				 * at the first claim (see storage.h); "" before */
+	/* worker side: bytes downloaded by this attempt */
+	size_t fetched_bytes;
+	/* worker side: the thumbnail's random file name, given at the first
+	 * claim (see storage.h); "" before */
+	char file[ID_LEN + 1];
 	/* The job it was answered from or follows (dedupe), for operators
 	 * (thumbqctl job); never in the API's JSON: a job id is the
-	 * capability to read and DELETE that job, and is its client's alone. */
+	 * capability to read and DELETE that job, and is its client's
+	 * alone. */
 	char *source_job;
-	char *owner;		/* name of the API key that made it; NULL without auth */
+	/* the id of the API key that made it (its name, for a key made
+	 * before keys had ids); NULL without auth */
+	char *owner;
 	char *callback_url;	/* webhook, POSTed the job JSON when it ends */
 	char *callback_status;	/* pending, retrying, delivered, failed */
 	unsigned callback_attempts;
@@ -68,26 +74,28 @@ struct job_request {
 enum job_parse_result {
 	JOB_PARSE_OK = 0,
 	JOB_PARSE_MALFORMED,	/* not JSON: 400 */
-	JOB_PARSE_INVALID,	/* JSON, but not an object or a field is wrong: 422 */
+	/* JSON, but not an object or a field is wrong: 422 */
+	JOB_PARSE_INVALID,
 };
 
 struct job_parse_limits {
 	size_t max_url_bytes;
 	unsigned default_width;
 	unsigned default_height;
-	unsigned max_size;	/* largest width or height a client may ask for */
+	/* the largest width or height a client may ask for */
+	unsigned max_size;
 	enum job_priority default_priority;
 	size_t max_batch;	/* URLs one batch may hold */
 };
 
-/* Parses a request body (not NUL-terminated; len bytes).  On success fills req
- * (free with job_request_free).  On failure sets *message for the client,
- * naming the field, e.g. "url is required" (a static string, or one in
- * msgbuf). */
+/* Parses a request body (not NUL-terminated; len bytes).  On success fills
+ * req (free with job_request_free).  On failure sets *message for the
+ * client, naming the field, e.g. "url is required" (a static string, or
+ * one in msgbuf). */
 #define JOB_MESSAGE_MAX 160
 enum job_parse_result job_request_parse(const char *body, size_t len,
-    const struct job_parse_limits *limits, struct job_request *req, const char **message,
-    char msgbuf[JOB_MESSAGE_MAX]);
+    const struct job_parse_limits *limits, struct job_request *req,
+    const char **message, char msgbuf[JOB_MESSAGE_MAX]);
 
 void job_request_free(struct job_request *req);
 

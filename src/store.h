@@ -36,6 +36,7 @@ enum store_result {
 	STORE_ERROR = -1,
 };
 
+/* ---------------------------------------------------------- store.c */
 /* Connects lazily: never fails; each call reconnects if the link is down
  * (redis.h). */
 struct store *store_new(const struct thumbq_conf *conf);
@@ -43,6 +44,7 @@ void store_free(struct store *st);
 /* The last error, for logs ("connection refused", "unexpected reply ..."). */
 const char *store_error(const struct store *st);
 
+/* ---------------------------------------------------- store-parse.c */
 /* The options of a job as its hash keeps them (field opts), and as the
  * dedupe key hashes them: one canonical text,
  * "w=100;h=100;m=fit;f=auto;q=0;bg=-" (q=0: the configured quality; bg=-:
@@ -53,51 +55,85 @@ void store_opts_format(const struct image_request *opts,
     char out[STORE_OPTS_MAX]);
 int store_opts_parse(const char *text, struct image_request *opts);
 
-/* API side. */
-/* Creates job (id, url, opts, priority, callback_url, owner set) and queues
- * it, or answers it at once from an identical recent job (dedupe_ttl
- * seconds; 0: off).  On STORE_OK, *job is the record as created: status
- * queued with its times filled in, or, when it was answered from a
- * completed job (or existed already: a retry after a lost reply), replaced
- * by the record Redis holds.  The record expires ttl
+/* ------------------------------------------------------ store-job.c */
+/* The API's jobs and batches. */
+
+/* Creates job (id, url, opts, priority, callback_url, owner set) and
+ * queues it, or answers it at once from an identical recent job
+ * (dedupe_ttl seconds; 0: off).  On STORE_OK, *job is the record as
+ * created: status queued with its times filled in, or, when it was
+ * answered from a completed job (or existed already: a retry after a lost
+ * reply), replaced by the record Redis holds.  The record expires ttl
  * seconds (0: never) plus a day after creation; the expiry sweep normally
  * removes it before. */
-enum store_result store_job_create(struct store *st, struct job *job, unsigned ttl,
-    unsigned dedupe_ttl);
-enum store_result store_job_get(struct store *st, const char *id, struct job *job);
+enum store_result store_job_create(struct store *st, struct job *job,
+    unsigned ttl, unsigned dedupe_ttl);
+enum store_result store_job_get(struct store *st, const char *id,
+    struct job *job);
+/* Cancels a job that is waiting or in progress, or forgets a finished one
+ * (DELETE /v1/thumbnails/{id}).  Only that job: identical requests that
+ * waited for it (dedupe) go on without it.  On STORE_OK, path is the
+ * thumbnail the caller should remove (no job uses it any more), or empty;
+ * STORE_NOTFOUND for an unknown id. */
+#define STORE_PATH_MAX 128
+enum store_result store_job_delete(struct store *st, const char *id,
+    const char *owner, char path[STORE_PATH_MAX]);
+/* 1 if a job's record names the thumbnail path, 0 if none does, -1 on
+ * error: a worker whose result came too late keeps a file still in use. */
+int store_path_in_use(struct store *st, const char *path);
+/* Batches: all jobs and the batch record in one step.  ids holds one fresh
+ * id per URL.  ttl and dedupe_ttl as for store_job_create. */
+#define STORE_MAX_BATCH 1000
+enum store_result store_batch_create(struct store *st, const char *batch_id,
+    const struct job_batch_request *req, char (*ids)[ID_LEN + 1],
+    unsigned ttl, unsigned dedupe_ttl, const char *owner);
+/* Calls cb with each job of the batch in order (NULL for one that expired
+ * or was deleted).  STORE_NOTFOUND for an unknown batch. */
+typedef void store_job_cb(const struct job *job, void *arg);
+enum store_result store_batch_get(struct store *st, const char *batch_id,
+    const char *owner, long long *created_ms, store_job_cb *cb, void *arg);
 
-/* Worker side.  wid names one child uniquely across all hosts. */
-/* Claims the oldest job of the highest non-empty priority and leases it for
+/* --------------------------------------------------- store-worker.c */
+/* A worker child's side.  wid names one child uniquely across all
+ * hosts. */
+
+/* Claims the oldest job of the highest non-empty priority, with a lease of
  * lease_ms: STORE_OK with job, or STORE_NOTFOUND when there is none.  A job
  * claimed for the first time gets job->file, its thumbnail's random name,
  * which its later attempts keep. */
-enum store_result store_claim(struct store *st, const char *wid, unsigned lease_ms,
-    struct job *job);
+enum store_result store_claim(struct store *st, const char *wid,
+    unsigned lease_ms, struct job *job);
 /* Blocks until a job is made ready (taking its wake token) or timeout_s
- * passes: 1 woken, 0 timed out, -1 error.  A worker that is stopping when it
- * wakes hands the token on with store_rewake instead of claiming. */
+ * passes: 1 woken, 0 timed out, -1 error.  A worker that is stopping when
+ * it wakes hands the token on with store_rewake instead of claiming. */
 int store_wait(struct store *st, unsigned timeout_s);
 void store_rewake(struct store *st);
-enum store_result store_complete(struct store *st, const char *wid, const struct job *job);
-enum store_result store_fail(struct store *st, const char *wid, const struct job *job);
-/* The worker starts thumbnailing a job it claimed (attempt number attempts)
- * and downloaded: its lease runs lease_ms from now.  STORE_STALE if that
- * claim is no longer current (requeued or cancelled while it waited). */
+/* The job's result, if wid still holds its lease; STORE_STALE if not. */
+enum store_result store_complete(struct store *st, const char *wid,
+    const struct job *job);
+enum store_result store_fail(struct store *st, const char *wid,
+    const struct job *job);
+/* The worker starts thumbnailing a job it claimed (attempt number
+ * attempts) and downloaded: its lease runs lease_ms from now.  STORE_STALE
+ * if that claim is no longer current (requeued or cancelled while it
+ * waited). */
 enum store_result store_renew_lease(struct store *st, const char *id,
     const char *wid, unsigned attempts, unsigned lease_ms);
-/* A transient failure: the job goes back to queued, with job->error_code and
- * error_message visible, and becomes claimable again after delay_ms. */
-enum store_result store_retry(struct store *st, const char *wid, const struct job *job,
-    unsigned delay_ms);
+/* A transient failure: the job is queued again, retrying, with
+ * job->error_code and error_message visible, and becomes claimable again
+ * after delay_ms. */
+enum store_result store_retry(struct store *st, const char *wid,
+    const struct job *job, unsigned delay_ms);
 
-/* Host side: a host's thumbqd master, for the host and its children.  The
- * functions that put jobs back return how many, or -1. */
+/* ----------------------------------------------------- store-host.c */
+/* A host's side, done by its thumbqd master.  The functions that put jobs
+ * back return how many, or -1. */
+
 /* A host not heard from for this long is taken for dead. */
 #define STORE_HOST_STALE_MS 15000
 /* Once a second: this host lives and has these children, each
  * thumbnailing the job busy[i] names ("" or NULL: none; busy may be NULL);
- * also recovers the claims of hosts that went silent.  Returns jobs
- * recovered, or -1. */
+ * also recovers the claims of hosts that went silent. */
 long store_heartbeat(struct store *st, const char *host_id,
     const char *const *wids, const char *const *busy, size_t nwids);
 /* A clean stop: this host is no longer alive. */
@@ -105,10 +141,17 @@ void store_goodbye(struct store *st, const char *host_id);
 /* A child died: requeues the jobs it held.  culprit: the job it was
  * thumbnailing ("" or NULL if none), the only one that keeps the attempt
  * its claim used. */
-long store_recover_worker(struct store *st, const char *wid, const char *culprit);
+long store_recover_worker(struct store *st, const char *wid,
+    const char *culprit);
+/* Requeues the jobs whose lease ran out (or fails those out of
+ * attempts). */
 long store_reap_leases(struct store *st);
-/* Moves retries that are due into pending; returns how many, or -1. */
+/* Moves retries that are due into pending. */
 long store_promote_retries(struct store *st);
+
+/* ---------------------------------------------------- store-admin.c */
+/* The operator's side: thumbqctl, /v1/health, /v1/metrics, and the expiry
+ * sweep. */
 
 /* What /v1/health, /v1/metrics and thumbqctl stats report. */
 #define STORE_MAX_COUNTERS 128
@@ -118,132 +161,38 @@ struct store_stats {
 	long long retrying;	/* queued, waiting for a retry */
 	long long hosts;	/* hosts heard from lately */
 	long long children;	/* their worker children */
-	long long pending_by_priority[JOB_NPRIORITIES];	/* by job_priority */
+	/* by enum job_priority */
+	long long pending_by_priority[JOB_NPRIORITIES];
 	size_t ncounters;
 	struct {
-		char name[64];	/* "accepted", "failed:http_error", "e2e_bucket:250", ... */
+		/* "accepted", "failed:http_error", "e2e_bucket:250", ... */
+		char name[64];
 		unsigned long long value;
 	} counters[STORE_MAX_COUNTERS];
 };
 enum store_result store_stats(struct store *st, struct store_stats *out);
-
-/* Cancels a job that is waiting or in progress, or forgets a finished one
- * (DELETE /v1/thumbnails/{id}).  Only that job: identical requests that
- * waited for it (dedupe) go on without it.  On STORE_OK, path is the
- * thumbnail the caller should remove (no job uses it any more), or empty;
- * STORE_NOTFOUND for an unknown id. */
-#define STORE_PATH_MAX 128
-enum store_result store_job_delete(struct store *st, const char *id, const char *owner,
-    char path[STORE_PATH_MAX]);
-/* 1 if a job's record names the thumbnail path, 0 if none does, -1 on
- * error: a worker whose result came too late keeps a file still in use. */
-int store_path_in_use(struct store *st, const char *path);
-
-/* Batches: all jobs and the batch record in one step.  ids holds one fresh id
- * per URL.  ttl and dedupe_ttl as for store_job_create. */
-#define STORE_MAX_BATCH 1000
-enum store_result store_batch_create(struct store *st, const char *batch_id,
-    const struct job_batch_request *req, char (*ids)[ID_LEN + 1], unsigned ttl,
-    unsigned dedupe_ttl, const char *owner);
-/* Calls cb with each job of the batch in order (NULL for one that expired or
- * was deleted).  STORE_NOTFOUND for an unknown batch. */
-typedef void store_job_cb(const struct job *job, void *arg);
-enum store_result store_batch_get(struct store *st, const char *batch_id,
-    const char *owner, long long *created_ms, store_job_cb *cb, void *arg);
-
-/* Webhooks.  When a job with a callback_url ends, its delivery is queued in
- * a lane of its owner and receiver host.  A courier takes deliveries into
- * its own list (P courier:{ID}) so that nothing is lost if it dies, owners
- * and hosts in turn (see webhook-claim.lua), delivers them, and records
- * each attempt: done, retried after delay_ms (the master promotes it when
- * due, into lanes for retries), or given up after max_attempts. */
-#define STORE_OWNER_LEN 40	/* a lane's owner: the SHA1 of the job's, in hex */
-#define STORE_HOST_MAX 256	/* a lane's host, NUL included */
-/* A claim: up to max deliveries of family ("new": first attempts, or
- * "retry"), passing over the owners that hold owner_max of the courier's
- * deliveries of family and the hosts that hold host_max of all of them;
- * hosts, owners and their counts say what the courier holds. */
-struct store_webhook_take {
-	const char *family;
-	unsigned max, owner_max, host_max;
-	const char *const *hosts;
-	const unsigned *host_n;
-	size_t nhosts;
-	const char *const *owners;
-	const unsigned *owner_n;
-	size_t nowners;
-};
-/* Called with each delivery taken; it takes job over (job_free). */
-typedef void store_webhook_cb(struct job *job, const char *owner, const char *host,
-    void *arg);
-/* Returns how many deliveries were taken (0: none to take), or -1; after
- * -1, some may sit in the courier's list unknown to it, for
- * store_courier_recover once it holds none. */
-long store_webhook_claim(struct store *st, const char *courier_id,
-    const struct store_webhook_take *t, store_webhook_cb *cb, void *arg);
-/* Blocks until a delivery is queued or timeout_s passes: 1, 0, or -1. */
-int store_webhook_wait(struct store *st, unsigned timeout_s);
-/* The attempt's number; 0 if the job is gone or the delivery no longer
- * this courier's; STORE_WEBHOOK_AGAIN if the job ended again meanwhile
- * (its new ending is queued for a delivery of its own); -1 on error. */
-#define STORE_WEBHOOK_AGAIN (-2)
-long store_webhook_done(struct store *st, const char *courier_id, const char *id,
-    int delivered, unsigned delay_ms, unsigned max_attempts, long http_status);
-/* Puts what a courier holds back into the lanes; how many, or -1. */
-long store_courier_recover(struct store *st, const char *courier_id);
-
-/* The gate before each API request: is the bearer key known, and is its
- * owner (or the client) within the rate limit?  key_hash is the key's
- * SHA-256 in hex, or NULL; client is the bucket of a request without a key
- * ("addr:..."); rate 0 turns limiting off.  The request takes one token. */
-struct store_auth_result {
-	int known;		/* the key exists */
-	char key_id[64];	/* its id: what owns its jobs and bucket */
-	int allowed;		/* within the rate limit */
-	long long remaining;	/* tokens left */
-	long long retry_after_ms;
-	long long reset_s;	/* until the bucket is full again */
-	int admin;		/* an admin key: may use /v1/admin/ */
-};
-enum store_result store_auth(struct store *st, const char *key_hash, const char *client,
-    unsigned rate, unsigned burst, struct store_auth_result *out);
-/* Takes cost more tokens from the bucket subject ("key:ID" or a client's
- * "addr:..."), for a request that took paid already (a batch: one token per
- * URL); out as for store_auth, with known 0. */
-enum store_result store_ratelimit_charge(struct store *st, const char *subject, unsigned rate,
-    unsigned burst, unsigned cost, unsigned paid, struct store_auth_result *out);
-/* API keys by name; the key itself is never stored, only its hash.  id is
- * fresh from apikey_id_generate, secret from apikey_secret_generate; an
- * admin key may also use the operator's routes (/v1/admin/).
- * create: STORE_STALE if the name is taken.  revoke: STORE_NOTFOUND. */
-enum store_result store_apikey_create(struct store *st, const char *key_hash, const char *name,
-    const char *id, const char *secret, int admin);
-enum store_result store_apikey_revoke(struct store *st, const char *name);
-/* id is "" for a key made before keys had ids. */
-typedef void store_apikey_cb(const char *name, const char *id, long long created_ms,
-    long long last_used_ms, int admin, void *arg);
-long store_apikey_list(struct store *st, store_apikey_cb *cb, void *arg);
-/* The webhook secret of the key with this id, into out (size bytes):
- * STORE_NOTFOUND if there is none (the key was revoked, or made before keys
- * had secrets). */
-enum store_result store_apikey_secret(struct store *st, const char *id, char *out, size_t size);
-
-/* Operator side (thumbqctl). */
 typedef void store_id_cb(const char *id, void *arg);
 typedef void store_purge_cb(const char *id, const char *path, void *arg);
-/* Calls cb for up to limit failed jobs, newest first; returns how many, or -1. */
-long store_list_failed(struct store *st, unsigned limit, store_id_cb *cb, void *arg);
-/* A failed job back to queued with fresh attempts: STORE_OK, or
- * STORE_NOTFOUND if it is not failed (or does not exist). */
+/* Calls cb for up to limit failed jobs, newest first; returns how many, or
+ * -1. */
+long store_list_failed(struct store *st, unsigned limit, store_id_cb *cb,
+    void *arg);
+/* The operator's requeue (thumbqctl requeue): a failed job queued again
+ * with fresh attempts: STORE_OK, or STORE_NOTFOUND if it is not failed
+ * (or does not exist). */
 enum store_result store_requeue_failed(struct store *st, const char *id);
 /* Deletes the records of jobs finished before cutoff_ms (Unix ms), calling
  * cb with each one's thumbnail path when it was the last job using it, so
- * that the caller removes the file ("" otherwise, or if unknown).  Stops after about max jobs (a batch at a time, so that
- * a caller with other duties is not held up).  Returns how many, or -1. */
-long store_purge(struct store *st, long long cutoff_ms, long max, store_purge_cb *cb,
-    void *arg);
+ * that the caller removes the file ("" otherwise, or if unknown).  Stops
+ * after about max jobs (a batch at a time, so that a caller with other
+ * duties is not held up).  Returns how many, or -1. */
+long store_purge(struct store *st, long long cutoff_ms, long max,
+    store_purge_cb *cb, void *arg);
+/* Requeues those of the n jobs (n <= STORE_MAX_BATCH) that are failed, with
+ * fresh attempts; returns how many, or -1. */
+long store_requeue_ids(struct store *st, char (*ids)[ID_LEN + 1], size_t n);
 
-/* Operator side, for src/admin.c (store-admin.c). */
+/* The console's queries (through src/admin.c). */
 /* The trend of the last minutes (see trend() in src/lua/lib.lua): per
  * minute, the jobs that ended and a histogram of the submit->completed
  * times of the completed ones. */
@@ -263,12 +212,11 @@ struct store_trend_minute {
  * *now_ms with Redis' clock.  minutes: 1 to STORE_TREND_MAX_MINUTES. */
 enum store_result store_trend(struct store *st, unsigned minutes,
     struct store_trend_minute *out, long long *now_ms);
-
 /* What the children of the live hosts are doing: one call of cb per child
  * and job it holds (phase "webhook" for a courier's deliveries); a child
  * holding none: one call with job "" and phase "idle". */
 struct store_child_row {
-	const char *host;	/* the thumbqd master's id, "<hostname>:<pid>" */
+	const char *host;	/* the host's id, "<hostname>:<pid>" */
 	long long seen_ms;	/* its last heartbeat */
 	const char *child;	/* the child's wid */
 	const char *job;	/* a job id, or "" */
@@ -277,8 +225,8 @@ struct store_child_row {
 };
 typedef void store_child_cb(const struct store_child_row *row, void *arg);
 /* Returns the number of rows, or -1; *now_ms is Redis' clock. */
-long store_hosts(struct store *st, long long *now_ms, store_child_cb *cb, void *arg);
-
+long store_hosts(struct store *st, long long *now_ms, store_child_cb *cb,
+    void *arg);
 /* Jobs of one kind, newest first, a page at a time. */
 enum store_list {
 	STORE_LIST_FAILED,	/* failed, by when they failed */
@@ -294,11 +242,97 @@ enum store_list {
  * ends after limit jobs or after a bounded walk of the set (fewer jobs
  * then, with a next); next is "" when the set has no more.  Returns the
  * number of jobs, or -1. */
-long store_list_jobs(struct store *st, enum store_list which, const char *code,
-    const char *cursor, unsigned limit, char next[STORE_CURSOR_MAX], store_job_cb *cb,
-    store_id_cb *idcb, void *arg);
-/* Requeues those of the n jobs (n <= STORE_MAX_BATCH) that are failed, with
- * fresh attempts; returns how many, or -1. */
-long store_requeue_ids(struct store *st, char (*ids)[ID_LEN + 1], size_t n);
+long store_list_jobs(struct store *st, enum store_list which,
+    const char *code, const char *cursor, unsigned limit,
+    char next[STORE_CURSOR_MAX], store_job_cb *cb, store_id_cb *idcb,
+    void *arg);
+
+/* -------------------------------------------------- store-webhook.c */
+/* Webhooks.  When a job with a callback_url ends, its delivery is queued
+ * in a lane of its owner and receiver host.  A courier takes deliveries
+ * into its own list (P courier:{ID}) so that nothing is lost if it dies,
+ * owners and receivers in turn (see webhook-claim.lua), delivers them, and
+ * records each attempt: done, retried after delay_ms (a thumbqd master
+ * promotes it when due, into lanes for retries), or given up after
+ * max_attempts. */
+
+/* a lane's owner: the SHA1 of the job's, in hex */
+#define STORE_OWNER_LEN 40
+/* a lane's receiver host, NUL included */
+#define STORE_HOST_MAX 256
+/* A claim: up to max deliveries of family ("new": first attempts, or
+ * "retry"), passing over the owners that hold owner_max of the courier's
+ * deliveries of family and the receivers that hold host_max of all of
+ * them; hosts, owners and their counts say what the courier holds. */
+struct store_webhook_take {
+	const char *family;
+	unsigned max, owner_max, host_max;
+	const char *const *hosts;
+	const unsigned *host_n;
+	size_t nhosts;
+	const char *const *owners;
+	const unsigned *owner_n;
+	size_t nowners;
+};
+/* Called with each delivery taken; it takes job over (job_free). */
+typedef void store_webhook_cb(struct job *job, const char *owner,
+    const char *host, void *arg);
+/* Returns how many deliveries were taken (0: none to take), or -1; after
+ * -1, some may sit in the courier's list unknown to it, for
+ * store_courier_recover once it holds none. */
+long store_webhook_claim(struct store *st, const char *courier_id,
+    const struct store_webhook_take *t, store_webhook_cb *cb, void *arg);
+/* Blocks until a delivery is queued or timeout_s passes: 1, 0, or -1. */
+int store_webhook_wait(struct store *st, unsigned timeout_s);
+/* The attempt's number; 0 if the job is gone or the delivery no longer
+ * this courier's; STORE_WEBHOOK_AGAIN if the job ended again meanwhile
+ * (its new ending is queued for a delivery of its own); -1 on error. */
+#define STORE_WEBHOOK_AGAIN (-2)
+long store_webhook_done(struct store *st, const char *courier_id,
+    const char *id, int delivered, unsigned delay_ms, unsigned max_attempts,
+    long http_status);
+/* Puts what a courier holds back into the lanes; how many, or -1. */
+long store_courier_recover(struct store *st, const char *courier_id);
+
+/* ----------------------------------------------------- store-auth.c */
+/* The gate before each API request: is the bearer key known, and is its
+ * owner (or the client) within the rate limit?  key_hash is the key's
+ * SHA-256 in hex, or NULL; client is the bucket of a request without a key
+ * ("addr:..."); rate 0 turns limiting off.  The request takes one
+ * token. */
+struct store_auth_result {
+	int known;		/* the key exists */
+	char key_id[64];	/* its id: what owns its jobs and bucket */
+	int allowed;		/* within the rate limit */
+	long long remaining;	/* tokens left */
+	long long retry_after_ms;
+	long long reset_s;	/* until the bucket is full again */
+	int admin;		/* an admin key: may use /v1/admin/ */
+};
+enum store_result store_auth(struct store *st, const char *key_hash,
+    const char *client, unsigned rate, unsigned burst,
+    struct store_auth_result *out);
+/* Takes cost more tokens from the bucket subject ("key:ID" or a client's
+ * "addr:..."), for a request that took paid already (a batch: one token
+ * per URL); out as for store_auth, with known 0. */
+enum store_result store_ratelimit_charge(struct store *st,
+    const char *subject, unsigned rate, unsigned burst, unsigned cost,
+    unsigned paid, struct store_auth_result *out);
+/* API keys by name; the key itself is never stored, only its hash.  id is
+ * fresh from apikey_id_generate, secret from apikey_secret_generate; an
+ * admin key may also use the operator's routes (/v1/admin/).
+ * create: STORE_STALE if the name is taken.  revoke: STORE_NOTFOUND. */
+enum store_result store_apikey_create(struct store *st, const char *key_hash,
+    const char *name, const char *id, const char *secret, int admin);
+enum store_result store_apikey_revoke(struct store *st, const char *name);
+/* id is "" for a key made before keys had ids. */
+typedef void store_apikey_cb(const char *name, const char *id,
+    long long created_ms, long long last_used_ms, int admin, void *arg);
+long store_apikey_list(struct store *st, store_apikey_cb *cb, void *arg);
+/* The webhook secret of the key with this id, into out (size bytes):
+ * STORE_NOTFOUND if there is none (the key was revoked, or made before keys
+ * had secrets). */
+enum store_result store_apikey_secret(struct store *st, const char *id,
+    char *out, size_t size);
 
 #endif

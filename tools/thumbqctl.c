@@ -166,7 +166,8 @@ ctl_stats(struct ctl *c)
 	    json_object_new_int64(s->retrying));
 	json_object_object_add(o, "worker_hosts",
 	    json_object_new_int64(s->hosts));
-	json_object_object_add(o, "workers", json_object_new_int64(s->children));
+	json_object_object_add(o, "workers",
+	    json_object_new_int64(s->children));
 	for (size_t i = 0; i < s->ncounters; i++)
 		if (!ctl_is_bucket(s->counters[i].name))
 			json_object_object_add(k, s->counters[i].name,

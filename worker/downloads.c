@@ -299,8 +299,9 @@ static int
 downloads_before(const struct job *a, unsigned long long aseq,
     const struct job *b, unsigned long long bseq)
 {
+	/* The enum is in the order priorities are served. */
 	if (a->priority != b->priority)
-		return a->priority < b->priority;	/* in the order served */
+		return a->priority < b->priority;
 	return aseq < bseq;
 }
 

@@ -13,7 +13,7 @@ ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not o
 # TEMPORARILY EXCEPTED: files another change is restructuring right now
 # (the Redis store and the job model).  Whoever lands that change rewraps
 # them and empties this list; nothing else belongs in it.
-STYLE_PENDING='src/store*.[ch] src/job.[ch] src/redis.[ch] cgi-bin/route-metrics.c'
+STYLE_PENDING=''
 # ----------------------------------------------------------------------
 
 # Every rule holds in these; tests/unit and fuzz (test programs, with long
