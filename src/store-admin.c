@@ -375,7 +375,7 @@ store_list_jobs(struct store *st, enum store_list which, const char *code,
     store_job_cb *cb, store_id_cb *idcb, void *arg)
 {
 	/* The sorted set of each list, and the status its jobs have. */
-	static const char *const sets[] = { "failed", "finished", "delayed" };
+	static const char *const sets[] = { "failed", "finished", "retrying" };
 	static const char *const st_of[] = { "failed", "completed", "queued" };
 	char score[24], id[ID_LEN + 1];
 	const char *nscore, *nid;

@@ -1,6 +1,6 @@
 -- ARGV: prefix set status code cursor_score cursor_id limit budget ids_only
 -- The operator's list of jobs in one of the sorted sets (failed: by when
--- they failed; finished: by when they ended; delayed: by when their retry
+-- they failed; finished: by when they ended; retrying: by when their retry
 -- is due), newest first, whose record says status and, unless code is '',
 -- error_code code.  A page starts after the cursor (score and id of the
 -- last job looked at; '' '' for the first page) and ends after limit jobs,

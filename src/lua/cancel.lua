@@ -38,9 +38,10 @@ local function hand_over()
     redis.call('SET', dkey, heir, 'KEEPTTL')
     redis.call('HSET', hj, 'dkey', dkey)
   end
-  local due = redis.call('ZSCORE', P .. 'delayed', id)
+  local due = redis.call('ZSCORE', RETRYING, id) or
+    redis.call('ZSCORE', OLD_RETRYING, id)
   if due then
-    redis.call('ZADD', P .. 'delayed', due, heir)
+    redis.call('ZADD', RETRYING, due, heir)
   else
     enqueue(heir, redis.call('HGET', hj, 'prio'), true)
   end
@@ -64,7 +65,8 @@ if dkey and redis.call('GET', dkey) == id then redis.call('DEL', dkey) end
 redis.call('DEL', job)
 redis.call('ZREM', P .. 'finished', id)
 redis.call('ZREM', P .. 'failed', id)
-redis.call('ZREM', P .. 'delayed', id)
+redis.call('ZREM', RETRYING, id)
+redis.call('ZREM', OLD_RETRYING, id)
 redis.call('ZREM', P .. 'leases', id)
 redis.call('HINCRBY', P .. 'stats', 'deleted', 1)
 return path

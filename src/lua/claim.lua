@@ -1,7 +1,8 @@
 -- ARGV: prefix wid lease_ms file
 -- Takes the oldest job of the highest non-empty priority into the child's
--- claim list and leases it, in one step: at every instant a job is pending,
--- claimed with a lease, or finished.  Ids whose job expired, was cancelled
+-- claim list with a lease, in one step: at every instant a job is queued
+-- (pending or retrying), processing (in one claim list, with a lease), or
+-- finished.  Ids whose job expired, was cancelled
 -- or finished meanwhile are dropped on the way.  Returns the job record, or
 -- nil when there is nothing to do (the caller then blocks on the wake list).
 -- file is a fresh random name for the job's thumbnail, kept only by its

@@ -1,9 +1,10 @@
--- ARGV: prefix master_id stale_ms max_attempts, then wid busy pairs
--- Every master says once a second that it lives and which children it has,
--- and the job each is thumbnailing (busy, '' if none: for the console).
--- A master silent for stale_ms is gone with its host: any living master
--- empties the claim lists of its children (their leases would expire too,
--- but a job claimed and not yet leased has no lease to expire).
+-- ARGV: prefix host_id stale_ms max_attempts, then wid busy pairs
+-- Every host (its thumbqd master, whose id is "<hostname>:<pid>") says once
+-- a second that it lives, which children it has, and the job each is
+-- thumbnailing (busy, '' if none: for the console).  A host silent for
+-- stale_ms is gone: any living host empties the claim lists of its
+-- children and its couriers' lists at once, rather than waiting for each
+-- job's lease to run out (up to lease_ms; a courier's delivery has none).
 local masters = P .. 'masters'
 local wids, busy = {}, {}
 for i = 5, #ARGV, 2 do

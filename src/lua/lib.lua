@@ -1,7 +1,8 @@
--- lib.lua: prepended to every thumbq script (see store.c).
+-- lib.lua: prepended to every thumbq script (see src/store.c).
 -- ARGV[1] is always the key prefix.  Keys are built here from it, which is
 -- fine on a single Redis or a replica set but not on Redis Cluster.
 -- Times come from Redis (TIME), so hosts with skewed clocks agree.
+-- doc/redis-layout.md lists every key and every field of a job's hash.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local P = ARGV[1]
@@ -16,6 +17,11 @@ local function jobkey(id) return P .. 'job:{' .. id .. '}' end
 -- WAKE_MAX / 2 jobs, not one per job; half the cap still wakes every idle
 -- worker there can be.
 local PRIORITIES = {'high', 'normal', 'low'}
+-- Queued jobs waiting for their retry, by when it is due.  A thumbqd from
+-- before this name used P delayed: promote.lua moves what one puts there,
+-- stats.lua counts it and cancel.lua looks there too, so that hosts of
+-- both versions can run side by side during an upgrade.
+local RETRYING, OLD_RETRYING = P .. 'retrying', P .. 'delayed'
 local WAKE_MAX = 1000
 local function enqueue(id, prio, front)
   if prio ~= 'high' and prio ~= 'low' then prio = 'normal' end
@@ -85,7 +91,7 @@ local function webhook_queue(job, id, family)
 end
 
 -- A job with a callback_url gets its webhook delivered by a courier.  A job
--- that ends again (thumbqctl retry) starts its deliveries afresh and is
+-- that ends again (thumbqctl requeue) starts its deliveries afresh and is
 -- never queued twice: a delivery still waiting will carry the job as it is
 -- when it is sent; one that a courier holds is followed by another once it
 -- is done (callback_again, see webhook-done.lua), so that each ending is

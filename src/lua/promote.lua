@@ -1,8 +1,16 @@
 -- ARGV: prefix batch
--- Moves retries that are due into pending, behind the jobs already waiting.
-local ids = redis.call('ZRANGEBYSCORE', P .. 'delayed', '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
+-- Moves retries that are due into pending, behind the jobs already
+-- waiting.  First what a thumbqd from before P retrying put in P delayed
+-- (see lib.lua) moves over, keeping when each is due.
+local old = redis.call('ZRANGE', OLD_RETRYING, 0, tonumber(ARGV[2]) - 1,
+  'WITHSCORES')
+for i = 1, #old, 2 do
+  redis.call('ZADD', RETRYING, old[i + 1], old[i])
+  redis.call('ZREM', OLD_RETRYING, old[i])
+end
+local ids = redis.call('ZRANGEBYSCORE', RETRYING, '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
 for _, id in ipairs(ids) do
-  redis.call('ZREM', P .. 'delayed', id)
+  redis.call('ZREM', RETRYING, id)
   if redis.call('HGET', jobkey(id), 'status') == 'queued' then
     enqueue(id, redis.call('HGET', jobkey(id), 'prio'), false)
   end

@@ -1,7 +1,8 @@
 -- ARGV: prefix id...
--- Requeue (thumbqctl retry, the console's Retry): each failed job starts
--- again with fresh attempts; the others are left alone.  Returns how many
--- were requeued.
+-- The operator's requeue (thumbqctl requeue, or its old name retry; the
+-- console's Retry): each failed job starts again with fresh attempts; the
+-- others are left alone.  Returns how many were requeued.  Its counter
+-- keeps its first name, manual_retries.
 local n = 0
 for i = 2, #ARGV do
   local id = ARGV[i]

@@ -1,7 +1,9 @@
 -- ARGV: prefix live_ms
 -- Everything /v1/health, /v1/metrics and thumbqctl stats show, in one
--- round trip: pending, leased, delayed, live masters, live workers, pending
--- per priority (high, normal, low), then the counters as field/value pairs.
+-- round trip: pending, processing, retrying, live hosts, their children,
+-- pending per priority (high, normal, low), then the counters as
+-- field/value pairs.  A host is known by its thumbqd master's id, in P
+-- masters and P master:ID.
 local live = redis.call('ZRANGEBYSCORE', P .. 'masters', now - tonumber(ARGV[2]), '+inf')
 local workers = 0
 for _, m in ipairs(live) do
@@ -16,7 +18,7 @@ end
 local out = {
   pending,
   redis.call('ZCARD', P .. 'leases'),
-  redis.call('ZCARD', P .. 'delayed'),
+  redis.call('ZCARD', RETRYING) + redis.call('ZCARD', OLD_RETRYING),
   #live,
   workers,
   depth[1], depth[2], depth[3],

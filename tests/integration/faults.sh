@@ -671,8 +671,8 @@ for pid in $extra; do
 done
 is "$(counter completed)" "$((n_completed + n_phantom_done))" "chaos: no job was completed twice (completed counter = completed jobs)"
 is "$(counter accepted)" "$((n_accepted + n_phantom))" "chaos: accepted counter = jobs accepted"
-is "$(fl_redis "$RC" ZCARD thumbq:leases):$(fl_redis "$RC" ZCARD thumbq:delayed)" \
-	0:0 "chaos: no lease and no delayed retry is left"
+is "$(fl_redis "$RC" ZCARD thumbq:leases):$(fl_redis "$RC" ZCARD thumbq:retrying)" \
+	0:0 "chaos: no lease and no retry waiting is left"
 # Pending lists (one, or one per priority) and claim lists hold nothing.
 nonempty() {
 	fl_redis "$RC" --scan --pattern "$1" | while read -r k; do

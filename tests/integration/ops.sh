@@ -94,6 +94,20 @@ is "$(grep -c '^thumbq_jobs_failed_total{code="a_long_error_code_that' "$tq_body
 like "$(tail -n 1 "$tq_body")" "^thumbq_end_to_end_duration_seconds_count [0-9]" \
 	"and it ends with the last series, whole ($(wc -c <"$tq_body") bytes)"
 
+# ---- an upgrade: a job an older thumbqd left waiting for its retry in the
+# set it called P delayed (now P retrying) is still promoted and done
+old=0d1e7a3c-5b2f-4c6e-9a8d-7f6e5d4c3b2a
+rcli() { redis-cli -s "$RUNDIR/redis.sock" "$@"; }
+rcli HSET "thumbq:job:{$old}" id "$old" url "$ORIGIN/photo.png" status queued \
+	opts 'w=100;h=100;m=fit;f=auto;q=0;bg=-' prio normal attempts 1 \
+	created 1765000000000 updated 1765000000000 error_code http_error \
+	error_message 'origin answered HTTP 503' >/dev/null
+rcli ZADD thumbq:delayed 1765000000000 "$old" >/dev/null
+wait_jobs 30 "$old" || fail "the job from P delayed finishes"
+is "$(job "$old" .status)/$(job "$old" .attempts)" completed/2 \
+	"a job an older thumbqd left in P delayed is retried and completed"
+is "$(rcli EXISTS thumbq:delayed)" 0 "and P delayed is gone"
+
 # ---- thumbqd -t
 thumbqd=$top_builddir/worker/thumbqd
 out=$("$thumbqd" -t -c "$RUNDIR/thumbq.conf" 2>&1)
