@@ -3,7 +3,8 @@
  *   thumbqctl [-c FILE] [--json] stats
  *   thumbqctl [-c FILE] job ID
  *   thumbqctl [-c FILE] [--json] failed [--limit N] [--code CODE]
- *   thumbqctl [-c FILE] retry ID... | --all-failed | --code CODE
+ *   thumbqctl [-c FILE] requeue ID... | --all-failed | --code CODE
+ *   (retry: requeue's old name, still accepted)
  *   thumbqctl [-c FILE] delete ID...
  *   thumbqctl [-c FILE] purge --older-than DURATION
  *   thumbqctl [-c FILE] key create [--admin] NAME | key list | key revoke NAME
@@ -68,8 +69,10 @@ usage(void)
 	    "  failed [--limit N] [--code CODE]\n"
 	    "                              failed jobs, newest first\n"
 	    "                              (default 20)\n"
-	    "  retry ID... | --all-failed | --code CODE\n"
-	    "                              start failed jobs again (requeue)\n"
+	    "  requeue ID... | --all-failed | --code CODE\n"
+	    "                              put failed jobs back in the queue\n"
+	    "                              with fresh attempts\n"
+	    "  retry ...                   the same: requeue's old name\n"
 	    "  delete ID...                delete jobs of any key, and their\n"
 	    "                              thumbnails\n"
 	    "  purge --older-than DURATION delete jobs finished before\n"
@@ -261,7 +264,7 @@ ctl_failed(struct ctl *c, unsigned long limit, const char *code)
 }
 
 static int
-ctl_retry_one(struct ctl *c, const char *id)
+ctl_requeue_one(struct ctl *c, const char *id)
 {
 	if (!id_valid(id)) {
 		fprintf(stderr, "thumbqctl: \"%s\" is not a job id\n", id);
@@ -280,10 +283,11 @@ ctl_retry_one(struct ctl *c, const char *id)
 	}
 }
 
-/* retry ID..., or --all-failed (code NULL), or --code CODE: every such
- * failed job, a page at a time (admin.c). */
+/* requeue ID..., or --all-failed (code NULL), or --code CODE: every such
+ * failed job, a page at a time (admin.c).  The operator's requeue, not the
+ * backoff's retry of a transient failure; "retry" is its old name. */
 static int
-ctl_retry(struct ctl *c, int all_failed, const char *code, int nids,
+ctl_requeue(struct ctl *c, int all_failed, const char *code, int nids,
     char **ids)
 {
 	long n;
@@ -299,7 +303,7 @@ ctl_retry(struct ctl *c, int all_failed, const char *code, int nids,
 		return 0;
 	}
 	for (int i = 0; i < nids; i++) {
-		r = ctl_retry_one(c, ids[i]);
+		r = ctl_requeue_one(c, ids[i]);
 		if (r > rc)
 			rc = r;
 	}
@@ -881,9 +885,10 @@ main(int argc, char **argv)
 		rc = ctl_job(&c, argv[optind]);
 	else if (strcmp(cmd, "failed") == 0 && optind == argc)
 		rc = ctl_failed(&c, limit, code);
-	else if (strcmp(cmd, "retry") == 0 && !(all_failed && code != NULL) &&
+	else if ((strcmp(cmd, "requeue") == 0 || strcmp(cmd, "retry") == 0) &&
+	    !(all_failed && code != NULL) &&
 	    (all_failed || code != NULL ? optind == argc : optind < argc))
-		rc = ctl_retry(&c, all_failed, code, argc - optind,
+		rc = ctl_requeue(&c, all_failed, code, argc - optind,
 		    argv + optind);
 	else if (strcmp(cmd, "delete") == 0 && optind < argc)
 		rc = ctl_delete(&c, argc - optind, argv + optind);

@@ -108,6 +108,16 @@ is "$(job "$old" .status)/$(job "$old" .attempts)" completed/2 \
 	"a job an older thumbqd left in P delayed is retried and completed"
 is "$(rcli EXISTS thumbq:delayed)" 0 "and P delayed is gone"
 
+# ---- thumbqctl requeue, the operator's requeue (retry is its old name)
+submit "$ORIGIN/missing.jpg?requeue"; again=$JOB_ID
+wait_jobs 60 "$again" || fail "a job to requeue fails"
+ctl requeue "$good" 2>/dev/null
+is "$?" 3 "thumbqctl requeue of a job that is not failed exits 3"
+is "$(ctl requeue "$again")" "$again	queued" "thumbqctl requeue of a failed job queues it"
+wait_jobs 60 "$again" || fail "the requeued job finishes"
+is "$(job "$again" .status)/$(job "$again" .attempts)" failed/1 \
+	"the requeued job ran again with fresh attempts"
+
 # ---- thumbqd -t
 thumbqd=$top_builddir/worker/thumbqd
 out=$("$thumbqd" -t -c "$RUNDIR/thumbq.conf" 2>&1)
