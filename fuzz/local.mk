@@ -12,7 +12,8 @@ FUZZ_HARNESSES = \
 	fuzz/fuzz-request \
 	fuzz/fuzz-imghdr \
 	fuzz/fuzz-image \
-	fuzz/fuzz-path
+	fuzz/fuzz-path \
+	fuzz/fuzz-record
 noinst_PROGRAMS = $(FUZZ_HARNESSES)
 
 fuzz_fuzz_job_SOURCES = fuzz/fuzz-job.c
@@ -57,10 +58,14 @@ fuzz_fuzz_image_LDFLAGS = $(FUZZ_LDFLAGS)
 fuzz_fuzz_path_SOURCES = fuzz/fuzz-path.c
 fuzz_fuzz_path_LDADD = $(THUMBQ_LIBS)
 fuzz_fuzz_path_LDFLAGS = $(FUZZ_LDFLAGS)
+
+fuzz_fuzz_record_SOURCES = fuzz/fuzz-record.c
+fuzz_fuzz_record_LDADD = $(THUMBQ_LIBS)
+fuzz_fuzz_record_LDFLAGS = $(FUZZ_LDFLAGS)
 endif
 
 # Shipped whether or not this build fuzzes.
 EXTRA_DIST += fuzz/fuzz.h fuzz/README fuzz/run fuzz/corpus fuzz/dict \
 	fuzz/fuzz-job.c fuzz/fuzz-conf.c fuzz/fuzz-url.c fuzz/fuzz-addr.c \
 	fuzz/fuzz-query.c fuzz/fuzz-request.c fuzz/fuzz-imghdr.c fuzz/fuzz-image.c \
-	fuzz/fuzz-path.c
+	fuzz/fuzz-path.c fuzz/fuzz-record.c

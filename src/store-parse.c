@@ -236,7 +236,8 @@ store_parse_field(const char *name, const redisReply *v, struct job *job,
     int *seen)
 {
 	if (strcmp(name, "id") == 0) {
-		if (v->len != ID_LEN)
+		/* It names the job's keys in the commands that follow. */
+		if (v->len != ID_LEN || !id_valid(v->str))
 			return -1;
 		memcpy(job->id, v->str, ID_LEN + 1);
 		*seen |= 1;

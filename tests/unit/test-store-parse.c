@@ -128,6 +128,13 @@ test_refused(struct store *st)
 	REFUSED("no url", "id", ID, "status", "queued");
 	REFUSED("an id of another length", "id", "x", "url", "u", "status",
 	    "queued");
+	REFUSED("an id not of an id's shape", "id",
+	    "96b725d0-14f5-48b7-b8b1-2182219fbf0/", "url", "u", "status",
+	    "queued");
+	record("id", ID, "url", "u", "status", "queued", NULL);
+	strs[1].str = (char *)"96b725d0\0" "14f5-48b7-b8b1-2182219fbf06";
+	ok(store_parse_job(st, &reply, &job) == -1,
+	    "refused: an id with a NUL inside");
 	REFUSED("an unknown status", "id", ID, "url", "u", "status", "leased");
 	REFUSED("an unknown priority", "id", ID, "url", "u", "status",
 	    "queued", "prio", "urgent");
