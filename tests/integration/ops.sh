@@ -91,7 +91,9 @@ http GET "$API/v1/metrics"
 is "$HTTP_CODE" 200 "GET /v1/metrics with 96 more error codes: 200"
 is "$(grep -c '^thumbq_jobs_failed_total{code="a_long_error_code_that' "$tq_body")" 96 \
 	"one series per error code"
-like "$(tail -n 1 "$tq_body")" "^thumbq_end_to_end_duration_seconds_count [0-9]" \
+ok "the series after them are there" \
+	grep -q '^thumbq_end_to_end_duration_seconds_count [0-9]' "$tq_body"
+like "$(tail -n 1 "$tq_body")" '^thumbq_end_to_end_last_hour_seconds\{quantile="0.99"\} ' \
 	"and it ends with the last series, whole ($(wc -c <"$tq_body") bytes)"
 
 # ---- an upgrade: a job an older thumbqd left waiting for its retry in the
