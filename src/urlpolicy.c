@@ -338,36 +338,24 @@ urlpolicy_netlist_free(struct netlist *list)
 }
 
 /*
- * Checks the URL text before a job exists.  The parse is libcurl's own
- * (curl_url), so what is judged here is what the fetcher will request; the
- * textual checks before it give a client a precise reason and catch the
- * forms libcurl accepts leniently ("http:/host", "http:///host", "@" with an
- * empty user).
+ * The textual checks, before libcurl parses the URL: they give a client a
+ * precise reason and catch the forms libcurl accepts leniently
+ * ("http:/host", "http:///host", "@" with an empty user).  NULL if the
+ * text passes, else the reason.
  */
-int
-urlpolicy_check_url(const char *url, size_t max_len, const char **cause)
+static const char *
+urlpolicy_check_text(const char *url, size_t max_len)
 {
-	CURLU *u = NULL;
-	CURLUcode uc;
-	char *scheme = NULL, *host = NULL;
 	const char *p, *auth;
-	size_t len, schemelen, authlen;
-	int rc = -1;
+	size_t schemelen, authlen;
 
-	if (url == NULL || *url == '\0') {
-		*cause = "URL is empty";
-		goto out;
-	}
-	len = strnlen(url, max_len + 1);
-	if (len > max_len) {
-		*cause = "URL is too long";
-		goto out;
-	}
+	if (url == NULL || *url == '\0')
+		return "URL is empty";
+	if (strnlen(url, max_len + 1) > max_len)
+		return "URL is too long";
 	for (p = url; *p != '\0'; p++) {
-		if ((unsigned char)*p <= 0x20 || (unsigned char)*p == 0x7f) {
-			*cause = "URL contains a space or control character";
-			goto out;
-		}
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p == 0x7f)
+			return "URL contains a space or control character";
 	}
 
 	if (strncasecmp(url, "http://", 7) == 0)
@@ -387,55 +375,68 @@ urlpolicy_check_url(const char *url, size_t max_len, const char **cause)
 		if (schemelen == 0 || *p != ':' ||
 		    (schemelen == 4 && strncasecmp(url, "http", 4) == 0) ||
 		    (schemelen == 5 && strncasecmp(url, "https", 5) == 0))
-			*cause = "URL must start with http:// or https://";
-		else
-			*cause = "scheme must be http or https";
-		goto out;
+			return "URL must start with http:// or https://";
+		return "scheme must be http or https";
 	}
 
 	auth = url + schemelen + 3;
 	authlen = strcspn(auth, "/?#");
-	if (authlen == 0) {
-		*cause = "URL has no host";
-		goto out;
-	}
-	if (memchr(auth, '@', authlen) != NULL) {
-		*cause = "URL must not contain a user name or password";
-		goto out;
-	}
+	if (authlen == 0)
+		return "URL has no host";
+	if (memchr(auth, '@', authlen) != NULL)
+		return "URL must not contain a user name or password";
+	return NULL;
+}
 
-	if ((u = curl_url()) == NULL) {
-		*cause = "out of memory parsing URL";
-		goto out;
-	}
-	uc = curl_url_set(u, CURLUPART_URL, url, CURLU_DISALLOW_USER);
+/* What a client is told when libcurl's URL parser refuses the URL; NULL
+ * when it took it. */
+static const char *
+urlpolicy_curlu_cause(CURLUcode uc)
+{
 	switch (uc) {
 	case CURLUE_OK:
-		break;
+		return NULL;
 	case CURLUE_USER_NOT_ALLOWED:
 	case CURLUE_BAD_LOGIN:
 	case CURLUE_BAD_USER:
 	case CURLUE_BAD_PASSWORD:
-		*cause = "URL must not contain a user name or password";
-		goto out;
+		return "URL must not contain a user name or password";
 	case CURLUE_BAD_PORT_NUMBER:
-		*cause = "URL has an invalid port";
-		goto out;
+		return "URL has an invalid port";
 	case CURLUE_NO_HOST:
-		*cause = "URL has no host";
-		goto out;
+		return "URL has no host";
 	case CURLUE_BAD_HOSTNAME:
 	case CURLUE_BAD_IPV6:
 	case CURLUE_LACKS_IDN:
-		*cause = "URL has an invalid host";
-		goto out;
+		return "URL has an invalid host";
 	case CURLUE_OUT_OF_MEMORY:
+		return "out of memory parsing URL";
+	default:
+		return "URL is malformed";
+	}
+}
+
+/*
+ * Checks the URL text before a job exists.  The parse is libcurl's own
+ * (curl_url), so what is judged here is what the fetcher will request.
+ */
+int
+urlpolicy_check_url(const char *url, size_t max_len, const char **cause)
+{
+	CURLU *u = NULL;
+	char *scheme = NULL, *host = NULL;
+	int rc = -1;
+
+	if ((*cause = urlpolicy_check_text(url, max_len)) != NULL)
+		goto out;
+	if ((u = curl_url()) == NULL) {
 		*cause = "out of memory parsing URL";
 		goto out;
-	default:
-		*cause = "URL is malformed";
-		goto out;
 	}
+	*cause = urlpolicy_curlu_cause(curl_url_set(u, CURLUPART_URL, url,
+	    CURLU_DISALLOW_USER));
+	if (*cause != NULL)
+		goto out;
 
 	/* Ask again what libcurl made of it, in case it differs from the
 	 * text. */

@@ -44,7 +44,7 @@ ok "201 is documented" grep -q "'201':" "$doc"
 # Job error codes: set in C with job_error_set(..., "code", ...) and in Lua.
 # (The worker's: fetching, decoding, storing.  Webhook delivery errors are
 # the courier's and not a job's.)
-codes=$( (cd "$top_srcdir" && cat src/fetch.c src/image*.c src/imghdr.c src/storage.c worker/child.c | tr -s ' \t\n' ' ' |
+codes=$( (cd "$top_srcdir" && cat src/fetch.c src/image*.c src/imghdr*.c src/storage.c worker/child.c | tr -s ' \t\n' ' ' |
 	grep -o 'job_error_set([a-z_>-]*, "[a-z_]*"' | sed 's/.*"\([a-z_]*\)"/\1/'
 	grep -h "requeue(" "$top_srcdir"/src/lua/*.lua | grep -o "'[a-z_]*')" | tr -d "')"
 	grep -h "HSET.*'error_code', '[a-z_]*'" "$top_srcdir"/src/lua/*.lua |
