@@ -19,6 +19,7 @@
 #include "log.h"
 #include "ratelimit.h"
 #include "response.h"
+#include "routes.h"
 #include "store.h"
 
 /* Takes the key out of "Authorization: Bearer KEY"; NULL if absent or not
@@ -34,14 +35,6 @@ auth_bearer(const struct request *req)
 	while (*h == ' ')
 		h++;
 	return *h != '\0' && strlen(h) <= 256 ? h : NULL;
-}
-
-static void
-auth_unavailable(struct api *api, struct request *req)
-{
-	log_warn("event=auth_failed error=\"%s\"", store_error(api->store));
-	response_error(req, 503, "unavailable",
-	    "job store unavailable, try again later", "Retry-After: 1\r\n");
 }
 
 /* Sets the RateLimit-* headers of every answer to this request from the
@@ -81,7 +74,7 @@ auth_lookup(struct api *api, struct request *req, const char *key,
 	ratelimit_client(request_param(req, "REMOTE_ADDR"), client);
 	if (store_auth(api->store, key ? hash : NULL, client, conf->rate_limit,
 	    conf->rate_burst, res) != STORE_OK) {
-		auth_unavailable(api, req);
+		routes_unavailable(api, req, "auth_failed", NULL);
 		return 1;
 	}
 	if (key != NULL && !res->known) {
@@ -177,7 +170,7 @@ auth_charge_batch(struct api *api, struct request *req, size_t nurls)
 		ratelimit_client(request_param(req, "REMOTE_ADDR"), subject);
 	if (store_ratelimit_charge(api->store, subject, conf->rate_limit,
 	    conf->rate_burst, (unsigned)nurls - 1, 1, &res) != STORE_OK) {
-		auth_unavailable(api, req);
+		routes_unavailable(api, req, "auth_failed", NULL);
 		return 1;
 	}
 	snprintf(msg, sizeof msg, "too many requests: a batch of %zu URLs "

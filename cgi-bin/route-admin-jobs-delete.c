@@ -23,6 +23,6 @@ route_admin_jobs_delete(struct api *api, struct request *req, const char *arg)
 		routes_job_not_found(req, arg);
 		return;
 	default:
-		routes_unavailable(api, req, "admin_delete_failed");
+		routes_unavailable(api, req, "admin_delete_failed", NULL);
 	}
 }

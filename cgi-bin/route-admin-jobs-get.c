@@ -26,6 +26,6 @@ route_admin_jobs_get(struct api *api, struct request *req, const char *arg)
 		routes_job_not_found(req, arg);
 		return;
 	default:
-		routes_unavailable(api, req, "admin_get_failed");
+		routes_unavailable(api, req, "admin_get_failed", NULL);
 	}
 }

@@ -80,7 +80,7 @@ route_admin_jobs_list(struct api *api, struct request *req, const char *arg)
 	    cursor, limit, ROUTE_ADMIN_PAGES, next, route_admin_list_add,
 	    &l) < 0) {
 		json_object_put(l.jobs);
-		routes_unavailable(api, req, "admin_list_failed");
+		routes_unavailable(api, req, "admin_list_failed", NULL);
 		return;
 	}
 	o = json_object_new_object();

@@ -17,7 +17,7 @@ route_admin_now(struct api *api, struct request *req, const char *arg)
 
 	(void)arg;
 	if (admin_now(api->store, &now) != STORE_OK)
-		routes_unavailable(api, req, "admin_now_failed");
+		routes_unavailable(api, req, "admin_now_failed", NULL);
 	else
 		routes_send_json(req, 200, admin_now_json(&now));
 	admin_now_free(&now);

@@ -79,13 +79,14 @@ route_admin_requeue(struct api *api, struct request *req, const char *arg)
 			response_error(req, 404, "not_found", msg, NULL);
 			break;
 		default:
-			routes_unavailable(api, req, "admin_requeue_failed");
+			routes_unavailable(api, req, "admin_requeue_failed",
+			    id);
 		}
 		goto out;
 	}
 	if ((n = admin_requeue_code(api->store, code, ROUTE_REQUEUE_MAX,
 	    &more)) < 0)
-		routes_unavailable(api, req, "admin_requeue_failed");
+		routes_unavailable(api, req, "admin_requeue_failed", NULL);
 	else
 		route_requeue_done(req, n, more);
 out:

@@ -30,7 +30,7 @@ route_admin_trends(struct api *api, struct request *req, const char *arg)
 		return;
 	}
 	if (admin_trend(api->store, minutes, t) != STORE_OK)
-		routes_unavailable(api, req, "admin_trends_failed");
+		routes_unavailable(api, req, "admin_trends_failed", NULL);
 	else
 		routes_send_json(req, 200, admin_trend_json(t));
 	free(t);

@@ -22,14 +22,6 @@
 #include "store.h"
 #include "xmalloc.h"
 
-static void
-route_batch_unavailable(struct api *api, struct request *req)
-{
-	log_warn("event=batch_failed error=\"%s\"", store_error(api->store));
-	response_error(req, 503, "unavailable",
-	    "job store unavailable, try again later", "Retry-After: 1\r\n");
-}
-
 void
 route_batches_create(struct api *api, struct request *req, const char *arg)
 {
@@ -68,7 +60,7 @@ route_batches_create(struct api *api, struct request *req, const char *arg)
 			goto no_id;
 	if (store_batch_create(api->store, bid, &br, ids, conf->thumbnail_ttl,
 	    conf->dedupe_ttl, req->owner) != STORE_OK) {
-		route_batch_unavailable(api, req);
+		routes_unavailable(api, req, "batch_failed", NULL);
 		goto out;
 	}
 	{
@@ -152,7 +144,7 @@ route_batches_get(struct api *api, struct request *req, const char *arg)
 		return;
 	}
 	if (r != STORE_OK) {
-		route_batch_unavailable(api, req);
+		routes_unavailable(api, req, "batch_failed", NULL);
 		json_object_put(v.jobs);
 		return;
 	}

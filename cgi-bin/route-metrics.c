@@ -191,11 +191,7 @@ route_metrics(struct api *api, struct request *req, const char *arg)
 		goto out;
 	}
 	if (store_stats(api->store, s) != STORE_OK) {
-		log_warn("event=metrics_failed error=\"%s\"",
-		    store_error(api->store));
-		response_error(req, 503, "unavailable",
-		    "job store unavailable, try again later",
-		    "Retry-After: 1\r\n");
+		routes_unavailable(api, req, "metrics_failed", NULL);
 		goto out;
 	}
 	metrics_jobs(b, s);

@@ -56,11 +56,7 @@ route_thumbnails_create(struct api *api, struct request *req, const char *arg)
 	job.owner = req->owner[0] != '\0' ? xstrdup(req->owner) : NULL;
 	if (store_job_create(api->store, &job, api->conf->thumbnail_ttl,
 	    api->conf->dedupe_ttl) != STORE_OK) {
-		log_warn("event=create_failed error=\"%s\"",
-		    store_error(api->store));
-		response_error(req, 503, "unavailable",
-		    "job store unavailable, try again later",
-		    "Retry-After: 1\r\n");
+		routes_unavailable(api, req, "create_failed", NULL);
 		goto out;
 	}
 	log_debug("event=created job=%s", job.id);

@@ -22,27 +22,20 @@
 void
 route_thumbnails_delete(struct api *api, struct request *req, const char *arg)
 {
-	char path[STORE_PATH_MAX], echo[80], msg[128];
+	char path[STORE_PATH_MAX];
 
 	if (!id_valid(arg)) {
-		response_echo(arg, echo, sizeof echo);
-		snprintf(msg, sizeof msg, "Thumbnail %s not found", echo);
-		response_error(req, 404, "not_found", msg, NULL);
+		routes_job_not_found(req, arg);
 		return;
 	}
 	switch (store_job_delete(api->store, arg, req->owner, path)) {
 	case STORE_OK:
 		break;
 	case STORE_NOTFOUND:
-		snprintf(msg, sizeof msg, "Thumbnail %s not found", arg);
-		response_error(req, 404, "not_found", msg, NULL);
+		routes_job_not_found(req, arg);
 		return;
 	default:
-		log_warn("event=delete_failed job=%s error=\"%s\"", arg,
-		    store_error(api->store));
-		response_error(req, 503, "unavailable",
-		    "job store unavailable, try again later",
-		    "Retry-After: 1\r\n");
+		routes_unavailable(api, req, "delete_failed", arg);
 		return;
 	}
 	/* The record is gone first: a failure here leaves an unreferenced file,

@@ -15,16 +15,6 @@
 #include "routes.h"
 #include "store.h"
 
-static void
-route_not_found(struct request *req, const char *id)
-{
-	char echo[80], msg[128];
-
-	response_echo(id, echo, sizeof echo);
-	snprintf(msg, sizeof msg, "Thumbnail %s not found", echo);
-	response_error(req, 404, "not_found", msg, NULL);
-}
-
 void
 route_thumbnails_get(struct api *api, struct request *req, const char *arg)
 {
@@ -40,13 +30,13 @@ route_thumbnails_get(struct api *api, struct request *req, const char *arg)
 			    "id query parameter is required", NULL);
 			return;
 		case -1:
-			route_not_found(req, "(too long)");
+			routes_job_not_found(req, "(too long)");
 			return;
 		}
 		id = qid;
 	}
 	if (!id_valid(id)) {
-		route_not_found(req, id);
+		routes_job_not_found(req, id);
 		return;
 	}
 	switch (store_job_get(api->store, id, &job)) {
@@ -55,19 +45,15 @@ route_thumbnails_get(struct api *api, struct request *req, const char *arg)
 		if (req->owner[0] != '\0' && (job.owner == NULL ||
 		    strcmp(job.owner, req->owner) != 0)) {
 			job_free(&job);
-			route_not_found(req, id);
+			routes_job_not_found(req, id);
 			return;
 		}
 		break;
 	case STORE_NOTFOUND:
-		route_not_found(req, id);
+		routes_job_not_found(req, id);
 		return;
 	default:
-		log_warn("event=get_failed job=%s error=\"%s\"", id,
-		    store_error(api->store));
-		response_error(req, 503, "unavailable",
-		    "job store unavailable, try again later",
-		    "Retry-After: 1\r\n");
+		routes_unavailable(api, req, "get_failed", id);
 		return;
 	}
 	body = job_to_json(&job, req->base_url);

@@ -126,9 +126,15 @@ routes_parse_failed(struct request *req, enum job_parse_result r,
 }
 
 void
-routes_unavailable(struct api *api, struct request *req, const char *event)
+routes_unavailable(struct api *api, struct request *req, const char *event,
+    const char *id)
 {
-	log_warn("event=%s error=\"%s\"", event, store_error(api->store));
+	if (id != NULL)
+		log_warn("event=%s job=%s error=\"%s\"", event, id,
+		    store_error(api->store));
+	else
+		log_warn("event=%s error=\"%s\"", event,
+		    store_error(api->store));
 	response_error(req, 503, "unavailable",
 	    "job store unavailable, try again later", "Retry-After: 1\r\n");
 }

@@ -42,9 +42,10 @@ int routes_query_number(const struct request *req, const char *name,
     unsigned min, unsigned max, unsigned *out);
 /* Answers 404 "Thumbnail {id} not found", echoing id safely. */
 void routes_job_not_found(struct request *req, const char *id);
-/* Answers 503 when Redis failed, logging event with the store's error. */
+/* Answers 503 when Redis failed, logging event with the job id (NULL:
+ * none) and the store's error: every route says the same to the client. */
 void routes_unavailable(struct api *api, struct request *req,
-    const char *event);
+    const char *event, const char *id);
 /* Sends o (and puts it) as the body of a status answer. */
 void routes_send_json(struct request *req, int status, struct json_object *o);
 
