@@ -5,7 +5,9 @@
 #   $(pkgdatadir)/thumbq.conf.default      this build's defaults, always
 #   $(pkgdatadir)/lighttpd/thumbq.conf     the web server snippets, as they
 #   $(pkgdatadir)/lighttpd/thumbq-errors.lua  are in the source tree
+#   $(pkgdatadir)/lighttpd/thumbq-webdav.conf
 #   $(pkgdatadir)/apache/thumbq.conf
+#   $(pkgdatadir)/apache/thumbq-webdav.conf
 #   $(pkgdatadir)/*/thumbq-console.conf    and the console's, for /console/
 #   $(pkgdatadir)/console/                 the console's static pages
 #   $(pkgdatadir)/systemd/*                units with this build's paths
@@ -125,9 +127,10 @@ uninstall-thumbq-dirs: uninstall-thumbq-conf uninstall-dist_lighttpdDATA \
 # configuration sets (var.thumbq_* for lighttpd, Define THUMBQ_* for Apache).
 lighttpddir = $(pkgdatadir)/lighttpd
 dist_lighttpd_DATA = lighttpd/thumbq.conf lighttpd/thumbq-errors.lua \
-	lighttpd/thumbq-console.conf
+	lighttpd/thumbq-console.conf lighttpd/thumbq-webdav.conf
 apachedir = $(pkgdatadir)/apache
-dist_apache_DATA = apache/thumbq.conf apache/thumbq-console.conf
+dist_apache_DATA = apache/thumbq.conf apache/thumbq-console.conf \
+	apache/thumbq-webdav.conf
 
 # ---------------------------------------------------------------- console
 

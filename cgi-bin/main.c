@@ -26,6 +26,7 @@
 #include "log.h"
 #include "response.h"
 #include "routes.h"
+#include "storage.h"
 #include "store.h"
 
 static void
@@ -143,11 +144,13 @@ main(int argc, char **argv)
 
 	api.conf = &conf;
 	api.store = store_new(&conf);
+	api.storage = storage_new(&conf);
 	if (cgi)
 		rc = cgi_serve(&api);
 	else
 		main_fastcgi(&api);
 	store_free(api.store);
+	storage_free(api.storage);
 	conf_free(&conf);
 	return rc;
 }

@@ -12,12 +12,14 @@
 #include <fcgiapp.h>
 
 #include "conf.h"
+#include "storage.h"
 #include "store.h"
 
 /* What every handler needs and lives as long as the process. */
 struct api {
 	const struct thumbq_conf *conf;
 	struct store *store;
+	struct storage *storage;	/* where DELETE removes thumbnails */
 };
 
 struct request {

@@ -14,7 +14,7 @@ void
 route_admin_jobs_delete(struct api *api, struct request *req, const char *arg)
 {
 
-	switch (admin_delete(api->store, api->conf->docroot, arg)) {
+	switch (admin_delete(api->store, api->storage, arg)) {
 	case STORE_OK:
 		log_info("event=deleted job=%s by=admin", arg);
 		response_no_content(req);

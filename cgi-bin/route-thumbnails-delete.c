@@ -8,7 +8,6 @@
  * left for them. */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,9 +39,9 @@ route_thumbnails_delete(struct api *api, struct request *req, const char *arg)
 	}
 	/* The record is gone first: a failure here leaves an unreferenced file,
 	 * never a job pointing at nothing. */
-	if (path[0] != '\0' && storage_remove(api->conf->docroot, path) < 0)
+	if (path[0] != '\0' && storage_remove(api->storage, path) < 0)
 		log_warn("event=delete_file_failed job=%s error=\"%s\"", arg,
-		    errno == EINVAL ? "not a thumbnail path" : strerror(errno));
+		    storage_error(api->storage));
 	log_info("event=deleted job=%s", arg);
 	response_no_content(req);
 }

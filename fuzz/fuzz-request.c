@@ -52,6 +52,7 @@
 /* [0] the defaults, [1] with API keys and a rate limit */
 static struct thumbq_conf fuzz_conf[2];
 static struct store *fuzz_store[2];
+static struct storage *fuzz_storage[2];
 static char fuzz_docroot[] = "/tmp/thumbq-fuzz-docroot.XXXXXX";
 
 /* ---- FastCGI streams over memory ---- */
@@ -234,8 +235,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	fuzz_conf_set(&fuzz_conf[1], "auth_required = yes\n");
 	fuzz_conf_set(&fuzz_conf[1], "rate_limit = 10\n");
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		fuzz_store[i] = store_new(&fuzz_conf[i]);
+		fuzz_storage[i] = storage_new(&fuzz_conf[i]);
+	}
 	return 0;
 }
 
@@ -297,6 +300,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	auth = FCGX_GetParam("FUZZ_AUTH", params) != NULL;
 	api.conf = &fuzz_conf[auth];
 	api.store = fuzz_store[auth];
+	api.storage = fuzz_storage[auth];
 
 	/* As main.c does for each accepted request. */
 	if (request_init(&req, &api, &fcgi) == -1)

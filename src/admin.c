@@ -424,7 +424,7 @@ admin_requeue_code(struct store *st, const char *code, long max, int *more)
 }
 
 enum store_result
-admin_delete(struct store *st, const char *docroot, const char *id)
+admin_delete(struct store *st, struct storage *sto, const char *id)
 {
 	char path[STORE_PATH_MAX];
 	enum store_result rc;
@@ -435,9 +435,9 @@ admin_delete(struct store *st, const char *docroot, const char *id)
 		return rc;
 	/* The record is gone first: a failure here leaves an unreferenced file,
 	 * never a job pointing at nothing. */
-	if (path[0] != '\0' && storage_remove(docroot, path) < 0)
+	if (path[0] != '\0' && storage_remove(sto, path) < 0)
 		log_warn("event=delete_file_failed job=%s error=\"%s\"", id,
-		    errno == EINVAL ? "not a thumbnail path" : strerror(errno));
+		    storage_error(sto));
 	return STORE_OK;
 }
 

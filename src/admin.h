@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "job.h"
+#include "storage.h"
 #include "store.h"
 
 /* The window of the "last hour" figures, in minutes. */
@@ -92,8 +93,8 @@ long admin_requeue_code(struct store *st, const char *code, long max,
     int *more);
 
 /* Deletes a job whoever owns it, as DELETE /v1/thumbnails/{id} does for its
- * owner, and its thumbnail under docroot when no other job uses it. */
-enum store_result admin_delete(struct store *st, const char *docroot,
+ * owner, and its thumbnail from sto when no other job uses it. */
+enum store_result admin_delete(struct store *st, struct storage *sto,
     const char *id);
 
 /* A job as the API shows it, plus what only an operator sees: the job it

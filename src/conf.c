@@ -69,6 +69,21 @@ static const struct conf_key conf_keys[] = {
 	{ "base_url", STR(base_url), "",
 	  "public URL of the docroot (no trailing slash); empty: from the "
 	  "request's Host" },
+	{ "storage", STR(storage), "local",
+	  "where thumbnails are written: local (the docroot), webdav or s3 "
+	  "(storage_url)" },
+	{ "storage_url", STR(storage_url), "",
+	  "webdav: the collection's URL; s3: the bucket's (https://ENDPOINT/"
+	  "BUCKET or https://BUCKET.ENDPOINT)" },
+	{ "storage_user", STR(storage_user), "",
+	  "webdav: the HTTP Basic user; s3: the access key id" },
+	{ "storage_password_file", STR(storage_password_file), "",
+	  "file holding the webdav password or the s3 secret key, not "
+	  "accessible to others" },
+	{ "storage_region", STR(storage_region), "us-east-1",
+	  "s3: the region requests are signed for" },
+	{ "storage_timeout", NUM(CONF_UINT, storage_timeout, 1, 300), "10",
+	  "seconds one request to a webdav or s3 storage may take" },
 	{ "thumbnail_width", NUM(CONF_UINT, thumbnail_width, 1, 4096), "100",
 	  "width of the box a thumbnail fits inside, in pixels" },
 	{ "thumbnail_height", NUM(CONF_UINT, thumbnail_height, 1, 4096), "100",
@@ -496,15 +511,33 @@ conf_read_env(struct thumbq_conf *conf, char **cause)
 	return 0;
 }
 
-/* The password file is read once here, so that a wrong mode or path stops
- * every program at start-up (and thumbqd -t) with the reason, rather than
- * turning into failed connections later; store.c reads it again on each
- * connection, so that a changed password needs no restart. */
+/* A secret file (secret.h), named by key, is read once here, so that a
+ * wrong mode or path stops every program at start-up (and thumbqd -t) with
+ * the reason, rather than turning into failed connections later; store.c
+ * and storage-http.c read it again for each connection or request, so
+ * that a changed password needs no restart. */
 static int
-conf_validate_password(const struct thumbq_conf *conf, char **cause)
+conf_validate_secret(const char *key, const char *path, char **cause)
 {
 	char secret[SECRET_BUFSIZE], *why = NULL;
 
+	if (path[0] != '/') {
+		*cause = xasprintf("%s = \"%s\": must be an absolute path",
+		    key, path);
+		return -1;
+	}
+	if (secret_read(path, secret, &why) == -1) {
+		*cause = xasprintf("%s: %s", key, why);
+		free(why);
+		return -1;
+	}
+	secret_clear(secret, sizeof secret);
+	return 0;
+}
+
+static int
+conf_validate_password(const struct thumbq_conf *conf, char **cause)
+{
 	if (conf->redis_password_file[0] == '\0') {
 		if (conf->redis_user[0] == '\0')
 			return 0;
@@ -512,18 +545,58 @@ conf_validate_password(const struct thumbq_conf *conf, char **cause)
 		    "redis_password_file", conf->redis_user);
 		return -1;
 	}
-	if (conf->redis_password_file[0] != '/') {
-		*cause = xasprintf("redis_password_file = \"%s\": must be an "
-		    "absolute path", conf->redis_password_file);
+	return conf_validate_secret("redis_password_file",
+	    conf->redis_password_file, cause);
+}
+
+/* storage and what it needs.  Credentials go in storage_user and the
+ * password file only: a URL is logged and shown by thumbqd -C. */
+static int
+conf_validate_storage(const struct thumbq_conf *conf, char **cause)
+{
+	const char *url = conf->storage_url;
+	int s3 = strcmp(conf->storage, "s3") == 0;
+
+	if (strcmp(conf->storage, "local") == 0)
+		return 0;
+	if (!s3 && strcmp(conf->storage, "webdav") != 0) {
+		*cause = xasprintf("storage = \"%s\": expected local, webdav "
+		    "or s3", conf->storage);
 		return -1;
 	}
-	if (secret_read(conf->redis_password_file, secret, &why) == -1) {
-		*cause = xasprintf("redis_password_file: %s", why);
-		free(why);
+	if ((strncmp(url, "http://", 7) != 0 &&
+	    strncmp(url, "https://", 8) != 0) || strpbrk(url, "@?# \t") !=
+	    NULL) {
+		*cause = xasprintf("storage_url = \"%s\": storage = %s needs "
+		    "an http:// or https:// URL without user, password, query "
+		    "or blanks (credentials go in storage_user and "
+		    "storage_password_file)", url, conf->storage);
 		return -1;
 	}
-	secret_clear(secret, sizeof secret);
-	return 0;
+	if (strpbrk(conf->storage_user, ": \t") != NULL ||
+	    strspn(conf->storage_region, "abcdefghijklmnopqrstuvwxyz"
+	    "0123456789-") != strlen(conf->storage_region) ||
+	    conf->storage_region[0] == '\0') {
+		*cause = xasprintf("storage_user must not hold a colon or a "
+		    "blank, storage_region only a-z, 0-9 and -");
+		return -1;
+	}
+	if (s3 && (conf->storage_user[0] == '\0' ||
+	    conf->base_url[0] == '\0')) {
+		*cause = xasprintf("storage = s3 needs storage_user (the "
+		    "access key id), storage_password_file (the secret key) "
+		    "and base_url (the bucket's public URL, or its CDN's)");
+		return -1;
+	}
+	if (conf->storage_user[0] == '\0')
+		return 0;
+	if (conf->storage_password_file[0] == '\0') {
+		*cause = xasprintf("storage_user = \"%s\" needs "
+		    "storage_password_file", conf->storage_user);
+		return -1;
+	}
+	return conf_validate_secret("storage_password_file",
+	    conf->storage_password_file, cause);
 }
 
 /* Checks that need more than one key or more than a range. */
@@ -557,7 +630,8 @@ conf_validate(const struct thumbq_conf *conf, char **cause)
 		    "unix:/path");
 		return -1;
 	}
-	if (conf_validate_password(conf, cause) == -1)
+	if (conf_validate_password(conf, cause) == -1 ||
+	    conf_validate_storage(conf, cause) == -1)
 		return -1;
 	/* A lease shorter than a download would hand a healthy job to a second
 	 * worker while the first is still fetching it. */
@@ -605,10 +679,14 @@ conf_load(struct thumbq_conf *conf, const char *path, char **cause)
 		goto fail;
 	if (conf_read_env(conf, cause) == -1)
 		goto fail;
-	/* A trailing slash would double up in resized_url. */
+	/* A trailing slash would double up in resized_url, and in the
+	 * storage's URLs. */
 	n = strlen(conf->base_url);
 	while (n > 0 && conf->base_url[n - 1] == '/')
 		conf->base_url[--n] = '\0';
+	n = strlen(conf->storage_url);
+	while (n > 0 && conf->storage_url[n - 1] == '/')
+		conf->storage_url[--n] = '\0';
 	if (conf_validate(conf, cause) == -1)
 		goto fail;
 	return 0;

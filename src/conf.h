@@ -23,6 +23,15 @@ struct thumbq_conf {
 	/* Output */
 	char *docroot;			/* thumbnails in docroot/thumbnails/ */
 	char *base_url;			/* docroot's URL; "": the request's */
+	/* Where thumbnails are written (storage.h): "local" (docroot),
+	 * "webdav" or "s3" (storage_url, with storage_user and the secret in
+	 * storage_password_file; storage_region for s3). */
+	char *storage;
+	char *storage_url;
+	char *storage_user;
+	char *storage_password_file;
+	char *storage_region;
+	unsigned storage_timeout;	/* seconds per storage request */
 	unsigned thumbnail_width;	/* default box */
 	unsigned thumbnail_height;
 	unsigned quality;		/* JPEG and WebP, unless asked */

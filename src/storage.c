@@ -1,23 +1,32 @@
-/* storage.c: thumbnails in the docroot, written by rename (see storage.h). */
+/* storage.c: the one way thumbnails are written and removed (storage.h);
+ * the backends are storage-local.c, storage-webdav.c and storage-s3.c. */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "id.h"
-#include "storage.h"
+#include "storage-backend.h"
+#include "xmalloc.h"
 
-/* "thumbnails/" "ab/cd/", then the name: where the name starts in a relpath. */
+/* "thumbnails/" "ab/cd/", then the name: where the name starts in a
+ * relpath. */
 #define STORAGE_NAME_OFF 17
-/* What image.c writes: the only extensions a thumbnail path may have. */
-static const char *const storage_exts[] = { "jpg", "png", "webp" };
+
+/* What image.c writes: the only extensions a thumbnail path may have, and
+ * the Content-Type a remote storage keeps with each. */
+static const struct {
+	const char *ext;
+	const char *type;
+} storage_exts[] = {
+	{ "jpg", "image/jpeg" },
+	{ "png", "image/png" },
+	{ "webp", "image/webp" },
+};
+#define STORAGE_NEXTS (sizeof storage_exts / sizeof storage_exts[0])
 
 void
 storage_relpath(const char *name, const char *ext,
@@ -30,6 +39,18 @@ storage_relpath(const char *name, const char *ext,
 	else
 		snprintf(out, STORAGE_RELPATH_MAX, "thumbnails/%.2s/%.2s/%s.%s",
 		    name, name + 2, name, ext);
+}
+
+/* The Content-Type of a valid relpath's extension, or NULL. */
+static const char *
+storage_type(const char *relpath)
+{
+	const char *ext = relpath + STORAGE_NAME_OFF + ID_LEN + 1;
+
+	for (size_t i = 0; i < STORAGE_NEXTS; i++)
+		if (strcmp(ext, storage_exts[i].ext) == 0)
+			return storage_exts[i].type;
+	return NULL;
 }
 
 int
@@ -50,158 +71,133 @@ storage_relpath_valid(const char *relpath)
 	id[ID_LEN] = '\0';
 	if (!id_valid(id) || strspn(id, "0123456789abcdef-") != ID_LEN)
 		return 0;
-	for (size_t i = 0; i < sizeof storage_exts / sizeof storage_exts[0];
-	    i++)
-		if (strcmp(name + ID_LEN + 1, storage_exts[i]) == 0)
-			return 1;
-	return 0;
+	return storage_type(relpath) != NULL;
 }
 
-/* Creates each missing directory of path's parent, mode 0755 so the web
- * server can traverse them.  Another worker creating the same directory at
- * the same moment is not an error. */
-static int
-storage_mkdirs(char *path)
+struct storage *
+storage_new(const struct thumbq_conf *conf)
 {
-	for (char *p = strchr(path + 1, '/'); p != NULL;
-	    p = strchr(p + 1, '/')) {
-		*p = '\0';
-		if (mkdir(path, 0755) == -1 && errno != EEXIST) {
-			*p = '/';
-			return -1;
-		}
-		*p = '/';
-	}
-	return 0;
+	struct storage *st = xcalloc(1, sizeof *st);
+
+	st->conf = conf;
+	/* conf_load accepts no other name. */
+	if (strcmp(conf->storage, "webdav") == 0)
+		st->ops = &storage_webdav_ops;
+	else if (strcmp(conf->storage, "s3") == 0)
+		st->ops = &storage_s3_ops;
+	else
+		st->ops = &storage_local_ops;
+	return st;
 }
 
-static int
-storage_write_all(int fd, const unsigned char *data, size_t len)
+void
+storage_free(struct storage *st)
 {
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Removes the temporary files of the thumbnail at relpath (valid): those a
- * writer left when it died between mkstemp and rename (SIGKILL, a file-size
- * limit, the OOM killer).  Called when the file is written or removed, and
- * every attempt of a job writes the same name, so nothing of a job's
- * attempts outlives it. */
-static void
-storage_unlink_temps(const char *docroot, const char *relpath)
-{
-	const char *name = relpath + STORAGE_NAME_OFF;
-	struct dirent *e;
-	char dir[PATH_MAX], path[PATH_MAX];
-	DIR *d;
-	int n;
-
-	n = snprintf(dir, sizeof dir, "%s/%.*s", docroot, STORAGE_NAME_OFF - 1,
-	    relpath);
-	if (n < 0 || (size_t)n >= sizeof dir || (d = opendir(dir)) == NULL)
+	if (st == NULL)
 		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strncmp(e->d_name, name, ID_LEN) != 0 ||
-		    e->d_name[ID_LEN] != '.' ||
-		    strstr(e->d_name + ID_LEN, ".tmp.") == NULL)
-			continue;
-		if (snprintf(path, sizeof path, "%s/%s", dir,
-		    e->d_name) < (int)sizeof path)
-			unlink(path);
-	}
-	closedir(d);
+	st->ops->free(st);
+	free(st);
+}
+
+const char *
+storage_error(const struct storage *st)
+{
+	return st->err;
+}
+
+void
+storage_set_error(struct storage *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(st->err, sizeof st->err, fmt, ap);
+	va_end(ap);
 }
 
 int
-storage_write(const char *docroot, const char *relpath, const void *data,
+storage_write(struct storage *st, const char *relpath, const void *data,
     size_t len, struct job_error *err)
 {
-	char path[PATH_MAX], tmp[PATH_MAX];
-	int fd = -1, rc = -1;
-	int n;
-
 	/* The name came from Redis by way of the job record. */
 	if (!storage_relpath_valid(relpath)) {
-		job_error_set(err, "storage_failed", 0,
-		    "refusing to write %.80s: not a thumbnail path", relpath);
+		storage_set_error(st, "refusing to write %.80s: not a "
+		    "thumbnail path", relpath);
+		job_error_set(err, "storage_failed", 0, "the thumbnail's name "
+		    "is not valid: not stored");
 		return -1;
 	}
-	n = snprintf(path, sizeof path, "%s/%s", docroot, relpath);
-	if (n < 0 || (size_t)n >= sizeof path ||
-	    snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >=
-	    (int)sizeof tmp) {
-		job_error_set(err, "storage_failed", 0,
-		    "path too long under docroot %s", docroot);
+	st->err[0] = '\0';
+	switch (st->ops->put(st, relpath, storage_type(relpath), data, len)) {
+	case STORAGE_OK:
+		return 0;
+	case STORAGE_DENIED:
+		job_error_set(err, "storage_denied", 0, "the thumbnail storage "
+		    "refused the worker's credentials: not retried");
+		return -1;
+	default:
+		job_error_set(err, "storage_failed", 1, "the thumbnail could "
+		    "not be stored");
 		return -1;
 	}
-	if (storage_mkdirs(tmp) == -1) {
-		job_error_set(err, "storage_failed", 1,
-		    "cannot create directories for %s: %s", relpath,
-		    strerror(errno));
-		return -1;
-	}
-	/* The temporary file lives beside its final name so that rename(2) is
-	 * atomic; mkstemp gives 0600, the web server needs 0644. */
-	fd = mkstemp(tmp);
-	if (fd == -1) {
-		job_error_set(err, "storage_failed", 1, "cannot create %s: %s",
-		    tmp, strerror(errno));
-		return -1;
-	}
-	if (fchmod(fd, 0644) == -1 || storage_write_all(fd, data, len) == -1) {
-		job_error_set(err, "storage_failed", 1, "cannot write %s: %s",
-		    tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd) == -1) {
-		fd = -1;
-		job_error_set(err, "storage_failed", 1, "cannot write %s: %s",
-		    tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1) {
-		job_error_set(err, "storage_failed", 1,
-		    "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-		goto out;
-	}
-	rc = 0;
-	storage_unlink_temps(docroot, relpath);
-out:
-	if (fd != -1)
-		close(fd);
-	if (rc == -1)
-		unlink(tmp);
-	return rc;
 }
 
 int
-storage_remove(const char *docroot, const char *relpath)
+storage_remove(struct storage *st, const char *relpath)
 {
-	char path[PATH_MAX];
-	int n;
+	int removed = 0;
 
 	if (!storage_relpath_valid(relpath)) {
+		storage_set_error(st, "not a thumbnail path");
 		errno = EINVAL;
 		return -1;
 	}
-	storage_unlink_temps(docroot, relpath);
-	n = snprintf(path, sizeof path, "%s/%s", docroot, relpath);
-	if (n < 0 || (size_t)n >= sizeof path) {
-		errno = ENAMETOOLONG;
+	st->err[0] = '\0';
+	switch (st->ops->remove(st, relpath, &removed)) {
+	case STORAGE_OK:
+		return removed;
+	case STORAGE_DENIED:
+		errno = EACCES;
+		return -1;
+	default:
+		/* The local backend leaves unlink's errno. */
+		if (st->ops != &storage_local_ops)
+			errno = EIO;
 		return -1;
 	}
-	if (unlink(path) == 0)
-		return 1;
-	return errno == ENOENT ? 0 : -1;
+}
+
+int
+storage_check(struct storage *st)
+{
+	st->err[0] = '\0';
+	return st->ops->check(st) == STORAGE_OK ? 0 : -1;
+}
+
+int
+storage_probe(struct storage *st, char **cause)
+{
+	char id[ID_LEN + 1], relpath[80];
+	enum storage_status s;
+	int removed = 0;
+
+	if (id_generate(id) == -1) {
+		*cause = xasprintf("no random name for the probe: %s",
+		    strerror(errno));
+		return -1;
+	}
+	/* Never a thumbnail's path (those are thumbnails/ab/cd/...), and a
+	 * random name, so that probes of several hosts do not meet. */
+	snprintf(relpath, sizeof relpath, "thumbnails/thumbq-probe-%s.txt",
+	    id);
+	st->err[0] = '\0';
+	s = st->ops->put(st, relpath, "text/plain", "thumbq probe\n", 13);
+	if (s == STORAGE_OK)
+		s = st->ops->remove(st, relpath, &removed);
+	if (s == STORAGE_OK)
+		return 0;
+	*cause = xasprintf("storage = %s: %s%s", st->conf->storage, st->err,
+	    s == STORAGE_DENIED ? " (check storage_user and "
+	    "storage_password_file)" : "");
+	return -1;
 }

@@ -313,10 +313,11 @@ ctl_requeue(struct ctl *c, int all_failed, const char *code, int nids,
 static int
 ctl_delete(struct ctl *c, int nids, char **ids)
 {
-	int rc = 0;
+	struct storage *sto = storage_new(&c->conf);
+	int rc = 0, failed = 0;
 
-	for (int i = 0; i < nids; i++) {
-		switch (admin_delete(c->store, c->conf.docroot, ids[i])) {
+	for (int i = 0; i < nids && !failed; i++) {
+		switch (admin_delete(c->store, sto, ids[i])) {
 		case STORE_OK:
 			printf("%s\tdeleted\n", ids[i]);
 			break;
@@ -326,10 +327,12 @@ ctl_delete(struct ctl *c, int nids, char **ids)
 			rc = EXIT_NOTFOUND;
 			break;
 		default:
-			return ctl_store_failed(c);
+			failed = 1;
+			break;
 		}
 	}
-	return rc;
+	storage_free(sto);
+	return failed ? ctl_store_failed(c) : rc;
 }
 
 /* Parses 30d, 12h, 90m, 45s or a plain number of seconds. */
@@ -357,7 +360,7 @@ ctl_parse_duration(const char *s, long long *seconds)
 }
 
 struct ctl_purge {
-	const char *docroot;
+	struct storage *sto;
 	long files;
 };
 
@@ -374,21 +377,21 @@ ctl_unlink(const char *id, const char *path, void *arg)
 		return;
 	if (!id_valid(id))
 		id = "(not an id)";
-	n = storage_remove(p->docroot, path);
+	n = storage_remove(p->sto, path);
 	if (n > 0)
 		p->files += n;
 	else if (n < 0 && errno == EINVAL)
 		fprintf(stderr, "thumbqctl: job %s names a file that is not a "
 		    "thumbnail: left alone\n", id);
 	else if (n < 0)
-		fprintf(stderr, "thumbqctl: cannot remove the thumbnail of %s "
-		    "under %s: %s\n", id, p->docroot, strerror(errno));
+		fprintf(stderr, "thumbqctl: cannot remove the thumbnail of "
+		    "%s: %s\n", id, storage_error(p->sto));
 }
 
 static int
 ctl_purge(struct ctl *c, const char *older_than)
 {
-	struct ctl_purge p = { c->conf.docroot, 0 };
+	struct ctl_purge p = { NULL, 0 };
 	struct timespec now;
 	long long seconds;
 	long n;
@@ -400,8 +403,10 @@ ctl_purge(struct ctl *c, const char *older_than)
 		return EXIT_USAGE;
 	}
 	clock_gettime(CLOCK_REALTIME, &now);
+	p.sto = storage_new(&c->conf);
 	n = store_purge(c->store, (long long)now.tv_sec * 1000 +
 	    now.tv_nsec / 1000000 - seconds * 1000, LONG_MAX, ctl_unlink, &p);
+	storage_free(p.sto);
 	if (n < 0)
 		return ctl_store_failed(c);
 	printf("purged\t%ld jobs\t%ld files\n", n, p.files);
@@ -787,6 +792,24 @@ ctl_check_web(struct ctl_checks *k, const char *thumbs, const char *web_user)
 		    "thumbnails in %s", who.name, thumbs);
 }
 
+/* A remote storage (webdav, s3): a probe object written and removed, as
+ * thumbqd -t does; the web server's side is the storage's own. */
+static void
+ctl_check_storage(struct ctl_checks *k)
+{
+	const struct thumbq_conf *conf = &k->c->conf;
+	struct storage *sto = storage_new(conf);
+	char *cause = NULL;
+
+	if (storage_probe(sto, &cause) == -1) {
+		ctl_report(k, 0, "storage", "%s", cause);
+		free(cause);
+	} else
+		ctl_report(k, 1, "storage", "storage = %s at %s takes and "
+		    "removes a probe object", conf->storage, conf->storage_url);
+	storage_free(sto);
+}
+
 static int
 ctl_check(struct ctl *c, const char *web_user)
 {
@@ -798,7 +821,9 @@ ctl_check(struct ctl *c, const char *web_user)
 		k.list = json_object_new_array();
 	ctl_check_redis(&k);
 	snprintf(thumbs, sizeof thumbs, "%s/thumbnails", c->conf.docroot);
-	if (realpath(thumbs, real) == NULL || stat(real, &sb) == -1 ||
+	if (strcmp(c->conf.storage, "local") != 0)
+		ctl_check_storage(&k);
+	else if (realpath(thumbs, real) == NULL || stat(real, &sb) == -1 ||
 	    !S_ISDIR(sb.st_mode)) {
 		ctl_report(&k, 0, "docroot", "%s is not a directory: mkdir -p "
 		    "%s (make install makes it)", thumbs, thumbs);

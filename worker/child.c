@@ -152,7 +152,7 @@ child_cpu_limit_arm(unsigned ms)
 /* Thumbnails and stores one fetched job; fills err on failure. */
 static int
 child_make_thumbnail(const struct thumbq_conf *conf, struct child_state *state,
-    struct downloaded *d, struct job_error *err)
+    struct storage *sto, struct downloaded *d, struct job_error *err)
 {
 	struct job *job = &d->job;
 	struct image_request ireq = job->opts;
@@ -181,7 +181,11 @@ child_make_thumbnail(const struct thumbq_conf *conf, struct child_state *state,
 	if (rc == -1)
 		return -1;
 	storage_relpath(job->file, ir.ext, relpath);
-	rc = storage_write(conf->docroot, relpath, ir.data, ir.len, err);
+	rc = storage_write(sto, relpath, ir.data, ir.len, err);
+	/* The client sees err; the details (paths, hosts) stay here. */
+	if (rc == -1)
+		log_warn("job=%s event=storage_failed code=%s error=\"%s\"",
+		    job->id, err->code, storage_error(sto));
 	if (rc == 0) {
 		job->path = xstrdup(relpath);
 		job->width = ir.width;
@@ -224,6 +228,7 @@ child_main(const struct thumbq_conf *conf, const char *wid, pid_t master,
     struct child_state *state)
 {
 	struct downloads *dl;
+	struct storage *sto;
 	struct store *st;
 	char *cause = NULL;
 	int stopping = 0;
@@ -241,6 +246,7 @@ child_main(const struct thumbq_conf *conf, const char *wid, pid_t master,
 	mallopt(M_ARENA_MAX, 1);
 	image_child_init(conf);
 	child_cpu_limit_init(conf, state);
+	sto = storage_new(conf);
 	dl = downloads_start(conf, wid,
 	    state != NULL && state->cost_hint_ms > 0 ? state->cost_hint_ms : -1,
 	    &cause);
@@ -278,8 +284,9 @@ child_main(const struct thumbq_conf *conf, const char *wid, pid_t master,
 		started = proc_now_ms();
 		if (child_renew(conf, st, wid, &d) == 0) {
 			job_error_clear(&err);
-			child_make_thumbnail(conf, state, &d, &err);
-			outcome_record(conf, st, wid, &d.job, &err, d.claimed);
+			child_make_thumbnail(conf, state, sto, &d, &err);
+			outcome_record(conf, st, sto, wid, &d.job, &err,
+			    d.claimed);
 		}
 		free(d.data);		/* NULL once thumbnailed */
 		job_free(&d.job);
@@ -288,5 +295,6 @@ child_main(const struct thumbq_conf *conf, const char *wid, pid_t master,
 	log_info("event=child_stopped wid=%s", wid);
 	downloads_free(dl);
 	store_free(st);
+	storage_free(sto);
 	_exit(0);
 }

@@ -261,8 +261,8 @@ downloads_thread(void *arg)
 		downloads_set_state(s, SLOT_FETCHING);
 		job_error_clear(&err);
 		if (fetch_get(s->fetcher, job.url, &body, &err) == -1) {
-			outcome_record(dl->conf, s->store, dl->wid, &job, &err,
-			    claimed);
+			outcome_record(dl->conf, s->store, NULL, dl->wid, &job,
+			    &err, claimed);
 			job_free(&job);
 			downloads_set_state(s, SLOT_IDLE);
 			continue;

@@ -314,24 +314,41 @@ master_compact(struct master *m)
 	m->nchildren = j;
 }
 
+struct master_sweeping {
+	struct storage *sto;
+	int remote;		/* webdav or s3: each failure may be slow */
+	int failed;		/* the storage failed once this sweep */
+};
+
 /* Removes the thumbnail of an expired job that was the last one using it.
  * The path was read back from Redis: one that is not a thumbnail's (a
- * forged record) is refused by storage_remove, logged and left alone. */
+ * forged record) is refused by storage_remove, logged and left alone.
+ * Once a remote storage has failed, the rest of the sweep does not wait
+ * for it (storage_timeout each), so that the master keeps its heartbeat. */
 static void
 master_unlink(const char *id, const char *path, void *arg)
 {
-	const struct master *m = arg;
+	struct master_sweeping *sw = arg;
 
-	if (path[0] == '\0' || storage_remove(m->conf->docroot, path) >= 0)
-		return;
 	if (!id_valid(id))
 		id = "(not an id)";
-	if (errno == EINVAL)
+	if (path[0] == '\0')
+		return;
+	if (sw->failed) {
+		log_warn("event=sweep_unlink_failed job=%s error=\"skipped: "
+		    "the storage failed earlier in this sweep\"", id);
+		return;
+	}
+	if (storage_remove(sw->sto, path) >= 0)
+		return;
+	if (errno == EINVAL) {
 		log_warn("event=bad_path job=%s (not a thumbnail path: "
 		    "ignored)", id);
-	else
-		log_warn("event=sweep_unlink_failed job=%s error=\"%s\"", id,
-		    strerror(errno));
+		return;
+	}
+	log_warn("event=sweep_unlink_failed job=%s error=\"%s\"", id,
+	    storage_error(sw->sto));
+	sw->failed = sw->remote;
 }
 
 /* Logs the outcome n of a periodic duty (-1: a Redis error) once per
@@ -355,18 +372,34 @@ master_duty(struct master *m, struct duty *d, long n)
 
 /* Deletes jobs that finished more than thumbnail_ttl ago, and their files
  * (a file shared through dedupe with the last job using it).  Any host
- * may do it; two doing it at once share the work. */
+ * may do it; two doing it at once share the work.  The storage handle
+ * lives for one sweep: the children must not inherit its connection. */
 static void
 master_sweep(struct master *m)
 {
+	struct master_sweeping sw = { storage_new(m->conf),
+	    strcmp(m->conf->storage, "local") != 0, 0 };
+	static int down;
 	struct timespec now;
 	long n;
 
+	/* Jobs whose files cannot be removed are not forgotten: the sweep
+	 * waits for the storage to answer (said once, not every second). */
+	if (storage_check(sw.sto) == -1) {
+		if (!down)
+			log_warn("event=sweep_postponed error=\"%s\"",
+			    storage_error(sw.sto));
+		down = 1;
+		storage_free(sw.sto);
+		return;
+	}
+	down = 0;
 	clock_gettime(CLOCK_REALTIME, &now);
 	n = store_purge(m->store,
 	    (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 -
 	    (long long)m->conf->thumbnail_ttl * 1000, MASTER_SWEEP_MAX,
-	    master_unlink, m);
+	    master_unlink, &sw);
+	storage_free(sw.sto);
 	master_duty(m, &m->sweep, n);
 	if (n > 0)
 		log_info("event=expired jobs=%ld", n);

@@ -9,8 +9,8 @@
 
 void
 outcome_record(const struct thumbq_conf *conf, struct store *st,
-    const char *wid, struct job *job, const struct job_error *err,
-    long long started)
+    struct storage *sto, const char *wid, struct job *job,
+    const struct job_error *err, long long started)
 {
 	enum store_result r;
 	long long ms = proc_now_ms() - started;
@@ -43,13 +43,16 @@ outcome_record(const struct thumbq_conf *conf, struct store *st,
 
 		if (g == STORE_OK)
 			job_free(&now);
-		if (g == STORE_NOTFOUND && job->path != NULL) {
+		if (g == STORE_NOTFOUND && job->path != NULL && sto != NULL) {
 			/* Cancelled (deleted) while we worked: our file has
 			 * no job, unless an earlier attempt wrote the same
 			 * name and its result answered identical jobs too
 			 * (dedupe). */
-			if (store_path_in_use(st, job->path) == 0)
-				storage_remove(conf->docroot, job->path);
+			if (store_path_in_use(st, job->path) == 0 &&
+			    storage_remove(sto, job->path) == -1)
+				log_warn("job=%s event=remove_failed "
+				    "error=\"%s\"", job->id,
+				    storage_error(sto));
 			log_info("job=%s event=cancelled_while_processing",
 			    job->id);
 		} else {

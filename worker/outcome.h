@@ -5,6 +5,7 @@
 #include "conf.h"
 #include "job.h"
 #include "joberror.h"
+#include "storage.h"
 #include "store.h"
 
 /* Records the outcome of a claimed job: completed (err->code NULL), retried
@@ -12,9 +13,10 @@
  * unreachable the result is dropped: the lease runs out and the job is done
  * again, which is safe because every attempt of a job writes the same file
  * name (given at its first claim, see storage.h), replaced by rename.
- * started is when the job was claimed (proc_now_ms). */
+ * started is when the job was claimed (proc_now_ms).  sto removes the
+ * thumbnail of a job cancelled meanwhile (NULL: none was written yet). */
 void outcome_record(const struct thumbq_conf *conf, struct store *st,
-    const char *wid, struct job *job, const struct job_error *err,
-    long long started);
+    struct storage *sto, const char *wid, struct job *job,
+    const struct job_error *err, long long started);
 
 #endif

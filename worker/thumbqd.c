@@ -20,6 +20,7 @@
 #include "log.h"
 #include "master.h"
 #include "proc.h"
+#include "storage.h"
 #include "urlpolicy.h"
 #include "xmalloc.h"
 
@@ -83,6 +84,23 @@ thumbqd_check(const struct thumbq_conf *conf, char **cause)
 		}
 	}
 	free(formats);
+	return rc;
+}
+
+/* -t: a remote storage (webdav, s3) must take and remove a probe object,
+ * or every job would fail at its end.  The docroot of storage = local is
+ * thumbqctl check's: -t runs as whoever calls it, not as thumbqd's user. */
+static int
+thumbqd_check_storage(const struct thumbq_conf *conf, char **cause)
+{
+	struct storage *sto;
+	int rc;
+
+	if (strcmp(conf->storage, "local") == 0)
+		return 0;
+	sto = storage_new(conf);
+	rc = storage_probe(sto, cause);
+	storage_free(sto);
 	return rc;
 }
 
@@ -294,6 +312,10 @@ main(int argc, char **argv)
 	/* -t also asks GraphicsMagick whether it can decode every allowed
 	 * format: initialising it does no image work. */
 	if (test_only && image_init(argv[0], conf, &cause) == -1) {
+		fprintf(stderr, "thumbqd: %s\n", cause);
+		return 1;
+	}
+	if (test_only && thumbqd_check_storage(conf, &cause) == -1) {
 		fprintf(stderr, "thumbqd: %s\n", cause);
 		return 1;
 	}

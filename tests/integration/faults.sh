@@ -150,7 +150,12 @@ mkdir -p "$blocker"
 chown -R --reference="$docroot/thumbnails" "$docroot/thumbnails/$ab"
 if fl_wait 20 fl_job_retrying "$id" storage_failed; then
 	pass "rename fails: the attempt fails with storage_failed, queued for a retry"
-	like "$JS_MSG" rename "rename fails: error.message says what failed"
+	case $JS_MSG in
+	*"$docroot"* | *thumbnails/*) fail "rename fails: error.message names no server path" "$JS_MSG" ;;
+	*) pass "rename fails: error.message names no server path: $JS_MSG" ;;
+	esac
+	like "$(grep "job=$id event=storage_failed" "$RS/thumbqd.log")" "cannot rename" \
+		"rename fails: thumbqd's log says what failed, with the job id"
 else
 	fail "rename fails: the attempt fails with storage_failed, queued for a retry" "$(fl_job_json "$id")"
 fi

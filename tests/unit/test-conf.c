@@ -257,6 +257,45 @@ test_log_level(void)
 	    "log_level = info (the default) drops debug lines");
 }
 
+/* storage: a backend thumbq has, a URL without credentials (they would be
+ * logged and shown by thumbqd -C), and what each backend needs. */
+static void
+test_storage(void)
+{
+	struct thumbq_conf conf;
+	char text[512], *path, *cause = NULL;
+
+	is_str(conf_load(&conf, NULL, &cause) == 0 ? conf.storage : "?", "local",
+	    "storage is local by default");
+	conf_free(&conf);
+	path = secret_file("s3cret\n", 7, 0600);
+	snprintf(text, sizeof text, "storage = webdav\nstorage_url = http://dav.example:8080/x//\n"
+	    "storage_user = thumbq\nstorage_password_file = %s\n", path);
+	ok(load_text(&conf, text, &cause) == 0, "a webdav storage with its password file loads");
+	is_str(conf.storage_url, "http://dav.example:8080/x", "storage_url loses its trailing slashes");
+	conf_free(&conf);
+	snprintf(text, sizeof text, "storage = s3\nstorage_url = https://s3.example/bucket\n"
+	    "storage_user = AKID\nstorage_password_file = %s\nstorage_region = eu-west-1\n"
+	    "base_url = https://cdn.example\n", path);
+	ok(load_text(&conf, text, &cause) == 0, "an s3 storage loads");
+	conf_free(&conf);
+	unlink(path);
+
+	refused("storage = ftp\n", "expected local, webdav or s3", "an unknown storage");
+	refused("storage = webdav\n", "needs an http:// or https:// URL", "webdav without storage_url");
+	refused("storage = webdav\nstorage_url = http://user:pw@dav.example/\n", "without user, password",
+	    "credentials in storage_url");
+	refused("storage = webdav\nstorage_url = http://dav.example/\nstorage_user = u\n",
+	    "needs storage_password_file", "storage_user without a password file");
+	refused("storage = s3\nstorage_url = https://s3.example/b\nstorage_user = AKID\n",
+	    "needs storage_user", "s3 without base_url or secret");
+	refused("storage = s3\nstorage_url = https://s3.example/b\nstorage_region = a:b\n",
+	    "storage_region only", "a region that would break the signing parameter");
+	refused("storage = webdav\nstorage_url = http://dav.example/\nstorage_user = u\n"
+	    "storage_password_file = /nonexistent/pw\n", "storage_password_file: cannot open",
+	    "a missing storage password file, named");
+}
+
 int
 main(void)
 {
@@ -353,6 +392,7 @@ main(void)
 	test_password_file();
 	test_renamed_key();
 	test_log_level();
+	test_storage();
 
 	/* conf_dump writes a file that loads back to the same values. */
 	{

@@ -1,7 +1,10 @@
-/* test-storage.c: thumbnails land at docroot/thumbnails/ab/cd/{name}.ext,
- * readable by the web server, with no temporary file left behind; a failed
- * write leaves nothing; and a path read back from Redis touches the file
- * system only if it is exactly what storage_relpath makes. */
+/* test-storage.c: with storage = local, thumbnails land at
+ * docroot/thumbnails/ab/cd/{name}.ext, readable by the web server, with no
+ * temporary file left behind; a failed write leaves nothing and tells the
+ * client no server path; and a path read back from Redis touches the file
+ * system only if it is exactly what storage_relpath makes.  (The webdav
+ * and s3 backends are tested against real servers: storage-webdav.sh,
+ * storage-s3.sh.) */
 #include "config.h"
 
 #include <dirent.h>
@@ -12,8 +15,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "storage.h"
 #include "tap.h"
+
+/* A local storage under docroot; its conf lives as long as the test. */
+static struct storage *
+local_storage(const char *docroot)
+{
+	static struct thumbq_conf confs[8];
+	static int n;
+	struct thumbq_conf *conf = &confs[n++ % 8];
+
+	conf_defaults(conf);
+	free(conf->docroot);
+	conf->docroot = strdup(docroot);
+	return storage_new(conf);
+}
 
 /* Counts the entries of dir (without . and ..), -1 if it cannot be opened. */
 static int
@@ -69,17 +87,20 @@ test_forged(const char *root)
 	};
 	char victim[512], dir[512], path[512];
 	struct job_error err;
+	struct storage *sto;
 	int refused = 0, kept = 1;
 
 	snprintf(victim, sizeof victim, "%s/victim.jpg", root);
 	touch(victim);
 	snprintf(dir, sizeof dir, "%s/docroot", root);
 	mkdir(dir, 0755);
+	sto = local_storage(dir);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		int valid = storage_relpath_valid(bad[i]);
 
 		errno = 0;
-		if (!valid && storage_remove(dir, bad[i]) == -1 && errno == EINVAL)
+		if (!valid && storage_remove(sto, bad[i]) == -1 &&
+		    errno == EINVAL)
 			refused++;
 		else
 			diag(bad[i]);	/* not refused */
@@ -100,9 +121,10 @@ test_forged(const char *root)
 	storage_relpath("../../../../etc/x-14f5-48b7-b8b1-2182219fbf06", "jpg", path);
 	ok(!storage_relpath_valid(path), "a name that is not an id's shape makes an invalid path");
 	job_error_clear(&err);
-	ok(storage_write(dir, path, "x", 1, &err) == -1 && err.transient == 0 &&
+	ok(storage_write(sto, path, "x", 1, &err) == -1 && err.transient == 0 &&
 	    strcmp(err.code, "storage_failed") == 0, "and storage_write refuses it, not retryably");
 	is_int(count_entries(dir), 0, "having written nothing");
+	storage_free(sto);
 }
 
 int
@@ -112,7 +134,9 @@ main(void)
 	char rel[STORAGE_RELPATH_MAX], path[512], tmp[512], buf[16], dir[512];
 	const char *name = "96b725d0-14f5-48b7-b8b1-2182219fbf06";
 	struct job_error err;
+	struct storage *sto, *bad;
 	struct stat sb;
+	char *cause = NULL;
 	FILE *f;
 
 	storage_relpath(name, "jpg", rel);
@@ -127,8 +151,9 @@ main(void)
 
 	if (mkdtemp(root) == NULL)
 		return 1;
+	sto = local_storage(root);
 	job_error_clear(&err);
-	ok(storage_write(root, rel, "hello", 5, &err) == 0, "write succeeds");
+	ok(storage_write(sto, rel, "hello", 5, &err) == 0, "write succeeds");
 	snprintf(path, sizeof path, "%s/%s", root, rel);
 	ok(stat(path, &sb) == 0 && sb.st_size == 5, "file exists with its 5 bytes");
 	ok((sb.st_mode & 0777) == 0644, "file is 0644, readable by the web server");
@@ -146,16 +171,16 @@ main(void)
 	touch(tmp);
 	snprintf(tmp, sizeof tmp, "%s/thumbnails/96/b7/96b7aaaa-14f5-48b7-b8b1-2182219fbf06.jpg.tmp.other1", root);
 	touch(tmp);
-	ok(storage_write(root, rel, "again!", 6, &err) == 0, "rewriting the same name succeeds");
+	ok(storage_write(sto, rel, "again!", 6, &err) == 0, "rewriting the same name succeeds");
 	ok(access(tmp, F_OK) == 0, "another file's temporary file is left alone");
 	unlink(tmp);
 	ok(stat(path, &sb) == 0 && sb.st_size == 6, "rewrite replaced the file");
 	is_int(count_entries(dir), 1, "still one file: the dead writer's temporary file is gone");
 	snprintf(tmp, sizeof tmp, "%s/thumbnails/96/b7/%s.png.tmp.dead02", root, name);
 	touch(tmp);
-	is_int(storage_remove(root, rel), 1, "storage_remove removes the thumbnail");
+	is_int(storage_remove(sto, rel), 1, "storage_remove removes the thumbnail");
 	is_int(count_entries(dir), 0, "and any temporary file of the name");
-	is_int(storage_remove(root, rel), 0, "removing it again: 0, not an error");
+	is_int(storage_remove(sto, rel), 0, "removing it again: 0, not an error");
 
 	/* A docroot that cannot be written: the attempt fails, retryably. */
 	snprintf(path, sizeof path, "%s/readonly", root);
@@ -169,10 +194,24 @@ main(void)
 		snprintf(dir, sizeof dir, "%s/readonly", root);
 	}
 	job_error_clear(&err);
-	ok(storage_write(dir, rel, "x", 1, &err) == -1, "write under an unusable docroot fails");
+	bad = local_storage(dir);
+	ok(storage_write(bad, rel, "x", 1, &err) == -1, "write under an unusable docroot fails");
 	is_str(err.code, "storage_failed", "error code is storage_failed");
 	ok(err.transient == 1, "a storage failure may succeed later (transient)");
-	ok(strstr(err.message, "thumbnails") != NULL, "message names the path: %s", err.message);
+	ok(strstr(err.message, root) == NULL && strstr(err.message, "thumbnails/") == NULL,
+	    "the client's message names no server path: %s", err.message);
+	ok(strstr(storage_error(bad), dir) != NULL,
+	    "storage_error, for the worker's log, does: %s", storage_error(bad));
+	ok(storage_probe(bad, &cause) == -1 && cause != NULL && strstr(cause, dir) != NULL,
+	    "the probe fails there too, saying where");
+	free(cause);
+	storage_free(bad);
+
+	/* thumbqd -t's probe: written and removed, nothing left. */
+	snprintf(dir, sizeof dir, "%s/thumbnails", root);
+	ok(storage_probe(sto, &cause) == 0, "the probe writes and removes an object");
+	is_int(count_entries(dir), 1, "leaving only the shard directory 96/");
+	storage_free(sto);
 
 	test_forged(root);
 
