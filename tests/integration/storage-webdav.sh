@@ -1,56 +1,117 @@
 #!/bin/sh
 # storage = webdav: thumbqd writes its thumbnails into a WebDAV collection
-# of another web server (a second lighttpd with mod_webdav, configured by
-# the shipped lighttpd/thumbq-webdav.conf), never into its own docroot.
+# of another web server, configured by the shipped snippet, never into its
+# own docroot: a second lighttpd with mod_webdav (lighttpd/thumbq-webdav.conf)
+# or, with TQ_DAV_SERVER=apache (storage-webdav-apache.sh), Apache with
+# mod_dav (apache/thumbq-webdav.conf).
 # Jobs complete and each resized_url, served by the WebDAV server's static
 # side, decodes at the job's size; no temporary file is left in the
 # collection; writing is for the worker network with credentials only,
 # reading is public; DELETE and expiry remove the file there; a wrong
 # password fails the job with storage_denied and a message that names no
 # host or path; a storage that is down makes jobs retry, not fail.
+dav_server=${TQ_DAV_SERVER:-lighttpd}
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 tq_setup
 tq_need htpasswd find
-[ -r /usr/lib/lighttpd/mod_webdav.so ] ||
-	tq_skip "lighttpd's mod_webdav is not installed (Debian: lighttpd-mod-webdav; tools/check installs what the tests need)"
+modules=${THUMBQ_APACHE_MODULES:-/usr/lib/apache2/modules}
+if [ "$dav_server" = apache ]; then
+	command -v apache2 >/dev/null 2>&1 ||
+		tq_skip "apache2 is not installed (Debian: apache2; tools/check installs what the tests need)"
+	[ -r "$modules/mod_dav_fs.so" ] ||
+		tq_skip "mod_dav_fs is not in $modules (Debian: apache2)"
+else
+	[ -r /usr/lib/lighttpd/mod_webdav.so ] ||
+		tq_skip "lighttpd's mod_webdav is not installed (Debian: lighttpd-mod-webdav; tools/check installs what the tests need)"
+fi
 tq_start_origin
 
-# ---- the storage: lighttpd + mod_webdav on its own loopback port.  The
-# worker network is 127.0.0.1/32: 127.0.0.2 stands for the public.
+# ---- the storage, on its own loopback port.  The worker network is
+# 127.0.0.1/32: 127.0.0.2 stands for the public.
 free_port DAV_PORT
 DAV_URL=http://127.0.0.1:$DAV_PORT
 dav=$tq_tmp/dav
 collection=$dav/docroot/thumbnails
-mkdir -p "$dav/docroot"
+mkdir -p "$dav/docroot" "$dav/apache" "$dav/lock"
 secret=$tq_tmp/storage.password
 ( umask 077 && echo "dav-secret-$$" >"$secret" )
 htpasswd -ciB "$dav/users" thumbq <"$secret" 2>/dev/null || bail "htpasswd failed"
-cat >"$dav/lighttpd.conf" <<EOF
-server.modules = ( "mod_accesslog" )
-var.thumbq_docroot = "$dav/docroot"
-var.thumbq_webdav_users = "$dav/users"
-var.thumbq_webdav_workers = "127.0.0.1/32"
-include "$top_srcdir/lighttpd/thumbq-webdav.conf"
-server.bind = "127.0.0.1"
-server.port = $DAV_PORT
-server.pid-file = "$dav/lighttpd.pid"
-server.errorlog = "$dav/error.log"
-accesslog.filename = "$dav/access.log"
-mimetype.assign = ( ".jpg" => "image/jpeg", ".png" => "image/png", ".webp" => "image/webp" )
-EOF
+if [ "$dav_server" = apache ]; then
+	# Apache will not serve as root: as root, the service user writes.
+	as_user="#"
+	if [ "$(id -u)" -eq 0 ]; then
+		as_user=
+		chown -R thumbq "$dav/docroot" "$dav/users" "$dav/lock" ||
+			bail "chown failed"
+	fi
+	cat >"$dav/apache.conf" <<-EOF
+		ServerRoot $dav/apache
+		DefaultRuntimeDir $dav/apache
+		ServerName localhost
+		Listen 127.0.0.1:$DAV_PORT
+		PidFile $dav/dav.pid
+		ErrorLog $dav/error.log
+		LogFormat "%h %u \"%r\" %>s %b" common
+		CustomLog $dav/access.log common
+		${as_user}User thumbq
+		${as_user}Group thumbq
+		LoadModule mpm_event_module $modules/mod_mpm_event.so
+		LoadModule authz_core_module $modules/mod_authz_core.so
+		LoadModule authz_host_module $modules/mod_authz_host.so
+		LoadModule authz_user_module $modules/mod_authz_user.so
+		LoadModule authn_core_module $modules/mod_authn_core.so
+		LoadModule authn_file_module $modules/mod_authn_file.so
+		LoadModule auth_basic_module $modules/mod_auth_basic.so
+		LoadModule dav_module $modules/mod_dav.so
+		LoadModule dav_fs_module $modules/mod_dav_fs.so
+		LoadModule mime_module $modules/mod_mime.so
+		TypesConfig /dev/null
+		AddType image/jpeg .jpg
+		AddType image/png .png
+		AddType image/webp .webp
+		DavLockDB $dav/lock/DavLock
+		<Directory />
+			Require all denied
+		</Directory>
+		DocumentRoot $dav/docroot
+		<Directory $dav/docroot>
+			Require all granted
+		</Directory>
+		Define THUMBQ_DOCROOT $dav/docroot
+		Define THUMBQ_WEBDAV_USERS $dav/users
+		Define THUMBQ_WEBDAV_WORKERS 127.0.0.1/32
+		Include $top_srcdir/apache/thumbq-webdav.conf
+	EOF
+	dav_cmd() { apache2 -f "$dav/apache.conf" -k start; }
+else
+	cat >"$dav/lighttpd.conf" <<-EOF
+		server.modules = ( "mod_accesslog" )
+		var.thumbq_docroot = "$dav/docroot"
+		var.thumbq_webdav_users = "$dav/users"
+		var.thumbq_webdav_workers = "127.0.0.1/32"
+		include "$top_srcdir/lighttpd/thumbq-webdav.conf"
+		server.bind = "127.0.0.1"
+		server.port = $DAV_PORT
+		server.pid-file = "$dav/dav.pid"
+		server.errorlog = "$dav/error.log"
+		accesslog.filename = "$dav/access.log"
+		mimetype.assign = ( ".jpg" => "image/jpeg", ".png" => "image/png", ".webp" => "image/webp" )
+	EOF
+	dav_cmd() { lighttpd -f "$dav/lighttpd.conf"; }
+fi
 dav_start() {
-	lighttpd -f "$dav/lighttpd.conf" >&2 || bail "WebDAV lighttpd failed to start"
+	dav_cmd >&2 || bail "the WebDAV $dav_server failed to start: $(tail -n 5 "$dav/error.log" 2>/dev/null)"
 	i=0
 	until [ "$(curl --noproxy '*' -s -o /dev/null -w '%{http_code}' --max-time 2 "$DAV_URL/")" != 000 ]; do
 		i=$((i + 1))
-		[ $i -lt 50 ] || bail "WebDAV lighttpd does not answer at $DAV_URL"
+		[ $i -lt 50 ] || bail "the WebDAV $dav_server does not answer at $DAV_URL"
 		sleep 0.1
 	done
 }
 dav_start
 # tq_cleanup stops what lib.sh started; this server is ours.
-trap 'tq_st=$?; tq_stop_pidfile "$dav/lighttpd.pid"; (exit $tq_st); tq_cleanup' EXIT
+trap 'tq_st=$?; tq_stop_pidfile "$dav/dav.pid"; (exit $tq_st); tq_cleanup' EXIT
 
 # Started as root, thumbqd's children and thumbq.fcgi run as the service
 # user, which reads the password file for each request.
@@ -153,7 +214,7 @@ is "$(job "$denied" .attempts)" 1 "a refused password is not retried"
 cat "$tq_tmp/storage.password.good" >"$secret"
 
 # ---- the storage is down: the job waits and retries, then completes
-tq_stop_pidfile "$dav/lighttpd.pid"
+tq_stop_pidfile "$dav/dav.pid"
 submit "$ORIGIN/exif-6.jpg"
 down=$JOB_ID
 i=0
