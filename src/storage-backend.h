@@ -23,6 +23,9 @@ enum storage_status {
 
 struct storage_ops {
 	const char *name;
+	/* Makes the backend's state (NULL: none), when the storage is made:
+	 * before the process starts threads, for libcurl's global set-up. */
+	void (*open)(struct storage *st);
 	/* Stores data as relpath atomically; type is its Content-Type. */
 	enum storage_status (*put)(struct storage *st, const char *relpath,
 	    const char *type, const void *data, size_t len);
@@ -51,7 +54,8 @@ void storage_set_error(struct storage *st, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* storage-http.c: one libcurl handle per storage, made at the first
- * request, with the timeouts, protocols and credentials of thumbq.conf. */
+ * request, with the timeouts, protocols and credentials of thumbq.conf;
+ * libcurl's global set-up is done when the storage is made. */
 struct storage_http;
 
 /* sigv4 is libcurl's CURLOPT_AWS_SIGV4 parameter ("aws:amz:REGION:s3"), or

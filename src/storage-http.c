@@ -43,6 +43,8 @@ storage_http_new(const struct thumbq_conf *conf, const char *sigv4)
 	h->base = xstrdup(conf->storage_url);
 	if (sigv4 != NULL)
 		h->sigv4 = xstrdup(sigv4);
+	/* Refcounted by libcurl; a failure is said at the first request. */
+	h->global_init = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
 	return h;
 }
 
@@ -88,11 +90,8 @@ static int
 http_init(struct storage *st, struct storage_http *h)
 {
 	if (!h->global_init) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-			storage_set_error(st, "libcurl initialisation failed");
-			return -1;
-		}
-		h->global_init = 1;
+		storage_set_error(st, "libcurl initialisation failed");
+		return -1;
 	}
 	if ((h->curl = curl_easy_init()) == NULL) {
 		storage_set_error(st, "libcurl handle creation failed");

@@ -181,5 +181,5 @@ local_free(struct storage *st)
 }
 
 const struct storage_ops storage_local_ops = {
-	"local", local_put, local_remove, local_check, local_free,
+	"local", NULL, local_put, local_remove, local_check, local_free,
 };

@@ -22,17 +22,14 @@
 
 #define S3_URL_MAX 2048
 
-static struct storage_http *
-s3_get(struct storage *st)
+static void
+s3_open(struct storage *st)
 {
 	char sigv4[160];
 
-	if (st->backend == NULL) {
-		snprintf(sigv4, sizeof sigv4, "aws:amz:%s:s3",
-		    st->conf->storage_region);
-		st->backend = storage_http_new(st->conf, sigv4);
-	}
-	return st->backend;
+	snprintf(sigv4, sizeof sigv4, "aws:amz:%s:s3",
+	    st->conf->storage_region);
+	st->backend = storage_http_new(st->conf, sigv4);
 }
 
 /* "x-amz-content-sha256: HEX" for data (len 0: the empty payload's). */
@@ -57,7 +54,7 @@ static long
 s3_request(struct storage *st, const char *method, const char *relpath,
     const char *type, const void *data, size_t len, char *url, size_t size)
 {
-	struct storage_http *h = s3_get(st);
+	struct storage_http *h = st->backend;
 	struct curl_slist *hdrs = NULL;
 	char sha[96], ctype[64];
 	long code;
@@ -127,5 +124,5 @@ s3_free(struct storage *st)
 }
 
 const struct storage_ops storage_s3_ops = {
-	"s3", s3_put, s3_remove, s3_check, s3_free,
+	"s3", s3_open, s3_put, s3_remove, s3_check, s3_free,
 };

@@ -109,17 +109,13 @@ webdav_mkcols(struct storage *st, struct webdav *w, const char *relpath,
 	return STORAGE_OK;
 }
 
-static struct webdav *
-webdav_get(struct storage *st)
+static void
+webdav_open(struct storage *st)
 {
-	struct webdav *w = st->backend;
+	struct webdav *w = xcalloc(1, sizeof *w);
 
-	if (w == NULL) {
-		w = xcalloc(1, sizeof *w);
-		w->http = storage_http_new(st->conf, NULL);
-		st->backend = w;
-	}
-	return w;
+	w->http = storage_http_new(st->conf, NULL);
+	st->backend = w;
 }
 
 /* PUT to the temporary name, making the collections a 409 says are
@@ -158,7 +154,7 @@ static enum storage_status
 webdav_put(struct storage *st, const char *relpath, const char *type,
     const void *data, size_t len)
 {
-	struct webdav *w = webdav_get(st);
+	struct webdav *w = st->backend;
 	struct curl_slist *hdrs = NULL;
 	char url[WEBDAV_URL_MAX], tmp[WEBDAV_URL_MAX + 8];
 	char dest[WEBDAV_URL_MAX + 16];
@@ -194,7 +190,7 @@ static enum storage_status
 webdav_remove(struct storage *st, const char *relpath, int *removed)
 {
 	static const long gone[] = { 404, 0 };
-	struct webdav *w = webdav_get(st);
+	struct webdav *w = st->backend;
 	char url[WEBDAV_URL_MAX], tmp[WEBDAV_URL_MAX + 8];
 	enum storage_status s;
 	long code;
@@ -220,7 +216,7 @@ static enum storage_status
 webdav_check(struct storage *st)
 {
 	static const long fresh[] = { 404, 0 };
-	struct webdav *w = webdav_get(st);
+	struct webdav *w = st->backend;
 	struct curl_slist *hdrs = NULL;
 	char url[WEBDAV_URL_MAX];
 	long code;
@@ -248,5 +244,6 @@ webdav_free(struct storage *st)
 }
 
 const struct storage_ops storage_webdav_ops = {
-	"webdav", webdav_put, webdav_remove, webdav_check, webdav_free,
+	"webdav", webdav_open, webdav_put, webdav_remove, webdav_check,
+	webdav_free,
 };

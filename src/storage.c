@@ -87,6 +87,8 @@ storage_new(const struct thumbq_conf *conf)
 		st->ops = &storage_s3_ops;
 	else
 		st->ops = &storage_local_ops;
+	if (st->ops->open != NULL)
+		st->ops->open(st);
 	return st;
 }
 
