@@ -26,7 +26,7 @@
 # written outside the prefix but those, so that a user can install into
 # the home directory: ./configure --prefix=$HOME/thumbq.
 
-# The docroot thumbq.conf names by default (src/conf.c has it as
+# The docroot thumbq.conf names by default (src/conf-keys.c has it as
 # THUMBQ_DOCROOT): configure's --with-docroot.
 thumbq_docroot = @thumbq_docroot@
 thumbq_default_docroot = $(localstatedir)/lib/thumbq/docroot
