@@ -361,33 +361,64 @@ job_parse_url(struct json_object *url, const char *name, size_t max,
 	return 0;
 }
 
-/* The options every request shares: width, height, quality, mode, format,
- * background, priority.  Returns 0, or -1 with the message in msgbuf. */
-static int
-job_parse_options(struct json_object *root,
-    const struct job_parse_limits *limits, struct image_request *opts,
-    enum job_priority *priority, char *msgbuf)
+/* The options a request starts from: the configured box, everything else
+ * zero (fit, auto, the configured quality, no background). */
+static void
+job_default_options(const struct job_parse_limits *limits,
+    struct image_request *opts)
 {
-	int mode = IMAGE_FIT, format = IMAGE_AUTO;
-	int prio = limits->default_priority;
-	unsigned max = limits->max_size;
-
 	memset(opts, 0, sizeof *opts);
 	opts->width = limits->default_width;
 	opts->height = limits->default_height;
-	if (job_int_field(root, "width", 1, max, &opts->width, msgbuf) ||
-	    job_int_field(root, "height", 1, max, &opts->height, msgbuf) ||
-	    job_int_field(root, "quality", 1, 100, &opts->quality, msgbuf) ||
-	    job_enum_field(root, "mode", job_mode_names, JOB_NMODES, &mode,
+}
+
+/* One option set (width, height, quality, mode, format, background) from
+ * any JSON object: the body, or one of its variants.  What obj does not
+ * name is taken from defaults, so that a variant inherits the body's
+ * options.  A field added here is a field of every variant too.  Returns
+ * 0, or -1 with the message in msgbuf. */
+static int
+job_parse_options(struct json_object *obj,
+    const struct job_parse_limits *limits,
+    const struct image_request *defaults, struct image_request *opts,
+    char *msgbuf)
+{
+	int mode, format;
+	unsigned max = limits->max_size;
+
+	*opts = *defaults;
+	mode = (int)defaults->mode;
+	format = (int)defaults->format;
+	if (job_int_field(obj, "width", 1, max, &opts->width, msgbuf) ||
+	    job_int_field(obj, "height", 1, max, &opts->height, msgbuf) ||
+	    job_int_field(obj, "quality", 1, 100, &opts->quality, msgbuf) ||
+	    job_enum_field(obj, "mode", job_mode_names, JOB_NMODES, &mode,
 	    msgbuf) ||
-	    job_enum_field(root, "format", job_format_names, JOB_NFORMATS,
+	    job_enum_field(obj, "format", job_format_names, JOB_NFORMATS,
 	    &format, msgbuf) ||
-	    job_background_field(root, opts, msgbuf) ||
-	    job_enum_field(root, "priority", job_priority_names,
-	    JOB_NPRIORITIES, &prio, msgbuf))
+	    job_background_field(obj, opts, msgbuf))
 		return -1;
 	opts->mode = (enum image_mode)mode;
 	opts->format = (enum image_format)format;
+	return 0;
+}
+
+/* What every request's body shares: the top-level option set over the
+ * configured defaults, and the priority.  Returns 0, or -1 with the
+ * message in msgbuf. */
+static int
+job_parse_common(struct json_object *root,
+    const struct job_parse_limits *limits, struct image_request *opts,
+    enum job_priority *priority, char *msgbuf)
+{
+	struct image_request defaults;
+	int prio = limits->default_priority;
+
+	job_default_options(limits, &defaults);
+	if (job_parse_options(root, limits, &defaults, opts, msgbuf) == -1 ||
+	    job_enum_field(root, "priority", job_priority_names,
+	    JOB_NPRIORITIES, &prio, msgbuf))
+		return -1;
 	*priority = (enum job_priority)prio;
 	return 0;
 }
@@ -428,7 +459,7 @@ job_request_parse(const char *body, size_t len,
 		goto out;
 	}
 	if (job_parse_url(url, "url", limits->max_url_bytes, msgbuf) == -1 ||
-	    job_parse_options(root, limits, &req->opts, &req->priority,
+	    job_parse_common(root, limits, &req->opts, &req->priority,
 	    msgbuf) == -1 ||
 	    job_parse_callback(root, limits, &req->callback_url, msgbuf) == -1)
 		goto out;
@@ -473,7 +504,7 @@ job_batch_parse(const char *body, size_t len,
 		    limits->max_url_bytes, msgbuf) == -1)
 			goto out;
 	}
-	if (job_parse_options(root, limits, &req->opts, &req->priority,
+	if (job_parse_common(root, limits, &req->opts, &req->priority,
 	    msgbuf) == -1 ||
 	    job_parse_callback(root, limits, &req->callback_url, msgbuf) == -1)
 		goto out;
