@@ -5,6 +5,8 @@
  * small a decoder may make the source; none of it needs the pixels. */
 #include "config.h"
 
+#include <stddef.h>
+
 #include "geometry.h"
 
 /*
@@ -45,6 +47,18 @@ void
 geometry_fill_crop(unsigned long w, unsigned long h, unsigned bw, unsigned bh,
     struct geometry_rect *r)
 {
+	geometry_fill_crop_at(w, h, bw, bh, 0.5, 0.5, r);
+}
+
+/*
+ * The crop of geometry_fill_crop() placed by gravity: the point ax, ay as
+ * near its centre as the image allows.  The crop spans the whole width or
+ * the whole height, so only one of the two ever moves.
+ */
+void
+geometry_fill_crop_at(unsigned long w, unsigned long h, unsigned bw,
+    unsigned bh, double ax, double ay, struct geometry_rect *r)
+{
 	double n;
 
 	if ((double)w * bh > (double)h * bw) {
@@ -60,8 +74,120 @@ geometry_fill_crop(unsigned long w, unsigned long h, unsigned bw, unsigned bh,
 			r->height = h;
 		r->width = w;
 	}
-	r->x = geometry_centre(r->width, w);
-	r->y = geometry_centre(r->height, h);
+	r->x = geometry_place(r->width, w, ax);
+	r->y = geometry_place(r->height, h, ay);
+}
+
+/*
+ * Centres inner on the point a * outer, then moves it back inside outer:
+ * a compass gravity is a point on an edge (0 or 1), so it lands against
+ * that edge.  Halves round down, so that a = 0.5 is geometry_centre()
+ * exactly, the extra pixel of an odd difference on the right or bottom as
+ * before gravity existed.  Written without libm: test-geometry links none.
+ */
+long
+geometry_place(unsigned long inner, unsigned long outer, double a)
+{
+	unsigned long n, max;
+	double v;
+
+	if (inner >= outer)
+		return 0;
+	max = outer - inner;
+	if (!(a > 0))		/* NaN too */
+		return 0;
+	if (a >= 1)
+		return (long)max;
+	v = a * (double)outer - (double)inner / 2 - 0.5;
+	if (v <= 0)
+		return 0;
+	n = (unsigned long)v;
+	if ((double)n < v)
+		n++;
+	return (long)(n > max ? max : n);
+}
+
+/* The points of the compass gravities, on the edges of the picture. */
+static const struct {
+	double x;
+	double y;
+} geometry_gravity_points[] = {
+	[IMAGE_GRAVITY_CENTER] = { 0.5, 0.5 },
+	[IMAGE_GRAVITY_NORTH] = { 0.5, 0 },
+	[IMAGE_GRAVITY_SOUTH] = { 0.5, 1 },
+	[IMAGE_GRAVITY_EAST] = { 1, 0.5 },
+	[IMAGE_GRAVITY_WEST] = { 0, 0.5 },
+	[IMAGE_GRAVITY_NORTHEAST] = { 1, 0 },
+	[IMAGE_GRAVITY_NORTHWEST] = { 0, 0 },
+	[IMAGE_GRAVITY_SOUTHEAST] = { 1, 1 },
+	[IMAGE_GRAVITY_SOUTHWEST] = { 0, 1 },
+	[IMAGE_GRAVITY_FOCUS] = { 0.5, 0.5 },
+	[IMAGE_GRAVITY_SMART] = { 0.5, 0.5 },
+};
+#define GEOMETRY_NGRAVITIES \
+	(sizeof geometry_gravity_points / sizeof geometry_gravity_points[0])
+
+void
+geometry_gravity_point(enum image_gravity gravity, unsigned focus_x,
+    unsigned focus_y, double *ax, double *ay)
+{
+	size_t g = (size_t)gravity;
+
+	if (gravity == IMAGE_GRAVITY_FOCUS) {
+		*ax = (double)(focus_x > IMAGE_FOCUS_ONE ? IMAGE_FOCUS_ONE :
+		    focus_x) / IMAGE_FOCUS_ONE;
+		*ay = (double)(focus_y > IMAGE_FOCUS_ONE ? IMAGE_FOCUS_ONE :
+		    focus_y) / IMAGE_FOCUS_ONE;
+		return;
+	}
+	if (g >= GEOMETRY_NGRAVITIES)
+		g = IMAGE_GRAVITY_CENTER;
+	*ax = geometry_gravity_points[g].x;
+	*ay = geometry_gravity_points[g].y;
+}
+
+/*
+ * The crop is made in the pixels as stored, before the EXIF turn (fewer
+ * pixels to turn), but gravity speaks of the picture as shown: north is
+ * the top the viewer sees.  For each orientation, where a shown point
+ * (x, y) is in the stored pixels; 5 to 8 swap the axes.  1 - 0.5 is 0.5
+ * exactly, so centre stays centre.
+ */
+void
+geometry_orient_point(int orientation, double *ax, double *ay)
+{
+	double x = *ax, y = *ay;
+
+	switch (orientation) {
+	case 2:			/* mirrored left to right */
+		*ax = 1 - x;
+		break;
+	case 3:			/* turned half round */
+		*ax = 1 - x;
+		*ay = 1 - y;
+		break;
+	case 4:			/* mirrored top to bottom */
+		*ay = 1 - y;
+		break;
+	case 5:			/* transposed */
+		*ax = y;
+		*ay = x;
+		break;
+	case 6:			/* shown turned a quarter clockwise */
+		*ax = y;
+		*ay = 1 - x;
+		break;
+	case 7:			/* transversed */
+		*ax = 1 - y;
+		*ay = 1 - x;
+		break;
+	case 8:			/* shown turned a quarter anticlockwise */
+		*ax = 1 - y;
+		*ay = x;
+		break;
+	default:
+		break;
+	}
 }
 
 /*

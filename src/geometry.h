@@ -7,6 +7,8 @@
 #ifndef THUMBQ_GEOMETRY_H
 #define THUMBQ_GEOMETRY_H
 
+#include "image-request.h"
+
 /* A part of an image: its size and where its top left corner is. */
 struct geometry_rect {
 	unsigned long	width;
@@ -21,6 +23,20 @@ void geometry_fit(unsigned long w, unsigned long h, unsigned bw, unsigned bh,
 /* The largest centred part of w x h with the aspect ratio of bw x bh. */
 void geometry_fill_crop(unsigned long w, unsigned long h, unsigned bw,
     unsigned bh, struct geometry_rect *r);
+/* The same part, placed so that the point ax, ay (0..1 of the width and
+ * height) is as near its centre as the image allows. */
+void geometry_fill_crop_at(unsigned long w, unsigned long h, unsigned bw,
+    unsigned bh, double ax, double ay, struct geometry_rect *r);
+/* Where inner starts in outer when the point a (0..1 of outer) is as near
+ * its centre as outer allows (inner <= outer). */
+long geometry_place(unsigned long inner, unsigned long outer, double a);
+/* The point of a gravity, as the picture is shown: 0..1 each way (centre
+ * and smart: the middle; focus: focus_x, focus_y). */
+void geometry_gravity_point(enum image_gravity gravity, unsigned focus_x,
+    unsigned focus_y, double *ax, double *ay);
+/* A point of the picture as shown, moved to where it is in the pixels as
+ * stored, for an EXIF orientation (1-8; anything else is 1). */
+void geometry_orient_point(int orientation, double *ax, double *ay);
 /* The size to decode w x h at for a box of bw x bh (cover: the fill mode)
  * when its decoder can scale; 1 with *dw and *dh, or 0 to decode it whole. */
 int geometry_shrink(unsigned long w, unsigned long h, unsigned bw,

@@ -13,13 +13,18 @@
  * What a request gets (see image-request.h for the fields):
  *
  *   mode    fit: inside the box, aspect kept, never enlarged (the default).
- *           fill: exactly the box; the source is centre-cropped to the box's
- *           aspect, then scaled (enlarged if it is smaller than the box).
+ *           fill: exactly the box; the source is cropped to the box's
+ *           aspect where gravity says (the centre by default), then scaled
+ *           (enlarged if it is smaller than the box).
  *           pad: fit, then centred on exactly the box; a small source is not
  *           enlarged but padded.
  *   format  auto (the default): PNG when the thumbnail has transparency
  *           (from the source, or a translucent pad background), else JPEG.
  *           jpeg, png, webp (lossy, alpha kept) as asked.
+ *   gravity fill only: center, the compass points (the crop against that
+ *           side or corner of the picture as shown), focus (focus_x,
+ *           focus_y as near the crop's centre as the image allows), smart
+ *           (the crop that holds the most detail and colour, smartcrop.c).
  *   quality JPEG and WebP, 1-100; 0 means 85.  PNG ignores it.
  *   background
  *           Fills the padding of pad, and is what a transparent source is
@@ -43,9 +48,14 @@
 
 #include "geometry.h"
 #include "image-internal.h"
+#include "smartcrop.h"
 #include "xmalloc.h"
 
 #define IMAGE_DEFAULT_QUALITY	85
+/* Gravity smart looks at a copy at most this large a side: enough to
+ * place a crop to a fraction of a percent, and a few milliseconds to
+ * score (see smartcrop.c). */
+#define IMAGE_SMART_SIDE	256
 
 /* Is w x h beyond the decoding limits (max_dimension a side, max_pixels
  * in all)?  0 is no limit. */
@@ -178,6 +188,13 @@ image_check_request(const struct image_request *req, struct job_error *err)
 	    req->format != IMAGE_PNG && req->format != IMAGE_WEBP) {
 		job_error_set(err, "image_failed", 0, "invalid format %d",
 		    (int)req->format);
+		return -1;
+	}
+	if ((unsigned)req->gravity > IMAGE_GRAVITY_SMART ||
+	    req->focus_x > IMAGE_FOCUS_ONE || req->focus_y > IMAGE_FOCUS_ONE) {
+		job_error_set(err, "image_failed", 0, "invalid gravity %d "
+		    "(focus %u, %u)", (int)req->gravity, req->focus_x,
+		    req->focus_y);
 		return -1;
 	}
 	if (req->quality > 100) {
@@ -403,6 +420,88 @@ image_load(const unsigned char *in, size_t len, const struct image_request *req,
 }
 
 /*
+ * Gravity smart: smartcrop_find() on a copy of at most IMAGE_SMART_SIDE a
+ * side (a box average, so fine detail still counts), its answer scaled
+ * back to the image.  The copy is of the pixels as stored: the window that
+ * holds the most is the same whichever way the picture is turned.
+ */
+static int
+image_smart_place(Image *image, struct geometry_rect *g, ExceptionInfo *ex)
+{
+	Image *small = NULL;
+	const Image *from = image;
+	unsigned char *px = NULL;
+	unsigned long sw, sh, cw, ch;
+	unsigned channels = image->matte ? 4 : 3;
+	long x, y;
+	int rv = -1;
+
+	geometry_fit(image->columns, image->rows, IMAGE_SMART_SIDE,
+	    IMAGE_SMART_SIDE, &sw, &sh);
+	if (sw != image->columns || sh != image->rows) {
+		if ((small = ScaleImage(image, sw, sh, ex)) == NULL)
+			goto out;
+		from = small;
+	}
+	px = xmalloc(sw * sh * channels);
+	if (DispatchImage(from, 0, 0, sw, sh, channels == 4 ? "RGBA" : "RGB",
+	    CharPixel, px, ex) != MagickPass)
+		goto out;
+	cw = geometry_scale_len(g->width, sw, image->columns, sw);
+	ch = geometry_scale_len(g->height, sh, image->rows, sh);
+	if (smartcrop_find(px, sw, sh, channels, cw, ch, &x, &y) == 0) {
+		g->x = geometry_scale_pos(x, image->columns, sw,
+		    image->columns - g->width);
+		g->y = geometry_scale_pos(y, image->rows, sh,
+		    image->rows - g->height);
+	}
+	rv = 0;
+out:
+	free(px);
+	if (small != NULL)
+		DestroyImage(small);
+	return rv;
+}
+
+/*
+ * Fill's crop: the box's aspect, placed by gravity.  Gravity speaks of the
+ * picture as shown, the crop is of the pixels as stored (see image_scale),
+ * so its point is moved through the EXIF orientation.
+ */
+static int
+image_fill_crop(Image **image, const struct image_request *req, unsigned bw,
+    unsigned bh, ExceptionInfo *ex, struct job_error *err)
+{
+	struct geometry_rect g;
+	RectangleInfo crop;
+	Image *next;
+	double ax, ay;
+
+	geometry_gravity_point(req->gravity, req->focus_x, req->focus_y, &ax,
+	    &ay);
+	geometry_orient_point((int)(*image)->orientation, &ax, &ay);
+	geometry_fill_crop_at((*image)->columns, (*image)->rows, bw, bh, ax,
+	    ay, &g);
+	if (g.width == (*image)->columns && g.height == (*image)->rows)
+		return 0;
+	if (req->gravity == IMAGE_GRAVITY_SMART &&
+	    image_smart_place(*image, &g, ex) != 0) {
+		image_error_step("smart crop", ex, err);
+		return -1;
+	}
+	crop.width = g.width;
+	crop.height = g.height;
+	crop.x = g.x;
+	crop.y = g.y;
+	if ((next = CropImage(*image, &crop, ex)) == NULL) {
+		image_error_step("crop", ex, err);
+		return -1;
+	}
+	image_replace(image, next);
+	return 0;
+}
+
+/*
  * Crop (fill) and resize in the stored orientation, which has fewer pixels
  * to turn than the source, then the EXIF turn.  The box applies to the
  * picture as shown, after EXIF rotation, so for a turned photo it is turned
@@ -415,8 +514,6 @@ image_scale(Image **image, const struct imghdr *hdr,
     const struct image_request *req, int hinted, ExceptionInfo *ex,
     struct job_error *err)
 {
-	struct geometry_rect g;
-	RectangleInfo crop;
 	Image *next;
 	unsigned long sw, sh, tw, th;
 	unsigned bw, bh;
@@ -429,20 +526,8 @@ image_scale(Image **image, const struct imghdr *hdr,
 	sw = hinted ? hdr->width : (*image)->columns;
 	sh = hinted ? hdr->height : (*image)->rows;
 	if (req->mode == IMAGE_FILL) {
-		geometry_fill_crop((*image)->columns, (*image)->rows, bw, bh,
-		    &g);
-		if (g.width != (*image)->columns ||
-		    g.height != (*image)->rows) {
-			crop.width = g.width;
-			crop.height = g.height;
-			crop.x = g.x;
-			crop.y = g.y;
-			if ((next = CropImage(*image, &crop, ex)) == NULL) {
-				image_error_step("crop", ex, err);
-				return -1;
-			}
-			image_replace(image, next);
-		}
+		if (image_fill_crop(image, req, bw, bh, ex, err) != 0)
+			return -1;
 		tw = bw;
 		th = bh;
 	} else

@@ -94,6 +94,28 @@ job_json_int(struct buf *b, int *first, const char *name, int value)
 	}
 }
 
+/* A focus coordinate, kept in ten-thousandths, as the shortest decimal
+ * that says it: 0, 0.25, 0.3333, 1. */
+static void
+job_json_focus(struct buf *b, int *first, const char *name, unsigned v)
+{
+	char frac[8];
+	int n;
+
+	job_json_name(b, first, name);
+	if (v >= IMAGE_FOCUS_ONE) {
+		buf_lit(b, "1");
+		return;
+	}
+	buf_lit(b, "0");
+	if (v == 0)
+		return;
+	n = snprintf(frac, sizeof frac, ".%04u", v);
+	while (n > 1 && frac[n - 1] == '0')
+		frac[--n] = '\0';
+	buf_adds(b, frac);
+}
+
 /* ISO 8601 UTC with milliseconds, so that times sort as text too. */
 static void
 job_json_time(struct buf *b, int *first, const char *name, long long ms)
@@ -155,6 +177,15 @@ job_json_options(struct buf *b, int *first, const struct image_request *o)
 		snprintf(bg, sizeof bg, "#%02x%02x%02x%02x", o->background[0],
 		    o->background[1], o->background[2], o->background[3]);
 		job_json_str(b, &ofirst, "background", bg);
+	}
+	/* Shown when asked for: the default keeps older jobs' JSON as it
+	 * was. */
+	if (o->gravity != IMAGE_GRAVITY_CENTER)
+		job_json_str(b, &ofirst, "gravity",
+		    job_gravity_name(o->gravity));
+	if (o->gravity == IMAGE_GRAVITY_FOCUS) {
+		job_json_focus(b, &ofirst, "focus_x", o->focus_x);
+		job_json_focus(b, &ofirst, "focus_y", o->focus_y);
 	}
 	buf_lit(b, " }");
 }

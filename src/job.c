@@ -64,8 +64,18 @@ static const char *const job_format_names[] = {
 	[IMAGE_AUTO] = "auto", [IMAGE_JPEG] = "jpeg", [IMAGE_PNG] = "png",
 	[IMAGE_WEBP] = "webp",
 };
+static const char *const job_gravity_names[] = {
+	[IMAGE_GRAVITY_CENTER] = "center", [IMAGE_GRAVITY_NORTH] = "north",
+	[IMAGE_GRAVITY_SOUTH] = "south", [IMAGE_GRAVITY_EAST] = "east",
+	[IMAGE_GRAVITY_WEST] = "west", [IMAGE_GRAVITY_NORTHEAST] = "northeast",
+	[IMAGE_GRAVITY_NORTHWEST] = "northwest",
+	[IMAGE_GRAVITY_SOUTHEAST] = "southeast",
+	[IMAGE_GRAVITY_SOUTHWEST] = "southwest",
+	[IMAGE_GRAVITY_FOCUS] = "focus", [IMAGE_GRAVITY_SMART] = "smart",
+};
 #define JOB_NMODES (sizeof job_mode_names / sizeof job_mode_names[0])
 #define JOB_NFORMATS (sizeof job_format_names / sizeof job_format_names[0])
+#define JOB_NGRAVITIES (sizeof job_gravity_names / sizeof job_gravity_names[0])
 
 static int
 job_name_index(const char *const *names, size_t n, const char *name)
@@ -96,6 +106,24 @@ job_format_parse(const char *name, enum image_format *format)
 		return -1;
 	*format = (enum image_format)i;
 	return 0;
+}
+
+int
+job_gravity_parse(const char *name, enum image_gravity *gravity)
+{
+	int i = job_name_index(job_gravity_names, JOB_NGRAVITIES, name);
+
+	if (i < 0)
+		return -1;
+	*gravity = (enum image_gravity)i;
+	return 0;
+}
+
+const char *
+job_gravity_name(enum image_gravity gravity)
+{
+	return job_gravity_names[(size_t)gravity < JOB_NGRAVITIES ?
+	    gravity : 0];
 }
 
 const char *
@@ -222,6 +250,78 @@ job_background_field(struct json_object *root, struct image_request *o,
 	snprintf(msgbuf, JOB_MESSAGE_MAX,
 	    "background must be \"#rrggbb\", \"#rrggbbaa\" or \"transparent\"");
 	return -1;
+}
+
+/* focus_x or focus_y: a number from 0 to 1, kept in ten-thousandths.
+ * Returns 1 (present), 0 (absent), or -1 with a message. */
+static int
+job_focus_field(struct json_object *root, const char *name, unsigned *out,
+    char *msgbuf)
+{
+	struct json_object *v;
+	double d;
+
+	if (!json_object_object_get_ex(root, name, &v))
+		return 0;
+	d = json_object_get_double(v);
+	if ((!json_object_is_type(v, json_type_double) &&
+	    !json_object_is_type(v, json_type_int)) || !(d >= 0 && d <= 1)) {
+		snprintf(msgbuf, JOB_MESSAGE_MAX, "%s must be a number from 0 "
+		    "to 1", name);
+		return -1;
+	}
+	*out = (unsigned)(d * IMAGE_FOCUS_ONE + 0.5);
+	return 1;
+}
+
+/*
+ * gravity, with focus_x and focus_y for "focus", over what o inherited
+ * (a variant's from the body's).  Only fill crops: a gravity other than
+ * center that obj names with another mode is refused rather than ignored,
+ * since a client asking for north with fit would otherwise get a thumbnail
+ * it did not expect and no word why; one that a variant only inherits
+ * with a mode of its own is dropped, so that a fit variant of a smart-fill
+ * job is a plain fit.  A focus point named or inherited is kept only with
+ * focus, which needs both.  The mode is parsed first.
+ */
+static int
+job_gravity_field(struct json_object *obj, struct image_request *o,
+    char *msgbuf)
+{
+	int gravity = (int)o->gravity, named, inherited, fx, fy;
+
+	inherited = o->gravity == IMAGE_GRAVITY_FOCUS;
+	named = json_object_object_get_ex(obj, "gravity", NULL);
+	if (job_enum_field(obj, "gravity", job_gravity_names, JOB_NGRAVITIES,
+	    &gravity, msgbuf) == -1 ||
+	    (fx = job_focus_field(obj, "focus_x", &o->focus_x,
+	    msgbuf)) == -1 ||
+	    (fy = job_focus_field(obj, "focus_y", &o->focus_y,
+	    msgbuf)) == -1)
+		return -1;
+	if (gravity != IMAGE_GRAVITY_FOCUS && (fx || fy)) {
+		snprintf(msgbuf, JOB_MESSAGE_MAX, "%s is used only with "
+		    "gravity focus", fx ? "focus_x" : "focus_y");
+		return -1;
+	}
+	if (gravity == IMAGE_GRAVITY_FOCUS && !inherited && (!fx || !fy)) {
+		snprintf(msgbuf, JOB_MESSAGE_MAX, "gravity focus needs "
+		    "focus_x and focus_y");
+		return -1;
+	}
+	if (gravity != IMAGE_GRAVITY_CENTER && o->mode != IMAGE_FILL) {
+		if (named || fx || fy) {
+			snprintf(msgbuf, JOB_MESSAGE_MAX, "gravity applies to "
+			    "mode fill only (mode is %s)",
+			    job_mode_name(o->mode));
+			return -1;
+		}
+		gravity = IMAGE_GRAVITY_CENTER;
+	}
+	o->gravity = (enum image_gravity)gravity;
+	if (o->gravity != IMAGE_GRAVITY_FOCUS)
+		o->focus_x = o->focus_y = 0;
+	return 0;
 }
 
 /* Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing past
@@ -372,11 +472,11 @@ job_default_options(const struct job_parse_limits *limits,
 	opts->height = limits->default_height;
 }
 
-/* One option set (width, height, quality, mode, format, background) from
- * any JSON object: the body, or one of its variants.  What obj does not
- * name is taken from defaults, so that a variant inherits the body's
- * options.  A field added here is a field of every variant too.  Returns
- * 0, or -1 with the message in msgbuf. */
+/* One option set (width, height, quality, mode, format, background,
+ * gravity) from any JSON object: the body, or one of its variants.  What
+ * obj does not name is taken from defaults, so that a variant inherits the
+ * body's options.  A field added here is a field of every variant too.
+ * Returns 0, or -1 with the message in msgbuf. */
 static int
 job_parse_options(struct json_object *obj,
     const struct job_parse_limits *limits,
@@ -400,7 +500,7 @@ job_parse_options(struct json_object *obj,
 		return -1;
 	opts->mode = (enum image_mode)mode;
 	opts->format = (enum image_format)format;
-	return 0;
+	return job_gravity_field(obj, opts, msgbuf);
 }
 
 /* What every request's body shares: the top-level option set over the

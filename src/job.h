@@ -126,6 +126,9 @@ const char *job_mode_name(enum image_mode mode);
 const char *job_format_name(enum image_format format);
 int job_mode_parse(const char *name, enum image_mode *mode);
 int job_format_parse(const char *name, enum image_format *format);
+/* The same for a gravity ("center", "northwest", "smart"). */
+const char *job_gravity_name(enum image_gravity gravity);
+int job_gravity_parse(const char *name, enum image_gravity *gravity);
 /* Eight hex digits (either case) as RGBA: 0, or -1. */
 int job_rgba_parse(const char *hex, unsigned char rgba[4]);
 

@@ -32,12 +32,15 @@ store_put_str(char *p, const char *s)
 
 /* Written by hand rather than with snprintf (it is on every API request
  * and every claim), with the same text: "w=%u;h=%u;m=%s;f=%s;q=%u;bg=%s",
- * the background as %02x four times or "-". */
+ * the background as %02x four times or "-", then ";g=%s" for a gravity
+ * other than center, and ";fx=%u;fy=%u" for focus.  Center writes nothing,
+ * so a job without gravity has the text (and the dedupe key) it had before
+ * gravity came. */
 void
 store_opts_format(const struct image_request *o, char out[STORE_OPTS_MAX])
 {
 	static const char hex[] = "0123456789abcdef";
-	char text[96], *p = text;
+	char text[128], *p = text;
 	size_t n;
 
 	p = store_put_str(p, "w=");
@@ -58,6 +61,16 @@ store_opts_format(const struct image_request *o, char out[STORE_OPTS_MAX])
 		}
 	} else {
 		*p++ = '-';
+	}
+	if (o->gravity != IMAGE_GRAVITY_CENTER) {
+		p = store_put_str(p, ";g=");
+		p = store_put_str(p, job_gravity_name(o->gravity));
+	}
+	if (o->gravity == IMAGE_GRAVITY_FOCUS) {
+		p = store_put_str(p, ";fx=");
+		p = decimal_put(p, o->focus_x);
+		p = store_put_str(p, ";fy=");
+		p = decimal_put(p, o->focus_y);
 	}
 	/* Cut as snprintf would (no request can have options that long). */
 	n = (size_t)(p - text);
@@ -113,6 +126,31 @@ store_scan_set(const char **p, const char *set, char *out, size_t size)
 	return n == 0 ? -1 : 0;
 }
 
+/* The optional tail: ";g=NAME", and ";fx=N;fy=N" after focus.  None is
+ * center, as every record from before gravity. */
+static int
+store_scan_gravity(const char **p, struct image_request *o)
+{
+	char gravity[12];
+
+	if (**p == '\0')
+		return 0;
+	if (store_scan_lit(p, ";g=") == -1 ||
+	    store_scan_set(p, "abcdefghijklmnopqrstuvwxyz", gravity,
+	    sizeof gravity) == -1 ||
+	    job_gravity_parse(gravity, &o->gravity) == -1)
+		return -1;
+	if (o->gravity != IMAGE_GRAVITY_FOCUS)
+		return 0;
+	if (store_scan_lit(p, ";fx=") == -1 ||
+	    store_scan_uint(p, 5, &o->focus_x) == -1 ||
+	    store_scan_lit(p, ";fy=") == -1 ||
+	    store_scan_uint(p, 5, &o->focus_y) == -1 ||
+	    o->focus_x > IMAGE_FOCUS_ONE || o->focus_y > IMAGE_FOCUS_ONE)
+		return -1;
+	return 0;
+}
+
 int
 store_opts_parse(const char *text, struct image_request *o)
 {
@@ -122,7 +160,8 @@ store_opts_parse(const char *text, struct image_request *o)
 
 	memset(o, 0, sizeof *o);
 	/* What sscanf("w=%5u;h=%5u;m=%7[a-z];f=%7[a-z];q=%3u;bg=%9[-0-9a-f]")
-	 * took, without its cost; the round trip below refuses the rest. */
+	 * took, without its cost, and the gravity; the round trip below
+	 * refuses the rest. */
 	if (strlen(text) >= STORE_OPTS_MAX ||
 	    store_scan_lit(&p, "w=") == -1 ||
 	    store_scan_uint(&p, 5, &o->width) == -1 ||
@@ -135,7 +174,8 @@ store_opts_parse(const char *text, struct image_request *o)
 	    store_scan_lit(&p, ";q=") == -1 ||
 	    store_scan_uint(&p, 3, &o->quality) == -1 ||
 	    store_scan_lit(&p, ";bg=") == -1 ||
-	    store_scan_set(&p, "-0123456789abcdef", bg, sizeof bg) == -1)
+	    store_scan_set(&p, "-0123456789abcdef", bg, sizeof bg) == -1 ||
+	    store_scan_gravity(&p, o) == -1)
 		return -1;
 	if (job_mode_parse(mode, &o->mode) == -1 ||
 	    job_format_parse(format, &o->format) == -1 ||

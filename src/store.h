@@ -48,9 +48,11 @@ const char *store_error(const struct store *st);
 /* The options of a job as its hash keeps them (field opts), and as the
  * dedupe key hashes them: one canonical text,
  * "w=100;h=100;m=fit;f=auto;q=0;bg=-" (q=0: the configured quality; bg=-:
- * none, else eight hex digits RGBA).  Parsing refuses anything formatting
- * would not produce. */
-#define STORE_OPTS_MAX 64
+ * none, else eight hex digits RGBA), then ";g=north" for a gravity but
+ * center, and ";fx=2500;fy=5000" for focus (ten-thousandths).  Parsing
+ * refuses anything formatting would not produce.  The longest text is 74
+ * bytes. */
+#define STORE_OPTS_MAX 96
 void store_opts_format(const struct image_request *opts,
     char out[STORE_OPTS_MAX]);
 int store_opts_parse(const char *text, struct image_request *opts);

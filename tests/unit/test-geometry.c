@@ -2,7 +2,9 @@
  * library (this program links no GraphicsMagick).  Fit never enlarges and
  * keeps the aspect; fill's crop has the box's aspect, lies inside the
  * source and is centred; pad centres the fit; decoding is shrunk only when
- * the image is more than twice what the thumbnail needs, never to less.
+ * the image is more than twice what the thumbnail needs, never to less;
+ * gravity moves fill's crop against a side, a corner or around a focus
+ * point, never out of the image, through every EXIF orientation.
  * Named cases first, then properties over a grid of sizes that includes
  * 1-pixel sides and extreme aspect ratios. */
 #include "config.h"
@@ -184,6 +186,217 @@ test_fill_grid(void)
 	    n, bad);
 }
 
+static void
+gravity_is(unsigned long w, unsigned long h, unsigned bw, unsigned bh,
+    enum image_gravity g, unsigned fx, unsigned fy, long x, long y,
+    const char *what)
+{
+	struct geometry_rect	r = { 0, 0, -1, -1 };
+	double			ax, ay;
+
+	geometry_gravity_point(g, fx, fy, &ax, &ay);
+	geometry_fill_crop_at(w, h, bw, bh, ax, ay, &r);
+	ok(r.x == x && r.y == y, "fill %lux%lu to %ux%u, gravity %d: crop at "
+	    "%ld,%ld (%s)", w, h, bw, bh, (int)g, x, y, what);
+	if (r.x != x || r.y != y)
+		printf("#   got %lux%lu at %ld,%ld\n", r.width, r.height, r.x,
+		    r.y);
+}
+
+/* Every gravity on a landscape (the crop moves across) and a portrait (it
+ * moves down): 3000x1000 to a square keeps 1000x1000, which can sit at
+ * x 0 to 2000. */
+static void
+test_gravity(void)
+{
+	static const struct {
+		enum image_gravity g;
+		long x;		/* on 3000x1000 */
+		long y;		/* on 1000x3000 */
+		const char *name;
+	} t[] = {
+		{ IMAGE_GRAVITY_CENTER, 1000, 1000, "center" },
+		{ IMAGE_GRAVITY_NORTH, 1000, 0, "north" },
+		{ IMAGE_GRAVITY_SOUTH, 1000, 2000, "south" },
+		{ IMAGE_GRAVITY_EAST, 2000, 1000, "east" },
+		{ IMAGE_GRAVITY_WEST, 0, 1000, "west" },
+		{ IMAGE_GRAVITY_NORTHEAST, 2000, 0, "northeast" },
+		{ IMAGE_GRAVITY_NORTHWEST, 0, 0, "northwest" },
+		{ IMAGE_GRAVITY_SOUTHEAST, 2000, 2000, "southeast" },
+		{ IMAGE_GRAVITY_SOUTHWEST, 0, 2000, "southwest" },
+		{ IMAGE_GRAVITY_SMART, 1000, 1000, "smart (centre until "
+		    "smartcrop places it)" },
+	};
+	size_t i;
+	char what[96];
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		snprintf(what, sizeof what, "%s, landscape", t[i].name);
+		gravity_is(3000, 1000, 100, 100, t[i].g, 0, 0, t[i].x, 0, what);
+		snprintf(what, sizeof what, "%s, portrait", t[i].name);
+		gravity_is(1000, 3000, 100, 100, t[i].g, 0, 0, 0, t[i].y, what);
+	}
+	gravity_is(1000, 1000, 100, 100, IMAGE_GRAVITY_SOUTHEAST, 0, 0, 0, 0,
+	    "the box's aspect: nothing to move");
+	gravity_is(103, 100, 100, 100, IMAGE_GRAVITY_CENTER, 0, 0, 1, 0,
+	    "odd: center keeps its extra pixel on the right");
+	gravity_is(103, 100, 100, 100, IMAGE_GRAVITY_EAST, 0, 0, 3, 0,
+	    "odd: east is against the right edge");
+	gravity_is(10000, 1, 100, 100, IMAGE_GRAVITY_EAST, 0, 0, 9999, 0,
+	    "10000x1 to a square: the last pixel");
+}
+
+/* Focus: the point as near the crop's centre as the image allows. */
+static void
+test_focus(void)
+{
+	gravity_is(3000, 1000, 100, 100, IMAGE_GRAVITY_FOCUS, 2500, 5000,
+	    250, 0, "x 0.25 of 3000 is 750: the crop 250 to 1250");
+	gravity_is(3000, 1000, 100, 100, IMAGE_GRAVITY_FOCUS, 1000, 0, 0, 0,
+	    "x 0.1 (300) is clamped: the crop starts at 0");
+	gravity_is(3000, 1000, 100, 100, IMAGE_GRAVITY_FOCUS, 9000, 10000,
+	    2000, 0, "x 0.9 (2700) is clamped at the right edge");
+	gravity_is(3000, 1000, 100, 100, IMAGE_GRAVITY_FOCUS, 0, 0, 0, 0,
+	    "0,0: the top left corner");
+	gravity_is(3000, 1000, 100, 100, IMAGE_GRAVITY_FOCUS, 10000, 10000,
+	    2000, 0, "1,1: the right edge");
+	gravity_is(1000, 3000, 100, 100, IMAGE_GRAVITY_FOCUS, 0, 7500, 0,
+	    1750, "portrait: y 0.75 of 3000 is 2250, the crop 1750 to 2750");
+	gravity_is(1000, 3000, 100, 100, IMAGE_GRAVITY_FOCUS, 5000, 5000, 0,
+	    1000, "0.5, 0.5 is center");
+	gravity_is(4000, 3000, 100, 67, IMAGE_GRAVITY_FOCUS, 5000, 0, 0, 0,
+	    "a wider box: the crop moves down only, to the top");
+	gravity_is(4000, 3000, 100, 67, IMAGE_GRAVITY_FOCUS, 5000, 5000, 0,
+	    160, "a wider box, 0.5: center's 160");
+	/* Rounding: the crop's centre is at a * w, halves down. */
+	gravity_is(7, 4, 1, 1, IMAGE_GRAVITY_FOCUS, 5000, 0, 1, 0,
+	    "7x4 to a square, x 0.5: 3.5 - 2 = 1.5 rounds down to 1, as "
+	    "center");
+	gravity_is(7, 4, 1, 1, IMAGE_GRAVITY_FOCUS, 6000, 0, 2, 0,
+	    "7x4, x 0.6: 4.2 - 2 = 2.2 rounds to 2");
+	gravity_is(7, 4, 1, 1, IMAGE_GRAVITY_FOCUS, 6500, 0, 3, 0,
+	    "7x4, x 0.65: 4.55 - 2 = 2.55 rounds to 3, the last place");
+	is_int(geometry_place(4, 7, 0.65), 3, "place 4 in 7 around 4.55: 2.55 "
+	    "rounds to 3");
+	is_int(geometry_place(4, 7, 0.7), 3, "place 4 in 7 around 4.9: "
+	    "clamped at 3");
+	is_int(geometry_place(3, 7, 0.5), 2, "place 3 in 7 around 3.5: 2, "
+	    "geometry_centre's");
+	is_int(geometry_place(2, 5, 0.5), 1, "place 2 in 5 around 2.5: 1.5 "
+	    "rounds down to 1, geometry_centre's");
+	is_int(geometry_place(7, 7, 0.9), 0, "inner as large as outer: 0");
+	is_int(geometry_place(1, 7, -1), 0, "a point before the start: 0");
+	is_int(geometry_place(1, 7, 2), 6, "a point past the end: the end");
+	is_int(geometry_place(1, 7, 0.0 / 0.0), 0, "NaN: 0");
+}
+
+/* Focus over the grid: the crop is fill's size, inside the source, and its
+ * centre is within half a pixel of the point unless that would take it
+ * out of the image, where it is against the edge. */
+static void
+test_focus_grid(void)
+{
+	static const double	points[] = { 0, 0.25, 0.5, 0.7777, 1 };
+	struct geometry_rect	r, c;
+	unsigned long		w, h;
+	unsigned		bw, bh;
+	size_t			i, j, b, p, q, n = 0, bad = 0;
+	double			want_x, want_y;
+
+	for (i = 0; i < NSIDES; i++)
+	for (j = 0; j < NSIDES; j++)
+	for (b = 0; b < NBOXES; b++)
+	for (p = 0; p < 5; p++)
+	for (q = 0; q < 5; q++) {
+		w = sides[i];
+		h = sides[j];
+		bw = boxes[b][0];
+		bh = boxes[b][1];
+		geometry_fill_crop(w, h, bw, bh, &c);
+		geometry_fill_crop_at(w, h, bw, bh, points[p], points[q], &r);
+		n++;
+		want_x = points[p] * w - r.width / 2.0;
+		want_y = points[q] * h - r.height / 2.0;
+		if (want_x < 0)
+			want_x = 0;
+		if (want_x > (double)(w - r.width))
+			want_x = (double)(w - r.width);
+		if (want_y < 0)
+			want_y = 0;
+		if (want_y > (double)(h - r.height))
+			want_y = (double)(h - r.height);
+		if (r.width != c.width || r.height != c.height || r.x < 0 ||
+		    r.y < 0 || (unsigned long)r.x + r.width > w ||
+		    (unsigned long)r.y + r.height > h ||
+		    r.x - want_x > 0.5 || want_x - r.x > 0.5 ||
+		    r.y - want_y > 0.5 || want_y - r.y > 0.5) {
+			if (bad++ == 0)
+				printf("# fill %lux%lu to %ux%u at %g,%g gave "
+				    "%lux%lu at %ld,%ld\n", w, h, bw, bh,
+				    points[p], points[q], r.width, r.height,
+				    r.x, r.y);
+		}
+	}
+	ok(bad == 0, "focus over %zu sizes, boxes and points: fill's size, "
+	    "inside, centred on the point within half a pixel or against an "
+	    "edge (%zu wrong)", n, bad);
+}
+
+/* A point of the picture as shown, in the pixels as stored, for each EXIF
+ * orientation: where the top middle (north) and the top right corner
+ * (northeast) of what the viewer sees are in the stored pixels. */
+static void
+test_orient(void)
+{
+	static const struct {
+		int o;
+		double nx, ny;	/* north */
+		double ex, ey;	/* northeast */
+		const char *name;
+	} t[] = {
+		{ 1, 0.5, 0, 1, 0, "1, as stored" },
+		{ 2, 0.5, 0, 0, 0, "2, mirrored: the right is stored left" },
+		{ 3, 0.5, 1, 0, 1, "3, upside down: the top is stored at the "
+		    "bottom" },
+		{ 4, 0.5, 1, 1, 1, "4, flipped: the top is stored at the bottom" },
+		{ 5, 0, 0.5, 0, 1, "5, transposed" },
+		{ 6, 0, 0.5, 0, 0, "6, shown turned clockwise: the top is the "
+		    "stored left column" },
+		{ 7, 1, 0.5, 1, 0, "7, transversed" },
+		{ 8, 1, 0.5, 1, 1, "8, shown turned anticlockwise: the top is "
+		    "the stored right column" },
+		{ 0, 0.5, 0, 1, 0, "0, no orientation: as stored" },
+		{ 9, 0.5, 0, 1, 0, "9, not an orientation: as stored" },
+	};
+	double x, y, x2, y2;
+	size_t i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		x = 0.5;
+		y = 0;
+		geometry_orient_point(t[i].o, &x, &y);
+		x2 = 1;
+		y2 = 0;
+		geometry_orient_point(t[i].o, &x2, &y2);
+		ok(x == t[i].nx && y == t[i].ny && x2 == t[i].ex &&
+		    y2 == t[i].ey, "orientation %s: north is stored at %g,%g, "
+		    "northeast at %g,%g", t[i].name, t[i].nx, t[i].ny, t[i].ex,
+		    t[i].ey);
+		if (!(x == t[i].nx && y == t[i].ny && x2 == t[i].ex &&
+		    y2 == t[i].ey))
+			printf("#   got %g,%g and %g,%g\n", x, y, x2, y2);
+		x = y = 0.5;
+		geometry_orient_point(t[i].o, &x, &y);
+		ok(x == 0.5 && y == 0.5, "orientation %d keeps the centre",
+		    t[i].o);
+	}
+	x = 0.25;
+	y = 0.75;
+	geometry_orient_point(6, &x, &y);
+	ok(x == 0.75 && y == 0.75, "orientation 6: shown 0.25,0.75 (left, "
+	    "low) is stored at 0.75,0.75");
+}
+
 /* Pad: the fit, centred on exactly the box; an odd margin leaves its extra
  * pixel on the right or at the bottom. */
 static void
@@ -356,6 +569,10 @@ main(void)
 	test_fit_grid();
 	test_fill();
 	test_fill_grid();
+	test_gravity();
+	test_focus();
+	test_focus_grid();
+	test_orient();
 	test_pad();
 	test_shrink();
 	test_shrink_grid();

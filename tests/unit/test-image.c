@@ -2952,6 +2952,168 @@ test_webp_scaled(void)
 	free(in);
 }
 
+/* A thumbnail of in with gravity g, and the colour at x, y of it. */
+static struct rgba
+gravity_pixel(const unsigned char *in, size_t len, unsigned bw, unsigned bh,
+    enum image_gravity g, unsigned fx, unsigned fy, long x, long y)
+{
+	struct image_request	 req = rq(bw, bh);
+	struct image_result	 res;
+	struct job_error	 err;
+	struct rgba		 c = { -1, -1, -1, -1 };
+
+	req.mode = IMAGE_FILL;
+	req.gravity = g;
+	req.focus_x = fx;
+	req.focus_y = fy;
+	if (run(in, len, &req, &res, &err) == 0) {
+		if (res.width == bw && res.height == bh)
+			c = pixel_of(&res, x, y);
+		free(res.data);
+	}
+	return c;
+}
+
+/* A 400x200 JPEG, flat grey, with a 40x40 patch of black and white squares
+ * and a red bar under it, at x0. */
+static unsigned char *
+patch_picture(long x0, size_t *len)
+{
+	unsigned char	*rgb, *out;
+	ExceptionInfo	 ex;
+	Image		*image;
+	long		 x, y;
+
+	if ((rgb = malloc(400 * 200 * 3)) == NULL)
+		abort();
+	memset(rgb, 128, 400 * 200 * 3);
+	for (y = 60; y < 140; y++)
+		for (x = x0; x < x0 + 40; x++) {
+			unsigned char *p = rgb + (y * 400 + x) * 3;
+
+			if (y < 100)
+				memset(p, ((x / 4 + y / 4) % 2) ? 255 : 0, 3);
+			else {
+				p[0] = 230;
+				p[1] = 20;
+				p[2] = 20;
+			}
+		}
+	GetExceptionInfo(&ex);
+	image = ConstituteImage(400, 200, "RGB", CharPixel, rgb, &ex);
+	DestroyExceptionInfo(&ex);
+	free(rgb);
+	if (image == NULL)
+		return NULL;
+	out = encode(image, "JPEG", 95, len);
+	DestroyImage(image);
+	return out;
+}
+
+/*
+ * gravity through the pipeline.  quadrants.jpg is 160x100 (red, green /
+ * blue, black); a 100x100 fill keeps 100 columns: center 30-129, west
+ * 0-99, east 60-159.  exif-6.jpg is the same turned: shown 100x160, top
+ * half blue (left) and red, bottom half black and green; north and south
+ * are the top and bottom of the picture as shown, which are the left and
+ * right of the stored pixels.
+ */
+static void
+test_gravity(void)
+{
+	static const struct {
+		int six;		/* exif-6.jpg, else quadrants.jpg */
+		enum image_gravity g;
+		unsigned fx, fy;
+		long x, y;
+		int r, gr, b;
+		const char *what;
+	} t[] = {
+		{ 0, IMAGE_GRAVITY_CENTER, 0, 0, 70, 10, 0, 255, 0,
+		    "center: column 70 is source 100, green" },
+		{ 0, IMAGE_GRAVITY_WEST, 0, 0, 70, 10, 255, 0, 0,
+		    "west: column 70 is source 70, red" },
+		{ 0, IMAGE_GRAVITY_EAST, 0, 0, 30, 10, 0, 255, 0,
+		    "east: column 30 is source 90, green" },
+		{ 0, IMAGE_GRAVITY_SOUTHWEST, 0, 0, 70, 90, 0, 0, 255,
+		    "southwest: column 70 is source 70, blue at the bottom" },
+		{ 0, IMAGE_GRAVITY_FOCUS, 0, 5000, 70, 10, 255, 0, 0,
+		    "focus 0, 0.5: as west, red" },
+		{ 0, IMAGE_GRAVITY_FOCUS, 9000, 5000, 30, 10, 0, 255, 0,
+		    "focus 0.9, 0.5: as east, green" },
+		{ 1, IMAGE_GRAVITY_CENTER, 0, 0, 5, 70, 0, 0, 0,
+		    "exif-6, center: row 70 is shown row 100, black" },
+		{ 1, IMAGE_GRAVITY_CENTER, 0, 0, 5, 30, 0, 0, 255,
+		    "exif-6, center: row 30 is shown row 60, blue" },
+		{ 1, IMAGE_GRAVITY_NORTH, 0, 0, 5, 70, 0, 0, 255,
+		    "exif-6, north: the top as shown, row 70 blue" },
+		{ 1, IMAGE_GRAVITY_SOUTH, 0, 0, 5, 30, 0, 0, 0,
+		    "exif-6, south: the bottom as shown, row 30 is shown row "
+		    "90, black" },
+		{ 1, IMAGE_GRAVITY_FOCUS, 5000, 0, 5, 70, 0, 0, 255,
+		    "exif-6, focus 0.5, 0: the top as shown, blue" },
+	};
+	unsigned char	*in[2];
+	size_t		 len[2] = { 0, 0 }, i;
+	struct rgba	 c;
+
+	in[0] = load("quadrants.jpg", &len[0]);
+	in[1] = load("exif-6.jpg", &len[1]);
+	if (in[0] == NULL || in[1] == NULL) {
+		ok(0, "quadrants.jpg and exif-6.jpg load");
+		free(in[0]);
+		free(in[1]);
+		return;
+	}
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		c = gravity_pixel(in[t[i].six], len[t[i].six], 100, 100,
+		    t[i].g, t[i].fx, t[i].fy, t[i].x, t[i].y);
+		ok(near(c, t[i].r, t[i].gr, t[i].b, 255, 60), "%s " RGBA_FMT,
+		    t[i].what, RGBA_ARGS(c));
+	}
+	free(in[0]);
+	free(in[1]);
+}
+
+/* smart finds a detailed patch and the red bar under it on grey, at the
+ * left, in the middle and at the right, where center would cut it off:
+ * 400x200 to 100x100 is a 200x200 crop at half the size, the bar (source
+ * rows 100-139, 40 columns) 20 columns across row 60. */
+static void
+test_gravity_smart(void)
+{
+	struct image_request	 req = rq(100, 100);
+	struct image_result	 res;
+	struct job_error	 err;
+	unsigned char		*pic;
+	size_t			 plen = 0;
+	Image			*image;
+	long			 x0, x, reds;
+
+	req.mode = IMAGE_FILL;
+	req.gravity = IMAGE_GRAVITY_SMART;
+	for (x0 = 10; x0 <= 350; x0 += 170) {
+		if ((pic = patch_picture(x0, &plen)) == NULL) {
+			ok(0, "the patch picture encodes");
+			break;
+		}
+		if (run(pic, plen, &req, &res, &err) != 0 ||
+		    (image = decode(&res)) == NULL) {
+			ok(0, "smart, patch at %ld: thumbnail", x0);
+			free(pic);
+			continue;
+		}
+		for (x = 0, reds = 0; x < 100; x++)
+			reds += near(px_at(image, x, 60), 230, 20, 20, 255, 50);
+		ok(reds >= 16 && reds <= 22, "smart, patch at %ld of 400: its "
+		    "red bar, 20 columns, whole in the thumbnail (%ld red)",
+		    x0, reds);
+		DestroyImageList(image);
+		free(res.data);
+		free(pic);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2979,6 +3141,8 @@ main(int argc, char **argv)
 	test_small_and_boxes();
 	test_modes();
 	test_pad_and_fill_pixels();
+	test_gravity();
+	test_gravity_smart();
 	test_formats();
 	test_quality();
 	test_invalid_requests();

@@ -149,6 +149,129 @@ test_golden(void)
 	job_free(&job);
 }
 
+/* gravity: each name parses and round-trips through the options text and
+ * the job JSON; focus needs both points, in 0..1; anything but center with
+ * a mode other than fill is refused naming the field. */
+static void
+test_gravity(void)
+{
+	static const char *const names[] = {
+		"center", "north", "south", "east", "west", "northeast",
+		"northwest", "southeast", "southwest", "smart",
+	};
+	static const struct { const char *body; const char *field; } bad[] = {
+		{ "{\"url\":\"http://x.org/\",\"mode\":\"fill\",\"gravity\":\"up\"}", "gravity" },
+		{ "{\"url\":\"http://x.org/\",\"mode\":\"fill\",\"gravity\":1}", "gravity" },
+		{ "{\"url\":\"http://x.org/\",\"gravity\":\"north\"}", "gravity" },
+		{ "{\"url\":\"http://x.org/\",\"mode\":\"pad\",\"gravity\":\"smart\"}", "gravity" },
+		{ "{\"url\":\"http://x.org/\",\"mode\":\"fill\",\"gravity\":\"focus\"}", "gravity" },
+		{ "{\"url\":\"http://x.org/\",\"mode\":\"fill\",\"gravity\":\"focus\",\"focus_x\":0.5}", "gravity" },
+		{ "{\"url\":\"http://x.org/\",\"mode\":\"fill\",\"gravity\":\"focus\",\"focus_x\":1.5,\"focus_y\":0}", "focus_x" },
+		{ "{\"url\":\"http://x.org/\",\"mode\":\"fill\",\"gravity\":\"focus\",\"focus_x\":0,\"focus_y\":-0.1}", "focus_y" },
+		{ "{\"url\":\"http://x.org/\",\"mode\":\"fill\",\"gravity\":\"focus\",\"focus_x\":\"0.5\",\"focus_y\":0}", "focus_x" },
+		{ "{\"url\":\"http://x.org/\",\"mode\":\"fill\",\"gravity\":\"focus\",\"focus_x\":null,\"focus_y\":0}", "focus_x" },
+		{ "{\"url\":\"http://x.org/\",\"mode\":\"fill\",\"gravity\":\"focus\",\"focus_x\":1e999,\"focus_y\":0}", "focus_x" },
+		{ "{\"url\":\"http://x.org/\",\"mode\":\"fill\",\"focus_x\":0.5}", "focus_x" },
+		{ "{\"url\":\"http://x.org/\",\"mode\":\"fill\",\"gravity\":\"north\",\"focus_y\":0.5}", "focus_y" },
+	};
+	struct job_request req;
+	struct image_request back;
+	struct job job;
+	const char *msg = NULL;
+	char body[160], text[STORE_OPTS_MAX], want[64], *s;
+	enum job_parse_result r;
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(body, sizeof body, "{\"url\":\"http://x.org/\","
+		    "\"mode\":\"fill\",\"gravity\":\"%s\"}", names[i]);
+		r = job_request_parse(body, strlen(body), &limits, &req, &msg,
+		    msgbuf);
+		ok(r == JOB_PARSE_OK && strcmp(job_gravity_name(
+		    req.opts.gravity), names[i]) == 0, "gravity %s parses",
+		    names[i]);
+		store_opts_format(&req.opts, text);
+		if (i == 0)
+			snprintf(want, sizeof want, "w=100;h=100;m=fill;f=auto;"
+			    "q=0;bg=-");
+		else
+			snprintf(want, sizeof want, "w=100;h=100;m=fill;f=auto;"
+			    "q=0;bg=-;g=%s", names[i]);
+		is_str(text, want, "gravity %s in the options text (center: "
+		    "as before gravity)", names[i]);
+		ok(store_opts_parse(text, &back) == 0 &&
+		    memcmp(&back, &req.opts, sizeof back) == 0,
+		    "gravity %s parses back from the options text", names[i]);
+		job_request_free(&req);
+	}
+	snprintf(body, sizeof body, "{\"url\":\"http://x.org/\",\"gravity\":"
+	    "\"center\"}");
+	r = job_request_parse(body, strlen(body), &limits, &req, &msg, msgbuf);
+	ok(r == JOB_PARSE_OK && req.opts.gravity == IMAGE_GRAVITY_CENTER,
+	    "gravity center with mode fit: what fit does anyway, accepted");
+	job_request_free(&req);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		r = parse(bad[i].body, &msg);
+		ok(r == JOB_PARSE_INVALID && strncmp(msg, bad[i].field,
+		    strlen(bad[i].field)) == 0, "422 naming %s: %s -> %s",
+		    bad[i].field, bad[i].body, msg);
+	}
+
+	snprintf(body, sizeof body, "{\"url\":\"http://x.org/\",\"mode\":"
+	    "\"fill\",\"gravity\":\"focus\",\"focus_x\":0.25,\"focus_y\":1}");
+	r = job_request_parse(body, strlen(body), &limits, &req, &msg, msgbuf);
+	ok(r == JOB_PARSE_OK && req.opts.gravity == IMAGE_GRAVITY_FOCUS &&
+	    req.opts.focus_x == 2500 && req.opts.focus_y == 10000,
+	    "focus 0.25, 1 (an integer) parses in ten-thousandths");
+	store_opts_format(&req.opts, text);
+	is_str(text, "w=100;h=100;m=fill;f=auto;q=0;bg=-;g=focus;fx=2500;"
+	    "fy=10000", "focus in the options text");
+	ok(store_opts_parse(text, &back) == 0 &&
+	    memcmp(&back, &req.opts, sizeof back) == 0,
+	    "focus parses back from the options text");
+	memset(&job, 0, sizeof job);
+	strcpy(job.id, "96b725d0-14f5-48b7-b8b1-2182219fbf06");
+	job.url = strdup("http://x.org/");
+	job.opts = req.opts;
+	s = job_to_json(&job, "http://localhost:8080");
+	ok(s != NULL && strstr(s, "\"mode\": \"fill\", \"format\": \"auto\", "
+	    "\"gravity\": \"focus\", \"focus_x\": 0.25, \"focus_y\": 1 }") !=
+	    NULL, "focus in the job JSON's options: %s", s);
+	free(s);
+	job.opts.focus_x = 3333;
+	job.opts.focus_y = 0;
+	s = job_to_json(&job, "http://localhost:8080");
+	ok(s != NULL && strstr(s, "\"focus_x\": 0.3333, \"focus_y\": 0 }") !=
+	    NULL, "focus 0.3333 and 0 in the job JSON");
+	free(s);
+	job.opts.gravity = IMAGE_GRAVITY_SMART;
+	s = job_to_json(&job, "http://localhost:8080");
+	ok(s != NULL && strstr(s, "\"gravity\": \"smart\" }") != NULL &&
+	    strstr(s, "focus") == NULL, "smart in the job JSON, no focus");
+	free(s);
+	job.opts.gravity = IMAGE_GRAVITY_CENTER;
+	s = job_to_json(&job, "http://localhost:8080");
+	ok(s != NULL && strstr(s, "gravity") == NULL, "center, the default, "
+	    "is not shown (older jobs' JSON as it was)");
+	free(s);
+	job_free(&job);
+	job_request_free(&req);
+
+	ok(store_opts_parse("w=100;h=100;m=fill;f=auto;q=0;bg=-;g=up", &back) ==
+	    -1, "an unknown gravity in an options text is refused");
+	ok(store_opts_parse("w=100;h=100;m=fill;f=auto;q=0;bg=-;g=center",
+	    &back) == -1, "center written out is not canonical: refused");
+	ok(store_opts_parse("w=100;h=100;m=fill;f=auto;q=0;bg=-;g=focus",
+	    &back) == -1, "focus without its point is refused");
+	ok(store_opts_parse("w=100;h=100;m=fill;f=auto;q=0;bg=-;g=focus;"
+	    "fx=10001;fy=0", &back) == -1, "a focus past 1 is refused");
+	ok(store_opts_parse("w=100;h=100;m=fill;f=auto;q=0;bg=-;g=north;"
+	    "fx=1;fy=1", &back) == -1, "a point without focus is refused");
+	ok(store_opts_parse("w=100;h=100;m=fill;f=auto;q=0;bg=-;g=focus;"
+	    "fx=0100;fy=0", &back) == -1, "a point with a leading 0 is not "
+	    "canonical: refused");
+}
+
 int
 main(void)
 {
@@ -318,6 +441,7 @@ main(void)
 	job_free(&job);
 
 	test_golden();
+	test_gravity();
 
 	enum job_status st;
 	ok(job_status_parse("processing", &st) == 0 && st == JOB_PROCESSING, "status parses");

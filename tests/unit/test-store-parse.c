@@ -99,6 +99,14 @@ test_old(struct store *st)
 	    "attempts", "0", "created", "1", "updated", "1", NULL),
 	    &job) == 0 && job.priority == JOB_NORMAL,
 	    "a record from before priorities is normal, though 0 is high");
+	ok(job.opts.gravity == IMAGE_GRAVITY_CENTER && job.opts.focus_x == 0 &&
+	    job.opts.focus_y == 0, "a record from before gravity is center");
+	job_free(&job);
+	ok(store_parse_job(st, record("id", ID, "url", "http://x.org/a.png",
+	    "status", "queued", "opts", "w=300;h=100;m=fill;f=auto;q=0;bg=-;"
+	    "g=focus;fx=2500;fy=7500", NULL), &job) == 0 &&
+	    job.opts.gravity == IMAGE_GRAVITY_FOCUS && job.opts.focus_x == 2500 &&
+	    job.opts.focus_y == 7500, "a record with gravity focus and its point");
 	job_free(&job);
 	ok(store_parse_job(st, record("id", ID, "url", "http://x.org/a.png",
 	    "status", "queued", NULL), &job) == 0 && job.opts.width == 0 &&
@@ -140,6 +148,11 @@ test_refused(struct store *st)
 	    "queued", "prio", "urgent");
 	REFUSED("options not in their canonical form", "id", ID, "url", "u",
 	    "status", "queued", "opts", "w=100;h=100;m=fit;f=auto;q=0;bg=-;x");
+	REFUSED("an unknown gravity", "id", ID, "url", "u", "status",
+	    "queued", "opts", "w=100;h=100;m=fill;f=auto;q=0;bg=-;g=up");
+	REFUSED("a focus point past 1", "id", ID, "url", "u", "status",
+	    "queued", "opts", "w=100;h=100;m=fill;f=auto;q=0;bg=-;g=focus;"
+	    "fx=20000;fy=0");
 	REFUSED("a width past 32 bits", "id", ID, "url", "u", "status",
 	    "queued", "width", "4294967296");
 	REFUSED("a negative count", "id", ID, "url", "u", "status", "queued",
