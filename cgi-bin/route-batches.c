@@ -50,6 +50,8 @@ route_batches_create(struct api *api, struct request *req, const char *arg)
 	    msgbuf);
 	if (routes_parse_failed(req, parsed, why) == -1)
 		return;
+	job_format_negotiate(request_param(req, "HTTP_ACCEPT"),
+	    &br.opts.format);
 	if (auth_charge_batch(api, req, br.nurls) != 0)
 		goto out;
 	ids = xcalloc(br.nurls, sizeof *ids);

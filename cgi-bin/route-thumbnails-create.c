@@ -41,6 +41,8 @@ route_thumbnails_create(struct api *api, struct request *req, const char *arg)
 	    msgbuf);
 	if (routes_parse_failed(req, parsed, why) == -1)
 		return;
+	job_format_negotiate(request_param(req, "HTTP_ACCEPT"),
+	    &jr.opts.format);
 
 	memset(&job, 0, sizeof job);
 	if (id_generate(job.id) == -1) {

@@ -61,6 +61,10 @@ fuzz_check_encoded(const struct image_result *res)
 	else if (strcmp(res->ext, "webp") == 0)
 		FUZZ_CHECK(res->len >= 12 && memcmp(res->data, "RIFF", 4) == 0 &&
 		    memcmp(res->data + 8, "WEBP", 4) == 0);
+	else if (strcmp(res->ext, "avif") == 0)
+		FUZZ_CHECK(res->len >= 12 && memcmp(res->data + 4, "ftypavif", 8) == 0);
+	else if (strcmp(res->ext, "jxl") == 0)
+		FUZZ_CHECK(res->len >= 2 && memcmp(res->data, "\xff\x0a", 2) == 0);
 	else
 		FUZZ_CHECK(!"unknown extension");
 }

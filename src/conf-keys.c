@@ -51,8 +51,8 @@ const struct conf_key conf_keys[] = {
 	{ "thumbnail_height", NUM(CONF_UINT, thumbnail_height, 1, 4096), "100",
 	  "height of the box a thumbnail fits inside, in pixels" },
 	{ "quality", NUM(CONF_UINT, quality, 1, 100), "85",
-	  "quality of JPEG and WebP thumbnails (1-100) when a request does "
-	  "not say" },
+	  "quality of JPEG, WebP, AVIF and JPEG XL thumbnails (1-100) when a "
+	  "request does not say" },
 	{ "max_body_bytes", NUM(CONF_SIZE, max_body_bytes, 64, 1048576), "16k",
 	  "largest request body the API accepts (413 beyond)" },
 	{ "max_url_bytes", NUM(CONF_SIZE, max_url_bytes, 16, 65536), "2048",

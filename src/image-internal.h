@@ -7,6 +7,8 @@
  *   image-webp.c   WebP through libwebp: an animation's first frame,
  *                  decoded at a reduced size
  *   image-icc.c    embedded ICC profiles and the conversion to sRGB
+ *   image-avif.c   AVIF output through libheif (GraphicsMagick cannot)
+ *   image-jxl.c    JPEG XL output through libjxl
  *   image-error.c  what a GraphicsMagick exception means for the job
  *
  * The arithmetic of sizes is geometry.c's, the byte readers bytes.h's. */
@@ -44,6 +46,24 @@ struct image_frame {
 	unsigned long w;
 	unsigned long h;
 };
+
+/* image.c */
+/* The thumbnail's pixels as packed 8-bit RGB or RGBA (alpha), to free().
+ * Returns 0, or -1 with err filled. */
+int image_export_pixels(const Image *image, int alpha, unsigned char **px,
+    struct job_error *err);
+
+/* image-avif.c, image-jxl.c */
+/* 1 if this build (and, for AVIF, libheif's plugins) can write the
+ * format, else 0. */
+int image_avif_available(void);
+int image_jxl_available(void);
+/* Encode the finished thumbnail (8-bit sRGB, alpha if image->matte) at
+ * quality 1-100 into *out, to free().  Return 0, or -1 with err filled. */
+int image_avif_encode(Image *image, unsigned quality, unsigned char **out,
+    size_t *outlen, struct job_error *err);
+int image_jxl_encode(Image *image, unsigned quality, unsigned char **out,
+    size_t *outlen, struct job_error *err);
 
 /* image-gm.c */
 /* The formats imghdr knows, for messages: "jpeg png gif ...". */

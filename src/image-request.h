@@ -18,6 +18,11 @@ enum image_format {
 	IMAGE_JPEG,
 	IMAGE_PNG,
 	IMAGE_WEBP,
+	IMAGE_AVIF,		/* through libheif, when built with it */
+	IMAGE_JXL,		/* through libjxl, when built with it */
+	IMAGE_NEGOTIATE,	/* the API's only: AVIF, WebP or auto from the
+				 * client's Accept header, resolved before the
+				 * job is stored (job_format_negotiate) */
 };
 
 /* Which part of the source fill keeps, as the picture is shown (after the

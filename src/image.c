@@ -20,12 +20,16 @@
  *           enlarged but padded.
  *   format  auto (the default): PNG when the thumbnail has transparency
  *           (from the source, or a translucent pad background), else JPEG.
- *           jpeg, png, webp (lossy, alpha kept) as asked.
+ *           jpeg, png, webp (lossy, alpha kept) as asked; avif (libheif,
+ *           image-avif.c) and jxl (libjxl, image-jxl.c), alpha kept, when
+ *           this build has them.  (negotiate is the API's, resolved from
+ *           the Accept header before a job is stored: never seen here.)
  *   gravity fill only: center, the compass points (the crop against that
  *           side or corner of the picture as shown), focus (focus_x,
  *           focus_y as near the crop's centre as the image allows), smart
  *           (the crop that holds the most detail and colour, smartcrop.c).
- *   quality JPEG and WebP, 1-100; 0 means 85.  PNG ignores it.
+ *   quality JPEG, WebP, AVIF and JPEG XL, 1-100; 0 means 85.  PNG ignores
+ *           it.
  *   background
  *           Fills the padding of pad, and is what a transparent source is
  *           flattened onto for JPEG.  Transparency is kept in PNG and WebP,
@@ -185,7 +189,8 @@ image_check_request(const struct image_request *req, struct job_error *err)
 		return -1;
 	}
 	if (req->format != IMAGE_AUTO && req->format != IMAGE_JPEG &&
-	    req->format != IMAGE_PNG && req->format != IMAGE_WEBP) {
+	    req->format != IMAGE_PNG && req->format != IMAGE_WEBP &&
+	    req->format != IMAGE_AVIF && req->format != IMAGE_JXL) {
 		job_error_set(err, "image_failed", 0, "invalid format %d",
 		    (int)req->format);
 		return -1;
@@ -206,6 +211,15 @@ image_check_request(const struct image_request *req, struct job_error *err)
 	    !(image_setup.registered & IMAGE_FMT(IMGHDR_WEBP))) {
 		job_error_set(err, "image_failed", 0, "WebP output is not "
 		    "available: GraphicsMagick has no WEBP coder");
+		return -1;
+	}
+	/* The API refuses what this build lacks; a runtime without libheif's
+	 * AV1 encoder plugin is only seen here. */
+	if ((req->format == IMAGE_AVIF && !image_avif_available()) ||
+	    (req->format == IMAGE_JXL && !image_jxl_available())) {
+		job_error_set(err, "format_unavailable", 0, "format %s is not "
+		    "available on this server",
+		    req->format == IMAGE_AVIF ? "avif" : "jxl");
 		return -1;
 	}
 	return 0;
@@ -286,6 +300,68 @@ image_background(const struct image_request *req, int alpha_ok,
 	px->opacity = ScaleCharToQuantum(255 - c[3]);
 }
 
+/*
+ * The thumbnail's pixels as 8-bit RGB, or RGBA when alpha, rows packed, for
+ * the encoders that are not GraphicsMagick's; *px is to free().  The image
+ * is a thumbnail, within the box the request was checked against.
+ */
+int
+image_export_pixels(const Image *image, int alpha, unsigned char **px,
+    struct job_error *err)
+{
+	ExceptionInfo ex;
+	size_t bpp = alpha ? 4 : 3;
+	int rv = -1;
+
+	*px = NULL;
+	GetExceptionInfo(&ex);
+	if (image->columns == 0 || image->rows == 0 ||
+	    (uint64_t)image->columns * image->rows > SIZE_MAX / bpp) {
+		job_error_set(err, "image_failed", 0, "cannot export %lux%lu "
+		    "pixels", image->columns, image->rows);
+		goto out;
+	}
+	*px = xmalloc(image->columns * image->rows * bpp);
+	if (DispatchImage(image, 0, 0, image->columns, image->rows,
+	    alpha ? "RGBA" : "RGB", CharPixel, *px, &ex) != MagickPass) {
+		image_error_step("exporting pixels", &ex, err);
+		free(*px);
+		*px = NULL;
+		goto out;
+	}
+	rv = 0;
+out:
+	DestroyExceptionInfo(&ex);
+	return rv;
+}
+
+/* AVIF and JPEG XL: their own libraries, from the pixels. */
+static int
+image_encode_other(Image *image, enum image_format format, unsigned quality,
+    struct image_result *res, struct job_error *err)
+{
+	int rv;
+
+	if (quality == 0)
+		quality = IMAGE_DEFAULT_QUALITY;
+	if (format == IMAGE_AVIF) {
+		rv = image_avif_encode(image, quality, &res->data, &res->len,
+		    err);
+		res->ext = "avif";
+	} else {
+		rv = image_jxl_encode(image, quality, &res->data, &res->len,
+		    err);
+		res->ext = "jxl";
+	}
+	if (rv != 0) {
+		res->ext = NULL;
+		return -1;
+	}
+	res->width = (unsigned)image->columns;
+	res->height = (unsigned)image->rows;
+	return 0;
+}
+
 /* Writes the thumbnail; the caller frees res->data with free(). */
 static int
 image_encode(Image *image, enum image_format format, unsigned quality,
@@ -298,6 +374,8 @@ image_encode(Image *image, enum image_format format, unsigned quality,
 	size_t bloblen = 0;
 	int rv = -1;
 
+	if (format == IMAGE_AVIF || format == IMAGE_JXL)
+		return image_encode_other(image, format, quality, res, err);
 	switch (format) {
 	case IMAGE_PNG:
 		coder = "PNG";

@@ -17,7 +17,7 @@
 struct image_result {
 	unsigned char *data;	/* encoded thumbnail; free() it */
 	size_t len;
-	const char *ext;	/* "jpg", "png" or "webp" */
+	const char *ext;	/* "jpg", "png", "webp", "avif" or "jxl" */
 	unsigned width;
 	unsigned height;
 };

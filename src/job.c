@@ -62,7 +62,8 @@ static const char *const job_mode_names[] = {
 };
 static const char *const job_format_names[] = {
 	[IMAGE_AUTO] = "auto", [IMAGE_JPEG] = "jpeg", [IMAGE_PNG] = "png",
-	[IMAGE_WEBP] = "webp",
+	[IMAGE_WEBP] = "webp", [IMAGE_AVIF] = "avif", [IMAGE_JXL] = "jxl",
+	[IMAGE_NEGOTIATE] = "negotiate",
 };
 static const char *const job_gravity_names[] = {
 	[IMAGE_GRAVITY_CENTER] = "center", [IMAGE_GRAVITY_NORTH] = "north",
@@ -461,6 +462,41 @@ job_parse_url(struct json_object *url, const char *name, size_t max,
 	return 0;
 }
 
+/*
+ * A format this build cannot write is refused before a job exists: AVIF
+ * needs libheif, JPEG XL libjxl (configure.ac).  Whether libheif has an AV1
+ * encoder plugin is only known where it runs: the worker fails such a job
+ * as format_unavailable.
+ */
+int
+job_format_available(enum image_format format)
+{
+#ifndef HAVE_AVIF
+	if (format == IMAGE_AVIF)
+		return 0;
+#endif
+#ifndef HAVE_JXL
+	if (format == IMAGE_JXL)
+		return 0;
+#endif
+	return (size_t)format < JOB_NFORMATS;
+}
+
+static int
+job_format_field(struct json_object *root, int *format, char *msgbuf)
+{
+	if (job_enum_field(root, "format", job_format_names, JOB_NFORMATS,
+	    format, msgbuf))
+		return -1;
+	if (!job_format_available((enum image_format)*format)) {
+		snprintf(msgbuf, JOB_MESSAGE_MAX, "format %s is not available "
+		    "on this server",
+		    job_format_name((enum image_format)*format));
+		return -1;
+	}
+	return 0;
+}
+
 /* The options a request starts from: the configured box, everything else
  * zero (fit, auto, the configured quality, no background). */
 static void
@@ -494,8 +530,7 @@ job_parse_options(struct json_object *obj,
 	    job_int_field(obj, "quality", 1, 100, &opts->quality, msgbuf) ||
 	    job_enum_field(obj, "mode", job_mode_names, JOB_NMODES, &mode,
 	    msgbuf) ||
-	    job_enum_field(obj, "format", job_format_names, JOB_NFORMATS,
-	    &format, msgbuf) ||
+	    job_format_field(obj, &format, msgbuf) ||
 	    job_background_field(obj, opts, msgbuf))
 		return -1;
 	opts->mode = (enum image_mode)mode;

@@ -129,6 +129,14 @@ int job_format_parse(const char *name, enum image_format *format);
 /* The same for a gravity ("center", "northwest", "smart"). */
 const char *job_gravity_name(enum image_gravity gravity);
 int job_gravity_parse(const char *name, enum image_gravity *gravity);
+/* 1 if this build can write format (AVIF and JPEG XL need their
+ * libraries), else 0. */
+int job_format_available(enum image_format format);
+/* Resolves format "negotiate" from an HTTP Accept header (NULL: none):
+ * avif if the client lists image/avif and this build writes it, else webp
+ * if it lists image/webp, else auto; a q of 0 refuses a type, wildcards
+ * choose nothing.  Any other format is left as it is.  (job-negotiate.c) */
+void job_format_negotiate(const char *accept, enum image_format *format);
 /* Eight hex digits (either case) as RGBA: 0, or -1. */
 int job_rgba_parse(const char *hex, unsigned char rgba[4]);
 

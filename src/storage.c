@@ -25,6 +25,8 @@ static const struct {
 	{ "jpg", "image/jpeg" },
 	{ "png", "image/png" },
 	{ "webp", "image/webp" },
+	{ "avif", "image/avif" },
+	{ "jxl", "image/jxl" },
 };
 #define STORAGE_NEXTS (sizeof storage_exts / sizeof storage_exts[0])
 

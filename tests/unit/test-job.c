@@ -272,6 +272,88 @@ test_gravity(void)
 	    "canonical: refused");
 }
 
+/* format: avif and jxl where this build writes them, negotiate always; and
+ * negotiate resolved from Accept headers as browsers and clients send them. */
+static void
+test_formats(void)
+{
+	static const struct {
+		const char *accept;
+		enum image_format want;
+		const char *why;
+	} cases[] = {
+		{ NULL, IMAGE_AUTO, "no Accept header: auto" },
+		{ "", IMAGE_AUTO, "empty Accept: auto" },
+		{ "*/*", IMAGE_AUTO, "*/* chooses nothing: auto" },
+		{ "image/*,*/*;q=0.8", IMAGE_AUTO, "wildcards only: auto" },
+		{ "image/jpeg, image/png", IMAGE_AUTO, "jpeg and png: auto" },
+		/* Chrome 120 and Firefox 120 fetching an <img> */
+		{ "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8",
+		    IMAGE_AVIF, "Chrome's: avif" },
+		{ "image/avif,image/webp,*/*", IMAGE_AVIF, "Firefox's: avif" },
+		/* Safari 14 (WebP, no AVIF) */
+		{ "image/webp,image/png,image/svg+xml,image/*;q=0.8,video/*;q=0.8,*/*;q=0.5",
+		    IMAGE_WEBP, "Safari 14's: webp" },
+		{ "image/webp", IMAGE_WEBP, "webp alone: webp" },
+		{ "IMAGE/AVIF", IMAGE_AVIF, "types are case-insensitive" },
+		{ "image/avif;q=0, image/webp", IMAGE_WEBP, "avif with q=0 is refused: webp" },
+		{ "image/avif;q=0.0,image/webp;q=0", IMAGE_AUTO, "both refused: auto" },
+		{ "image/avif;q=0.5, image/webp;q=0.9", IMAGE_WEBP, "webp preferred by q: webp" },
+		{ "image/webp;q=0.5, image/avif ; q=0.5", IMAGE_AVIF, "a tie goes to avif" },
+		{ "image/avif-sequence, image/webpx", IMAGE_AUTO, "longer names are other types: auto" },
+		{ "text/html;q=0.9;level=image/avif", IMAGE_AUTO, "a parameter naming avif: auto" },
+		{ "  image/avif  ;charset=x;q=1 ,", IMAGE_AVIF, "blanks, other parameters, a trailing comma" },
+		{ ",,,;;;=", IMAGE_AUTO, "junk: auto" },
+	};
+	enum image_format f;
+	char buf[256];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		enum image_format want = cases[i].want;
+
+		/* Without AVIF output the choice falls to webp. */
+		if (want == IMAGE_AVIF && !job_format_available(IMAGE_AVIF))
+			want = cases[i].accept && strstr(cases[i].accept, "webp") ? IMAGE_WEBP : IMAGE_AUTO;
+		f = IMAGE_NEGOTIATE;
+		job_format_negotiate(cases[i].accept, &f);
+		is_str(job_format_name(f), job_format_name(want), "negotiate, %s", cases[i].why);
+	}
+	f = IMAGE_PNG;
+	job_format_negotiate("image/avif", &f);
+	is_int(f, IMAGE_PNG, "a format that is not negotiate is left alone");
+
+	static const struct { const char *name; enum image_format f; } names[] = {
+		{ "avif", IMAGE_AVIF }, { "jxl", IMAGE_JXL }, { "negotiate", IMAGE_NEGOTIATE },
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		struct job_request req;
+		const char *msg = NULL;
+		enum job_parse_result r;
+
+		snprintf(buf, sizeof buf, "{\"url\":\"http://x.org/\",\"format\":\"%s\"}", names[i].name);
+		r = job_request_parse(buf, strlen(buf), &limits, &req, &msg, msgbuf);
+		if (job_format_available(names[i].f)) {
+			ok(r == JOB_PARSE_OK && req.opts.format == names[i].f, "format %s parses", names[i].name);
+			is_str(job_format_name(names[i].f), names[i].name, "and is named %s", names[i].name);
+			if (r == JOB_PARSE_OK)
+				job_request_free(&req);
+		} else
+			ok(r == JOB_PARSE_INVALID && strcmp(msg, "format ") > 0 &&
+			    strstr(msg, "not available on this server") != NULL,
+			    "format %s: 422, not available on this server (%s)", names[i].name, msg);
+	}
+#ifdef HAVE_AVIF
+	ok(job_format_available(IMAGE_AVIF), "built with libheif: avif available");
+#else
+	ok(!job_format_available(IMAGE_AVIF), "built without libheif: avif not available");
+#endif
+#ifdef HAVE_JXL
+	ok(job_format_available(IMAGE_JXL), "built with libjxl: jxl available");
+#else
+	ok(!job_format_available(IMAGE_JXL), "built without libjxl: jxl not available");
+#endif
+}
+
 int
 main(void)
 {
@@ -442,6 +524,7 @@ main(void)
 
 	test_golden();
 	test_gravity();
+	test_formats();
 
 	enum job_status st;
 	ok(job_status_parse("processing", &st) == 0 && st == JOB_PROCESSING, "status parses");
