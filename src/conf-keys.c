@@ -25,6 +25,19 @@ const struct conf_key conf_keys[] = {
 	{ "redis_password_file", STR(redis_password_file), "",
 	  "file holding the Redis password, not accessible to others; "
 	  "empty: no AUTH" },
+	{ "redis_sentinels", STR(redis_sentinels), "",
+	  "Redis Sentinels (host:port or [IPv6]:port, comma or blank "
+	  "separated) that name the primary; empty: redis is the address" },
+	{ "redis_master_name", STR(redis_master_name), "mymaster",
+	  "the name the sentinels monitor the primary under" },
+	{ "redis_min_replicas", NUM(CONF_UINT, redis_min_replicas, 0, 16),
+	  "0",
+	  "replicas that must hold a new job (WAIT) before the API answers "
+	  "201; 0: no wait" },
+	{ "redis_min_replicas_timeout_ms",
+	  NUM(CONF_UINT, redis_min_replicas_timeout_ms, 1, 60000), "500",
+	  "how long a POST waits for redis_min_replicas, in milliseconds "
+	  "(503 after)" },
 	{ "docroot", STR(docroot), THUMBQ_DOCROOT,
 	  "directory the web server serves; thumbnails go to "
 	  "docroot/thumbnails/" },

@@ -17,6 +17,7 @@
 #include "conf-internal.h"
 #include "log.h"
 #include "secret.h"
+#include "sentinel.h"
 #include "xmalloc.h"
 
 /* Files above this size are refused rather than read: a config file is a few
@@ -374,6 +375,29 @@ conf_validate_password(const struct thumbq_conf *conf, char **cause)
 	    conf->redis_password_file, cause);
 }
 
+/* redis_sentinels must be a list the connection can use, and name a
+ * master: a typo would otherwise only show as 503s.  The list is parsed
+ * again where it is used (redis.c). */
+static int
+conf_validate_sentinels(const struct thumbq_conf *conf, char **cause)
+{
+	struct sentinel_list *list;
+	int rc;
+
+	if (conf->redis_sentinels[0] == '\0')
+		return 0;
+	list = xmalloc(sizeof *list);
+	rc = sentinel_parse_list(conf->redis_sentinels, list, cause);
+	if (rc == 0 && list->n == 0) {
+		*cause = xasprintf("redis_sentinels names no sentinel");
+		rc = -1;
+	}
+	free(list);
+	if (rc == 0)
+		rc = sentinel_check_name(conf->redis_master_name, cause);
+	return rc;
+}
+
 /* storage and what it needs.  Credentials go in storage_user and the
  * password file only: a URL is logged and shown by thumbqd -C. */
 static int
@@ -456,6 +480,7 @@ conf_validate(const struct thumbq_conf *conf, char **cause)
 		return -1;
 	}
 	if (conf_validate_password(conf, cause) == -1 ||
+	    conf_validate_sentinels(conf, cause) == -1 ||
 	    conf_validate_storage(conf, cause) == -1)
 		return -1;
 	/* A lease shorter than a download would hand a healthy job to a second

@@ -19,6 +19,14 @@ struct thumbq_conf {
 	unsigned redis_db;		/* SELECTed on connecting, unless 0 */
 	char *redis_user;		/* ACL user for AUTH; empty: default */
 	char *redis_password_file;	/* AUTH password (secret.h), or "" */
+	/* Sentinels that name the primary of redis_master_name (sentinel.h);
+	 * "": redis is the address. */
+	char *redis_sentinels;
+	char *redis_master_name;
+	/* Replicas WAIT must confirm before a POST answers 201 (0: none),
+	 * and how long it waits for them. */
+	unsigned redis_min_replicas;
+	unsigned redis_min_replicas_timeout_ms;
 
 	/* Output */
 	char *docroot;			/* thumbnails in docroot/thumbnails/ */

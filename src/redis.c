@@ -19,6 +19,7 @@
 #include "decimal.h"
 #include "redis.h"
 #include "secret.h"
+#include "sentinel.h"
 #include "xmalloc.h"
 
 /* The hole: room for "*N\r\n" and "$7\r\nEVALSHA\r\n$40\r\n" SHA1 "\r\n". */
@@ -30,6 +31,13 @@
 #define REDIS_KEEP (64 * 1024)
 /* No script: a plain command. */
 #define REDIS_NO_SCRIPT ((size_t)-1)
+/* Discoveries one connect makes when a sentinel names an address that
+ * refuses or is not (yet, or any more) a primary: a failover in progress
+ * settles in seconds, so a caller fails fast (the API's 503) and comes
+ * back rather than waiting here. */
+#define REDIS_DISCOVER_TRIES 3
+/* "[host]:port" */
+#define REDIS_ADDR_MAX (SENTINEL_HOST_MAX + 10)
 
 struct redis {
 	const struct thumbq_conf *conf;
@@ -44,6 +52,13 @@ struct redis {
 	const char *const *scripts;
 	size_t nscripts;
 	char (*sha)[41];
+	/* With redis_sentinels: the sentinels (the one that answered last
+	 * first), or why the list is unusable; the primary the connection
+	 * is on and the sentinel that named it. */
+	struct sentinel_list *sentinels;
+	char *sentinels_cause;
+	char primary[REDIS_ADDR_MAX];
+	char primary_from[REDIS_ADDR_MAX];
 };
 
 struct redis *
@@ -57,6 +72,13 @@ redis_new(const struct thumbq_conf *conf, const char *const *scripts,
 	r->nscripts = nscripts;
 	r->sha = xcalloc(nscripts > 0 ? nscripts : 1, sizeof *r->sha);
 	buf_init(&r->cmd, REDIS_CMD_MAX);
+	if (conf->redis_sentinels[0] != '\0') {
+		r->sentinels = xcalloc(1, sizeof *r->sentinels);
+		if (sentinel_parse_list(conf->redis_sentinels, r->sentinels,
+		    &r->sentinels_cause) == 0 && r->sentinels->n == 0)
+			r->sentinels_cause = xstrdup("redis_sentinels names "
+			    "no sentinel");
+	}
 	return r;
 }
 
@@ -76,6 +98,8 @@ redis_free(struct redis *r)
 	redis_disconnect(r);
 	buf_free(&r->cmd);
 	free(r->sha);
+	free(r->sentinels);
+	free(r->sentinels_cause);
 	free(r);
 }
 
@@ -83,6 +107,14 @@ const char *
 redis_error(const struct redis *r)
 {
 	return r->err;
+}
+
+const char *
+redis_primary(const struct redis *r, const char **from)
+{
+	if (from != NULL)
+		*from = r->c != NULL ? r->primary_from : "";
+	return r->c != NULL ? r->primary : "";
 }
 
 void
@@ -346,49 +378,143 @@ out:
 	return rc;
 }
 
-/* Connects if not connected.  The address is "unix:/path" or
- * "host:port". */
+/* Opens the connection to host:port (or the socket at path, with port 0)
+ * within ms, and logs in. */
 static int
-redis_connect(struct redis *r)
+redis_open(struct redis *r, const char *host, unsigned port, unsigned ms)
 {
-	const char *addr = r->conf->redis, *colon;
-	struct timeval tv = redis_tv(r->conf->redis_timeout_ms);
-	char host[256], *end;
-	long port;
+	char at[REDIS_ADDR_MAX + 8];
 
-	if (r->c != NULL)
-		return 0;
-	if (strncmp(addr, "unix:", 5) == 0) {
-		r->c = redisConnectUnixWithTimeout(addr + 5, tv);
+	if (port == 0) {
+		snprintf(at, sizeof at, "unix:%s", host);
+		r->c = redisConnectUnixWithTimeout(host, redis_tv(ms));
 	} else {
-		colon = strrchr(addr, ':');
-		if (colon == NULL || (size_t)(colon - addr) >= sizeof host) {
-			redis_errorf(r, "redis = \"%s\": expected host:port",
-			    addr);
-			return -1;
-		}
-		port = strtol(colon + 1, &end, 10);
-		if (*end != '\0' || port < 1 || port > 65535) {
-			redis_errorf(r, "redis = \"%s\": bad port", addr);
-			return -1;
-		}
-		memcpy(host, addr, (size_t)(colon - addr));
-		host[colon - addr] = '\0';
-		r->c = redisConnectWithTimeout(host, (int)port, tv);
+		snprintf(at, sizeof at, strchr(host, ':') != NULL ?
+		    "[%s]:%u" : "%s:%u", host, port);
+		r->c = redisConnectWithTimeout(host, (int)port, redis_tv(ms));
 	}
 	if (r->c == NULL || r->c->err) {
-		redis_errorf(r, "cannot connect to redis at %s: %s", addr,
+		redis_errorf(r, "cannot connect to redis at %s: %s",
+		    r->sentinels == NULL ? r->conf->redis : at,
 		    r->c ? r->c->errstr : "out of memory");
 		redis_disconnect(r);
 		return -1;
 	}
+	redisSetTimeout(r->c, redis_tv(r->conf->redis_timeout_ms));
 	if (redis_login(r) == -1) {
 		redis_disconnect(r);
 		return -1;
 	}
-	redisSetTimeout(r->c, redis_tv(r->conf->redis_timeout_ms +
-	    r->block_ms));
 	return 0;
+}
+
+/* The fixed address of redis: "unix:/path" or "host:port". */
+static int
+redis_connect_direct(struct redis *r)
+{
+	const char *addr = r->conf->redis, *colon;
+	char host[256], *end;
+	long port;
+
+	if (strncmp(addr, "unix:", 5) == 0)
+		return redis_open(r, addr + 5, 0, r->conf->redis_timeout_ms);
+	colon = strrchr(addr, ':');
+	if (colon == NULL || (size_t)(colon - addr) >= sizeof host) {
+		redis_errorf(r, "redis = \"%s\": expected host:port", addr);
+		return -1;
+	}
+	port = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || port < 1 || port > 65535) {
+		redis_errorf(r, "redis = \"%s\": bad port", addr);
+		return -1;
+	}
+	memcpy(host, addr, (size_t)(colon - addr));
+	host[colon - addr] = '\0';
+	return redis_open(r, host, (unsigned)port, r->conf->redis_timeout_ms);
+}
+
+/* ROLE on the fresh connection: 1 if it is a primary, 0 if not, -1 on a
+ * transport error; err says which role or what failed. */
+static int
+redis_role(struct redis *r, char *err, size_t errlen)
+{
+	static const char role[] = "*1\r\n$4\r\nROLE\r\n";
+	redisReply *reply;
+	int rc;
+
+	if ((reply = redis_roundtrip(r, role, sizeof role - 1)) == NULL) {
+		snprintf(err, errlen, "ROLE: %s", r->c->errstr);
+		return -1;
+	}
+	rc = sentinel_role_check(reply, err, errlen);
+	freeReplyObject(reply);
+	return rc == 1 ? 1 : rc == 0 ? 0 : -1;
+}
+
+/* The primary through the sentinels, as Redis's Sentinel client spec
+ * says: ask, connect to the address given, confirm with ROLE.  All of it
+ * within redis_timeout_ms, whatever the sentinels and the addresses they
+ * name do, so that an API request during a failover gets its 503 in time
+ * rather than hanging. */
+static int
+redis_connect_sentinel(struct redis *r)
+{
+	const struct thumbq_conf *conf = r->conf;
+	unsigned long long now, deadline;
+	struct sentinel_addr primary, from;
+	char why[256], at[REDIS_ADDR_MAX];
+	int tries, role;
+
+	if (r->sentinels_cause != NULL) {
+		redis_errorf(r, "%s", r->sentinels_cause);
+		return -1;
+	}
+	r->primary[0] = r->primary_from[0] = '\0';
+	deadline = sentinel_now_ms() + conf->redis_timeout_ms;
+	for (tries = 0; tries < REDIS_DISCOVER_TRIES; tries++) {
+		if (sentinel_ask(r->sentinels, conf->redis_master_name,
+		    deadline, &primary, &from, why, sizeof why) == -1) {
+			redis_errorf(r, "redis: %s", why);
+			return -1;
+		}
+		sentinel_format(&primary, at, sizeof at);
+		if ((now = sentinel_now_ms()) >= deadline)
+			break;
+		if (redis_open(r, primary.host, primary.port,
+		    (unsigned)(deadline - now)) == -1)
+			continue;
+		if ((role = redis_role(r, why, sizeof why)) == 1) {
+			memcpy(r->primary, at, sizeof at);
+			sentinel_format(&from, r->primary_from,
+			    sizeof r->primary_from);
+			return 0;
+		}
+		redis_errorf(r, "redis at %s (the primary of %s by sentinel): "
+		    "%s%s", at, conf->redis_master_name, role == 0 ?
+		    "it is a " : "", why);
+		redis_disconnect(r);
+	}
+	if (tries == REDIS_DISCOVER_TRIES)
+		return -1;
+	redis_errorf(r, "redis: no primary of %s within redis_timeout_ms "
+	    "(%u)", conf->redis_master_name, conf->redis_timeout_ms);
+	return -1;
+}
+
+/* Connects if not connected: through the sentinels if there are any. */
+static int
+redis_connect(struct redis *r)
+{
+	int rc;
+
+	if (r->c != NULL)
+		return 0;
+	rc = r->sentinels != NULL ? redis_connect_sentinel(r) :
+	    redis_connect_direct(r);
+	if (rc == 0)
+		redisSetTimeout(r->c, redis_tv(r->conf->redis_timeout_ms +
+		    r->block_ms));
+	return rc;
 }
 
 /* ------------------------------------------------------------ running */
@@ -461,6 +587,16 @@ redis_is_noscript(const redisReply *reply)
 	    strncmp(reply->str, "NOSCRIPT", 8) == 0;
 }
 
+/* A primary that Sentinel demoted while we were connected: nothing of the
+ * command was done (a replica refuses writes, and a script's first write),
+ * so it may run again on the primary discovered now. */
+static int
+redis_is_readonly(const redisReply *reply)
+{
+	return reply->type == REDIS_REPLY_ERROR &&
+	    strncmp(reply->str, "READONLY", 8) == 0;
+}
+
 redisReply *
 redis_run(struct redis *r)
 {
@@ -477,7 +613,15 @@ redis_run(struct redis *r)
 		return NULL;
 	}
 	reply = redis_send(r, text, len);
-	/* Redis restarted without its script cache, or flushed it. */
+	/* A demoted primary: once more on the one the sentinels name now
+	 * (whose script cache may be empty: SCRIPT LOAD is not replicated). */
+	if (reply != NULL && r->sentinels != NULL && redis_is_readonly(reply)) {
+		freeReplyObject(reply);
+		redis_disconnect(r);
+		reply = redis_send(r, text, len);
+	}
+	/* Redis restarted without its script cache, or flushed it, or a
+	 * failover made a replica the primary. */
 	if (reply != NULL && r->script != REDIS_NO_SCRIPT &&
 	    redis_is_noscript(reply)) {
 		freeReplyObject(reply);
@@ -490,6 +634,8 @@ redis_run(struct redis *r)
 	 * READONLY replica, ...). */
 	if (reply != NULL && reply->type == REDIS_REPLY_ERROR) {
 		redis_errorf(r, "redis: %.200s", reply->str);
+		if (r->sentinels != NULL && redis_is_readonly(reply))
+			redis_disconnect(r);	/* discover again next time */
 		freeReplyObject(reply);
 		reply = NULL;
 	}
@@ -510,6 +656,48 @@ redis_run_blocking(struct redis *r, unsigned timeout_s)
 	if (r->c != NULL)
 		redisSetTimeout(r->c, redis_tv(r->conf->redis_timeout_ms));
 	return reply;
+}
+
+int
+redis_wait_replicas(struct redis *r, unsigned n, unsigned timeout_ms,
+    long long *acked)
+{
+	const char *text;
+	redisReply *reply;
+	size_t len;
+	int rc = -1;
+
+	/* WAIT counts the replicas that have this connection's writes: on
+	 * any other connection it would confirm nothing. */
+	if (r->c == NULL) {
+		redis_errorf(r, "redis: the connection of the write was lost "
+		    "before WAIT");
+		return -1;
+	}
+	redis_begin(r, "WAIT");
+	redis_arg_u64(r, n);
+	redis_arg_u64(r, timeout_ms);
+	redis_finish(r, &text, &len);
+	redisSetTimeout(r->c, redis_tv(r->conf->redis_timeout_ms + timeout_ms));
+	reply = redis_roundtrip(r, text, len);
+	if (reply == NULL) {
+		redis_errorf(r, "redis: WAIT: %s", r->c->errstr);
+		redis_disconnect(r);
+		return -1;
+	}
+	redisSetTimeout(r->c, redis_tv(r->conf->redis_timeout_ms));
+	if (reply->type == REDIS_REPLY_INTEGER) {
+		*acked = reply->integer;
+		rc = 0;
+	} else {
+		redis_errorf(r, "redis: WAIT: %.160s",
+		    reply->type == REDIS_REPLY_ERROR ? reply->str :
+		    "expected an integer reply");
+		if (redis_is_readonly(reply))
+			redis_disconnect(r);
+	}
+	freeReplyObject(reply);
+	return rc;
 }
 
 int

@@ -15,6 +15,12 @@
  * after a restart does not fail.  Every command thumbq runs is safe to run
  * twice (see store.c).
  *
+ * With redis_sentinels, the address is the primary that the sentinels
+ * name (sentinel.h), confirmed by ROLE, found again after a transport
+ * error and after a READONLY reply (a primary demoted by a failover),
+ * where the command runs once more: it was not done.  Finding it, like
+ * connecting, takes at most redis_timeout_ms.
+ *
  * Replies are untrusted like any input: callers check each element's type,
  * and parse numbers with redis_parse_ull, before they use them.  One
  * object is used by one thread at a time. */
@@ -45,6 +51,10 @@ void redis_free(struct redis *r);
 const char *redis_error(const struct redis *r);
 void redis_errorf(struct redis *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* With redis_sentinels, the primary ("host:port") the connection is on,
+ * and in *from the sentinel that named it; "" when not connected or
+ * without sentinels. */
+const char *redis_primary(const struct redis *r, const char **from);
 
 /* Building: one command at a time.  redis_begin starts a command named
  * name; redis_begin_script one that runs script (EVALSHA with no KEYS: the
@@ -68,6 +78,11 @@ redisReply *redis_run(struct redis *r);
 redisReply *redis_run_blocking(struct redis *r, unsigned timeout_s);
 /* For a command that answers an integer: 0 with *n, or -1. */
 int redis_run_int(struct redis *r, long long *n);
+/* WAIT n timeout_ms on the connection of the last command (never on a
+ * new one, where it would confirm nothing): 0 with the replicas that
+ * acknowledged its writes in *acked, or -1. */
+int redis_wait_replicas(struct redis *r, unsigned n, unsigned timeout_ms,
+    long long *acked);
 
 /* The command as it would be sent (RESP), with its length; NULL if it
  * failed.  For tests. */

@@ -79,6 +79,24 @@ store_error(const struct store *st)
 	return redis_error(st->r);
 }
 
+const char *
+store_primary(const struct store *st, const char **from)
+{
+	return redis_primary(st->r, from);
+}
+
+int
+store_ping(struct store *st)
+{
+	redisReply *reply;
+
+	redis_begin(st->r, "PING");
+	if ((reply = redis_run(st->r)) == NULL)
+		return -1;
+	freeReplyObject(reply);
+	return 0;
+}
+
 void
 store_begin_script(struct store *st, enum store_script which)
 {

@@ -43,6 +43,11 @@ struct store *store_new(const struct thumbq_conf *conf);
 void store_free(struct store *st);
 /* The last error, for logs ("connection refused", "unexpected reply ..."). */
 const char *store_error(const struct store *st);
+/* With redis_sentinels: the primary the sentinels named ("host:port")
+ * and, in *from, the sentinel that did; "" before a connection. */
+const char *store_primary(const struct store *st, const char **from);
+/* PING: connects (through the sentinels, if any).  0, or -1. */
+int store_ping(struct store *st);
 
 /* ---------------------------------------------------- store-parse.c */
 /* The options of a job as its hash keeps them (field opts), and as the

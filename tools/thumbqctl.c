@@ -675,7 +675,7 @@ ctl_check_redis(struct ctl_checks *k)
 {
 	const struct thumbq_conf *conf = &k->c->conf;
 	struct store_stats *s = xmalloc(sizeof *s);
-	const char *err;
+	const char *err, *primary, *from;
 
 	if (store_stats(k->c->store, s) != STORE_OK) {
 		err = store_error(k->c->store);
@@ -683,7 +683,8 @@ ctl_check_redis(struct ctl_checks *k)
 			ctl_report(k, 0, "redis", "Redis at %s wants a "
 			    "password: set redis_password_file (and "
 			    "redis_user for an ACL user)", conf->redis);
-		else if (strstr(err, conf->redis) != NULL)
+		else if (strstr(err, conf->redis) != NULL ||
+		    conf->redis_sentinels[0] != '\0')
 			ctl_report(k, 0, "redis", "%s", err);
 		else
 			ctl_report(k, 0, "redis", "Redis at %s: %s",
@@ -693,11 +694,18 @@ ctl_check_redis(struct ctl_checks *k)
 		free(s);
 		return;
 	}
-	ctl_report(k, 1, "redis",
-	    "Redis at %s answers (database %u, prefix %s%s%s)", conf->redis,
-	    conf->redis_db, conf->redis_prefix,
-	    conf->redis_password_file[0] != '\0' ? ", password from " : "",
-	    conf->redis_password_file);
+	primary = store_primary(k->c->store, &from);
+	if (primary[0] != '\0')
+		ctl_report(k, 1, "redis", "Redis primary %s, named by "
+		    "sentinel %s for %s, answers (database %u, prefix %s%s%s)",
+		    primary, from, conf->redis_master_name, conf->redis_db,
+		    conf->redis_prefix, conf->redis_password_file[0] != '\0' ?
+		    ", password from " : "", conf->redis_password_file);
+	else
+		ctl_report(k, 1, "redis", "Redis at %s answers (database %u, "
+		    "prefix %s%s%s)", conf->redis, conf->redis_db,
+		    conf->redis_prefix, conf->redis_password_file[0] != '\0' ?
+		    ", password from " : "", conf->redis_password_file);
 	if (s->hosts > 0)
 		ctl_report(k, 1, "worker", "thumbqd reports: %lld host(s), "
 		    "%lld worker(s) in the last %d s", s->hosts, s->children,

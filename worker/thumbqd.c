@@ -21,6 +21,7 @@
 #include "master.h"
 #include "proc.h"
 #include "storage.h"
+#include "store.h"
 #include "urlpolicy.h"
 #include "xmalloc.h"
 
@@ -101,6 +102,30 @@ thumbqd_check_storage(const struct thumbq_conf *conf, char **cause)
 	sto = storage_new(conf);
 	rc = storage_probe(sto, cause);
 	storage_free(sto);
+	return rc;
+}
+
+/* -t with redis_sentinels: the sentinels must name a primary that
+ * answers, and the operator sees which one. */
+static int
+thumbqd_check_sentinels(const struct thumbq_conf *conf, char **cause)
+{
+	struct store *st;
+	const char *primary, *from;
+	int rc = 0;
+
+	if (conf->redis_sentinels[0] == '\0')
+		return 0;
+	st = store_new(conf);
+	if (store_ping(st) == -1) {
+		*cause = xasprintf("%s", store_error(st));
+		rc = -1;
+	} else {
+		primary = store_primary(st, &from);
+		printf("thumbqd: redis primary %s, named by sentinel %s for "
+		    "%s\n", primary, from, conf->redis_master_name);
+	}
+	store_free(st);
 	return rc;
 }
 
@@ -315,7 +340,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "thumbqd: %s\n", cause);
 		return 1;
 	}
-	if (test_only && thumbqd_check_storage(conf, &cause) == -1) {
+	if (test_only && (thumbqd_check_storage(conf, &cause) == -1 ||
+	    thumbqd_check_sentinels(conf, &cause) == -1)) {
 		fprintf(stderr, "thumbqd: %s\n", cause);
 		return 1;
 	}
