@@ -65,6 +65,12 @@ route_batches_create(struct api *api, struct request *req, const char *arg)
 		routes_unavailable(api, req, "batch_failed", NULL);
 		goto out;
 	}
+	if (store_job_replicated(api->store, NULL) != STORE_OK) {
+		routes_unreplicated(api, req, "batch_unreplicated", bid,
+		    "send the same request again: its jobs follow those "
+		    "accepted (dedupe), none is made twice");
+		goto out;
+	}
 	{
 		struct json_object *o = json_object_new_object(),
 		    *jobs = json_object_new_array();

@@ -61,6 +61,12 @@ route_thumbnails_create(struct api *api, struct request *req, const char *arg)
 		routes_unavailable(api, req, "create_failed", NULL);
 		goto out;
 	}
+	/* redis_min_replicas: no 201 for a job a failover could lose. */
+	if (store_job_replicated(api->store, job.id) != STORE_OK) {
+		routes_unreplicated(api, req, "create_unreplicated", job.id,
+		    "send the same request again: the same job answers it");
+		goto out;
+	}
 	log_debug("event=created job=%s", job.id);
 	snprintf(headers, sizeof headers, "Location: /v1/thumbnails/%s\r\n",
 	    job.id);

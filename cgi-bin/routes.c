@@ -140,6 +140,19 @@ routes_unavailable(struct api *api, struct request *req, const char *event,
 }
 
 void
+routes_unreplicated(struct api *api, struct request *req, const char *event,
+    const char *id, const char *retry)
+{
+	char msg[256];
+
+	log_warn("event=%s id=%s error=\"%s\"", event, id,
+	    store_error(api->store));
+	snprintf(msg, sizeof msg, "too few replicas of the job store confirmed "
+	    "the request in time: it may have been accepted; %s", retry);
+	response_error(req, 503, "not_replicated", msg, "Retry-After: 1\r\n");
+}
+
+void
 routes_send_json(struct request *req, int status, struct json_object *o)
 {
 	response_send(req, status, NULL, json_object_to_json_string_ext(o,

@@ -46,6 +46,11 @@ void routes_job_not_found(struct request *req, const char *id);
  * none) and the store's error: every route says the same to the client. */
 void routes_unavailable(struct api *api, struct request *req,
     const char *event, const char *id);
+/* Answers 503 when a new job or batch (id) was written but fewer than
+ * redis_min_replicas replicas confirmed it in time: it may exist, or be
+ * lost in a failover; retry tells the client what its retry gets. */
+void routes_unreplicated(struct api *api, struct request *req,
+    const char *event, const char *id, const char *retry);
 /* Sends o (and puts it) as the body of a status answer. */
 void routes_send_json(struct request *req, int status, struct json_object *o);
 

@@ -56,6 +56,7 @@ store_job_create(struct store *st, struct job *job, unsigned ttl,
 	redis_arg_str(st->r, job->url);
 	store_arg_making(st, &job->opts, ttl, dedupe_ttl, job->priority,
 	    job->callback_url, job->owner);
+	redis_arg_str(st->r, st->conf->redis_min_replicas > 0 ? "1" : "");
 	if ((r = redis_run(st->r)) == NULL)
 		return STORE_ERROR;
 	if (store_parse_created(r, job) == 0) {
@@ -70,6 +71,38 @@ store_job_create(struct store *st, struct job *job, unsigned ttl,
 		return STORE_ERROR;
 	job_free(job);
 	*job = made;
+	return STORE_OK;
+}
+
+/* WAIT on the connection that wrote the job, then, once enough replicas
+ * hold it, the mark that made it the answer to a retry goes (create.lua):
+ * an identical request after this one is dedupe's as usual.  That HDEL
+ * is not waited for: lost in a failover, it only leaves the mark. */
+enum store_result
+store_job_replicated(struct store *st, const char *id)
+{
+	unsigned n = st->conf->redis_min_replicas;
+	unsigned ms = st->conf->redis_min_replicas_timeout_ms;
+	long long acked;
+	redisReply *r;
+
+	if (n == 0)
+		return STORE_OK;
+	if (redis_wait_replicas(st->r, n, ms, &acked) == -1)
+		return STORE_ERROR;
+	if (acked < (long long)n) {
+		redis_errorf(st->r, "redis: %lld of redis_min_replicas = %u "
+		    "replicas confirmed the write within %u ms", acked, n, ms);
+		return STORE_ERROR;
+	}
+	if (id == NULL)
+		return STORE_OK;
+	redis_begin(st->r, "HDEL");
+	store_arg_key(st, "job", id);
+	redis_arg_str(st->r, "unconfirmed");
+	if ((r = redis_run(st->r)) == NULL)
+		return STORE_ERROR;
+	freeReplyObject(r);
 	return STORE_OK;
 }
 

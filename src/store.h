@@ -75,6 +75,11 @@ int store_opts_parse(const char *text, struct image_request *opts);
  * removes it before. */
 enum store_result store_job_create(struct store *st, struct job *job,
     unsigned ttl, unsigned dedupe_ttl);
+/* With redis_min_replicas, waits (WAIT, redis_min_replicas_timeout_ms)
+ * until that many replicas hold what this connection wrote last (a job
+ * or a batch); STORE_OK, or STORE_ERROR when too few did in time or the
+ * connection was lost.  id: the job whose 201 this confirms, or NULL. */
+enum store_result store_job_replicated(struct store *st, const char *id);
 enum store_result store_job_get(struct store *st, const char *id,
     struct job *job);
 /* Cancels a job that is waiting or in progress, or forgets a finished one

@@ -315,7 +315,7 @@ end
 -- sends them, and on the common path every number passed to redis.call is
 -- a string too: Lua turns a number into text with printf("%.14g"), which
 -- costs more than the command it is an argument of.
-local function create_job(id, url, opts, ttl, dttl, prio, callback, owner)
+local function create_job(id, url, opts, ttl, dttl, prio, callback, owner, unconfirmed)
   local job = jobkey(id)
   -- Run twice (a retry after a lost reply): the job exists, once.
   if redis.call('EXISTS', job) == 1 then return end
@@ -324,12 +324,20 @@ local function create_job(id, url, opts, ttl, dttl, prio, callback, owner)
     'attempts', '0', 'created', created, 'updated', created}
   if callback ~= '' then f[#f + 1] = 'callback'; f[#f + 1] = callback end
   if owner ~= '' then f[#f + 1] = 'owner'; f[#f + 1] = owner end
+  if unconfirmed == '1' then f[#f + 1] = 'unconfirmed'; f[#f + 1] = '1' end
   local dkey, prev, st
   if dttl ~= '0' then
     -- Per owner: one client's thumbnails are no answer to another's jobs.
     dkey = P .. 'dedupe:' .. redis.sha1hex(owner .. ' ' .. opts .. ' ' .. url)
     prev = redis.call('GET', dkey)
     st = prev and redis.call('HGET', jobkey(prev), 'status')
+    -- prev's client was answered 503 (too few replicas confirmed it,
+    -- redis_min_replicas) and told to retry: this is the retry, and prev
+    -- its answer, not a job that follows it.
+    if unconfirmed == '1' and (st == 'queued' or st == 'processing' or st == 'completed') and
+        redis.call('HEXISTS', jobkey(prev), 'unconfirmed') == 1 then
+      return 'again', prev
+    end
     if st == 'queued' or st == 'processing' then
       f[#f + 1] = 'source_job'; f[#f + 1] = prev
     elseif st ~= 'completed' then
