@@ -28,21 +28,12 @@ free_port API_PORT
 free_port API2_PORT
 RD=$tq_tmp/redis
 mkdir -p "$RD/p1" "$RD/p2" "$RD/s1" "$RD/s2" "$RD/s3"
-sen_pids=
 
 # Our redis-servers are stopped before lib.sh's cleanup removes their
 # directories.
 sen_stop() {
-	for p in $sen_pids; do
-		kill "$p" 2>/dev/null || true
-	done
-	for p in $sen_pids; do
-		i=0
-		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
-		kill -9 "$p" 2>/dev/null || true
+	for n in p1 p2 s1 s2 s3; do
+		tq_stop_pidfile "$RD/$n/pid"
 	done
 }
 trap 'sen_rc=$?; sen_stop; (exit $sen_rc); tq_cleanup' EXIT
@@ -55,7 +46,6 @@ redis_start() {
 	redis-server --port "$p" --bind 127.0.0.1 --dir "$RD/$n" --save '' \
 		--appendonly no --logfile "$RD/$n/log" "$@" </dev/null >/dev/null 2>&1 &
 	echo $! >"$RD/$n/pid"
-	sen_pids="$sen_pids $!"
 }
 
 sentinel_start() {
@@ -72,7 +62,6 @@ sentinel_start() {
 	EOF
 	redis-server "$RD/$n/sentinel.conf" --sentinel </dev/null >/dev/null 2>&1 &
 	echo $! >"$RD/$n/pid"
-	sen_pids="$sen_pids $!"
 }
 
 # until_true SECONDS CMD...: runs CMD every 0.1 s until it succeeds; 1 if
