@@ -28,7 +28,7 @@ enum image_format {
 /* Which part of the source fill keeps, as the picture is shown (after the
  * EXIF turn).  Compass points put the crop against that side or corner;
  * focus keeps focus_x, focus_y in view, as near the crop's centre as the
- * image allows; smart keeps the most detailed region (smartcrop.c). */
+ * image allows; smart keeps what stands out most (smartcrop.c). */
 enum image_gravity {
 	IMAGE_GRAVITY_CENTER = 0,
 	IMAGE_GRAVITY_NORTH,

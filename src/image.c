@@ -27,7 +27,7 @@
  *   gravity fill only: center, the compass points (the crop against that
  *           side or corner of the picture as shown), focus (focus_x,
  *           focus_y as near the crop's centre as the image allows), smart
- *           (the crop that holds the most detail and colour, smartcrop.c).
+ *           (the crop that holds the most of what stands out, smartcrop.c).
  *   quality JPEG, WebP, AVIF and JPEG XL, 1-100; 0 means 85.  PNG ignores
  *           it.
  *   background

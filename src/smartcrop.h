@@ -11,12 +11,13 @@
 
 /* The largest picture smartcrop_find() takes, in pixels: the caller scales
  * down first (a few hundred pixels a side is what the measure needs). */
-#define SMARTCROP_MAX_PIXELS	(1UL << 20)
+#define SMARTCROP_MAX_PIXELS	(1UL << 18)
 
 /*
  * Finds where a cw x ch window inside the w x h picture px (channels 3:
- * RGB, or 4: RGBA, rows without padding) holds the most detail and
- * colour; *x, *y its top left corner.  Windows that score alike (and a
+ * RGB, or 4: RGBA, rows without padding) holds the most of what stands
+ * out (detail, colour, skin), best at its centre; *x, *y its top left
+ * corner.  Windows that score alike (and a
  * picture with nothing in it) give the one nearest the centre.  Returns
  * 0, or -1 for sizes it does not take (a window larger than the picture,
  * 0 sides, more than SMARTCROP_MAX_PIXELS).

@@ -5,7 +5,8 @@
  * landscape, the whole width of a portrait) and for a window smaller both
  * ways; the same for a saturated flat patch, for an opaque logo on
  * transparency, and over faint noise.  A picture with nothing standing out
- * is cropped in the centre, as center would.  Sizes it does not take are
+ * (flat, or the same detail everywhere) is cropped in the centre, as
+ * center would.  Sizes it does not take are
  * refused. */
 #include "config.h"
 
@@ -214,6 +215,8 @@ test_centre(void)
 	px = picture(400, 200, 3, 90);
 	ok(smartcrop_find(px, 400, 200, 3, 200, 200, &x, &y) == 0 &&
 	    x == 100 && y == 0, "flat grey: the centre (got %ld,%ld)", x, y);
+	free(px);
+	px = picture(401, 200, 3, 90);
 	ok(smartcrop_find(px, 401, 200, 3, 200, 200, &x, &y) == 0 &&
 	    x == 100 && y == 0, "flat grey, odd: the centre rounded down, as "
 	    "center (got %ld,%ld)", x, y);
@@ -246,7 +249,7 @@ test_refusals(void)
 	is_int(smartcrop_find(px, 0, 4, 3, 0, 4, &x, &y), -1, "a 0 side");
 	is_int(smartcrop_find(px, 4, 4, 3, 0, 4, &x, &y), -1, "a 0 window");
 	is_int(smartcrop_find(px, 4, 4, 2, 4, 4, &x, &y), -1, "2 channels");
-	is_int(smartcrop_find(px, 1UL << 11, 1UL << 10, 3, 1, 1, &x, &y), -1,
+	is_int(smartcrop_find(px, 1UL << 10, 1UL << 9, 3, 1, 1, &x, &y), -1,
 	    "more than SMARTCROP_MAX_PIXELS (the pixels are not read)");
 	ok(smartcrop_find(px, 1, 1, 4, 1, 1, &x, &y) == 0 && x == 0 && y == 0,
 	    "1x1: the only place");
@@ -264,15 +267,15 @@ test_cost(void)
 	long x, y;
 	double ms;
 
-	px = picture(1024, 1024, 3, 0);
-	checker(px, 1024, 3, 0, 0, 1024, 1024);
+	px = picture(512, 512, 3, 0);
+	checker(px, 512, 3, 0, 0, 512, 512);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ok(smartcrop_find(px, 1024, 1024, 3, 512, 512, &x, &y) == 0,
-	    "1024x1024, a 512x512 window: found");
+	ok(smartcrop_find(px, 512, 512, 3, 256, 256, &x, &y) == 0,
+	    "512x512, a 256x256 window: found");
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-	printf("# 1024x1024 with 263169 windows: %.1f ms\n", ms);
+	printf("# 512x512 with 66049 windows: %.1f ms\n", ms);
 	free(px);
 }
 
