@@ -33,6 +33,7 @@ route_batches_create(struct api *api, struct request *req, const char *arg)
 		.max_size = conf->max_thumbnail_size,
 		.default_priority = JOB_LOW,
 		.max_batch = conf->max_batch,
+		.max_variants = conf->max_variants,
 	};
 	/* A batch body is a list of URLs: its bound follows from theirs. */
 	size_t max_body = conf->max_batch * (conf->max_url_bytes + 64) +
@@ -52,6 +53,9 @@ route_batches_create(struct api *api, struct request *req, const char *arg)
 		return;
 	job_format_negotiate(request_param(req, "HTTP_ACCEPT"),
 	    &br.opts.format);
+	for (size_t i = 0; i < br.nvariants; i++)
+		job_format_negotiate(request_param(req, "HTTP_ACCEPT"),
+		    &br.variants[i].format);
 	if (auth_charge_batch(api, req, br.nurls) != 0)
 		goto out;
 	ids = xcalloc(br.nurls, sizeof *ids);

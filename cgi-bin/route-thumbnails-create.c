@@ -25,6 +25,7 @@ route_thumbnails_create(struct api *api, struct request *req, const char *arg)
 		.default_height = api->conf->thumbnail_height,
 		.max_size = api->conf->max_thumbnail_size,
 		.default_priority = JOB_NORMAL,
+		.max_variants = api->conf->max_variants,
 	};
 	char msgbuf[JOB_MESSAGE_MAX];
 	struct job_request jr;
@@ -43,6 +44,10 @@ route_thumbnails_create(struct api *api, struct request *req, const char *arg)
 		return;
 	job_format_negotiate(request_param(req, "HTTP_ACCEPT"),
 	    &jr.opts.format);
+	/* format stays per variant: each one's negotiate too. */
+	for (size_t i = 0; i < jr.nvariants; i++)
+		job_format_negotiate(request_param(req, "HTTP_ACCEPT"),
+		    &jr.variants[i].format);
 
 	memset(&job, 0, sizeof job);
 	if (id_generate(job.id) == -1) {
@@ -53,6 +58,10 @@ route_thumbnails_create(struct api *api, struct request *req, const char *arg)
 	}
 	job.url = xstrdup(jr.url);
 	job.opts = jr.opts;
+	for (size_t i = 0; i < jr.nvariants; i++)
+		job.variants[i].opts = jr.variants[i];
+	job.nvariants = jr.nvariants;
+	job.placeholder = jr.placeholder;
 	job.priority = jr.priority;
 	job.callback_url = jr.callback_url ? xstrdup(jr.callback_url) : NULL;
 	job.owner = req->owner[0] != '\0' ? xstrdup(req->owner) : NULL;

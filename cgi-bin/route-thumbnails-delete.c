@@ -39,7 +39,7 @@ route_thumbnails_delete(struct api *api, struct request *req, const char *arg)
 	}
 	/* The record is gone first: a failure here leaves an unreferenced file,
 	 * never a job pointing at nothing. */
-	if (path[0] != '\0' && storage_remove(api->storage, path) < 0)
+	if (path[0] != '\0' && storage_remove_all(api->storage, path) < 0)
 		log_warn("event=delete_file_failed job=%s error=\"%s\"", arg,
 		    storage_error(api->storage));
 	log_info("event=deleted job=%s", arg);

@@ -57,6 +57,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.max_url_bytes = 2048,
 		.default_width = 100,
 		.default_height = 100,
+		.max_variants = 8,
 		.max_size = 1024,
 	};
 	struct job_request req;
@@ -100,12 +101,34 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(!again.has_background ||
 		    memcmp(again.background, req.opts.background, 4) == 0);
 
+		/* Each variant is an option set as bounded as the body's,
+		 * and its options text reads back the same. */
+		FUZZ_CHECK(req.nvariants <= limits.max_variants);
+		FUZZ_CHECK(req.placeholder == 0 || req.placeholder == 1);
+		for (size_t i = 0; i < req.nvariants; i++) {
+			const struct image_request *v = &req.variants[i];
+
+			FUZZ_CHECK(v->width >= 1 && v->width <= limits.max_size);
+			FUZZ_CHECK(v->height >= 1 && v->height <= limits.max_size);
+			FUZZ_CHECK(v->quality <= 100);
+			job_format_negotiate(NULL, &req.variants[i].format);
+			FUZZ_CHECK(v->mode <= IMAGE_PAD && v->format <= IMAGE_JXL);
+			store_opts_format(v, opts);
+			FUZZ_CHECK(store_opts_parse(opts, &again) == 0);
+			FUZZ_CHECK(again.width == v->width && again.height == v->height);
+			FUZZ_CHECK(again.mode == v->mode && again.format == v->format);
+			FUZZ_CHECK(again.quality == v->quality);
+		}
+
 		/* The URL is echoed in every answer about the job. */
 		memset(&job, 0, sizeof job);
 		memcpy(job.id, "00000000-0000-4000-8000-000000000000", ID_LEN + 1);
 		job.url = req.url;
 		job.status = JOB_QUEUED;
 		job.opts = req.opts;
+		for (size_t i = 0; i < req.nvariants; i++)
+			job.variants[i].opts = req.variants[i];
+		job.nvariants = req.nvariants;
 		json = job_to_json(&job, "http://localhost");
 		FUZZ_CHECK(json != NULL);
 		back = fuzz_json_url(json);

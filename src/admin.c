@@ -435,7 +435,7 @@ admin_delete(struct store *st, struct storage *sto, const char *id)
 		return rc;
 	/* The record is gone first: a failure here leaves an unreferenced file,
 	 * never a job pointing at nothing. */
-	if (path[0] != '\0' && storage_remove(sto, path) < 0)
+	if (path[0] != '\0' && storage_remove_all(sto, path) < 0)
 		log_warn("event=delete_file_failed job=%s error=\"%s\"", id,
 		    storage_error(sto));
 	return STORE_OK;

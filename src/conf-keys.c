@@ -79,6 +79,8 @@ const struct conf_key conf_keys[] = {
 	  "options); 0: off" },
 	{ "max_batch", NUM(CONF_UINT, max_batch, 1, 1000), "100",
 	  "URLs one POST /v1/batches may hold" },
+	{ "max_variants", NUM(CONF_UINT, max_variants, 1, 16),
+	  "8", "option sets one job's variants may hold (one file each)" },
 	{ "max_thumbnail_size", NUM(CONF_UINT, max_thumbnail_size, 1, 4096),
 	  "1024",
 	  "largest width or height a client may ask for" },

@@ -53,6 +53,7 @@ struct thumbq_conf {
 	unsigned dedupe_ttl;
 	unsigned max_thumbnail_size;	/* largest width or height asked */
 	unsigned max_batch;		/* URLs one POST /v1/batches may hold */
+	unsigned max_variants;		/* option sets in one job's variants */
 	int auth_required;		/* Bearer API keys */
 	unsigned rate_limit;		/* requests/s per key; 0: off */
 	unsigned rate_burst;

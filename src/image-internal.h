@@ -87,6 +87,12 @@ int image_webp_decode(const unsigned char *in, size_t len,
 /* Makes the pixels sRGB, through the embedded ICC profile if it is usable. */
 void image_icc_to_srgb(Image *image, const struct imghdr *hdr);
 
+/* image-placeholder.c */
+/* The placeholder of the decoded image (left as it is).  Returns 0, or -1
+ * with err filled. */
+int image_placeholder(Image *image, const struct imghdr *hdr,
+    struct image_placeholder *ph, ExceptionInfo *ex, struct job_error *err);
+
 /* image-error.c */
 /* s with anything but printable ASCII replaced, in buf; "" for NULL. */
 const char *image_error_clean(const char *s, char *buf, size_t size);

@@ -470,23 +470,63 @@ image_place_frame(Image **image, const struct imghdr *hdr,
 }
 
 /*
+ * The one request several thumbnails are decoded for: a fit in a square
+ * whose side is enough for every one of them.  The decoders' reduced size
+ * is a function of the box's longer side, and a square covers either
+ * orientation (EXIF is applied after the decode); a fill needs the source's
+ * shorter side to cover the box, as large a square as the longer side
+ * over the shorter times its own.  A fit rather than a fill, so that
+ * libwebp does not crop to one variant's aspect at decode time.
+ */
+static void
+image_decode_request(const struct image_request *reqs, size_t n,
+    const struct imghdr *hdr, struct image_request *out)
+{
+	unsigned long lo = hdr->width < hdr->height ? hdr->width : hdr->height;
+	unsigned long hi = hdr->width < hdr->height ? hdr->height : hdr->width;
+	unsigned long side = 1, s;
+
+	for (size_t i = 0; i < n; i++) {
+		s = reqs[i].width > reqs[i].height ? reqs[i].width :
+		    reqs[i].height;
+		if (reqs[i].mode == IMAGE_FILL && lo > 0)
+			s = (unsigned long)((double)s * hi / lo + 0.999);
+		if (s > side)
+			side = s;
+	}
+	if (side > hi)
+		side = hi > 0 ? hi : 1;
+	*out = reqs[0];
+	out->mode = IMAGE_FIT;
+	out->width = out->height = (unsigned)side;
+}
+
+/*
  * Request and header checks, then the decoder: libwebp, or GraphicsMagick's
- * forced by prefix, at a reduced size for big JPEG and WebP (*hinted); then
- * the first frame on its canvas.  On failure *image may hold what a decoder
- * returned with its error, for the caller to destroy.
+ * forced by prefix, at a reduced size for big JPEG and WebP (*hinted),
+ * the size the largest of the n requests needs; then the first frame on
+ * its canvas.  On failure *image may hold what a decoder returned with its
+ * error, for the caller to destroy.
  */
 static int
-image_load(const unsigned char *in, size_t len, const struct image_request *req,
-    struct imghdr *hdr, Image **image, int *hinted, ExceptionInfo *ex,
-    struct job_error *err)
+image_load(const unsigned char *in, size_t len,
+    const struct image_request *reqs, size_t n, struct imghdr *hdr,
+    Image **image, int *hinted, ExceptionInfo *ex, struct job_error *err)
 {
 	struct image_frame frame;
+	struct image_request all;
+	const struct image_request *req = &reqs[0];
 
 	memset(&frame, 0, sizeof frame);
-	if (image_check_request(req, err) != 0)
-		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (image_check_request(&reqs[i], err) != 0)
+			return -1;
 	if (image_check_header(in, len, hdr, err) != 0)
 		return -1;
+	if (n > 1) {
+		image_decode_request(reqs, n, hdr, &all);
+		req = &all;
+	}
 	if (hdr->format == IMGHDR_WEBP) {
 		if (image_webp_decode(in, len, hdr, req, &frame, image, hinted,
 		    ex, err) != 0)
@@ -677,42 +717,119 @@ image_finish(Image **image, const struct image_request *req,
 }
 
 /*
- * Load (checks, decoder, first frame), scale and turn, then sRGB and strip:
- * EXIF can hold a location, and the thumbnail needs no profile once it is
- * sRGB.  Then the format, flattening for JPEG, padding, encoding.  The
- * caller owns res->data and frees it with free().
+ * One thumbnail of the decoded image, which it takes over: scale and turn,
+ * then sRGB and strip (EXIF can hold a location, and the thumbnail needs no
+ * profile once it is sRGB), then the format, flattening for JPEG, padding,
+ * encoding.
  */
-int
-image_thumbnail(const unsigned char *in, size_t len,
-    const struct image_request *req, struct image_result *res,
-    struct job_error *err)
+static int
+image_make(Image *image, const struct imghdr *hdr,
+    const struct image_request *req, int hinted, struct image_result *res,
+    ExceptionInfo *ex, struct job_error *err)
 {
-	ExceptionInfo ex;
-	Image *image = NULL;
-	struct imghdr hdr;
 	enum image_format format;
-	int hinted = 0, rv = -1;
+	int rv = -1;
 
-	memset(res, 0, sizeof *res);
-	job_error_clear(err);
-	GetExceptionInfo(&ex);
-
-	if (image_load(in, len, req, &hdr, &image, &hinted, &ex, err) != 0)
+	if (image_scale(&image, hdr, req, hinted, ex, err) != 0)
 		goto out;
-	if (image_scale(&image, &hdr, req, hinted, &ex, err) != 0)
-		goto out;
-	image_icc_to_srgb(image, &hdr);
+	image_icc_to_srgb(image, hdr);
 	StripImage(image);
 	image->depth = 8;
 	memset(&image->page, 0, sizeof image->page);
-	if (image_finish(&image, req, &format, &ex, err) != 0)
+	if (image_finish(&image, req, &format, ex, err) != 0)
 		goto out;
 	if (image_encode(image, format, req->quality, res, err) != 0)
 		goto out;
 	rv = 0;
 out:
+	DestroyImageList(image);
+	return rv;
+}
+
+/* The requests by the area of their box, largest first (insertion sort:
+ * a handful). */
+static void
+image_order(const struct image_request *reqs, size_t n, size_t *order)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned long long a = (unsigned long long)reqs[i].width *
+		    reqs[i].height;
+		size_t k = i;
+
+		for (; k > 0 && (unsigned long long)reqs[order[k - 1]].width *
+		    reqs[order[k - 1]].height < a; k--)
+			order[k] = order[k - 1];
+		order[k] = i;
+	}
+}
+
+/*
+ * One fetch, one decode, every thumbnail: the image is decoded once at
+ * the size the largest request needs (image_load), and each thumbnail is
+ * made from a copy of it, the largest first, the last from the decoded
+ * image itself.  Each is made exactly as image_thumbnail() would from a
+ * decode of that size, so a single request goes the same way as ever.
+ */
+int
+image_thumbnails(const unsigned char *in, size_t len,
+    const struct image_request *reqs, size_t n, struct image_result *res,
+    struct image_placeholder *ph, struct job_error *err)
+{
+	ExceptionInfo ex;
+	Image *image = NULL, *copy;
+	struct imghdr hdr;
+	size_t order[IMAGE_MAX_OUTPUTS];
+	int hinted = 0, rv = -1;
+
+	job_error_clear(err);
+	GetExceptionInfo(&ex);
+	if (n == 0 || n > IMAGE_MAX_OUTPUTS) {
+		job_error_set(err, "image_failed", 0, "%zu thumbnails asked of "
+		    "one image: 1 to %d may be", n, IMAGE_MAX_OUTPUTS);
+		goto out;
+	}
+	memset(res, 0, n * sizeof *res);
+	if (image_load(in, len, reqs, n, &hdr, &image, &hinted, &ex,
+	    err) != 0)
+		goto out;
+	if (ph != NULL && image_placeholder(image, &hdr, ph, &ex, err) != 0)
+		goto out;
+	image_order(reqs, n, order);
+	for (size_t k = 0; k < n; k++) {
+		if (k + 1 < n) {
+			copy = CloneImage(image, 0, 0, MagickTrue, &ex);
+			if (copy == NULL) {
+				image_error_step("copying the decoded image",
+				    &ex, err);
+				goto out;
+			}
+		} else {
+			copy = image;
+			image = NULL;
+		}
+		if (image_make(copy, &hdr, &reqs[order[k]], hinted,
+		    &res[order[k]], &ex, err) != 0)
+			goto out;
+	}
+	rv = 0;
+out:
 	if (image != NULL)
 		DestroyImageList(image);
+	if (rv != 0 && n <= IMAGE_MAX_OUTPUTS) {
+		for (size_t i = 0; i < n; i++) {
+			free(res[i].data);
+			res[i].data = NULL;
+		}
+	}
 	DestroyExceptionInfo(&ex);
 	return rv;
+}
+
+int
+image_thumbnail(const unsigned char *in, size_t len,
+    const struct image_request *req, struct image_result *res,
+    struct job_error *err)
+{
+	memset(res, 0, sizeof *res);
+	return image_thumbnails(in, len, req, 1, res, NULL, err);
 }

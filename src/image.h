@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "blurhash.h"
 #include "conf.h"
 #include "image-request.h"
 #include "joberror.h"
@@ -21,6 +22,17 @@ struct image_result {
 	unsigned width;
 	unsigned height;
 };
+
+/* What a client shows while the thumbnails load: a BlurHash of 4 x 3
+ * components and the dominant colour, "#rrggbb", of the picture as shown
+ * (turned, in sRGB, transparency over white). */
+struct image_placeholder {
+	char blurhash[BLURHASH_MAX];
+	char color[8];
+};
+
+/* The most thumbnails image_thumbnails makes of one image. */
+#define IMAGE_MAX_OUTPUTS 16
 
 /* Returns 0, or -1 with *cause set. */
 int image_init(const char *argv0, const struct thumbq_conf *conf, char **cause);
@@ -34,6 +46,12 @@ void image_child_init(const struct thumbq_conf *conf);
 int image_thumbnail(const unsigned char *in, size_t len,
     const struct image_request *req, struct image_result *res,
     struct job_error *err);
+/* n thumbnails of one image, res[i] for reqs[i], from one decode at the
+ * size the largest needs, and its placeholder when ph is not NULL.
+ * Returns 0 with every res filled, or -1 with err filled and none. */
+int image_thumbnails(const unsigned char *in, size_t len,
+    const struct image_request *reqs, size_t n, struct image_result *res,
+    struct image_placeholder *ph, struct job_error *err);
 void image_shutdown(void);
 
 #endif

@@ -190,6 +190,60 @@ job_json_options(struct buf *b, int *first, const struct image_request *o)
 	buf_lit(b, " }");
 }
 
+/* "resized_url": base_url, '/', path. */
+static void
+job_json_url(struct buf *b, int *first, const char *base_url,
+    const char *path)
+{
+	job_json_name(b, first, "resized_url");
+	buf_lit(b, "\"");
+	job_json_chars(b, base_url);
+	buf_lit(b, "/");
+	job_json_chars(b, path);
+	buf_lit(b, "\"");
+}
+
+/* "variants": each one's options and, once the job is completed, its
+ * file, size and format, in the order asked. */
+static void
+job_json_variants(struct buf *b, int *first, const struct job *job,
+    const char *base_url)
+{
+	job_json_name(b, first, "variants");
+	buf_lit(b, "[");
+	for (size_t i = 0; i < job->nvariants && i < JOB_MAX_VARIANTS; i++) {
+		const struct job_variant *v = &job->variants[i];
+		int vfirst = 1;
+
+		if (i > 0)
+			buf_lit(b, ",");
+		buf_lit(b, " {");
+		job_json_options(b, &vfirst, &v->opts);
+		if (job->status == JOB_COMPLETED && v->path != NULL) {
+			job_json_url(b, &vfirst, base_url, v->path);
+			job_json_int(b, &vfirst, "width", (int)v->width);
+			job_json_int(b, &vfirst, "height", (int)v->height);
+			job_json_str(b, &vfirst, "format",
+			    job_path_format(v->path));
+		}
+		buf_lit(b, " }");
+	}
+	buf_lit(b, " ]");
+}
+
+/* "placeholder": what to show while the thumbnails load. */
+static void
+job_json_placeholder(struct buf *b, int *first, const struct job *job)
+{
+	int pfirst = 1;
+
+	job_json_name(b, first, "placeholder");
+	buf_lit(b, "{");
+	job_json_str(b, &pfirst, "blurhash", job->blurhash);
+	job_json_str(b, &pfirst, "color", job->color);
+	buf_lit(b, " }");
+}
+
 /* "callback_url" and "callback": the webhook and how its delivery goes. */
 static void
 job_json_callback(struct buf *b, int *first, const struct job *job)
@@ -210,12 +264,7 @@ static void
 job_json_result(struct buf *b, int *first, const struct job *job,
     const char *base_url)
 {
-	job_json_name(b, first, "resized_url");
-	buf_lit(b, "\"");
-	job_json_chars(b, base_url);
-	buf_lit(b, "/");
-	job_json_chars(b, job->path);
-	buf_lit(b, "\"");
+	job_json_url(b, first, base_url, job->path);
 	job_json_int(b, first, "width", (int)job->width);
 	job_json_int(b, first, "height", (int)job->height);
 }
@@ -242,6 +291,11 @@ job_to_json(const struct job *job, const char *base_url)
 		job_json_callback(&b, &first, job);
 	if (job->status == JOB_COMPLETED && job->path != NULL)
 		job_json_result(&b, &first, job, base_url);
+	if (job->nvariants > 0)
+		job_json_variants(&b, &first, job, base_url);
+	if (job->status == JOB_COMPLETED && job->blurhash != NULL &&
+	    job->color != NULL)
+		job_json_placeholder(&b, &first, job);
 	/* A queued job may carry the error of its last attempt, while it
 	 * waits for a retry; a failed job always does. */
 	if (job->error_code != NULL && job->status != JOB_COMPLETED) {

@@ -139,6 +139,16 @@ job_format_name(enum image_format format)
 	return job_format_names[(size_t)format < JOB_NFORMATS ? format : 0];
 }
 
+const char *
+job_path_format(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+
+	if (dot == NULL)
+		return "";
+	return strcmp(dot + 1, "jpg") == 0 ? "jpeg" : dot + 1;
+}
+
 int
 job_priority_parse(const char *name, enum job_priority *priority)
 {
@@ -558,6 +568,69 @@ job_parse_common(struct json_object *root,
 	return 0;
 }
 
+/*
+ * variants: a list of 1 to max_variants option sets, each an object read
+ * by job_parse_options() over the body's options, so that what a variant
+ * does not name it inherits.  A message about one names it:
+ * "variants[2]: width must be ...".
+ */
+static int
+job_parse_variants(struct json_object *root,
+    const struct job_parse_limits *limits, const struct image_request *opts,
+    struct image_request *variants, size_t *nvariants, char *msgbuf)
+{
+	struct json_object *v;
+	size_t n, max = limits->max_variants;
+	char inner[JOB_MESSAGE_MAX];
+
+	*nvariants = 0;
+	if (!json_object_object_get_ex(root, "variants", &v))
+		return 0;
+	if (max > JOB_MAX_VARIANTS)
+		max = JOB_MAX_VARIANTS;
+	if (!json_object_is_type(v, json_type_array) ||
+	    (n = json_object_array_length(v)) == 0 || n > max) {
+		snprintf(msgbuf, JOB_MESSAGE_MAX, "variants must be an array "
+		    "of 1 to %zu option objects", max);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(v, i);
+
+		if (!json_object_is_type(o, json_type_object)) {
+			snprintf(msgbuf, JOB_MESSAGE_MAX, "variants[%zu] must "
+			    "be an object of options", i);
+			return -1;
+		}
+		if (job_parse_options(o, limits, opts, &variants[i],
+		    inner) == -1) {
+			snprintf(msgbuf, JOB_MESSAGE_MAX,
+			    "variants[%zu]: %.130s", i, inner);
+			return -1;
+		}
+	}
+	*nvariants = n;
+	return 0;
+}
+
+/* placeholder: optional boolean. */
+static int
+job_parse_placeholder(struct json_object *root, int *out, char *msgbuf)
+{
+	struct json_object *v;
+
+	*out = 0;
+	if (!json_object_object_get_ex(root, "placeholder", &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean)) {
+		snprintf(msgbuf, JOB_MESSAGE_MAX,
+		    "placeholder must be true or false");
+		return -1;
+	}
+	*out = json_object_get_boolean(v) ? 1 : 0;
+	return 0;
+}
+
 /* callback_url: optional, checked like an image URL (the courier checks
  * every address it connects to, as the fetcher does). */
 static int
@@ -596,6 +669,9 @@ job_request_parse(const char *body, size_t len,
 	if (job_parse_url(url, "url", limits->max_url_bytes, msgbuf) == -1 ||
 	    job_parse_common(root, limits, &req->opts, &req->priority,
 	    msgbuf) == -1 ||
+	    job_parse_variants(root, limits, &req->opts, req->variants,
+	    &req->nvariants, msgbuf) == -1 ||
+	    job_parse_placeholder(root, &req->placeholder, msgbuf) == -1 ||
 	    job_parse_callback(root, limits, &req->callback_url, msgbuf) == -1)
 		goto out;
 	req->url = xstrdup(json_object_get_string(url));
@@ -641,6 +717,9 @@ job_batch_parse(const char *body, size_t len,
 	}
 	if (job_parse_common(root, limits, &req->opts, &req->priority,
 	    msgbuf) == -1 ||
+	    job_parse_variants(root, limits, &req->opts, req->variants,
+	    &req->nvariants, msgbuf) == -1 ||
+	    job_parse_placeholder(root, &req->placeholder, msgbuf) == -1 ||
 	    job_parse_callback(root, limits, &req->callback_url, msgbuf) == -1)
 		goto out;
 	req->urls = xcalloc(n, sizeof *req->urls);
@@ -685,6 +764,13 @@ job_free(struct job *job)
 	free(job->callback_url);
 	free(job->callback_status);
 	free(job->owner);
+	free(job->blurhash);
+	free(job->color);
+	for (size_t i = 0; i < JOB_MAX_VARIANTS; i++) {
+		free(job->variants[i].path);
+		job->variants[i].path = NULL;
+	}
+	job->blurhash = job->color = NULL;
 	job->url = job->path = job->error_code = job->error_message = NULL;
 	job->source_job = job->callback_url = job->callback_status = NULL;
 	job->owner = NULL;

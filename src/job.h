@@ -21,6 +21,23 @@ enum job_priority {
 };
 #define JOB_NPRIORITIES 3
 
+/* The most option sets one job may ask for (max_variants is at most this):
+ * each is a file of the job, and its options text a part of one field. */
+#define JOB_MAX_VARIANTS 16
+
+/* One thumbnail of a job that asks for several (variants): the options it
+ * was asked with and, once completed, its file and size. */
+struct job_variant {
+	struct image_request opts;
+	char *path;		/* relative to the docroot, as struct job's */
+	unsigned width;
+	unsigned height;
+};
+
+/* The placeholder a client shows while the thumbnails load, when asked
+ * (placeholder: true): a BlurHash and the dominant colour, "#rrggbb". */
+#define JOB_BLURHASH_MAX 64
+
 enum job_status {
 	JOB_QUEUED = 0,
 	JOB_PROCESSING,
@@ -33,6 +50,14 @@ struct job {
 	char *url;
 	enum job_status status;
 	struct image_request opts;	/* what the client asked for */
+	/* variants: the thumbnails asked for, in the order asked; 0 for a
+	 * job of one thumbnail (opts).  Variant 0's file is also path,
+	 * width and height, the job's own. */
+	struct job_variant variants[JOB_MAX_VARIANTS];
+	size_t nvariants;
+	int placeholder;	/* placeholder: true was asked */
+	char *blurhash;		/* completed, when asked */
+	char *color;		/* "#rrggbb", completed, when asked */
 	enum job_priority priority;
 	unsigned attempts;	/* claims so far */
 	long long created_ms;	/* Unix time, milliseconds */
@@ -67,6 +92,10 @@ struct job {
 struct job_request {
 	char *url;
 	struct image_request opts;
+	/* over opts; nvariants 0: one thumbnail of opts */
+	struct image_request variants[JOB_MAX_VARIANTS];
+	size_t nvariants;
+	int placeholder;
 	enum job_priority priority;
 	char *callback_url;	/* NULL if none */
 };
@@ -86,6 +115,8 @@ struct job_parse_limits {
 	unsigned max_size;
 	enum job_priority default_priority;
 	size_t max_batch;	/* URLs one batch may hold */
+	/* option sets variants may hold, at most JOB_MAX_VARIANTS */
+	size_t max_variants;
 };
 
 /* Parses a request body (not NUL-terminated; len bytes).  On success fills
@@ -104,6 +135,9 @@ struct job_batch_request {
 	char **urls;
 	size_t nurls;
 	struct image_request opts;
+	struct image_request variants[JOB_MAX_VARIANTS];
+	size_t nvariants;
+	int placeholder;
 	enum job_priority priority;
 	char *callback_url;	/* NULL if none; each job's webhook */
 };
@@ -139,6 +173,10 @@ int job_format_available(enum image_format format);
 void job_format_negotiate(const char *accept, enum image_format *format);
 /* Eight hex digits (either case) as RGBA: 0, or -1. */
 int job_rgba_parse(const char *hex, unsigned char rgba[4]);
+
+/* The format name of a thumbnail file's extension ("jpg": "jpeg"), as
+ * the job JSON shows a variant's format. */
+const char *job_path_format(const char *path);
 
 /* Renders the job as the client sees it (no source_job: see struct job).
  * base_url is prefixed to path to make resized_url absolute (no trailing

@@ -172,6 +172,39 @@ storage_remove(struct storage *st, const char *relpath)
 }
 
 int
+storage_remove_all(struct storage *st, const char *relpaths)
+{
+	char one[STORAGE_RELPATH_MAX];
+	const char *p = relpaths, *end;
+	int n, total = 0, failed = 0, saved = 0;
+	size_t len;
+
+	while (*p != '\0') {
+		end = strchr(p, ' ');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		/* Too long for a path: what storage_remove refuses. */
+		if (len >= sizeof one)
+			len = sizeof one - 1;
+		memcpy(one, p, len);
+		one[len] = '\0';
+		if ((n = storage_remove(st, one)) >= 0)
+			total += n;
+		else {
+			failed = 1;
+			saved = errno;
+		}
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	if (failed) {
+		errno = saved;
+		return -1;
+	}
+	return total;
+}
+
+int
 storage_check(struct storage *st)
 {
 	st->err[0] = '\0';

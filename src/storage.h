@@ -62,6 +62,11 @@ int storage_write(struct storage *st, const char *relpath, const void *data,
  * storage_relpath_valid (nothing is touched), EACCES when the storage
  * refused our credentials, else why it failed (storage_error says more). */
 int storage_remove(struct storage *st, const char *relpath);
+/* The same for a list of thumbnails separated by spaces (a job with
+ * variants has one file each, see store.h's STORE_PATH_MAX): every one
+ * is tried.  Returns how many were removed, or -1 with errno and the
+ * error of the last one that failed. */
+int storage_remove_all(struct storage *st, const char *relpaths);
 
 /* Whether the storage answers and takes our credentials, in one cheap
  * request (none for local): the expiry sweep asks before it forgets jobs

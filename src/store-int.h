@@ -75,6 +75,11 @@ int store_parse_job(struct store *st, const redisReply *r, struct job *job);
 /* Adds the options of a job as one argument, in the form the job hash
  * keeps (store_opts_format). */
 void store_arg_opts(struct store *st, const struct image_request *opts);
+/* Adds the variants field's text: the variants' options texts, separated
+ * by spaces ("" for none). */
+#define STORE_VARIANTS_MAX (JOB_MAX_VARIANTS * STORE_OPTS_MAX)
+void store_arg_variants(struct store *st, const struct image_request *v,
+    size_t n);
 /* Adds the field/value pairs a worker's result writes into the job hash:
  * path, width and height when status is completed, error_code and
  * error_message when it is failed. */

@@ -9,20 +9,31 @@
 #include "store-int.h"
 
 /* What a job and a batch of jobs are made with, after the ids and URLs:
- * options, the record's lifetime, dedupe, priority, webhook, owner.  The
- * record outlives the expiry sweep's deadline by a day, so that the sweep
- * still finds the thumbnail's path in it. */
+ * options, the record's lifetime, dedupe, priority, webhook, owner,
+ * variants, placeholder.  The record outlives the expiry sweep's deadline
+ * by a day, so that the sweep still finds the thumbnail's path in it. */
+struct store_making {
+	const struct image_request *opts;
+	const struct image_request *variants;
+	size_t nvariants;
+	int placeholder;
+	enum job_priority priority;
+	const char *callback_url;
+	const char *owner;
+};
+
 static void
-store_arg_making(struct store *st, const struct image_request *opts,
-    unsigned ttl, unsigned dedupe_ttl, enum job_priority priority,
-    const char *callback_url, const char *owner)
+store_arg_making(struct store *st, const struct store_making *m,
+    unsigned ttl, unsigned dedupe_ttl)
 {
-	store_arg_opts(st, opts);
+	store_arg_opts(st, m->opts);
 	redis_arg_u64(st->r, ttl ? (unsigned long long)ttl + 86400 : 0);
 	redis_arg_u64(st->r, dedupe_ttl);
-	redis_arg_str(st->r, job_priority_name(priority));
-	redis_arg_str(st->r, callback_url ? callback_url : "");
-	redis_arg_str(st->r, owner ? owner : "");
+	redis_arg_str(st->r, job_priority_name(m->priority));
+	redis_arg_str(st->r, m->callback_url ? m->callback_url : "");
+	redis_arg_str(st->r, m->owner ? m->owner : "");
+	store_arg_variants(st, m->variants, m->nvariants);
+	redis_arg_str(st->r, m->placeholder ? "1" : "");
 }
 
 /* The create script's short answer for a job it has just queued:
@@ -47,15 +58,21 @@ enum store_result
 store_job_create(struct store *st, struct job *job, unsigned ttl,
     unsigned dedupe_ttl)
 {
+	struct image_request variants[JOB_MAX_VARIANTS];
+	struct store_making m = { &job->opts, variants, job->nvariants,
+	    job->placeholder, job->priority, job->callback_url, job->owner };
 	struct job made;
 	redisReply *r;
 	int rc;
 
+	if (job->nvariants > JOB_MAX_VARIANTS)
+		return STORE_ERROR;
+	for (size_t i = 0; i < job->nvariants; i++)
+		variants[i] = job->variants[i].opts;
 	store_begin_script(st, SCRIPT_CREATE);
 	redis_arg_str(st->r, job->id);
 	redis_arg_str(st->r, job->url);
-	store_arg_making(st, &job->opts, ttl, dedupe_ttl, job->priority,
-	    job->callback_url, job->owner);
+	store_arg_making(st, &m, ttl, dedupe_ttl);
 	redis_arg_str(st->r, st->conf->redis_min_replicas > 0 ? "1" : "");
 	if ((r = redis_run(st->r)) == NULL)
 		return STORE_ERROR;
@@ -166,14 +183,15 @@ store_batch_create(struct store *st, const char *batch_id,
     const struct job_batch_request *req, char (*ids)[ID_LEN + 1],
     unsigned ttl, unsigned dedupe_ttl, const char *owner)
 {
+	struct store_making m = { &req->opts, req->variants, req->nvariants,
+	    req->placeholder, req->priority, req->callback_url, owner };
 	redisReply *r;
 
-	if (req->nurls > STORE_MAX_BATCH)
+	if (req->nurls > STORE_MAX_BATCH || req->nvariants > JOB_MAX_VARIANTS)
 		return STORE_ERROR;
 	store_begin_script(st, SCRIPT_BATCH_CREATE);
 	redis_arg_str(st->r, batch_id);
-	store_arg_making(st, &req->opts, ttl, dedupe_ttl, req->priority,
-	    req->callback_url, owner);
+	store_arg_making(st, &m, ttl, dedupe_ttl);
 	for (size_t i = 0; i < req->nurls; i++) {
 		redis_arg_str(st->r, ids[i]);
 		redis_arg_str(st->r, req->urls[i]);

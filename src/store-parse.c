@@ -200,6 +200,125 @@ store_arg_opts(struct store *st, const struct image_request *opts)
 	redis_arg_str(st->r, text);
 }
 
+/* The variants field: each variant's options text, in the order asked,
+ * one space between them ("" for a job of one thumbnail). */
+void
+store_arg_variants(struct store *st, const struct image_request *v, size_t n)
+{
+	char text[STORE_VARIANTS_MAX], *p = text;
+
+	*p = '\0';
+	for (size_t i = 0; i < n && i < JOB_MAX_VARIANTS; i++) {
+		if (i > 0)
+			*p++ = ' ';
+		store_opts_format(&v[i], p);
+		p += strlen(p);
+	}
+	redis_arg_str(st->r, text);
+}
+
+/* ------------------------------------------------------------ variants */
+
+/* A word of the variants, vpaths or vsizes fields: an options text or a
+ * thumbnail path (storage.h's STORAGE_RELPATH_MAX), with its NUL. */
+#define STORE_WORD_MAX STORE_OPTS_MAX
+
+/* Splits text at single spaces into at most JOB_MAX_VARIANTS words, each
+ * shorter than size, calling fn(word, i, job).  Returns the number of
+ * words, or -1 if there are too many, one is empty or too long, or fn
+ * fails. */
+static int
+store_split(const char *text, size_t len, size_t size,
+    int (*fn)(const char *, size_t, struct job *), struct job *job)
+{
+	char word[STORE_WORD_MAX];
+	size_t i = 0, start = 0;
+
+	for (size_t k = 0; k <= len; k++) {
+		if (k < len && text[k] != ' ')
+			continue;
+		if (k == start || k - start >= size ||
+		    k - start >= sizeof word || i >= JOB_MAX_VARIANTS)
+			return -1;
+		memcpy(word, text + start, k - start);
+		word[k - start] = '\0';
+		if (fn(word, i, job) == -1)
+			return -1;
+		i++;
+		start = k + 1;
+	}
+	return (int)i;
+}
+
+static int
+store_variant_opts(const char *word, size_t i, struct job *job)
+{
+	return store_opts_parse(word, &job->variants[i].opts);
+}
+
+static int
+store_variant_path(const char *word, size_t i, struct job *job)
+{
+	free(job->variants[i].path);
+	job->variants[i].path = xstrdup(word);
+	return 0;
+}
+
+static int
+store_variant_size(const char *word, size_t i, struct job *job)
+{
+	const char *x = strchr(word, 'x');
+	unsigned long long w, h;
+
+	if (x == NULL || redis_parse_ull(word, (size_t)(x - word),
+	    0xffffffffULL, &w) == -1 || redis_parse_ull(x + 1, strlen(x + 1),
+	    0xffffffffULL, &h) == -1)
+		return -1;
+	job->variants[i].width = (unsigned)w;
+	job->variants[i].height = (unsigned)h;
+	return 0;
+}
+
+/* The fields of a job with variants or a placeholder: 1 taken, 0 not one
+ * of these, -1 bad.  *nfiles counts the variants' paths and sizes, which
+ * must match their options (store_parse_job checks). */
+static int
+store_parse_variant_field(const char *name, const redisReply *v,
+    struct job *job, int nfiles[2])
+{
+	int n;
+
+	if (strcmp(name, "variants") == 0) {
+		if ((n = store_split(v->str, v->len, STORE_OPTS_MAX,
+		    store_variant_opts, job)) == -1)
+			return -1;
+		job->nvariants = (size_t)n;
+	} else if (strcmp(name, "vpaths") == 0) {
+		if ((nfiles[0] = store_split(v->str, v->len,
+		    STORE_WORD_MAX, store_variant_path, job)) == -1)
+			return -1;
+	} else if (strcmp(name, "vsizes") == 0) {
+		if ((nfiles[1] = store_split(v->str, v->len, 24,
+		    store_variant_size, job)) == -1)
+			return -1;
+	} else if (strcmp(name, "placeholder") == 0) {
+		job->placeholder = v->len == 1 && v->str[0] == '1';
+	} else if (strcmp(name, "blurhash") == 0) {
+		if (v->len >= JOB_BLURHASH_MAX)
+			return -1;
+		free(job->blurhash);
+		job->blurhash = xstrndup(v->str, v->len);
+	} else if (strcmp(name, "color") == 0) {
+		if (v->len != 7 || v->str[0] != '#' ||
+		    strspn(v->str + 1, "0123456789abcdef") != 6)
+			return -1;
+		free(job->color);
+		job->color = xstrndup(v->str, v->len);
+	} else
+		return 0;
+	return 1;
+}
+
 /* ------------------------------------------------------------ a record */
 
 /* The fields of struct job kept as text, as they are. */
@@ -273,8 +392,12 @@ store_parse_plain(const char *name, const redisReply *v, struct job *job)
  * 0, or -1 if it is one of ours and does not parse. */
 static int
 store_parse_field(const char *name, const redisReply *v, struct job *job,
-    int *seen)
+    int *seen, int nfiles[2])
 {
+	int taken;
+
+	if ((taken = store_parse_variant_field(name, v, job, nfiles)) != 0)
+		return taken == 1 ? 0 : -1;
 	if (strcmp(name, "id") == 0) {
 		/* It names the job's keys in the commands that follow. */
 		if (v->len != ID_LEN || !id_valid(v->str))
@@ -308,7 +431,7 @@ store_parse_field(const char *name, const redisReply *v, struct job *job,
 int
 store_parse_job(struct store *st, const redisReply *r, struct job *job)
 {
-	int seen = 0;
+	int seen = 0, nfiles[2] = { -1, -1 };
 
 	memset(job, 0, sizeof *job);
 	/* A record from before priorities (cf0da77) has no prio. */
@@ -321,10 +444,15 @@ store_parse_job(struct store *st, const redisReply *r, struct job *job)
 
 		if (f->type != REDIS_REPLY_STRING ||
 		    v->type != REDIS_REPLY_STRING ||
-		    store_parse_field(f->str, v, job, &seen) == -1)
+		    store_parse_field(f->str, v, job, &seen, nfiles) == -1)
 			goto bad;
 	}
 	if (seen != 3 || job->url == NULL)
+		goto bad;
+	/* A variant's file and size, when there are any, are those of every
+	 * variant asked for, in order. */
+	if ((nfiles[0] != -1 && (size_t)nfiles[0] != job->nvariants) ||
+	    nfiles[0] != nfiles[1])
 		goto bad;
 	return 0;
 bad:
@@ -334,6 +462,38 @@ bad:
 }
 
 /* ------------------------------------------------------------ writing */
+
+/* A completed job's variants (vpaths, vsizes: one word each, as the
+ * variants field) and placeholder, for finish.lua to set. */
+static void
+store_arg_variant_results(struct store *st, const struct job *job)
+{
+	char paths[STORE_PATH_MAX], sizes[JOB_MAX_VARIANTS * 24];
+	size_t pn = 0, sn = 0;
+
+	if (job->nvariants > 0 && job->nvariants <= JOB_MAX_VARIANTS) {
+		for (size_t i = 0; i < job->nvariants; i++) {
+			const struct job_variant *v = &job->variants[i];
+
+			pn += (size_t)snprintf(paths + pn, sizeof paths - pn,
+			    "%s%s", i ? " " : "", v->path ? v->path : "");
+			sn += (size_t)snprintf(sizes + sn, sizeof sizes - sn,
+			    "%s%ux%u", i ? " " : "", v->width, v->height);
+			if (pn >= sizeof paths || sn >= sizeof sizes)
+				break;
+		}
+		redis_arg_str(st->r, "vpaths");
+		redis_arg_str(st->r, paths);
+		redis_arg_str(st->r, "vsizes");
+		redis_arg_str(st->r, sizes);
+	}
+	if (job->blurhash != NULL && job->color != NULL) {
+		redis_arg_str(st->r, "blurhash");
+		redis_arg_str(st->r, job->blurhash);
+		redis_arg_str(st->r, "color");
+		redis_arg_str(st->r, job->color);
+	}
+}
 
 void
 store_arg_result(struct store *st, const struct job *job,
@@ -346,6 +506,7 @@ store_arg_result(struct store *st, const struct job *job,
 		redis_arg_u64(st->r, job->width);
 		redis_arg_str(st->r, "height");
 		redis_arg_u64(st->r, job->height);
+		store_arg_variant_results(st, job);
 	} else {
 		redis_arg_str(st->r, "error_code");
 		redis_arg_str(st->r, job->error_code != NULL ?

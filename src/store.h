@@ -85,9 +85,11 @@ enum store_result store_job_get(struct store *st, const char *id,
 /* Cancels a job that is waiting or in progress, or forgets a finished one
  * (DELETE /v1/thumbnails/{id}).  Only that job: identical requests that
  * waited for it (dedupe) go on without it.  On STORE_OK, path is the
- * thumbnail the caller should remove (no job uses it any more), or empty;
- * STORE_NOTFOUND for an unknown id. */
-#define STORE_PATH_MAX 128
+ * thumbnails the caller should remove (no job uses them any more): one
+ * path, or a job's variants' paths separated by spaces (storage_remove_all
+ * takes either), or empty; STORE_NOTFOUND for an unknown id.  Big enough
+ * for JOB_MAX_VARIANTS paths of STORAGE_RELPATH_MAX. */
+#define STORE_PATH_MAX 1024
 enum store_result store_job_delete(struct store *st, const char *id,
     const char *owner, char path[STORE_PATH_MAX]);
 /* 1 if a job's record names the thumbnail path, 0 if none does, -1 on

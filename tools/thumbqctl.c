@@ -377,7 +377,7 @@ ctl_unlink(const char *id, const char *path, void *arg)
 		return;
 	if (!id_valid(id))
 		id = "(not an id)";
-	n = storage_remove(p->sto, path);
+	n = storage_remove_all(p->sto, path);
 	if (n > 0)
 		p->files += n;
 	else if (n < 0 && errno == EINVAL)

@@ -149,30 +149,102 @@ child_cpu_limit_arm(unsigned ms)
 	timer_settime(child_cpu_timer, 0, &its, NULL);
 }
 
-/* Thumbnails and stores one fetched job; fills err on failure. */
+/* A record that names no size or quality gets the configured ones. */
+static void
+child_request(const struct thumbq_conf *conf, const struct image_request *o,
+    struct image_request *ireq)
+{
+	*ireq = *o;
+	if (ireq->width == 0 || ireq->height == 0) {
+		ireq->width = conf->thumbnail_width;
+		ireq->height = conf->thumbnail_height;
+	}
+	if (ireq->quality == 0)
+		ireq->quality = conf->quality;
+}
+
+/*
+ * The file name of a job's thumbnail i: the job's own (file) for the
+ * first, and for the others that name with its last digit moved on by i,
+ * modulo 16, so that every variant has a name of its own, still an id's
+ * shape (storage.h), and the same at every attempt (a retry overwrites
+ * what an earlier one wrote).
+ */
+static void
+child_variant_file(const char *file, size_t i, char out[ID_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *at;
+
+	memcpy(out, file, ID_LEN + 1);
+	if (i == 0 || (at = strchr(hex, out[ID_LEN - 1])) == NULL ||
+	    out[ID_LEN - 1] == '\0')
+		return;
+	out[ID_LEN - 1] = hex[((size_t)(at - hex) + i) % 16];
+}
+
+/* Stores the n thumbnails of a job, in the order asked, and records
+ * their paths and sizes in it.  Either all are stored or none: on a
+ * failure the ones already written are removed. */
+static int
+child_store(struct storage *sto, struct job *job, struct image_result *ir,
+    size_t n, struct job_error *err)
+{
+	char relpath[JOB_MAX_VARIANTS][STORAGE_RELPATH_MAX];
+	char name[ID_LEN + 1];
+	size_t done;
+
+	for (done = 0; done < n; done++) {
+		child_variant_file(job->file, done, name);
+		storage_relpath(name, ir[done].ext, relpath[done]);
+		if (storage_write(sto, relpath[done], ir[done].data,
+		    ir[done].len, err) == -1) {
+			/* The client sees err; the details (paths, hosts)
+			 * stay here. */
+			log_warn("job=%s event=storage_failed code=%s "
+			    "error=\"%s\"", job->id, err->code,
+			    storage_error(sto));
+			while (done-- > 0)
+				storage_remove(sto, relpath[done]);
+			return -1;
+		}
+	}
+	job->path = xstrdup(relpath[0]);
+	job->width = ir[0].width;
+	job->height = ir[0].height;
+	for (size_t i = 0; i < job->nvariants && i < n; i++) {
+		job->variants[i].path = xstrdup(relpath[i]);
+		job->variants[i].width = ir[i].width;
+		job->variants[i].height = ir[i].height;
+	}
+	return 0;
+}
+
+/* Thumbnails and stores one fetched job: its one thumbnail, or every
+ * variant from one decode, and its placeholder when asked; fills err on
+ * failure. */
 static int
 child_make_thumbnail(const struct thumbq_conf *conf, struct child_state *state,
     struct storage *sto, struct downloaded *d, struct job_error *err)
 {
 	struct job *job = &d->job;
-	struct image_request ireq = job->opts;
-	struct image_result ir;
-	char relpath[STORAGE_RELPATH_MAX];
+	struct image_request ireq[JOB_MAX_VARIANTS];
+	struct image_result ir[JOB_MAX_VARIANTS];
+	struct image_placeholder ph;
+	size_t n = job->nvariants > 0 ? job->nvariants : 1;
 	int rc;
 
-	/* A record that names no size or quality gets the configured
-	 * ones. */
-	if (ireq.width == 0 || ireq.height == 0) {
-		ireq.width = conf->thumbnail_width;
-		ireq.height = conf->thumbnail_height;
-	}
-	if (ireq.quality == 0)
-		ireq.quality = conf->quality;
-	memset(&ir, 0, sizeof ir);
+	if (n > JOB_MAX_VARIANTS)
+		n = JOB_MAX_VARIANTS;
+	for (size_t i = 0; i < n; i++)
+		child_request(conf, job->nvariants > 0 ?
+		    &job->variants[i].opts : &job->opts, &ireq[i]);
+	memset(ir, 0, sizeof ir);
 	child_state_set(state, d);
 	child_thumbnailing = 1;
 	child_cpu_limit_arm(conf->decode_cpu_ms);
-	rc = image_thumbnail(d->data, d->len, &ireq, &ir, err);
+	rc = image_thumbnails(d->data, d->len, ireq, n, ir,
+	    job->placeholder ? &ph : NULL, err);
 	child_cpu_limit_arm(0);
 	child_thumbnailing = 0;
 	child_state_set(state, NULL);
@@ -180,18 +252,13 @@ child_make_thumbnail(const struct thumbq_conf *conf, struct child_state *state,
 	d->data = NULL;
 	if (rc == -1)
 		return -1;
-	storage_relpath(job->file, ir.ext, relpath);
-	rc = storage_write(sto, relpath, ir.data, ir.len, err);
-	/* The client sees err; the details (paths, hosts) stay here. */
-	if (rc == -1)
-		log_warn("job=%s event=storage_failed code=%s error=\"%s\"",
-		    job->id, err->code, storage_error(sto));
-	if (rc == 0) {
-		job->path = xstrdup(relpath);
-		job->width = ir.width;
-		job->height = ir.height;
+	rc = child_store(sto, job, ir, n, err);
+	if (rc == 0 && job->placeholder) {
+		job->blurhash = xstrdup(ph.blurhash);
+		job->color = xstrdup(ph.color);
 	}
-	free(ir.data);
+	for (size_t i = 0; i < n; i++)
+		free(ir[i].data);
 	return rc;
 }
 

@@ -339,7 +339,7 @@ master_unlink(const char *id, const char *path, void *arg)
 		    "the storage failed earlier in this sweep\"", id);
 		return;
 	}
-	if (storage_remove(sw->sto, path) >= 0)
+	if (storage_remove_all(sw->sto, path) >= 0)
 		return;
 	if (errno == EINVAL) {
 		log_warn("event=bad_path job=%s (not a thumbnail path: "

@@ -7,6 +7,22 @@
 #include "storage.h"
 #include "xmalloc.h"
 
+/* Removes the files of a job: its one thumbnail, or every variant's
+ * (the first of which is job->path).  0, or -1 if one could not be. */
+static int
+outcome_remove(struct storage *sto, const struct job *job)
+{
+	int rc = 0;
+
+	if (job->nvariants == 0)
+		return storage_remove(sto, job->path) == -1 ? -1 : 0;
+	for (size_t i = 0; i < job->nvariants && i < JOB_MAX_VARIANTS; i++)
+		if (job->variants[i].path != NULL &&
+		    storage_remove(sto, job->variants[i].path) == -1)
+			rc = -1;
+	return rc;
+}
+
 void
 outcome_record(const struct thumbq_conf *conf, struct store *st,
     struct storage *sto, const char *wid, struct job *job,
@@ -49,7 +65,7 @@ outcome_record(const struct thumbq_conf *conf, struct store *st,
 			 * name and its result answered identical jobs too
 			 * (dedupe). */
 			if (store_path_in_use(st, job->path) == 0 &&
-			    storage_remove(sto, job->path) == -1)
+			    outcome_remove(sto, job) == -1)
 				log_warn("job=%s event=remove_failed "
 				    "error=\"%s\"", job->id,
 				    storage_error(sto));

@@ -153,8 +153,12 @@ end
 
 -- The job leaves its thumbnail: returns the path when it was the last job
 -- using it (the caller removes the file once the record is gone), else ''.
+-- A job with variants has a file each, all made at once and shared as one
+-- (dedupe answers with all of them): the set is the first one's (path),
+-- and the answer lists all of them (vpaths, separated by spaces).
 local function ref_drop(job, id)
-  local path = redis.call('HGET', job, 'path')
+  local f = redis.call('HMGET', job, 'path', 'vpaths')
+  local path = f[1]
   if not path then return '' end
   local refs = P .. 'refs:' .. path
   local was = redis.call('SREM', refs, id)
@@ -164,7 +168,20 @@ local function ref_drop(job, id)
       tonumber(redis.call('HGET', job, 'shared') or '0') > 0) then
     return ''
   end
-  return path
+  return f[2] or path
+end
+
+-- What a completed job's result is, field by field: what a job answered
+-- from it (dedupe) or following it gets.
+local RESULT = {'path', 'width', 'height', 'vpaths', 'vsizes', 'blurhash', 'color'}
+local function copy_result(from, to)
+  local g = redis.call('HMGET', from, unpack(RESULT))
+  local f = {}
+  for i, name in ipairs(RESULT) do
+    if g[i] then f[#f + 1] = name; f[#f + 1] = g[i] end
+  end
+  if #f > 0 then redis.call('HSET', to, unpack(f)) end
+  return g[1]
 end
 
 -- Trends for the last hours: one hash per minute, P trend:MINUTE (Unix
@@ -226,6 +243,7 @@ local function finished(job, id, status, code)
       if st == 'queued' then
         if status == 'completed' then
           redis.call('HSET', fj, 'path', f[1] or '', 'width', f[2] or '0', 'height', f[3] or '0')
+          copy_result(job, fj)
           if f[1] then ref_add(f[1], fid, fj) end
         else
           redis.call('HSET', fj, 'error_code', f[4] or code, 'error_message', f[5] or '')
@@ -315,7 +333,11 @@ end
 -- sends them, and on the common path every number passed to redis.call is
 -- a string too: Lua turns a number into text with printf("%.14g"), which
 -- costs more than the command it is an argument of.
-local function create_job(id, url, opts, ttl, dttl, prio, callback, owner, unconfirmed)
+-- variants (the variants' options texts, '' for none) and placeholder
+-- ('1' or '') are part of what is asked, so of the dedupe key too; a job
+-- without them keeps the key it always had.
+local function create_job(id, url, opts, ttl, dttl, prio, callback, owner,
+    unconfirmed, variants, placeholder)
   local job = jobkey(id)
   -- Run twice (a retry after a lost reply): the job exists, once.
   if redis.call('EXISTS', job) == 1 then return end
@@ -325,10 +347,19 @@ local function create_job(id, url, opts, ttl, dttl, prio, callback, owner, uncon
   if callback ~= '' then f[#f + 1] = 'callback'; f[#f + 1] = callback end
   if owner ~= '' then f[#f + 1] = 'owner'; f[#f + 1] = owner end
   if unconfirmed == '1' then f[#f + 1] = 'unconfirmed'; f[#f + 1] = '1' end
+  local asked = opts
+  if variants and variants ~= '' then
+    f[#f + 1] = 'variants'; f[#f + 1] = variants
+    asked = asked .. ' variants ' .. variants
+  end
+  if placeholder == '1' then
+    f[#f + 1] = 'placeholder'; f[#f + 1] = '1'
+    asked = asked .. ' placeholder'
+  end
   local dkey, prev, st
   if dttl ~= '0' then
     -- Per owner: one client's thumbnails are no answer to another's jobs.
-    dkey = P .. 'dedupe:' .. redis.sha1hex(owner .. ' ' .. opts .. ' ' .. url)
+    dkey = P .. 'dedupe:' .. redis.sha1hex(owner .. ' ' .. asked .. ' ' .. url)
     prev = redis.call('GET', dkey)
     st = prev and redis.call('HGET', jobkey(prev), 'status')
     -- prev's client was answered 503 (too few replicas confirmed it,
@@ -350,13 +381,13 @@ local function create_job(id, url, opts, ttl, dttl, prio, callback, owner, uncon
   redis.call('HINCRBY', P .. 'stats', 'accepted', '1')
   if st == 'completed' then
     local pj = jobkey(prev)
-    local g = redis.call('HMGET', pj, 'path', 'width', 'height')
-    if g[1] then
+    local path = redis.call('HGET', pj, 'path')
+    if path then
       -- The file now serves this job too, and lives as long as one of
       -- them (the earlier job joins the set here if it predates sets).
-      ref_add(g[1], prev, pj)
-      redis.call('HSET', job, 'path', g[1], 'width', g[2] or '0', 'height', g[3] or '0',
-        'source_job', prev)
+      ref_add(path, prev, pj)
+      copy_result(pj, job)
+      redis.call('HSET', job, 'source_job', prev)
       finished(job, id, 'completed', '')
       redis.call('HINCRBY', P .. 'stats', 'dedupe_hits', 1)
       return 'completed'

@@ -14,6 +14,7 @@
 
 static const struct job_parse_limits limits = {
 	.max_url_bytes = 2048, .default_width = 100, .default_height = 100, .max_size = 1024,
+	.max_variants = 3,
 };
 static char msgbuf[JOB_MESSAGE_MAX];
 
@@ -354,6 +355,123 @@ test_formats(void)
 #endif
 }
 
+/* A job's variants: each an option set over the body's options, in the
+ * order asked; the limits and the messages; a batch's; the JSON. */
+static const char golden_variants[] =
+    "{ \"id\": \"96b725d0-14f5-48b7-b8b1-2182219fbf06\", "
+    "\"url\": \"https://example.org/p.jpg\", \"status\": \"completed\", "
+    "\"attempts\": 1, \"options\": { \"width\": 100, \"height\": 100, "
+    "\"mode\": \"fit\", \"format\": \"auto\" }, \"priority\": \"normal\", "
+    "\"resized_url\": \"http://localhost:8080/thumbnails/96/b7/a.webp\", "
+    "\"width\": 400, \"height\": 300, \"variants\": [ { \"options\": "
+    "{ \"width\": 400, \"height\": 300, \"mode\": \"fill\", "
+    "\"format\": \"webp\" }, \"resized_url\": "
+    "\"http://localhost:8080/thumbnails/96/b7/a.webp\", \"width\": 400, "
+    "\"height\": 300, \"format\": \"webp\" }, { \"options\": { \"width\": "
+    "100, \"height\": 100, \"mode\": \"fit\", \"format\": \"auto\" }, "
+    "\"resized_url\": \"http://localhost:8080/thumbnails/96/b7/b.jpg\", "
+    "\"width\": 100, \"height\": 75, \"format\": \"jpeg\" } ], "
+    "\"placeholder\": { \"blurhash\": \"LEHV6nWB2yk8pyo0adR*.7kCMdnj\", "
+    "\"color\": \"#204060\" } }";
+
+static void
+test_variants(void)
+{
+	struct job_request req;
+	struct job_batch_request br;
+	struct job job;
+	const char *msg = NULL;
+	const char *body = "{\"url\": \"https://example.org/p.jpg\", "
+	    "\"quality\": 70, \"format\": \"webp\", \"placeholder\": true, "
+	    "\"variants\": [{\"width\": 400, \"height\": 300, "
+	    "\"mode\": \"fill\"}, {\"width\": 200, \"format\": \"png\"}, "
+	    "{}]}";
+	char *s;
+
+	ok(job_request_parse(body, strlen(body), &limits, &req, &msg,
+	    msgbuf) == JOB_PARSE_OK, "a body with three variants parses");
+	is_int(req.nvariants, 3, "three variants");
+	ok(req.placeholder == 1, "placeholder: true taken");
+	is_int(req.variants[0].width, 400, "variant 0: its own width");
+	ok(req.variants[0].mode == IMAGE_FILL, "variant 0: its own mode");
+	ok(req.variants[0].format == IMAGE_WEBP && req.variants[0].quality == 70,
+	    "variant 0: the body's format and quality");
+	is_int(req.variants[1].width, 200, "variant 1: its own width");
+	is_int(req.variants[1].height, 100, "variant 1: the default height");
+	ok(req.variants[1].format == IMAGE_PNG, "variant 1: its own format");
+	ok(memcmp(&req.variants[2], &req.opts, sizeof req.opts) == 0,
+	    "variant 2 ({}): the body's options");
+	job_request_free(&req);
+
+	PARSES_AS("{\"url\": \"https://example.org/p.jpg\"}", JOB_PARSE_OK,
+	    "no variants: fine");
+	ok(parse("{\"url\": \"https://example.org/p.jpg\", \"variants\": "
+	    "[{}, {\"height\": 0}]}", &msg) == JOB_PARSE_INVALID &&
+	    strncmp(msg, "variants[1]: height must be", 27) == 0,
+	    "a bad variant: 422 naming it (%s)", msg);
+	ok(parse("{\"url\": \"https://example.org/p.jpg\", \"variants\": "
+	    "[{}, {}, {}, {}]}", &msg) == JOB_PARSE_INVALID &&
+	    strstr(msg, "1 to 3") != NULL,
+	    "more variants than max_variants: 422 (%s)", msg);
+	PARSES_AS("{\"url\": \"https://example.org/p.jpg\", \"variants\": []}",
+	    JOB_PARSE_INVALID, "an empty variants list: 422");
+	PARSES_AS("{\"url\": \"https://example.org/p.jpg\", \"variants\": {}}",
+	    JOB_PARSE_INVALID, "variants not an array: 422");
+	PARSES_AS("{\"url\": \"https://example.org/p.jpg\", \"variants\": [3]}",
+	    JOB_PARSE_INVALID, "a variant not an object: 422");
+	PARSES_AS("{\"url\": \"https://example.org/p.jpg\", \"variants\": "
+	    "[{\"mode\": \"zoom\"}]}", JOB_PARSE_INVALID,
+	    "a variant's unknown mode: 422");
+	PARSES_AS("{\"url\": \"https://example.org/p.jpg\", \"placeholder\": 1}",
+	    JOB_PARSE_INVALID, "placeholder not a boolean: 422");
+
+	body = "{\"urls\": [\"https://example.org/a.jpg\", "
+	    "\"https://example.org/b.jpg\"], \"variants\": [{\"width\": 50}, "
+	    "{\"width\": 20, \"format\": \"webp\"}]}";
+	ok(job_batch_parse(body, strlen(body), &(struct job_parse_limits){
+	    .max_url_bytes = 2048, .default_width = 100, .default_height = 100,
+	    .max_size = 1024, .max_batch = 10, .max_variants = 3 }, &br, &msg,
+	    msgbuf) == JOB_PARSE_OK && br.nvariants == 2 &&
+	    br.variants[1].width == 20 && br.variants[1].format == IMAGE_WEBP,
+	    "a batch takes variants too");
+	job_batch_request_free(&br);
+
+	memset(&job, 0, sizeof job);
+	strcpy(job.id, "96b725d0-14f5-48b7-b8b1-2182219fbf06");
+	job.url = strdup("https://example.org/p.jpg");
+	job.opts.width = job.opts.height = 100;
+	job.priority = JOB_NORMAL;
+	job.status = JOB_COMPLETED;
+	job.attempts = 1;
+	job.nvariants = 2;
+	job.variants[0].opts = (struct image_request){ .width = 400,
+	    .height = 300, .mode = IMAGE_FILL, .format = IMAGE_WEBP };
+	job.variants[1].opts = job.opts;
+	job.variants[0].path = strdup("thumbnails/96/b7/a.webp");
+	job.variants[0].width = 400;
+	job.variants[0].height = 300;
+	job.variants[1].path = strdup("thumbnails/96/b7/b.jpg");
+	job.variants[1].width = 100;
+	job.variants[1].height = 75;
+	job.path = strdup(job.variants[0].path);
+	job.width = 400;
+	job.height = 300;
+	job.blurhash = strdup("LEHV6nWB2yk8pyo0adR*.7kCMdnj");
+	job.color = strdup("#204060");
+	is_json(&job, golden_variants, "a completed variants job's JSON: the "
+	    "first variant at the top, every one in variants, the placeholder");
+	job.status = JOB_QUEUED;
+	s = job_to_json(&job, "http://localhost:8080");
+	ok(s != NULL && strstr(s, "resized_url") == NULL &&
+	    strstr(s, "\"variants\": [ { \"options\"") != NULL &&
+	    strstr(s, "placeholder") == NULL,
+	    "queued: the variants' options only, no files, no placeholder");
+	free(s);
+	job_free(&job);
+	is_str(job_path_format("thumbnails/a/b/c.jpg"), "jpeg", "jpg is jpeg");
+	is_str(job_path_format("thumbnails/a/b/c.png"), "png", "png is png");
+}
+
 int
 main(void)
 {
@@ -525,6 +643,7 @@ main(void)
 	test_golden();
 	test_gravity();
 	test_formats();
+	test_variants();
 
 	enum job_status st;
 	ok(job_status_parse("processing", &st) == 0 && st == JOB_PROCESSING, "status parses");

@@ -170,6 +170,60 @@ test_refused(struct store *st)
 	job_free(&job);
 }
 
+/* A job with variants and a placeholder: the options of each, and once
+ * completed each one's file and size, in order; records whose parts do
+ * not agree are not ours. */
+static void
+test_variants(struct store *st)
+{
+	struct job job;
+
+	ok(store_parse_job(st, record("id", ID, "url", "http://x.org/a.png",
+	    "status", "completed", "opts", "w=100;h=100;m=fit;f=auto;q=0;bg=-",
+	    "variants", "w=400;h=300;m=fill;f=webp;q=0;bg=- "
+	    "w=100;h=100;m=fit;f=png;q=0;bg=-", "placeholder", "1",
+	    "vpaths", "thumbnails/96/b7/" ID ".webp thumbnails/96/b7/" ID ".png",
+	    "vsizes", "400x300 100x75", "blurhash", "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
+	    "color", "#204060", NULL), &job) == 0, "a record with variants");
+	is_int(job.nvariants, 2, "two variants");
+	ok(job.variants[0].opts.mode == IMAGE_FILL &&
+	    job.variants[0].opts.format == IMAGE_WEBP &&
+	    job.variants[0].opts.width == 400, "variant 0's options");
+	ok(job.variants[1].opts.format == IMAGE_PNG, "variant 1's options");
+	is_str(job.variants[1].path, "thumbnails/96/b7/" ID ".png",
+	    "variant 1's path");
+	ok(job.variants[1].width == 100 && job.variants[1].height == 75,
+	    "variant 1's size");
+	ok(job.placeholder == 1, "placeholder asked");
+	is_str(job.blurhash, "LEHV6nWB2yk8pyo0adR*.7kCMdnj", "blurhash");
+	is_str(job.color, "#204060", "color");
+	job_free(&job);
+
+	ok(store_parse_job(st, record("id", ID, "url", "u", "status", "completed",
+	    "variants", "w=1;h=1;m=fit;f=auto;q=0;bg=- w=2;h=2;m=fit;f=auto;q=0;bg=-",
+	    "vpaths", "thumbnails/96/b7/" ID ".png", "vsizes", "1x1", NULL),
+	    &job) == -1, "fewer files than variants: not ours");
+	ok(store_parse_job(st, record("id", ID, "url", "u", "status", "queued",
+	    "variants", "w=1;h=1;m=fit;f=auto;q=0;bg=-  w=2;h=2;m=fit;f=auto;q=0;bg=-",
+	    NULL), &job) == -1, "an empty variant: not ours");
+	ok(store_parse_job(st, record("id", ID, "url", "u", "status", "queued",
+	    "variants", "w=1;h=1;m=zoom;f=auto;q=0;bg=-", NULL), &job) == -1,
+	    "a variant's options that do not parse: not ours");
+	ok(store_parse_job(st, record("id", ID, "url", "u", "status", "completed",
+	    "color", "red", NULL), &job) == -1, "a colour not #rrggbb: not ours");
+	ok(store_parse_job(st, record("id", ID, "url", "u", "status", "queued",
+	    "variants", "w=1;h=1;m=fit;f=auto;q=0;bg=- w=1;h=1;m=fit;f=auto;q=0;bg=- "
+	    "w=1;h=1;m=fit;f=auto;q=0;bg=- w=1;h=1;m=fit;f=auto;q=0;bg=- "
+	    "w=1;h=1;m=fit;f=auto;q=0;bg=- w=1;h=1;m=fit;f=auto;q=0;bg=- "
+	    "w=1;h=1;m=fit;f=auto;q=0;bg=- w=1;h=1;m=fit;f=auto;q=0;bg=- "
+	    "w=1;h=1;m=fit;f=auto;q=0;bg=- w=1;h=1;m=fit;f=auto;q=0;bg=- "
+	    "w=1;h=1;m=fit;f=auto;q=0;bg=- w=1;h=1;m=fit;f=auto;q=0;bg=- "
+	    "w=1;h=1;m=fit;f=auto;q=0;bg=- w=1;h=1;m=fit;f=auto;q=0;bg=- "
+	    "w=1;h=1;m=fit;f=auto;q=0;bg=- w=1;h=1;m=fit;f=auto;q=0;bg=- "
+	    "w=1;h=1;m=fit;f=auto;q=0;bg=-", NULL), &job) == -1,
+	    "more than JOB_MAX_VARIANTS variants: not ours");
+}
+
 int
 main(void)
 {
@@ -181,6 +235,7 @@ main(void)
 	test_whole(st);
 	test_old(st);
 	test_refused(st);
+	test_variants(st);
 	store_free(st);
 	conf_free(&conf);
 	return tap_done();
