@@ -23,6 +23,54 @@ outcome_remove(struct storage *sto, const struct job *job)
 	return rc;
 }
 
+/* Redis answers nothing while there is no primary: a Sentinel failover
+ * takes down-after-milliseconds and an election (2.5 s in sentinel.sh,
+ * tens of seconds with Sentinel's defaults), a restarted Redis a moment.
+ * The work is done: the outcome is sent again, with backoff, for up to
+ * half the lease (renewed when the thumbnail started), rather than left to
+ * the lease reaper, which would cost the job an attempt and do it again.
+ * Each finish script is safe to run twice, and one whose claim the new
+ * primary never learnt answers STALE. */
+#define OUTCOME_AGAIN_FIRST_MS 100
+#define OUTCOME_AGAIN_MAX_MS 2000
+
+enum outcome_kind {
+	OUTCOME_COMPLETE,
+	OUTCOME_RETRY,
+	OUTCOME_FAIL,
+};
+
+static enum store_result
+outcome_send(struct store *st, const char *wid, struct job *job,
+    enum outcome_kind kind, unsigned delay)
+{
+	switch (kind) {
+	case OUTCOME_COMPLETE:
+		return store_complete(st, wid, job);
+	case OUTCOME_RETRY:
+		return store_retry(st, wid, job, delay);
+	default:
+		return store_fail(st, wid, job);
+	}
+}
+
+static enum store_result
+outcome_send_until(const struct thumbq_conf *conf, struct store *st,
+    const char *wid, struct job *job, enum outcome_kind kind, unsigned delay)
+{
+	long long end = proc_now_ms() + (long long)conf->lease_seconds * 500;
+	unsigned pause = OUTCOME_AGAIN_FIRST_MS;
+	enum store_result r = outcome_send(st, wid, job, kind, delay);
+
+	while (r == STORE_ERROR && proc_now_ms() + pause < end) {
+		log_warn("job=%s event=finish_again retry_ms=%u error=\"%s\"",
+		    job->id, pause, store_error(st));
+		proc_backoff(&pause, OUTCOME_AGAIN_MAX_MS);
+		r = outcome_send(st, wid, job, kind, delay);
+	}
+	return r;
+}
+
 void
 outcome_record(const struct thumbq_conf *conf, struct store *st,
     struct storage *sto, const char *wid, struct job *job,
@@ -32,7 +80,7 @@ outcome_record(const struct thumbq_conf *conf, struct store *st,
 	long long ms = proc_now_ms() - started;
 
 	if (err->code == NULL) {
-		r = store_complete(st, wid, job);
+		r = outcome_send_until(conf, st, wid, job, OUTCOME_COMPLETE, 0);
 		log_info("job=%s event=completed width=%u height=%u ms=%lld",
 		    job->id, job->width, job->height, ms);
 	} else if (err->transient && job->attempts < conf->max_attempts) {
@@ -41,14 +89,15 @@ outcome_record(const struct thumbq_conf *conf, struct store *st,
 
 		job->error_code = xstrdup(err->code);
 		job->error_message = xstrdup(err->message);
-		r = store_retry(st, wid, job, delay);
+		r = outcome_send_until(conf, st, wid, job, OUTCOME_RETRY,
+		    delay);
 		log_info("job=%s event=retry attempt=%u delay_ms=%u code=%s "
 		    "ms=%lld message=\"%s\"", job->id, job->attempts, delay,
 		    err->code, ms, err->message);
 	} else {
 		job->error_code = xstrdup(err->code);
 		job->error_message = xstrdup(err->message);
-		r = store_fail(st, wid, job);
+		r = outcome_send_until(conf, st, wid, job, OUTCOME_FAIL, 0);
 		log_info("job=%s event=failed attempt=%u code=%s ms=%lld "
 		    "message=\"%s\"", job->id, job->attempts, err->code, ms,
 		    err->message);

@@ -10,9 +10,11 @@
 
 /* Records the outcome of a claimed job: completed (err->code NULL), retried
  * later (a transient error with attempts left), or failed.  If Redis is
- * unreachable the result is dropped: the lease runs out and the job is done
- * again, which is safe because every attempt of a job writes the same file
- * name (given at its first claim, see storage.h), replaced by rename.
+ * unreachable (a failover, a restart) the result is sent again for up to
+ * half of lease_seconds; after that it is dropped: the lease runs out and
+ * the job is done again, which is safe because every attempt of a job
+ * writes the same file name (given at its first claim, see storage.h),
+ * replaced by rename.
  * started is when the job was claimed (proc_now_ms).  sto removes the
  * thumbnail of a job cancelled meanwhile (NULL: none was written yet). */
 void outcome_record(const struct thumbq_conf *conf, struct store *st,

@@ -8,13 +8,18 @@
 # - jobs are accepted, then the primary is SIGKILLed: while the sentinels
 #   promote the replica the API answers 503 JSON with Retry-After, never
 #   later than redis_timeout_ms and a margin, then 201 again by itself;
-# - every accepted job completes, and thumbqd reports to the new primary;
+# - every accepted job completes with one attempt, those whose download
+#   ended while there was no primary too (their finish waits for the new
+#   one instead of losing the lease), and thumbqd reports to the new
+#   primary;
 # - with redis_min_replicas = 1 and no replica left, a POST answers 503
 #   JSON (not_replicated); once the old primary is back as a replica, the
 #   same POST answers 201 with the job of the 503, not a second one.
 # The failover time and the 503 count are printed as TAP comments.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd -P)}/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/faults-lib.sh"
 tq_setup
+fl_setup
 tq_need redis-server redis-cli
 
 # ---------------------------------------------------------------- Redis
@@ -36,7 +41,7 @@ sen_stop() {
 		tq_stop_pidfile "$RD/$n/pid"
 	done
 }
-trap 'sen_rc=$?; sen_stop; (exit $sen_rc); tq_cleanup' EXIT
+trap 'sen_rc=$?; sen_stop; (exit $sen_rc); fl_cleanup' EXIT
 
 # redis_start NAME PORT [ARG...]: a redis-server on 127.0.0.1:PORT in
 # $RD/NAME, in the background; its pid in $RD/NAME/pid.
@@ -101,6 +106,7 @@ pass "a primary, a replica and three sentinels on 127.0.0.1"
 SENTINELS="127.0.0.1:$S1, 127.0.0.1:$S2 127.0.0.1:$S3"
 TIMEOUT_MS=1000
 tq_start_origin
+fl_origin_start
 API=http://127.0.0.1:$API_PORT
 RUNDIR=$tq_tmp/run
 tq_start_thumbq "$RUNDIR" "$API_PORT" THUMBQ_FETCH_ALLOW_NETWORKS='127.0.0.0/8, ::1' \
@@ -123,6 +129,23 @@ while [ $i -lt 12 ]; do
 	i=$((i + 1))
 done
 is "$(echo $accepted | wc -w)" 12 "12 jobs accepted through the primary"
+# Jobs whose download (held back 2 s by the origin) ends while there is no
+# primary: their finish falls in the failover.
+inflight=
+i=0
+while [ $i -lt 4 ]; do
+	submit "$FORIGIN/photo.jpg?delay=2&n=$i"
+	[ -n "$JOB_ID" ] && inflight="$inflight $JOB_ID"
+	i=$((i + 1))
+done
+accepted="$accepted $inflight"
+claimed() {
+	for id in $inflight; do
+		http GET "$API/v1/thumbnails/$id"
+		[ "$(jbody .status)" = processing ] || return 1
+	done
+}
+ok "4 more jobs held in their download by the origin" until_true 5 claimed
 # What the clients were told is on the replica before the primary dies.
 synced() { [ "$(rinfo "$P1" master_repl_offset)" = "$(rinfo "$P2" slave_repl_offset)" ]; }
 until_true 5 synced || diag "the replica lagged behind at the kill"
@@ -182,6 +205,12 @@ for id in $accepted; do
 	[ "$(job "$id" .status)" = completed ] || bad="$bad $id:$(job "$id" .status)/$(job "$id" .error.code)"
 done
 is "$bad" "" "all $total accepted jobs completed"
+again=
+for id in $accepted; do
+	[ "$(job "$id" .attempts)" = 1 ] || again="$again $id:$(job "$id" .attempts)"
+done
+is "$again" "" "each with one attempt: no lease lost to the failover"
+diag "thumbqd: $(grep -c 'event=finish_failed' "$RUNDIR/thumbqd.log") finishes failed, $(grep -c 'event=finish_again' "$RUNDIR/thumbqd.log") sent again"
 hb() { [ "$(ctl stats 2>/dev/null | sed -n 's/^worker_hosts	//p')" = 1 ]; }
 ok "thumbqd reports to the new primary" until_true 10 hb
 like "$(ctl check 2>&1 | grep '	redis	')" "^ok	redis	Redis primary 127.0.0.1:$P2," \
