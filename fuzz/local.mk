@@ -13,7 +13,8 @@ FUZZ_HARNESSES = \
 	fuzz/fuzz-imghdr \
 	fuzz/fuzz-image \
 	fuzz/fuzz-path \
-	fuzz/fuzz-record
+	fuzz/fuzz-record \
+	fuzz/fuzz-sentinel
 noinst_PROGRAMS = $(FUZZ_HARNESSES)
 
 fuzz_fuzz_job_SOURCES = fuzz/fuzz-job.c
@@ -62,10 +63,14 @@ fuzz_fuzz_path_LDFLAGS = $(FUZZ_LDFLAGS)
 fuzz_fuzz_record_SOURCES = fuzz/fuzz-record.c
 fuzz_fuzz_record_LDADD = $(THUMBQ_LIBS)
 fuzz_fuzz_record_LDFLAGS = $(FUZZ_LDFLAGS)
+
+fuzz_fuzz_sentinel_SOURCES = fuzz/fuzz-sentinel.c
+fuzz_fuzz_sentinel_LDADD = $(THUMBQ_LIBS)
+fuzz_fuzz_sentinel_LDFLAGS = $(FUZZ_LDFLAGS)
 endif
 
 # Shipped whether or not this build fuzzes.
 EXTRA_DIST += fuzz/fuzz.h fuzz/README fuzz/run fuzz/corpus fuzz/dict \
 	fuzz/fuzz-job.c fuzz/fuzz-conf.c fuzz/fuzz-url.c fuzz/fuzz-addr.c \
 	fuzz/fuzz-query.c fuzz/fuzz-request.c fuzz/fuzz-imghdr.c fuzz/fuzz-image.c \
-	fuzz/fuzz-path.c fuzz/fuzz-record.c
+	fuzz/fuzz-path.c fuzz/fuzz-record.c fuzz/fuzz-sentinel.c

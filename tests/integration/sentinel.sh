@@ -24,13 +24,22 @@ tq_need redis-server redis-cli
 
 # ---------------------------------------------------------------- Redis
 
-free_port P1
-free_port P2
-free_port S1
-free_port S2
-free_port S3
-free_port API_PORT
-free_port API2_PORT
+# Ports below the ephemeral range: the old primary's port is bound again
+# half a minute later, after the sentinels and clients have opened many
+# connections, whose local ports come from that range.
+eph=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+low_port() {
+	lp_i=0
+	while [ $lp_i -lt 500 ]; do
+		free_port "$1"
+		eval "[ \$$1 -lt $eph ]" && return 0
+		lp_i=$((lp_i + 1))
+	done
+	bail "no free TCP port below $eph"
+}
+for v in P1 P2 S1 S2 S3 API_PORT API2_PORT; do
+	low_port $v
+done
 RD=$tq_tmp/redis
 mkdir -p "$RD/p1" "$RD/p2" "$RD/s1" "$RD/s2" "$RD/s3"
 
