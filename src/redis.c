@@ -378,21 +378,41 @@ out:
 	return rc;
 }
 
+/* Milliseconds left before deadline (sentinel_now_ms's clock), 0 if
+ * none.  A timeout is never set from 0: hiredis would take it as none. */
+static unsigned
+redis_left(unsigned long long deadline)
+{
+	unsigned long long now = sentinel_now_ms();
+
+	return now >= deadline ? 0 : (unsigned)(deadline - now);
+}
+
 /* Opens the connection to host:port (or the socket at path, with port 0)
- * within ms, and logs in. */
+ * and logs in, before deadline. */
 static int
-redis_open(struct redis *r, const char *host, unsigned port, unsigned ms)
+redis_open(struct redis *r, const char *host, unsigned port,
+    unsigned long long deadline)
 {
 	char at[REDIS_ADDR_MAX + 8];
+	unsigned left = redis_left(deadline);
 
-	if (port == 0) {
+	if (port == 0)
 		snprintf(at, sizeof at, "unix:%s", host);
-		r->c = redisConnectUnixWithTimeout(host, redis_tv(ms));
-	} else {
+	else
 		snprintf(at, sizeof at, strchr(host, ':') != NULL ?
 		    "[%s]:%u" : "%s:%u", host, port);
-		r->c = redisConnectWithTimeout(host, (int)port, redis_tv(ms));
+	if (left == 0) {
+		redis_errorf(r, "cannot connect to redis at %s: no time left "
+		    "within redis_timeout_ms", r->sentinels == NULL ?
+		    r->conf->redis : at);
+		return -1;
 	}
+	if (port == 0)
+		r->c = redisConnectUnixWithTimeout(host, redis_tv(left));
+	else
+		r->c = redisConnectWithTimeout(host, (int)port,
+		    redis_tv(left));
 	if (r->c == NULL || r->c->err) {
 		redis_errorf(r, "cannot connect to redis at %s: %s",
 		    r->sentinels == NULL ? r->conf->redis : at,
@@ -400,7 +420,7 @@ redis_open(struct redis *r, const char *host, unsigned port, unsigned ms)
 		redis_disconnect(r);
 		return -1;
 	}
-	redisSetTimeout(r->c, redis_tv(r->conf->redis_timeout_ms));
+	redisSetTimeout(r->c, redis_tv(left));
 	if (redis_login(r) == -1) {
 		redis_disconnect(r);
 		return -1;
@@ -410,14 +430,14 @@ redis_open(struct redis *r, const char *host, unsigned port, unsigned ms)
 
 /* The fixed address of redis: "unix:/path" or "host:port". */
 static int
-redis_connect_direct(struct redis *r)
+redis_connect_direct(struct redis *r, unsigned long long deadline)
 {
 	const char *addr = r->conf->redis, *colon;
 	char host[256], *end;
 	long port;
 
 	if (strncmp(addr, "unix:", 5) == 0)
-		return redis_open(r, addr + 5, 0, r->conf->redis_timeout_ms);
+		return redis_open(r, addr + 5, 0, deadline);
 	colon = strrchr(addr, ':');
 	if (colon == NULL || (size_t)(colon - addr) >= sizeof host) {
 		redis_errorf(r, "redis = \"%s\": expected host:port", addr);
@@ -430,7 +450,7 @@ redis_connect_direct(struct redis *r)
 	}
 	memcpy(host, addr, (size_t)(colon - addr));
 	host[colon - addr] = '\0';
-	return redis_open(r, host, (unsigned)port, r->conf->redis_timeout_ms);
+	return redis_open(r, host, (unsigned)port, deadline);
 }
 
 /* ROLE on the fresh connection: 1 if it is a primary, 0 if not, -1 on a
@@ -453,14 +473,13 @@ redis_role(struct redis *r, char *err, size_t errlen)
 
 /* The primary through the sentinels, as Redis's Sentinel client spec
  * says: ask, connect to the address given, confirm with ROLE.  All of it
- * within redis_timeout_ms, whatever the sentinels and the addresses they
- * name do, so that an API request during a failover gets its 503 in time
- * rather than hanging. */
+ * before the command's deadline, whatever the sentinels and the addresses
+ * they name do, so that an API request during a failover gets its 503 in
+ * time rather than hanging. */
 static int
-redis_connect_sentinel(struct redis *r)
+redis_connect_sentinel(struct redis *r, unsigned long long deadline)
 {
 	const struct thumbq_conf *conf = r->conf;
-	unsigned long long now, deadline;
 	struct sentinel_addr primary, from;
 	char why[256], at[REDIS_ADDR_MAX];
 	int tries, role;
@@ -470,7 +489,6 @@ redis_connect_sentinel(struct redis *r)
 		return -1;
 	}
 	r->primary[0] = r->primary_from[0] = '\0';
-	deadline = sentinel_now_ms() + conf->redis_timeout_ms;
 	for (tries = 0; tries < REDIS_DISCOVER_TRIES; tries++) {
 		if (sentinel_ask(r->sentinels, conf->redis_master_name,
 		    deadline, &primary, &from, why, sizeof why) == -1) {
@@ -478,10 +496,7 @@ redis_connect_sentinel(struct redis *r)
 			return -1;
 		}
 		sentinel_format(&primary, at, sizeof at);
-		if ((now = sentinel_now_ms()) >= deadline)
-			break;
-		if (redis_open(r, primary.host, primary.port,
-		    (unsigned)(deadline - now)) == -1)
+		if (redis_open(r, primary.host, primary.port, deadline) == -1)
 			continue;
 		if ((role = redis_role(r, why, sizeof why)) == 1) {
 			memcpy(r->primary, at, sizeof at);
@@ -494,53 +509,46 @@ redis_connect_sentinel(struct redis *r)
 		    "it is a " : "", why);
 		redis_disconnect(r);
 	}
-	if (tries == REDIS_DISCOVER_TRIES)
-		return -1;
-	redis_errorf(r, "redis: no primary of %s within redis_timeout_ms "
-	    "(%u)", conf->redis_master_name, conf->redis_timeout_ms);
 	return -1;
-}
-
-/* Connects if not connected: through the sentinels if there are any. */
-static int
-redis_connect(struct redis *r)
-{
-	int rc;
-
-	if (r->c != NULL)
-		return 0;
-	rc = r->sentinels != NULL ? redis_connect_sentinel(r) :
-	    redis_connect_direct(r);
-	if (rc == 0)
-		redisSetTimeout(r->c, redis_tv(r->conf->redis_timeout_ms +
-		    r->block_ms));
-	return rc;
 }
 
 /* ------------------------------------------------------------ running */
 
 /* Sends a command and waits for its reply, error replies included; on a
  * transport error drops the connection and returns NULL.  A connection
- * that had been idle is given one more try on a fresh one (redis.h). */
+ * that had been idle is given one more try on a fresh one (redis.h).
+ * Connecting (through the sentinels, if any), the command and that one
+ * more try all fit in redis_timeout_ms (and the time a blocking command
+ * blocks): the API's promise that no request waits longer for Redis. */
 static redisReply *
 redis_send(struct redis *r, const char *text, size_t len)
 {
-	int fresh = r->c == NULL;
+	unsigned timeout = r->conf->redis_timeout_ms + r->block_ms;
+	unsigned long long deadline = sentinel_now_ms() + timeout;
 	redisReply *reply;
+	int fresh, rc;
 
-	if (redis_connect(r) == -1)
-		return NULL;
-	reply = redis_roundtrip(r, text, len);
-	if (reply == NULL && !fresh) {
-		redis_disconnect(r);
-		if (redis_connect(r) == -1)
-			return NULL;
+	for (;;) {
+		if ((fresh = r->c == NULL)) {
+			rc = r->sentinels != NULL ?
+			    redis_connect_sentinel(r, deadline) :
+			    redis_connect_direct(r, deadline);
+			if (rc == -1)
+				return NULL;
+			/* What is left of the command's time. */
+			redisSetTimeout(r->c, redis_tv(redis_left(deadline) +
+			    1));
+		}
 		reply = redis_roundtrip(r, text, len);
-	}
-	if (reply == NULL) {
+		if (reply != NULL)
+			break;
 		redis_errorf(r, "redis: %s", r->c->errstr);
 		redis_disconnect(r);
+		if (fresh || redis_left(deadline) == 0)
+			return NULL;
 	}
+	if (fresh)
+		redisSetTimeout(r->c, redis_tv(timeout));
 	return reply;
 }
 

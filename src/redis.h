@@ -18,8 +18,11 @@
  * With redis_sentinels, the address is the primary that the sentinels
  * name (sentinel.h), confirmed by ROLE, found again after a transport
  * error and after a READONLY reply (a primary demoted by a failover),
- * where the command runs once more: it was not done.  Finding it, like
- * connecting, takes at most redis_timeout_ms.
+ * where the command runs once more: it was not done.
+ *
+ * A command takes at most redis_timeout_ms (plus the time a blocking one
+ * blocks), whatever it meets: connecting, finding the primary and its one
+ * more try included, so that no API request waits longer on Redis.
  *
  * Replies are untrusted like any input: callers check each element's type,
  * and parse numbers with redis_parse_ull, before they use them.  One

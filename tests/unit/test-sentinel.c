@@ -11,7 +11,11 @@
  *   order;
  * - asking skips a sentinel that refuses, one that does not know the name
  *   and one that never answers (within its step and the deadline), and
- *   takes the next one's answer.
+ *   takes the next one's answer;
+ * - through redis.c: a command on a primary that stops answering fails
+ *   within redis_timeout_ms, retry and discovery included, and a READONLY
+ *   answer sends it again to the primary found anew (fake Redis servers
+ *   that answer from a script).
  * Nothing here leaves 127.0.0.1. */
 #include "config.h"
 
@@ -26,6 +30,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include "conf.h"
+#include "redis.h"
 #include "sentinel.h"
 #include "tap.h"
 
@@ -224,16 +230,13 @@ test_promote(void)
 	    "ignored");
 }
 
-/* A fake sentinel on 127.0.0.1: a child that accepts one connection at a
- * time and answers every command with answer (or with nothing, if NULL).
- * Returns its port; *pid is the child's. */
-static unsigned
-fake_sentinel(const char *answer, pid_t *pid)
+/* A listening socket on 127.0.0.1 and an ephemeral port; its port. */
+static int
+fake_listen(unsigned *port)
 {
 	struct sockaddr_in sin;
 	socklen_t len = sizeof sin;
-	char buf[1024];
-	int s, c;
+	int s;
 
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	memset(&sin, 0, sizeof sin);
@@ -243,6 +246,20 @@ fake_sentinel(const char *answer, pid_t *pid)
 	    listen(s, 8) == -1 ||
 	    getsockname(s, (struct sockaddr *)&sin, &len) == -1)
 		abort();
+	*port = ntohs(sin.sin_port);
+	return s;
+}
+
+/* A fake sentinel on 127.0.0.1: a child that accepts one connection at a
+ * time and answers every command with answer (or with nothing, if NULL).
+ * Returns its port; *pid is the child's. */
+static unsigned
+fake_sentinel(const char *answer, pid_t *pid)
+{
+	char buf[1024];
+	unsigned port;
+	int s = fake_listen(&port), c;
+
 	if ((*pid = fork()) == 0) {
 		alarm(20);	/* never outlives the test */
 		while ((c = accept(s, NULL, NULL)) != -1) {
@@ -255,7 +272,37 @@ fake_sentinel(const char *answer, pid_t *pid)
 		_exit(0);
 	}
 	close(s);
-	return ntohs(sin.sin_port);
+	return port;
+}
+
+/* A fake Redis on 127.0.0.1 that answers each command it reads with the
+ * next of answers, whichever connection it comes on (one at a time); at
+ * "HANG", or past the last, it stops answering. */
+static unsigned
+fake_script(const char *const *answers, pid_t *pid)
+{
+	char buf[1024];
+	unsigned port;
+	int s = fake_listen(&port), c;
+
+	if ((*pid = fork()) == 0) {
+		alarm(20);
+		while ((c = accept(s, NULL, NULL)) != -1) {
+			while (read(c, buf, sizeof buf) > 0) {
+				if (*answers == NULL ||
+				    strcmp(*answers, "HANG") == 0) {
+					sleep(10);
+					break;
+				}
+				(void)!write(c, *answers, strlen(*answers));
+				answers++;
+			}
+			close(c);
+		}
+		_exit(0);
+	}
+	close(s);
+	return port;
 }
 
 /* A loopback port nothing listens on (bound, then closed). */
@@ -322,6 +369,113 @@ test_ask(void)
 	waitpid(good, NULL, 0);
 }
 
+#define ROLE_MASTER "*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n"
+#define PONG "+PONG\r\n"
+
+/* PING through r: 1 if PONG came back, 0 if not; *ms: how long it took. */
+static int
+ping(struct redis *r, unsigned long long *ms)
+{
+	unsigned long long t0 = sentinel_now_ms();
+	redisReply *reply;
+	int pong;
+
+	redis_begin(r, "PING");
+	reply = redis_run(r);
+	*ms = sentinel_now_ms() - t0;
+	pong = reply != NULL && reply->type == REDIS_REPLY_STATUS &&
+	    strcmp(reply->str, "PONG") == 0;
+	if (reply != NULL)
+		freeReplyObject(reply);
+	return pong;
+}
+
+static void
+stop(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* A command never takes longer than redis_timeout_ms, even when the
+ * connection it was sent on had been idle and it is sent once more on a
+ * fresh one (redis.c) after the primary stopped answering, directly or
+ * through the sentinels; and a READONLY answer (a demoted primary) makes
+ * the connection find the primary again and run the command there. */
+static void
+test_deadline(void)
+{
+	static const char *const hang[] = { PONG, "HANG", NULL };
+	static const char *const hang_role[] = { ROLE_MASTER, PONG, "HANG",
+	    NULL };
+	static const char *const demoted[] = { ROLE_MASTER,
+	    "-READONLY You can't write against a read only replica.\r\n",
+	    ROLE_MASTER, PONG, NULL };
+	static const char *const scripts[] = { "return 1" };
+	struct thumbq_conf conf;
+	struct redis *r;
+	unsigned long long ms;
+	const char *from;
+	char addr[64], answer[128];
+	unsigned p, sp;
+	pid_t pid, spid;
+	int pong;
+
+	conf_defaults(&conf);
+	conf.redis_timeout_ms = 300;
+
+	p = fake_script(hang, &pid);
+	free(conf.redis);
+	snprintf(addr, sizeof addr, "127.0.0.1:%u", p);
+	conf.redis = strdup(addr);
+	r = redis_new(&conf, scripts, 1);
+	ok(ping(r, &ms), "a PING answered");
+	pong = ping(r, &ms);
+	ok(!pong && ms < 300 + 150,
+	    "the next one, unanswered, fails within redis_timeout_ms (300), "
+	    "its retry on a fresh connection included: %llu ms (%s)", ms,
+	    redis_error(r));
+	redis_free(r);
+	stop(pid);
+
+	p = fake_script(hang_role, &pid);
+	snprintf(answer, sizeof answer, "*2\r\n$9\r\n127.0.0.1\r\n$%d\r\n%u"
+	    "\r\n", p > 9999 ? 5 : 4, p);
+	sp = fake_sentinel(answer, &spid);
+	free(conf.redis_sentinels);
+	snprintf(addr, sizeof addr, "127.0.0.1:%u", sp);
+	conf.redis_sentinels = strdup(addr);
+	r = redis_new(&conf, scripts, 1);
+	ok(ping(r, &ms), "a PING through the sentinel");
+	snprintf(addr, sizeof addr, "127.0.0.1:%u", p);
+	is_str(redis_primary(r, &from), addr, "on the primary it named");
+	snprintf(addr, sizeof addr, "127.0.0.1:%u", sp);
+	is_str(from, addr, "which sentinel named it");
+	pong = ping(r, &ms);
+	ok(!pong && ms < 300 + 150,
+	    "a primary that stops answering: the PING fails within "
+	    "redis_timeout_ms, asking the sentinel again included: %llu ms "
+	    "(%s)", ms, redis_error(r));
+	redis_free(r);
+	stop(pid);
+	stop(spid);
+
+	p = fake_script(demoted, &pid);
+	snprintf(answer, sizeof answer, "*2\r\n$9\r\n127.0.0.1\r\n$%d\r\n%u"
+	    "\r\n", p > 9999 ? 5 : 4, p);
+	sp = fake_sentinel(answer, &spid);
+	free(conf.redis_sentinels);
+	snprintf(addr, sizeof addr, "127.0.0.1:%u", sp);
+	conf.redis_sentinels = strdup(addr);
+	r = redis_new(&conf, scripts, 1);
+	ok(ping(r, &ms), "READONLY: the command runs again on the primary "
+	    "found anew (%s)", redis_error(r));
+	redis_free(r);
+	stop(pid);
+	stop(spid);
+	conf_free(&conf);
+}
+
 int
 main(void)
 {
@@ -329,5 +483,6 @@ main(void)
 	test_replies();
 	test_promote();
 	test_ask();
+	test_deadline();
 	return tap_done();
 }
