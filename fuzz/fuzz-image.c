@@ -9,7 +9,9 @@
  * inputs that pass thumbq's header checks.
  *
  * Input: 4 bytes of options (box width and height 1-128, mode, format,
- * quality, background), then the image bytes as an origin sent them.
+ * quality, background; the top bits of the first two choose a gravity:
+ * center, smart, focus at a point of the fourth byte, southwest), then the
+ * image bytes as an origin sent them.
  * Every input must end in a thumbnail no larger than the box, encoded as
  * its extension says, or in one of the documented error codes with a
  * message that is UTF-8 (it goes into the job JSON as it is). */
@@ -75,6 +77,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const codes[] = {
 		"unsupported_format", "image_too_large", "image_corrupt", "image_failed",
 	};
+	static const enum image_gravity gravities[] = {
+		IMAGE_GRAVITY_CENTER, IMAGE_GRAVITY_SMART, IMAGE_GRAVITY_FOCUS,
+		IMAGE_GRAVITY_SOUTHWEST,
+	};
 	struct image_request req;
 	struct image_result res;
 	struct job_error err;
@@ -91,6 +97,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	req.has_background = (data[2] & 0x80) != 0;
 	memset(req.background, data[3], sizeof req.background);
 	req.quality = data[3] % 101;
+	req.gravity = gravities[data[0] >> 7 | (data[1] >> 7) << 1];
+	if (req.gravity == IMAGE_GRAVITY_FOCUS) {
+		req.focus_x = (data[3] & 0xf) * IMAGE_FOCUS_ONE / 15;
+		req.focus_y = (data[3] >> 4) * IMAGE_FOCUS_ONE / 15;
+	}
 	data += FUZZ_OPTS;
 	size -= FUZZ_OPTS;
 

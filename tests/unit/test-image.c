@@ -3394,6 +3394,26 @@ test_gravity_smart(void)
 		free(res.data);
 		free(pic);
 	}
+	/* Every kind of decoded image reaches smartcrop as 8-bit RGB(A):
+	 * transparency, a palette, CMYK, grey, 16 bits, a turned photo. */
+	static const char *const kinds[] = {
+		"alpha.png", "alpha.webp", "anim.gif", "cmyk.jpg", "gray.jpg",
+		"deep.png", "exif-6.jpg", "big.jpg",
+	};
+	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+		if ((pic = load(kinds[k], &plen)) == NULL) {
+			ok(0, "%s loads", kinds[k]);
+			continue;
+		}
+		req = rq(50, 30);
+		req.mode = IMAGE_FILL;
+		req.gravity = IMAGE_GRAVITY_SMART;
+		ok(run(pic, plen, &req, &res, &err) == 0 && res.width == 50 &&
+		    res.height == 30, "smart %s in 50x30: 50x30", kinds[k]);
+		if (res.data != NULL)
+			free(res.data);
+		free(pic);
+	}
 }
 
 int
