@@ -53,6 +53,11 @@ struct image_frame {
 int image_export_pixels(const Image *image, int alpha, unsigned char **px,
     struct job_error *err);
 
+/* A JPEG quality as another encoder's that looks the same, through pts
+ * (JPEG's, the encoder's), ascending from (0, 0) to (100, 100). */
+unsigned image_quality_map(unsigned q, const unsigned char (*pts)[2],
+    size_t n);
+
 /* image-avif.c, image-jxl.c */
 /* 1 if this build (and, for AVIF, libheif's plugins) can write the
  * format, else 0. */

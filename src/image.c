@@ -335,6 +335,27 @@ out:
 	return rv;
 }
 
+/*
+ * A request's quality (1-100, as libjpeg means it) as the quality of
+ * another encoder that looks the same: piecewise linear through pts, pairs
+ * of (JPEG quality, that encoder's), ascending, from (0, 0) to (100, 100).
+ * So that a client's quality 85 is about as good whatever format it gets
+ * (negotiate chooses it for them), not 85 on each library's own scale.
+ */
+unsigned
+image_quality_map(unsigned q, const unsigned char (*pts)[2], size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (q <= pts[i][0])
+			return pts[i - 1][1] + ((q - pts[i - 1][0]) *
+			    (unsigned)(pts[i][1] - pts[i - 1][1]) +
+			    (pts[i][0] - pts[i - 1][0]) / 2) /
+			    (pts[i][0] - pts[i - 1][0]);
+	return pts[n - 1][1];
+}
+
 /* AVIF and JPEG XL: their own libraries, from the pixels. */
 static int
 image_encode_other(Image *image, enum image_format format, unsigned quality,

@@ -8,7 +8,8 @@
 # image/avif gets AVIF, one that lists WebP only gets WebP, curl's */* gets
 # what auto gives; the job records the resolved format, and a second
 # request with the same header shares the first one's thumbnail (dedupe on
-# the resolved format) while another header does not.
+# the resolved format) while another header does not; a batch negotiates
+# once for all its jobs.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 tq_setup
@@ -105,5 +106,21 @@ is "$(job "$again" .resized_url)" "$(job "$n_chrome" .resized_url)" \
 	"negotiate again with Chrome's Accept: the first AVIF thumbnail, shared"
 is "$(job "$other" .resized_url)" "$(job "$n_safari" .resized_url)" \
 	"negotiate with image/webp: the WebP thumbnail, not the AVIF one"
+
+# ---- a batch negotiates once for all its jobs
+http POST "$API/v1/batches" -H "$json" -H "Accept: $safari" --data-binary \
+	"{\"urls\": [\"$ORIGIN/photo.jpg?b1\", \"$ORIGIN/alpha.png?b2\"], \"format\": \"negotiate\"}"
+is "$HTTP_CODE" 201 "POST /v1/batches, negotiate with Safari's Accept: 201" ||
+	diag "$(last_response)"
+b1=$(jbody '.jobs[0].id // empty')
+b2=$(jbody '.jobs[1].id // empty')
+# shellcheck disable=SC2086
+if [ -n "$b1" ] && [ -n "$b2" ] && wait_jobs 60 $b1 $b2; then
+	is "$(job "$b1" .options.format) $(job "$b2" .options.format)" "webp webp" \
+		"batch, negotiate with Safari's Accept: every job says webp"
+	like "$(job "$b2" .resized_url)" '\.webp$' "batch: the transparent one is a WebP too"
+else
+	fail "the batch's jobs end within 60 s"
+fi
 
 done_testing

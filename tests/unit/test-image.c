@@ -20,6 +20,7 @@
 
 #include "conf.h"
 #include "image.h"
+#include "image-internal.h"
 #include "imghdr.h"
 #include "joberror.h"
 #include "fixture.h"
@@ -944,6 +945,34 @@ test_modern_formats(void)
 		free(ref.data);
 		free(in);
 	}
+}
+
+/* image_quality_map: through its points, linear between them, rounded,
+ * never going down, 0..100 onto 0..100. */
+static void
+test_quality_map(void)
+{
+	static const unsigned char pts[][2] = {
+		{ 0, 0 }, { 60, 49 }, { 85, 68 }, { 90, 87 }, { 100, 100 },
+	};
+	size_t n = sizeof pts / sizeof pts[0];
+	unsigned q, prev = 0, bad = 0;
+
+	is_int(image_quality_map(0, pts, n), 0, "quality map: 0 is 0");
+	is_int(image_quality_map(85, pts, n), 68, "quality map: a point");
+	is_int(image_quality_map(30, pts, n), 25, "quality map: 30 is half "
+	    "of 49, rounded");
+	is_int(image_quality_map(87, pts, n), 76, "quality map: 87 is 68 + "
+	    "2/5 of 19, rounded");
+	is_int(image_quality_map(100, pts, n), 100, "quality map: 100 is "
+	    "100");
+	for (q = 0; q <= 100; q++) {
+		if (image_quality_map(q, pts, n) < prev ||
+		    image_quality_map(q, pts, n) > 100)
+			bad++;
+		prev = image_quality_map(q, pts, n);
+	}
+	is_int(bad, 0, "quality map: never going down, within 0..100");
 }
 
 /* Quality for the lossy formats: lower is smaller; 0 is 85; PNG has none. */
@@ -3447,6 +3476,7 @@ main(int argc, char **argv)
 	test_gravity_smart();
 	test_formats();
 	test_quality();
+	test_quality_map();
 	test_modern_formats();
 	test_invalid_requests();
 	test_orientation();
