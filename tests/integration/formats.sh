@@ -8,8 +8,9 @@
 # image/avif gets AVIF, one that lists WebP only gets WebP, curl's */* gets
 # what auto gives; the job records the resolved format, and a second
 # request with the same header shares the first one's thumbnail (dedupe on
-# the resolved format) while another header does not; a batch negotiates
-# once for all its jobs.
+# the resolved format) while another header does not; variants each have
+# their format (negotiate too), and a batch negotiates once for all its
+# jobs.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 tq_setup
@@ -106,6 +107,26 @@ is "$(job "$again" .resized_url)" "$(job "$n_chrome" .resized_url)" \
 	"negotiate again with Chrome's Accept: the first AVIF thumbnail, shared"
 is "$(job "$other" .resized_url)" "$(job "$n_safari" .resized_url)" \
 	"negotiate with image/webp: the WebP thumbnail, not the AVIF one"
+
+# ---- variants: each its own format, negotiate among them
+post "{\"url\": \"$ORIGIN/alpha.png?v\", \"variants\": [{\"format\": \"avif\", \"width\": 60},
+	{\"format\": \"jxl\", \"width\": 80}, {\"format\": \"negotiate\"}]}" "$chrome"
+ok "POST variants avif, jxl, negotiate: 201" [ -n "$JOB_ID" ] || diag "$(last_response)"
+var=$JOB_ID
+# shellcheck disable=SC2086
+if [ -n "$var" ] && wait_jobs 60 $var; then
+	is "$(job "$var" '[.variants[].format] | join(" ")')" "avif jxl avif" \
+		"variants: avif, jxl, and negotiate with Chrome's Accept made avif"
+	i=0
+	for ct in image/avif image/jxl image/avif; do
+		u=$(job "$var" ".variants[$i].resized_url")
+		http GET "$API/${u#*://*/}"
+		is "$HTTP_CODE $HTTP_CTYPE" "200 $ct" "variant $i served as $ct"
+		i=$((i + 1))
+	done
+else
+	fail "the variants job ends within 60 s"
+fi
 
 # ---- a batch negotiates once for all its jobs
 http POST "$API/v1/batches" -H "$json" -H "Accept: $safari" --data-binary \
