@@ -14,6 +14,21 @@ end
 redis.call('ZADD', masters, now, ARGV[2])
 redis.call('HSET', P .. 'master:' .. ARGV[2], 'children', table.concat(wids, ' '),
   'workers', #wids, 'seen', now, 'busy', table.concat(busy, ' '))
+-- Silence says a host is gone only while the others could be heard.  When
+-- no host at all has said it lives for stale_ms, Redis was out of reach
+-- for everyone, or this is a replica that a Sentinel failover promoted,
+-- holding the heartbeats of before: every host then gets stale_ms to come
+-- back before any is judged, or the first one back would take the jobs
+-- that the others are still working on.
+local beat = P .. 'heartbeat'
+local g = redis.call('HMGET', beat, 'last', 'judge_after')
+local last, judge_after = tonumber(g[1] or '0'), tonumber(g[2] or '0')
+if last > 0 and now - last > tonumber(ARGV[3]) then
+  judge_after = now + tonumber(ARGV[3])
+  redis.call('HSET', beat, 'judge_after', judge_after)
+end
+redis.call('HSET', beat, 'last', now)
+if now < judge_after then return 0 end
 local n = 0
 local stale = redis.call('ZRANGEBYSCORE', masters, '-inf', now - tonumber(ARGV[3]), 'LIMIT', 0, 10)
 for _, m in ipairs(stale) do

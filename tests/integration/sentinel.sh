@@ -14,7 +14,9 @@
 #   primary;
 # - with redis_min_replicas = 1 and no replica left, a POST answers 503
 #   JSON (not_replicated); once the old primary is back as a replica, the
-#   same POST answers 201 with the job of the 503, not a second one.
+#   same POST answers 201 with the job of the 503, not a second one;
+# - heartbeat.lua takes no host for dead right after every host was
+#   silent (a failover longer than that time), and still does otherwise.
 # The failover time and the 503 count are printed as TAP comments.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd -P)}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/faults-lib.sh"
@@ -255,5 +257,39 @@ is "$JOB_ID" "$first" "and the job of the 503, not a second one"
 submit "$u"
 is "$HTTP_CODE" 201 "an identical POST after that: 201"
 ok "and a job of its own, following the first (dedupe as usual)" [ "$JOB_ID" != "$first" ]
+
+# ---------------------------------------------------------------- heartbeats
+
+# After a failover longer than the time a silent host is taken for dead,
+# the new primary holds every host's heartbeat from before it: the first
+# host back must not take the others' jobs.  heartbeat.lua as thumbqd runs
+# it (lib.lua in front), with stale_ms = 1000 instead of 15 s.
+HB=$(cat "$top_srcdir/src/lua/lib.lua" "$top_srcdir/src/lua/heartbeat.lua")
+hb() { redis-cli -h 127.0.0.1 -p "$P2" eval "$HB" 0 "$1" "$2" 1000 3 >/dev/null; }
+alive() { [ -n "$(redis-cli -h 127.0.0.1 -p "$P2" zscore "$1masters" "$2")" ]; }
+hb hb1: a
+hb hb1: b
+i=0
+while [ $i -lt 6 ]; do
+	sleep 0.25
+	hb hb1: b
+	i=$((i + 1))
+done
+ok "a host silent for stale_ms while another beats is taken for dead" not alive hb1: a
+hb hb2: a
+hb hb2: b
+hb hb2: c
+sleep 1.5
+hb hb2: b
+ok "after a silence of every host, the first back takes none for dead" alive hb2: a
+i=0
+while [ $i -lt 6 ]; do
+	sleep 0.25
+	hb hb2: a
+	hb hb2: b
+	i=$((i + 1))
+done
+ok "those that come back live on" alive hb2: a
+ok "one that does not is taken for dead once that time is over" not alive hb2: c
 
 done_testing
