@@ -397,6 +397,23 @@ stop(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
+/* A fake sentinel naming 127.0.0.1:port, made conf's only one; its
+ * port. */
+static unsigned
+sentinel_naming(unsigned port, pid_t *pid, struct thumbq_conf *conf)
+{
+	char answer[128], addr[64];
+	unsigned sp;
+
+	snprintf(answer, sizeof answer, "*2\r\n$9\r\n127.0.0.1\r\n$%d\r\n%u"
+	    "\r\n", port > 9999 ? 5 : 4, port);
+	sp = fake_sentinel(answer, pid);
+	free(conf->redis_sentinels);
+	snprintf(addr, sizeof addr, "127.0.0.1:%u", sp);
+	conf->redis_sentinels = strdup(addr);
+	return sp;
+}
+
 /* A command never takes longer than redis_timeout_ms, even when the
  * connection it was sent on had been idle and it is sent once more on a
  * fresh one (redis.c) after the primary stopped answering, directly or
@@ -416,7 +433,7 @@ test_deadline(void)
 	struct redis *r;
 	unsigned long long ms;
 	const char *from;
-	char addr[64], answer[128];
+	char addr[64];
 	unsigned p, sp;
 	pid_t pid, spid;
 	int pong;
@@ -439,12 +456,7 @@ test_deadline(void)
 	stop(pid);
 
 	p = fake_script(hang_role, &pid);
-	snprintf(answer, sizeof answer, "*2\r\n$9\r\n127.0.0.1\r\n$%d\r\n%u"
-	    "\r\n", p > 9999 ? 5 : 4, p);
-	sp = fake_sentinel(answer, &spid);
-	free(conf.redis_sentinels);
-	snprintf(addr, sizeof addr, "127.0.0.1:%u", sp);
-	conf.redis_sentinels = strdup(addr);
+	sp = sentinel_naming(p, &spid, &conf);
 	r = redis_new(&conf, scripts, 1);
 	ok(ping(r, &ms), "a PING through the sentinel");
 	snprintf(addr, sizeof addr, "127.0.0.1:%u", p);
@@ -461,12 +473,7 @@ test_deadline(void)
 	stop(spid);
 
 	p = fake_script(demoted, &pid);
-	snprintf(answer, sizeof answer, "*2\r\n$9\r\n127.0.0.1\r\n$%d\r\n%u"
-	    "\r\n", p > 9999 ? 5 : 4, p);
-	sp = fake_sentinel(answer, &spid);
-	free(conf.redis_sentinels);
-	snprintf(addr, sizeof addr, "127.0.0.1:%u", sp);
-	conf.redis_sentinels = strdup(addr);
+	sp = sentinel_naming(p, &spid, &conf);
 	r = redis_new(&conf, scripts, 1);
 	ok(ping(r, &ms), "READONLY: the command runs again on the primary "
 	    "found anew (%s)", redis_error(r));
