@@ -12,6 +12,7 @@
 
 #include "admin.h"
 #include "buf.h"
+#include "health.h"
 #include "log.h"
 #include "response.h"
 #include "routes.h"
@@ -177,25 +178,62 @@ metrics_gauges(struct buf *b, const struct store_stats *s)
 	    s->hosts, s->children);
 }
 
+/* What /v1/health judges (src/health.c): one gauge per reason the service
+ * may be degraded, the figures behind them, and the counters of outages
+ * that cost clients nothing: retries after a storage failure, and each
+ * time a host's storage circuit breaker opened. */
+static void
+metrics_health(struct buf *b, const struct health *h)
+{
+	const struct store_stats *s = h->stats;
+
+	buf_addf(b,
+	    "# HELP thumbq_degraded 1 while /v1/health reports this reason "
+	    "for being degraded.\n"
+	    "# TYPE thumbq_degraded gauge\n");
+	for (int r = 0; r < HEALTH_NREASONS; r++)
+		buf_addf(b, "thumbq_degraded{reason=\"%s\"} %d\n",
+		    health_reason_name(r), (h->reasons & (1u << r)) != 0);
+	buf_addf(b,
+	    "# HELP thumbq_storage_failing_hosts Worker hosts whose storage "
+	    "circuit breaker is open.\n"
+	    "# TYPE thumbq_storage_failing_hosts gauge\n"
+	    "thumbq_storage_failing_hosts %lld\n"
+	    "# HELP thumbq_oldest_queued_seconds How long the next pending "
+	    "job has waited (0: none).\n"
+	    "# TYPE thumbq_oldest_queued_seconds gauge\n"
+	    "thumbq_oldest_queued_seconds %lld\n"
+	    "# HELP thumbq_job_outage_retries_total Jobs put back to wait "
+	    "after a storage failure, using up no attempt.\n"
+	    "# TYPE thumbq_job_outage_retries_total counter\n"
+	    "thumbq_job_outage_retries_total %llu\n"
+	    "# HELP thumbq_storage_outages_total Times a host's storage "
+	    "circuit breaker opened.\n"
+	    "# TYPE thumbq_storage_outages_total counter\n"
+	    "thumbq_storage_outages_total %llu\n",
+	    s->storage_failing_hosts,
+	    h->oldest_queued_s > 0 ? h->oldest_queued_s : 0,
+	    metrics_counter(s, "outage_retries"),
+	    metrics_counter(s, "storage_outages"));
+}
+
 void
 route_metrics(struct api *api, struct request *req, const char *arg)
 {
-	struct store_stats *s = malloc(sizeof *s);
+	const struct store_stats *s;
 	struct buf text, *b = &text;
+	struct health h;
 
 	(void)arg;
 	buf_init(b, METRICS_MAX);
-	if (s == NULL) {
-		response_error(req, 500, "internal_error", "out of memory",
-		    NULL);
-		goto out;
-	}
-	if (store_stats(api->store, s) != STORE_OK) {
+	if (health_assess(api->conf, api->store, &h) == -1) {
 		routes_unavailable(api, req, "metrics_failed", NULL);
 		goto out;
 	}
+	s = h.stats;
 	metrics_jobs(b, s);
 	metrics_gauges(b, s);
+	metrics_health(b, &h);
 	metrics_histogram(b, s, "processing",
 	    "thumbq_processing_duration_seconds",
 	    "Time from claim to result, per attempt that finished the job.");
@@ -212,6 +250,6 @@ route_metrics(struct api *api, struct request *req, const char *arg)
 	response_send_type(req, 200,
 	    "text/plain; version=0.0.4; charset=utf-8", NULL, buf_str(b));
 out:
-	free(s);
+	health_free(&h);
 	buf_free(b);
 }

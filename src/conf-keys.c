@@ -108,6 +108,28 @@ const struct conf_key conf_keys[] = {
 	{ "retry_max_delay_ms", NUM(CONF_UINT, retry_max_delay_ms, 0, 86400000),
 	  "300000",
 	  "longest delay between retries" },
+	{ "outage_retry_delay_ms",
+	  NUM(CONF_UINT, outage_retry_delay_ms, 1, 3600000), "1000",
+	  "delay before a job's first retry after a storage failure (uses "
+	  "up no attempt); doubles" },
+	{ "outage_retry_max_delay_ms",
+	  NUM(CONF_UINT, outage_retry_max_delay_ms, 1, 86400000), "300000",
+	  "longest delay between a job's retries after storage failures" },
+	{ "storage_breaker_failures",
+	  NUM(CONF_UINT, storage_breaker_failures, 1, 1000), "3",
+	  "storage failures in a row in one worker child that make thumbqd "
+	  "stop claiming until a probe write works" },
+	{ "storage_breaker_probe_s",
+	  NUM(CONF_UINT, storage_breaker_probe_s, 1, 3600), "5",
+	  "seconds between probe writes while the storage is failing" },
+	{ "health_queue_age_s",
+	  NUM(CONF_UINT, health_queue_age_s, 1, 30u * 86400), "600",
+	  "seconds the oldest queued job may have waited before /v1/health "
+	  "says degraded" },
+	{ "outage_max_s", NUM(CONF_UINT, outage_max_s, 1, 30u * 86400),
+	  "21600",
+	  "seconds a job is retried through storage failures before it fails "
+	  "as storage_unavailable" },
 	{ "shutdown_timeout", NUM(CONF_UINT, shutdown_timeout, 1, 3600), "30",
 	  "seconds jobs in flight get to finish after SIGTERM" },
 	{ "pidfile", STR(pidfile), "",

@@ -65,6 +65,12 @@ struct thumbq_conf {
 	unsigned max_attempts;		/* claims before failing for good */
 	unsigned retry_delay_ms;	/* first retry's; then doubles */
 	unsigned retry_max_delay_ms;
+	unsigned outage_retry_delay_ms;	/* storage outages: first retry's */
+	unsigned outage_retry_max_delay_ms;
+	unsigned outage_max_s;		/* then storage_unavailable */
+	unsigned storage_breaker_failures;
+	unsigned storage_breaker_probe_s;
+	unsigned health_queue_age_s;	/* oldest queued job: degraded */
 	unsigned shutdown_timeout;	/* seconds to finish, on SIGTERM */
 	char *pidfile;
 	char *user;			/* thumbqd drops root to this user */

@@ -73,14 +73,18 @@ image_error_decode(const struct imghdr *hdr, const ExceptionInfo *ex,
 	case FileOpenError:
 	case CacheError:
 	case TemporaryFileError:
-		job_error_set(err, "image_failed", 1,
-		    "decoding %s image failed (severity %d): %s%s%s", name,
-		    (int)ex->severity, reason, sep, desc);
+		/* This server's trouble (temporary files, the pixel cache),
+		 * whose words may name its files: the log has them. */
+		job_error_set(err, "image_failed", 1, "decoding the %s image "
+		    "failed on this server", name);
+		job_error_detail(err, "severity %d: %s%s%s", (int)ex->severity,
+		    reason, sep, desc);
 		break;
 	default:
-		job_error_set(err, "image_failed", 0,
-		    "decoding %s image failed (severity %d): %s%s%s", name,
-		    (int)ex->severity, reason, sep, desc);
+		job_error_set(err, "image_failed", 0, "decoding the %s image "
+		    "failed", name);
+		job_error_detail(err, "severity %d: %s%s%s", (int)ex->severity,
+		    reason, sep, desc);
 		break;
 	}
 }
@@ -96,6 +100,7 @@ image_error_step(const char *step, const ExceptionInfo *ex,
 	reason = image_error_clean(ex->reason ? ex->reason : "no reason given",
 	    rbuf, sizeof rbuf);
 	desc = image_error_clean(ex->description, dbuf, sizeof dbuf);
-	job_error_set(err, "image_failed", 0, "%s failed (severity %d): %s%s%s",
-	    step, (int)ex->severity, reason, *desc != '\0' ? ": " : "", desc);
+	job_error_set(err, "image_failed", 0, "%s failed on this server", step);
+	job_error_detail(err, "severity %d: %s%s%s", (int)ex->severity, reason,
+	    *desc != '\0' ? ": " : "", desc);
 }

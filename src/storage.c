@@ -142,6 +142,7 @@ storage_write(struct storage *st, const char *relpath, const void *data,
 	default:
 		job_error_set(err, "storage_failed", 1, "the thumbnail could "
 		    "not be stored");
+		err->outage = 1;
 		return -1;
 	}
 }

@@ -49,7 +49,8 @@ const char *storage_error(const struct storage *st);
 
 /* Stores data as relpath, atomically.  Returns 0, or -1 with err filled
  * for the client (no path, host or library text: storage_error has those):
- * "storage_failed", transient, when the storage failed or did not answer;
+ * "storage_failed", transient and an outage (err->outage: thumbq's own
+ * failure, not the image's), when the storage failed or did not answer;
  * "storage_denied", not transient, when it refused our credentials (HTTP
  * 401 or 403); "storage_failed", not transient, for a path that fails
  * storage_relpath_valid. */

@@ -18,7 +18,7 @@
 /* The figures of stats.lua: pending, processing, retrying, live hosts,
  * their children, pending per priority (high, normal, low), then the
  * counters as field/value pairs. */
-#define STORE_STATS_FIGURES (5 + JOB_NPRIORITIES)
+#define STORE_STATS_FIGURES (9 + JOB_NPRIORITIES)
 
 /* The counters after the figures; a pair that is not a counter (not a
  * name we can hold with a decimal) is skipped, not fatal. */
@@ -65,11 +65,34 @@ store_stats(struct store *st, struct store_stats *out)
 	out->children = redis_elem_int(r->element[4]);
 	for (int i = 0; i < JOB_NPRIORITIES; i++)
 		out->pending_by_priority[i] = redis_elem_int(r->element[5 + i]);
+	out->now_ms = redis_elem_int(r->element[5 + JOB_NPRIORITIES]);
+	out->storage_failing_hosts =
+	    redis_elem_int(r->element[6 + JOB_NPRIORITIES]);
+	out->storage_failing_since_ms =
+	    redis_elem_int(r->element[7 + JOB_NPRIORITIES]);
+	out->oldest_pending_ms =
+	    redis_elem_int(r->element[8 + JOB_NPRIORITIES]);
 	store_stats_counters(r, out);
 	rc = STORE_OK;
 out:
 	freeReplyObject(r);
 	return rc;
+}
+
+int
+store_write_probe(struct store *st)
+{
+	redisReply *r;
+
+	redis_begin(st->r, "SET");
+	store_arg_key(st, "health_probe", NULL);
+	redis_arg_str(st->r, "1");
+	redis_arg_str(st->r, "PX");
+	redis_arg_str(st->r, "10000");
+	if ((r = redis_run(st->r)) == NULL)
+		return -1;
+	freeReplyObject(r);
+	return 0;
 }
 
 long

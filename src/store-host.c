@@ -9,12 +9,15 @@
 
 long
 store_heartbeat(struct store *st, const char *host_id,
-    const char *const *wids, const char *const *busy, size_t nwids)
+    const char *const *wids, const char *const *busy, size_t nwids,
+    long long storage_failing_ms)
 {
 	store_begin_script(st, SCRIPT_HEARTBEAT);
 	redis_arg_str(st->r, host_id);
 	redis_arg_u64(st->r, STORE_HOST_STALE_MS);
 	redis_arg_u64(st->r, st->conf->max_attempts);
+	redis_arg_u64(st->r, storage_failing_ms > 0 ?
+	    (unsigned long long)storage_failing_ms : 0);
 	for (size_t i = 0; i < nwids; i++) {
 		redis_arg_str(st->r, wids[i]);
 		redis_arg_str(st->r, busy != NULL && busy[i] != NULL ?

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include "store-int.h"
@@ -99,6 +100,35 @@ store_retry(struct store *st, const char *wid, const struct job *job,
 	redis_arg_str(st->r, job->error_message ? job->error_message : "");
 	redis_arg_u64(st->r, job->fetched_bytes);
 	return store_verdict(store_run_int(st));
+}
+
+enum store_result
+store_retry_outage(struct store *st, const char *wid, const struct job *job,
+    unsigned base_ms, unsigned max_ms, unsigned long long limit_ms,
+    unsigned *delay_ms)
+{
+	long long n;
+
+	*delay_ms = 0;
+	store_begin_script(st, SCRIPT_RETRY);
+	redis_arg_str(st->r, job->id);
+	redis_arg_str(st->r, wid);
+	redis_arg_u64(st->r, base_ms > 0 ? base_ms : 1);
+	redis_arg_str(st->r, job->error_code ? job->error_code : "unknown");
+	redis_arg_str(st->r, job->error_message ? job->error_message : "");
+	redis_arg_u64(st->r, job->fetched_bytes);
+	redis_arg_u64(st->r, limit_ms > 0 ? limit_ms : 1);
+	redis_arg_u64(st->r, max_ms > 0 ? max_ms : 1);
+	/* The delay (>= 1), 0 for a lost lease, -2 past the limit. */
+	n = store_run_int(st);
+	if (n == -2)
+		return STORE_OK;
+	if (n == 0)
+		return STORE_STALE;
+	if (n < 0)
+		return STORE_ERROR;
+	*delay_ms = n > UINT_MAX ? UINT_MAX : (unsigned)n;
+	return STORE_OK;
 }
 
 enum store_result

@@ -138,6 +138,14 @@ enum store_result store_renew_lease(struct store *st, const char *id,
  * after delay_ms. */
 enum store_result store_retry(struct store *st, const char *wid,
     const struct job *job, unsigned delay_ms);
+/* The same for an outage of thumbq's own storage: no attempt is used up,
+ * and the delay grows from base_ms with each such retry of the job, up to
+ * max_ms (*delay_ms says which).  STORE_OK with *delay_ms 0, changing
+ * nothing, once limit_ms have passed since the job's first outage retry:
+ * the caller fails it. */
+enum store_result store_retry_outage(struct store *st, const char *wid,
+    const struct job *job, unsigned base_ms, unsigned max_ms,
+    unsigned long long limit_ms, unsigned *delay_ms);
 
 /* ----------------------------------------------------- store-host.c */
 /* A host's side, done by its thumbqd master.  The functions that put jobs
@@ -146,10 +154,13 @@ enum store_result store_retry(struct store *st, const char *wid,
 /* A host not heard from for this long is taken for dead. */
 #define STORE_HOST_STALE_MS 15000
 /* Once a second: this host lives and has these children, each
- * thumbnailing the job busy[i] names ("" or NULL: none; busy may be NULL);
- * also recovers the claims of hosts that went silent. */
+ * thumbnailing the job busy[i] names ("" or NULL: none; busy may be NULL),
+ * and its storage has been failing for storage_failing_ms (0: it works;
+ * see master_breaker); also recovers the claims of hosts that went
+ * silent. */
 long store_heartbeat(struct store *st, const char *host_id,
-    const char *const *wids, const char *const *busy, size_t nwids);
+    const char *const *wids, const char *const *busy, size_t nwids,
+    long long storage_failing_ms);
 /* A clean stop: this host is no longer alive. */
 void store_goodbye(struct store *st, const char *host_id);
 /* A child died: requeues the jobs it held.  culprit: the job it was
@@ -177,6 +188,12 @@ struct store_stats {
 	long long children;	/* their worker children */
 	/* by enum job_priority */
 	long long pending_by_priority[JOB_NPRIORITIES];
+	long long now_ms;		/* Redis' clock */
+	/* live hosts whose storage circuit breaker is open, and since when
+	 * the first one's storage fails (Unix ms; 0: none) */
+	long long storage_failing_hosts;
+	long long storage_failing_since_ms;
+	long long oldest_pending_ms;	/* when it was made (0: none) */
 	size_t ncounters;
 	struct {
 		/* "accepted", "failed:http_error", "e2e_bucket:250", ... */
@@ -185,6 +202,10 @@ struct store_stats {
 	} counters[STORE_MAX_COUNTERS];
 };
 enum store_result store_stats(struct store *st, struct store_stats *out);
+/* Whether Redis takes a write now (a SET of P health_probe, which expires
+ * in 10 s): 0, or -1 (store_error says why: "OOM" at maxmemory, "MISCONF"
+ * after a failed save, "READONLY" on a replica, or unreachable). */
+int store_write_probe(struct store *st);
 typedef void store_id_cb(const char *id, void *arg);
 typedef void store_purge_cb(const char *id, const char *path, void *arg);
 /* Calls cb for up to limit failed jobs, newest first; returns how many, or

@@ -9,6 +9,7 @@
  *   thumbqctl [-c FILE] purge --older-than DURATION
  *   thumbqctl [-c FILE] key create [--admin] NAME | key list | key revoke NAME
  *   thumbqctl [-c FILE] [--json] check [--web-user USER]
+ *   thumbqctl [-c FILE] [--json] health
  *
  * It talks to the same Redis through the same store functions as the
  * daemons, so it cannot disagree with them about what a key means, and
@@ -39,6 +40,7 @@
 #include "admin.h"
 #include "apikey.h"
 #include "conf.h"
+#include "health.h"
 #include "id.h"
 #include "job.h"
 #include "log.h"
@@ -63,6 +65,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: thumbqctl [-c thumbq.conf] [--json] COMMAND\n"
 	    "  stats                       queue depth, workers, counters\n"
+	    "  health                      ok, or degraded and why, as\n"
+	    "                              /v1/health says (exit 1 unless ok)\n"
 	    "  job ID                      one job, as the API shows it, with\n"
 	    "                              the job it was answered from\n"
 	    "                              (source_job)\n"
@@ -180,6 +184,46 @@ ctl_stats(struct ctl *c)
 	ctl_print_json(o);
 	admin_now_free(&now);
 	return 0;
+}
+
+/* What /v1/health says (src/health.c): "status ok", or "status degraded"
+ * and a line per reason; Redis unreachable is "status unhealthy".  Exit 0
+ * only when ok, so that a cron job or a monitor can act on it. */
+static int
+ctl_health(struct ctl *c)
+{
+	struct json_object *o;
+	struct health h;
+	char text[256];
+	int rc;
+
+	health_assess(&c->conf, c->store, &h);
+	rc = h.redis_up && h.reasons == 0 ? 0 : 1;
+	if (c->json) {
+		o = json_object_new_object();
+		json_object_object_add(o, "status",
+		    json_object_new_string(health_status(&h)));
+		if (h.redis_up)
+			json_object_object_add(o, "reasons",
+			    health_reasons_json(&h));
+		else
+			json_object_object_add(o, "message",
+			    json_object_new_string(store_error(c->store)));
+		ctl_print_json(o);
+	} else {
+		printf("status\t%s\n", health_status(&h));
+		if (!h.redis_up)
+			printf("redis\tunreachable\t%s\n",
+			    store_error(c->store));
+		for (int r = 0; h.redis_up && r < HEALTH_NREASONS; r++) {
+			if ((h.reasons & (1u << r)) == 0)
+				continue;
+			health_reason_text(&h, r, text, sizeof text);
+			printf("reason\t%s\t%s\n", health_reason_name(r), text);
+		}
+	}
+	health_free(&h);
+	return rc;
 }
 
 /* Loads one job, reporting a bad or unknown id. */
@@ -914,6 +958,8 @@ main(int argc, char **argv)
 
 	if (strcmp(cmd, "stats") == 0 && optind == argc)
 		rc = ctl_stats(&c);
+	else if (strcmp(cmd, "health") == 0 && optind == argc)
+		rc = ctl_health(&c);
 	else if (strcmp(cmd, "job") == 0 && optind + 1 == argc)
 		rc = ctl_job(&c, argv[optind]);
 	else if (strcmp(cmd, "failed") == 0 && optind == argc)

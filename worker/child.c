@@ -339,6 +339,8 @@ child_main(const struct thumbq_conf *conf, const char *wid, pid_t master,
 			downloads_stop(dl);
 			stopping = 1;
 		}
+		if (state != NULL)
+			downloads_pause(dl, state->paused);
 		got = downloads_take(dl, &d, CHILD_TAKE_WAIT_MS);
 		if (got == -1)
 			break;
@@ -352,6 +354,9 @@ child_main(const struct thumbq_conf *conf, const char *wid, pid_t master,
 		if (child_renew(conf, st, wid, &d) == 0) {
 			job_error_clear(&err);
 			child_make_thumbnail(conf, state, sto, &d, &err);
+			if (state != NULL && (err.code == NULL || err.outage))
+				state->storage_failures = err.outage ?
+				    state->storage_failures + 1 : 0;
 			outcome_record(conf, st, sto, wid, &d.job, &err,
 			    d.claimed);
 		}

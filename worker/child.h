@@ -35,6 +35,13 @@ struct child_state {
 	 * else it would claim a full set of jobs at once, as a new child does,
 	 * and a queue of such images would be downloaded again and again. */
 	volatile sig_atomic_t cost_hint_ms;
+	/* The storage circuit breaker (master.c): the child counts the
+	 * storage failures it met in a row (0 after a thumbnail stored);
+	 * the master, seeing breaker_failures of them, sets paused until a
+	 * probe of the storage works, and the child claims nothing new
+	 * meanwhile: jobs stay queued instead of failing one after another. */
+	volatile sig_atomic_t storage_failures;
+	volatile sig_atomic_t paused;
 };
 
 /* Maps a child_state to share with a child; NULL if mmap fails (the master

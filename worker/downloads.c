@@ -68,6 +68,7 @@ struct downloads {
 	pthread_cond_t		 ready;
 	pthread_cond_t		 released;
 	int			 stopping;
+	int			 paused;	/* downloads_pause */
 	unsigned		 running;	/* threads not yet EXITED */
 	unsigned long long	 seq;
 	unsigned		 nslots;
@@ -168,6 +169,8 @@ downloads_may_claim(const struct downloads *dl)
 	unsigned held = 0;
 	long long cost, busy;
 
+	if (dl->paused)
+		return 0;
 	for (unsigned i = 0; i < dl->nslots; i++) {
 		enum slot_state st = dl->slots[i].state;
 
@@ -445,6 +448,17 @@ downloads_take(struct downloads *dl, struct downloaded *d, unsigned timeout_ms)
 	}
 	pthread_mutex_unlock(&dl->lock);
 	return rc;
+}
+
+void
+downloads_pause(struct downloads *dl, int paused)
+{
+	pthread_mutex_lock(&dl->lock);
+	if (dl->paused != paused) {
+		dl->paused = paused;
+		pthread_cond_broadcast(&dl->released);
+	}
+	pthread_mutex_unlock(&dl->lock);
 }
 
 void

@@ -54,6 +54,9 @@ int downloads_take(struct downloads *dl, struct downloaded *d,
 /* No more claims: threads finish the download in hand and exit; what they
  * fetched is still handed out by downloads_take(). */
 void downloads_stop(struct downloads *dl);
+/* Paused (1), the threads claim nothing new until unpaused (0): the
+ * storage is failing (see child_state.paused).  What they hold goes on. */
+void downloads_pause(struct downloads *dl, int paused);
 /* The main thread is done with the job downloads_take() gave it, after ms
  * of its time (thumbnail, write, record): the cost that downloads weigh
  * before claiming more. */

@@ -22,6 +22,7 @@
 #include "id.h"
 #include "log.h"
 #include "master.h"
+#include "proc.h"
 #include "storage.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -73,6 +74,10 @@ struct master {
 	/* This host, "<hostname>:<pid>", as its heartbeats name it. */
 	char host[CHILD_WID_MAX];
 	struct duty heartbeat, reap, promote, sweep;
+	/* The storage circuit breaker: open since (monotonic ms; 0: closed),
+	 * and when its storage was last probed. */
+	long long breaker_since;
+	long long breaker_probed;
 };
 
 /* A worker id names one child across all hosts and all time: the host name
@@ -98,8 +103,11 @@ master_spawn(struct master *m, struct child *c)
 	master_make_wid(c->wid);
 	if (!c->courier && c->state == NULL)
 		c->state = child_state_new();
-	if (c->state != NULL)
+	if (c->state != NULL) {
 		c->state->thumbnailing[0] = '\0';
+		c->state->storage_failures = 0;
+		c->state->paused = m->breaker_since != 0;
+	}
 	pid = fork();
 	if (pid == -1) {
 		log_err("event=fork_failed error=\"%s\"", strerror(errno));
@@ -405,6 +413,73 @@ master_sweep(struct master *m)
 		log_info("event=expired jobs=%ld", n);
 }
 
+/* Pauses or resumes the claims of every image worker child. */
+static void
+master_pause(struct master *m, int paused)
+{
+	for (size_t i = 0; i < m->nchildren; i++) {
+		struct child_state *s = m->children[i].state;
+
+		if (s != NULL) {
+			s->paused = paused;
+			if (!paused)
+				s->storage_failures = 0;
+		}
+	}
+}
+
+/*
+ * The storage circuit breaker.  A storage that fails (a full disk, a WebDAV
+ * or S3 endpoint down) fails every thumbnail the same way; without the
+ * breaker each child would go on claiming, fetching and decoding jobs only
+ * to put them back.  When a child meets storage_breaker_failures failures
+ * in a row, the breaker opens: no child claims (the jobs stay queued, what
+ * the children hold is retried without using up an attempt), and every
+ * storage_breaker_probe_s the master writes and removes a probe object
+ * (storage_probe, as thumbqd -t); the first that works closes it.  The
+ * heartbeat publishes how long it has been open for /v1/health.  A remote
+ * probe may take up to two storage_timeout; the local one is instant.
+ */
+static void
+master_breaker(struct master *m)
+{
+	struct storage *sto;
+	char *cause = NULL;
+	long long now = proc_now_ms();
+	int failures = 0;
+
+	if (m->breaker_since == 0) {
+		for (size_t i = 0; i < m->nchildren; i++) {
+			const struct child_state *s = m->children[i].state;
+
+			if (s != NULL && s->storage_failures > failures)
+				failures = s->storage_failures;
+		}
+		if (failures < (int)m->conf->storage_breaker_failures)
+			return;
+		m->breaker_since = m->breaker_probed = now;
+		master_pause(m, 1);
+		log_warn("event=storage_breaker_open failures=%d (claims "
+		    "paused until a probe of the storage works)", failures);
+		return;
+	}
+	if (now - m->breaker_probed <
+	    (long long)m->conf->storage_breaker_probe_s * 1000)
+		return;
+	m->breaker_probed = now;
+	sto = storage_new(m->conf);
+	if (storage_probe(sto, &cause) == 0) {
+		log_info("event=storage_breaker_closed down_ms=%lld",
+		    now - m->breaker_since);
+		m->breaker_since = 0;
+		master_pause(m, 0);
+	} else
+		log_warn("event=storage_probe_failed down_ms=%lld error=\"%s\"",
+		    now - m->breaker_since, cause);
+	free(cause);
+	storage_free(sto);
+}
+
 /* Periodic duties, once a second: say this host lives (and recover the
  * claims of hosts that went silent), return expired leases, sweep, and
  * promote due retries. */
@@ -437,7 +512,9 @@ master_tick(struct master *m)
 		busy[nwids] = jobs[nwids];
 		nwids++;
 	}
-	n = store_heartbeat(m->store, m->host, wids, busy, nwids);
+	master_breaker(m);
+	n = store_heartbeat(m->store, m->host, wids, busy, nwids,
+	    m->breaker_since != 0 ? proc_now_ms() - m->breaker_since + 1 : 0);
 	master_duty(m, &m->heartbeat, n);
 	if (n > 0)
 		log_info("event=recovered_from_dead_hosts jobs=%ld", n);

@@ -9,8 +9,10 @@
 #include "store.h"
 
 /* Records the outcome of a claimed job: completed (err->code NULL), retried
- * later (a transient error with attempts left), or failed.  If Redis is
- * unreachable (a failover, a restart) the result is sent again for up to
+ * later (a transient error with attempts left; a storage outage,
+ * err->outage, with no attempt used up, until outage_max_s), or failed.
+ * If Redis refuses it (a failover, a restart, OOM at maxmemory, MISCONF)
+ * the result is sent again for up to
  * half of lease_seconds; after that it is dropped: the lease runs out and
  * the job is done again, which is safe because every attempt of a job
  * writes the same file name (given at its first claim, see storage.h),

@@ -1,17 +1,29 @@
--- ARGV: prefix host_id stale_ms max_attempts, then wid busy pairs
+-- ARGV: prefix host_id stale_ms max_attempts storage_failing_ms, then wid
+-- busy pairs
 -- Every host (its thumbqd master, whose id is "<hostname>:<pid>") says once
 -- a second that it lives, which children it has, and the job each is
 -- thumbnailing (busy, '' if none: for the console).  A host silent for
 -- stale_ms is gone: any living host empties the claim lists of its
 -- children and its couriers' lists at once, rather than waiting for each
 -- job's lease to run out (up to lease_ms; a courier's delivery has none).
+-- A host whose storage is failing (its circuit breaker is open) says for
+-- how long; its hash keeps since when (storage_since, Redis' clock), for
+-- /v1/health, and P stats counts each outage (storage_outages).
 local masters = P .. 'masters'
 local wids, busy = {}, {}
-for i = 5, #ARGV, 2 do
+for i = 6, #ARGV, 2 do
   wids[#wids + 1] = ARGV[i]
   if (ARGV[i + 1] or '') ~= '' then busy[#busy + 1] = ARGV[i] .. '=' .. ARGV[i + 1] end
 end
 redis.call('ZADD', masters, now, ARGV[2])
+local failing = tonumber(ARGV[5])
+if failing > 0 then
+  if redis.call('HSETNX', P .. 'master:' .. ARGV[2], 'storage_since', now - failing) == 1 then
+    redis.call('HINCRBY', P .. 'stats', 'storage_outages', 1)
+  end
+else
+  redis.call('HDEL', P .. 'master:' .. ARGV[2], 'storage_since')
+end
 redis.call('HSET', P .. 'master:' .. ARGV[2], 'children', table.concat(wids, ' '),
   'workers', #wids, 'seen', now, 'busy', table.concat(busy, ' '))
 -- Silence says a host is gone only while the others could be heard.  When

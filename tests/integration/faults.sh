@@ -6,8 +6,9 @@
 #      while it stays queued, then completes once the origin recovers;
 #   2. an unwritable docroot, a thumbnail that cannot be renamed into
 #      place, a full docroot (a write that fails part-way): the attempt
-#      fails and is retried, no temporary file is left, the job is never
-#      completed without its file; a child that dies in the middle of its
+#      fails and is retried without using up an attempt (an outage of the
+#      storage is not the image's fault), no temporary file is left, the
+#      job is never completed without its file; a child that dies in the middle of its
 #      write leaves nothing behind once the job is done;
 #   3. SIGHUP: the config is read again and the children are replaced, and
 #      jobs in flight finish on their first attempt;
@@ -58,11 +59,25 @@ RS=$tq_tmp/s
 docroot=$RS/docroot
 tq_start_thumbq "$RS" "$S_PORT" "THUMBQ_FETCH_ALLOW_NETWORKS=$allow" THUMBQ_WORKERS=2 THUMBQ_COURIERS=0 \
 	THUMBQ_LEASE_SECONDS=16 THUMBQ_FETCH_TIMEOUT=5 THUMBQ_MAX_ATTEMPTS=20 \
-	THUMBQ_RETRY_DELAY_MS=300 THUMBQ_RETRY_MAX_DELAY_MS=1000 THUMBQ_SHUTDOWN_TIMEOUT=15
+	THUMBQ_RETRY_DELAY_MS=300 THUMBQ_RETRY_MAX_DELAY_MS=1000 THUMBQ_SHUTDOWN_TIMEOUT=15 \
+	THUMBQ_OUTAGE_RETRY_DELAY_MS=300 THUMBQ_OUTAGE_RETRY_MAX_DELAY_MS=1000
 
 # retrying_again ID CODE: queued for a retry after at least two attempts.
 retrying_again() {
 	fl_job_retrying "$1" "$2" && [ "$JS_ATTEMPTS" -ge 2 ]
+}
+
+# outage_waiting ID: queued after storage_failed, with no attempt used up.
+outage_waiting() {
+	fl_job "$1"
+	[ "$JS_STATUS" = queued ] && [ "$JS_ERR" = storage_failed ] && [ "${JS_ATTEMPTS:-0}" -eq 0 ]
+}
+
+# outage_retried ID N: the job waited after storage_failed at least N times
+# (thumbqd's log), and is queued with no attempt used up.
+outage_retried() {
+	outage_waiting "$1" &&
+		[ "$(grep -c "job=$1 event=outage_retry " "$RS/thumbqd.log")" -ge "$2" ]
 }
 
 section "1. origin 503"
@@ -110,15 +125,15 @@ fi
 fl_post "$FORIGIN/photo.jpg?case=unwritable"
 id=$JOB_ID
 ok "unwritable docroot: POST accepted" [ -n "$id" ] || diag "$(last_response)"
-if fl_wait 20 fl_job_retrying "$id" storage_failed; then
-	pass "unwritable docroot ($how): the attempt fails with storage_failed, queued for a retry"
+if fl_wait 20 outage_waiting "$id"; then
+	pass "unwritable docroot ($how): the attempt fails with storage_failed, queued for a retry, no attempt used up"
 else
-	fail "unwritable docroot ($how): the attempt fails with storage_failed, queued for a retry" "$(fl_job_json "$id")"
+	fail "unwritable docroot ($how): the attempt fails with storage_failed, queued for a retry, no attempt used up" "$(fl_job_json "$id")"
 fi
-if fl_wait 20 retrying_again "$id" storage_failed; then
-	pass "unwritable docroot: retried, still queued (attempts $JS_ATTEMPTS)"
+if fl_wait 20 outage_retried "$id" 3; then
+	pass "unwritable docroot: retried 3 times, still queued, attempts still $JS_ATTEMPTS"
 else
-	fail "unwritable docroot: retried, still queued" "$(fl_job_json "$id")"
+	fail "unwritable docroot: retried 3 times, still queued, no attempt used up" "$(fl_job_json "$id")"
 fi
 ok "unwritable docroot: never completed (status $JS_STATUS)" [ "$JS_STATUS" != completed ]
 is "$(fl_tempfiles "$docroot")" "" "unwritable docroot: no temporary files"
@@ -148,7 +163,7 @@ ok "rename fails: the claimed job has its thumbnail's name" [ -n "$name" ]
 mkdir -p "$blocker"
 # thumbqd's user (not root) must still write beside it once it is gone.
 chown -R --reference="$docroot/thumbnails" "$docroot/thumbnails/$ab"
-if fl_wait 20 fl_job_retrying "$id" storage_failed; then
+if fl_wait 20 outage_waiting "$id"; then
 	pass "rename fails: the attempt fails with storage_failed, queued for a retry"
 	case $JS_MSG in
 	*"$docroot"* | *thumbnails/*) fail "rename fails: error.message names no server path" "$JS_MSG" ;;
@@ -180,8 +195,8 @@ fl_wait 10 fl_has_children "$LIM_PID" 2 || diag "limited thumbqd has not 2 child
 fl_post "$FORIGIN/big.jpg?case=full" "$big"
 id=$JOB_ID
 ok "full docroot: POST accepted" [ -n "$id" ] || diag "$(last_response)"
-if fl_wait 20 retrying_again "$id" storage_failed; then
-	pass "full docroot: the attempts fail with storage_failed and are retried (attempts $JS_ATTEMPTS)"
+if fl_wait 20 outage_retried "$id" 2; then
+	pass "full docroot: the attempts fail with storage_failed and are retried, using up none (attempts $JS_ATTEMPTS)"
 else
 	fail "full docroot: the attempts fail with storage_failed and are retried" "$(fl_job_json "$id")"
 fi

@@ -170,11 +170,42 @@ tq_services() {
 	THUMBQ_WEBSERVER=$tq_webserver THUMBQ_BUILDDIR=$top_builddir "$top_srcdir/tools/services" "$@"
 }
 
+# tq_paths_in_errors RUNDIR: every error.message kept in RUNDIR's Redis (all
+# jobs, whatever the prefix) that names an absolute path, one a line, or
+# nothing: a client's message never holds a server path (joberror.h).  A
+# path is a '/' at the start of a word (after a space, quote, bracket, '='
+# or ':') followed by a character that is neither '/' nor a space, so URLs
+# ("http://h/p"), ratios and media types pass.  Nothing if Redis is down.
+tq_paths_in_errors() {
+	[ -S "$1/redis.sock" ] || return 0
+	redis-cli -s "$1/redis.sock" EVAL "
+		local out, cursor = {}, '0'
+		repeat
+			local r = redis.call('SCAN', cursor, 'MATCH', '*job:{*}', 'COUNT', 1000)
+			cursor = r[1]
+			for _, k in ipairs(r[2]) do
+				local m = redis.call('TYPE', k).ok == 'hash' and
+					redis.call('HGET', k, 'error_message')
+				if m then out[#out + 1] = m end
+			end
+		until cursor == '0'
+		return out" 0 2>/dev/null |
+		grep -E "(^|[[:space:]'\"(=:,[<])/[^/[:space:]]" || true
+}
+
 # Stops everything this test started and removes its directory; after a
 # failure first shows the end of every log, which ends up in the test's .log.
+# Every suite's job errors pass tq_paths_in_errors, or the suite fails.
 tq_cleanup() {
 	tq_status=$?
 	trap - EXIT HUP INT TERM
+	for tq_d in $tq_rundirs; do
+		tq_bad=$(tq_paths_in_errors "$tq_d")
+		[ -n "$tq_bad" ] || continue
+		diag "error.message names a server path in $tq_d (lib.sh: tq_paths_in_errors):"
+		printf '%s\n' "$tq_bad" | sed 's/^/# /'
+		tq_status=1
+	done
 	for tq_d in $tq_rundirs "$tq_tmp/origin"; do
 		[ -d "$tq_d" ] || continue
 		if [ "$tq_status" -ne 0 ] || [ "$tq_failed" -gt 0 ]; then
@@ -405,6 +436,26 @@ wait_jobs() {
 		fi
 		sleep 0.2
 	done
+}
+
+# tq_wait_for SECONDS CMD...: runs CMD every 0.2 s until it succeeds, or
+# fails once SECONDS have passed.
+tq_wait_for() {
+	tq_wf_end=$(($(date +%s) + $1))
+	shift
+	until "$@"; do
+		[ "$(date +%s)" -lt "$tq_wf_end" ] || return 1
+		sleep 0.2
+	done
+}
+
+# tq_health_is STATUS [REASON]: GET $API/v1/health says STATUS ("ok",
+# "degraded", ...), with REASON among its reasons; the answer stays in the
+# last response.
+tq_health_is() {
+	http GET "$API/v1/health"
+	[ "$(jbody .status)" = "$1" ] || return 1
+	[ -z "${2:-}" ] || [ "$(jbody "[.reasons[].reason] | index(\"$2\")")" != null ]
 }
 
 # job ID FILTER: jq -r FILTER applied to the job's last polled JSON.

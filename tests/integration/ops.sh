@@ -159,5 +159,6 @@ ok "thumbqd exits after SIGTERM" gone "$master"
 ok "thumbqd removed its pid file" [ ! -e "$RUNDIR/thumbqd.pid" ]
 http GET "$API/v1/health"
 expect_status 503 "GET /v1/health with no worker"
-is "$(jbody .status)" unhealthy "health says unhealthy without workers"
+is "$(jbody .status)" degraded "health says degraded without workers"
+is "$(jbody '.reasons[0].reason')" no_workers "health gives the reason: no_workers"
 done_testing
