@@ -9,7 +9,8 @@
 # collection; writing is for the worker network with credentials only,
 # reading is public; DELETE and expiry remove the file there; a wrong
 # password fails the job with storage_denied and a message that names no
-# host or path; a storage that is down makes jobs retry, not fail.
+# host or path; a storage that is down makes jobs retry, not fail.  A job
+# with variants puts every file there, and its DELETE removes them all.
 dav_server=${TQ_DAV_SERVER:-lighttpd}
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
@@ -193,6 +194,26 @@ is "$HTTP_CODE" 204 "DELETE /v1/thumbnails/{id}: 204"
 ok "the thumbnail is gone from the collection" [ ! -e "$dav/docroot/${url#"$DAV_URL"/}" ]
 http GET "$url"
 is "$HTTP_CODE" 404 "and the WebDAV server answers 404 for it"
+
+# ---- a job with variants: every file in the collection, every one gone
+# with a DELETE
+http POST "$API/v1/thumbnails" -H 'Content-Type: application/json' --data-binary \
+	"$(jq -cn --arg u "$ORIGIN/big.jpg" '{url: $u, variants: [{width: 200, height: 200},
+		{width: 50, height: 50, format: "webp"}]}')"
+vid=$(jbody '.id // empty')
+ok "a job with two variants is accepted" [ -n "$vid" ] || diag "$(last_response)"
+ok "it ends" wait_jobs 60 "$vid"
+is "$(job "$vid" '[.variants[] | "\(.width)x\(.height) \(.format)"] | join(",")')" \
+	"200x150 jpeg,50x38 webp" "both variants completed at their sizes"
+vurls=$(job "$vid" '[.variants[].resized_url] | join(" ")')
+for u in $vurls; do
+	ok "variant file in the collection: ${u##*/}" [ -f "$dav/docroot/${u#"$DAV_URL"/}" ]
+done
+http DELETE "$API/v1/thumbnails/$vid"
+is "$HTTP_CODE" 204 "DELETE the variants job: 204"
+for u in $vurls; do
+	ok "variant file gone from the collection: ${u##*/}" [ ! -e "$dav/docroot/${u#"$DAV_URL"/}" ]
+done
 
 # ---- a wrong password: the job fails for good, with a clear code.  The
 # file is read for each request: no restart.
