@@ -59,7 +59,13 @@ LATENCY_IMAGE = "backgrounds_mate_abstract_Elephants.jpg"  # the 1920x1080 JPEG
 T0 = time.monotonic()
 
 # The phases, in the order a run measures them (--only picks some).
-PHASES = ["corpus", "latency", "scaling", "rss", "slow_origin", "api"]
+PHASES = ["corpus", "latency", "scaling", "rss", "slow_origin", "variants", "api"]
+# The variants phase (issue 20): a srcset's three sizes in one job against
+# the largest of them alone, over the corpus; the target is less than 1.5x
+# the CPU.
+VARIANTS = [{"width": 800, "height": 800}, {"width": 400, "height": 400},
+            {"width": 200, "height": 200}]
+VARIANTS_TARGET = 1.5
 # The slow origin's throughput is measured over the corpus submitted this
 # many times: its first answer comes 500 ms after the first POST whatever
 # thumbq does, which is an eighth of one pass, and that is latency, not
@@ -682,8 +688,8 @@ class Bench:
         work (every submission of a real client is a new image)."""
         return "%s/%s?b=%d-%d" % (base or self.origin, name, os.getpid(), next(self.seq))
 
-    def post(self, url):
-        body = json.dumps({"url": url})
+    def post(self, url, extra=None):
+        body = json.dumps(dict({"url": url}, **(extra or {})))
         for attempt in range(2):
             try:
                 self.http.request("POST", "/v1/thumbnails", body=body,
@@ -1053,6 +1059,44 @@ class Bench:
         self.res["rss_child_start_mb"] = out["largest_jpeg"]["start_kb"] / 1024
         self.set_workers(self.nproc)
 
+    def variants_pass(self, extra, check):
+        """The corpus once through the API with the body's extra fields;
+        the CPU the workers used from the first POST to the last job."""
+        workers = self.worker_pids()
+        with Meter(workers) as m:
+            ids = [(self.post(self.url(it["name"]), extra), it) for it in self.items]
+            jobs = self.wait_jobs([i for i, _ in ids], 600)
+        failed = [(it["name"], jobs[i]["error_code"]) for i, it in ids
+                  if jobs[i]["status"] != "completed"]
+        if failed:
+            die("%d variants jobs failed, e.g. %s" % (len(failed), failed[0]))
+        if check:
+            # the three files of the first job exist, at the three sizes
+            j = self.redis.cmd("HGET", jobkey(ids[0][0]), "vsizes")
+            if "variants" in extra and (not j or len(j.split()) != len(VARIANTS)):
+                die("a variants job has no sizes for its %d variants: %r" % (len(VARIANTS), j))
+        return m.pcpu
+
+    def phase_variants(self):
+        """Three variants (a srcset: 800, 400, 200) in one job against the
+        largest alone, the corpus each way, in turns (paired rounds: the
+        same neighbours on a shared machine); the ratio of worker CPU."""
+        alone, three, ratios = [], [], []
+        for r in range(self.rounds):
+            first = r % 2 == 0
+            for which in ((0, 1) if first else (1, 0)):
+                if which == 0:
+                    alone.append(self.variants_pass(dict(VARIANTS[0]), r == 0))
+                else:
+                    three.append(self.variants_pass({"variants": VARIANTS}, r == 0))
+            ratios.append(three[-1] / alone[-1])
+            log("variants round %d/%d: largest alone cpu %.2f s, three variants %.2f s: %.2fx"
+                % (r + 1, self.rounds, alone[-1], three[-1], ratios[-1]))
+        self.res["variants_alone_cpu_s"] = median(alone)
+        self.res["variants_three_cpu_s"] = median(three)
+        self.res["variants_ratio"] = median(ratios)
+        self.res["variants_jobs"] = len(self.items)
+
     def phase_slow_origin(self):
         port = free_port()
         p = subprocess.Popen([sys.executable, os.path.join(self.top, "bench/slow-origin.py"),
@@ -1226,6 +1270,14 @@ class Bench:
         if "slow_origin_8children_jobs_s" in r:
             rows.append(("  500 ms origin, 8 children", "%s jobs/s" % f(
                 r["slow_origin_8children_jobs_s"]), "", ""))
+        if "variants" in ran:
+            rows.append(("variants: %s in one job, corpus" % "+".join(
+                str(v["width"]) for v in VARIANTS), "cpu %s vs %s for %s alone" % (
+                f(r["variants_three_cpu_s"], " s", 2), f(r["variants_alone_cpu_s"], " s", 2),
+                VARIANTS[0]["width"]), "", ""))
+            rows.append(("  ratio of worker cpu (median of %d paired)" % self.rounds,
+                         f(r["variants_ratio"], "x", 2), "< %.1fx" % VARIANTS_TARGET,
+                         met(r["variants_ratio"] < VARIANTS_TARGET)))
         rows.append(("other users of the machine (median)",
                      "%s cores in gm runs, %s in e2e runs, %s in wrk runs" % (
                          f(r.get("others_cores_gm"), "", 2), f(r.get("others_cores_e2e"), "", 2),

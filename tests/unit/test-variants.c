@@ -213,6 +213,47 @@ synthetic(unsigned w, unsigned h, const unsigned char bg[4],
 	return out;
 }
 
+/* A PNG is decoded whole: variants share it brought down once to twice
+ * what the largest needs (image_share), and still come out at the sizes
+ * made alone, as good. */
+static void
+test_shared(void)
+{
+	static const unsigned char bg[4] = { 40, 90, 160, 255 };
+	static const unsigned char fg[4] = { 240, 200, 30, 255 };
+	struct image_request reqs[3] = {
+		{ .width = 64, .height = 64, .mode = IMAGE_PAD },
+		{ .width = 300, .height = 300, .mode = IMAGE_FILL,
+		    .format = IMAGE_WEBP },
+		{ .width = 200, .height = 200 },
+	};
+	struct image_result res[3], alone;
+	struct job_error err;
+	size_t len;
+	unsigned char *in = synthetic(2000, 1500, bg, fg, &len);
+
+	if (!ok(in != NULL && image_thumbnails(in, len, reqs, 3, res, NULL,
+	    &err) == 0, "three variants of a 2000x1500 PNG (%s)",
+	    err.message)) {
+		free(in);
+		return;
+	}
+	for (size_t i = 0; i < 3; i++) {
+		if (image_thumbnail(in, len, &reqs[i], &alone, &err) != 0) {
+			ok(0, "variant %zu alone", i);
+			continue;
+		}
+		ok(res[i].width == alone.width && res[i].height == alone.height &&
+		    strcmp(res[i].ext, alone.ext) == 0, "variant %zu: %s %ux%u, "
+		    "as made alone", i, res[i].ext, res[i].width, res[i].height);
+		ok(psnr(&res[i], &alone) >= 35, "variant %zu: as good as made "
+		    "alone (%.1f dB)", i, psnr(&res[i], &alone));
+		free(alone.data);
+	}
+	free_results(res, 3);
+	free(in);
+}
+
 /* The DC of a BlurHash: characters 2-5 in base 83, 0xRRGGBB. */
 static unsigned long
 dc(const char *hash)
@@ -296,6 +337,7 @@ main(int argc, char **argv)
 	test_sizes();
 	test_refusals();
 	test_placeholder();
+	test_shared();
 	image_shutdown();
 	return tap_done();
 }
