@@ -795,11 +795,12 @@ image_order(const struct image_request *reqs, size_t n, size_t *order)
  * The decoded image, when variants share it and it is more than twice the
  * size the largest of them needs (a PNG is decoded whole), box-averaged
  * once to that size, as image_resize() would for the largest alone, so
- * that each variant does not average the whole decode again (the three
- * sizes of a srcset cost 1.45x the largest alone without this, in
- * bench/run).  Its true size is then the header's, as after a hinted
- * decode: *hinted becomes IMAGE_SHARED, for a hinted decode too (it is
- * twice the largest, and may be many times a smaller one).  A full decode
+ * that each variant does not average the whole decode again: the three
+ * sizes of a srcset cost 1.21x the CPU of the largest alone with this,
+ * 1.45x without (bench/run --only variants, BENCHMARKS.md).  Its true
+ * size is then the header's, as after a hinted decode: *hinted becomes
+ * IMAGE_SHARED, for a hinted decode too (it is twice the largest, and may
+ * be many times a smaller one).  A full decode
  * whose size is not the header's (a format whose decoder turns the
  * picture) is left as it is.
  */
