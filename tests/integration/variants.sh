@@ -4,7 +4,7 @@
 # at its own size and format, listed in the order asked; the top level
 # shows the first variant; a BlurHash and the dominant colour when asked;
 # dedupe answers the same request with the same files; a batch makes every
-# URL's variants; DELETE removes every file of the job; bad variants are
+# URL's variants; DELETE and purge remove every file of the job; bad variants are
 # refused with 422 and a message naming the variant.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
@@ -118,6 +118,16 @@ is "$(job "$b1" '[.variants[] | "\(.width)x\(.height) \(.format)"] | join(",")')
 is "$(job "$b2" '[.variants[] | "\(.width)x\(.height) \(.format)"] | join(",")')" \
 	"60x60 png,30x30 webp" "batch job 2: both variants (auto: PNG for transparency)"
 is "$(measure "$(job "$b2" '.variants[1].resized_url')")" "WEBP 30x30" "batch job 2's second file is served"
+
+# ---- expiry: thumbqctl purge (the sweep's own call, store_purge) removes
+# every file of a variants job
+bfiles=$(job "$b1" '[.variants[].resized_url] | join(" ")')
+sleep 1.2
+like "$("$top_builddir/tools/thumbqctl" -c "$RUNDIR/thumbq.conf" purge --older-than 1s)" \
+	'^purged	[0-9]+ jobs	[0-9]+ files' "thumbqctl purge runs"
+for u in $bfiles; do
+	is "$(unserved "$u")" 404 "a purged variants job's file is gone: ${u##*/}"
+done
 
 # ---- refusals
 post "$(jq -cn --arg u "$ORIGIN/big.jpg" '{url: $u, variants: [{width: 10}, {width: 0}]}')"
