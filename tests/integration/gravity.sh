@@ -5,8 +5,9 @@
 # has the box's size, and the red bar is in it where the gravity keeps that
 # edge, and not where it keeps the other one or the centre; the job JSON
 # shows the gravity; the same picture with another gravity is another
-# thumbnail, not a dedupe of the first; a gravity with fit, or focus
-# without its point, is a 422 naming the field.
+# thumbnail, not a dedupe of the first; variants inherit the body's
+# gravity or name their own; a gravity with fit, or focus without its
+# point, is a 422 naming the field.
 # shellcheck source=tests/integration/lib.sh
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
@@ -89,6 +90,33 @@ crop "top.png, smart" top.png ', "gravity": "smart"' red
 crop "top.png, focus 0.5, 0" top.png ', "gravity": "focus", "focus_x": 0.5, "focus_y": 0' red
 # The center jobs ran before the others on the same pictures: had the
 # others been answered from them (dedupe), their red counts would be 0.
+
+# Variants: one job, the body's smart inherited by the first, west and
+# east of their own, and a fit variant that drops the inherited gravity.
+post "{\"url\": \"$ORIGIN/left.png?variants\", \"mode\": \"fill\", \"width\": 100, \"height\": 100, \"gravity\": \"smart\",
+	\"variants\": [{}, {\"gravity\": \"west\"}, {\"gravity\": \"east\"}, {\"mode\": \"fit\", \"width\": 60}]}"
+vid=$(jbody '.id // empty')
+if [ "$HTTP_CODE" = 201 ] && [ -n "$vid" ] && wait_jobs 60 "$vid" &&
+	[ "$(job "$vid" .status)" = completed ]; then
+	is "$(job "$vid" '[.variants[] | .options.gravity // "center"] | join(" ")')" \
+		"smart west east center" "variants: gravity inherited, replaced, dropped by fit"
+	i=0
+	for want in red red none; do
+		url=$(job "$vid" ".variants[$i].resized_url")
+		http GET "$API/${url#*://*/}"
+		cp "$tq_body" "$gen/v$i.jpg"
+		n=$(reds "$gen/v$i.jpg")
+		if [ $want = red ]; then
+			ok "variant $i: the red bar is in it ($n red pixels)" [ "$n" -ge 150 ]
+		else
+			ok "variant $i: the red bar is not in it ($n red pixels)" [ "$n" -le 10 ]
+		fi
+		i=$((i + 1))
+	done
+	is "$(job "$vid" '.variants[3] | "\(.width)x\(.height)"')" 60x20 "variant 3: a plain fit, 60x20"
+else
+	fail "a job with gravity in its variants completes" "$(last_response)"
+fi
 
 post "{\"url\": \"$ORIGIN/left.png\", \"gravity\": \"north\"}"
 expect_error 422 "gravity north with mode fit"

@@ -179,7 +179,7 @@ test_gravity(void)
 	struct image_request back;
 	struct job job;
 	const char *msg = NULL;
-	char body[160], text[STORE_OPTS_MAX], want[64], *s;
+	char body[256], text[STORE_OPTS_MAX], want[64], *s;
 	enum job_parse_result r;
 	size_t i;
 
@@ -271,6 +271,37 @@ test_gravity(void)
 	ok(store_opts_parse("w=100;h=100;m=fill;f=auto;q=0;bg=-;g=focus;"
 	    "fx=0100;fy=0", &back) == -1, "a point with a leading 0 is not "
 	    "canonical: refused");
+
+	/* Variants inherit the body's gravity; one whose own mode is not
+	 * fill drops an inherited one, and refuses one it names. */
+	snprintf(body, sizeof body, "{\"url\":\"http://x.org/\",\"mode\":"
+	    "\"fill\",\"gravity\":\"smart\",\"variants\":[{\"width\":50},"
+	    "{\"mode\":\"fit\"},{\"gravity\":\"north\"}]}");
+	r = job_request_parse(body, strlen(body), &limits, &req, &msg, msgbuf);
+	ok(r == JOB_PARSE_OK && req.nvariants == 3 &&
+	    req.variants[0].gravity == IMAGE_GRAVITY_SMART &&
+	    req.variants[1].mode == IMAGE_FIT &&
+	    req.variants[1].gravity == IMAGE_GRAVITY_CENTER &&
+	    req.variants[2].gravity == IMAGE_GRAVITY_NORTH, "variants: smart "
+	    "inherited, dropped by a fit variant, replaced by north (%s)",
+	    r == JOB_PARSE_OK ? "ok" : msg);
+	job_request_free(&req);
+	snprintf(body, sizeof body, "{\"url\":\"http://x.org/\",\"mode\":"
+	    "\"fill\",\"gravity\":\"focus\",\"focus_x\":0.2,\"focus_y\":"
+	    "0.4,\"variants\":[{\"focus_x\":0.9},{\"gravity\":\"west\"}]}");
+	r = job_request_parse(body, strlen(body), &limits, &req, &msg, msgbuf);
+	ok(r == JOB_PARSE_OK && req.nvariants == 2 &&
+	    req.variants[0].gravity == IMAGE_GRAVITY_FOCUS &&
+	    req.variants[0].focus_x == 9000 && req.variants[0].focus_y == 4000 &&
+	    req.variants[1].gravity == IMAGE_GRAVITY_WEST &&
+	    req.variants[1].focus_x == 0 && req.variants[1].focus_y == 0,
+	    "variants: a focus point inherited in part, dropped with west "
+	    "(%s)", r == JOB_PARSE_OK ? "ok" : msg);
+	job_request_free(&req);
+	r = parse("{\"url\":\"http://x.org/\",\"mode\":\"fill\","
+	    "\"variants\":[{\"mode\":\"pad\",\"gravity\":\"east\"}]}", &msg);
+	ok(r == JOB_PARSE_INVALID && strncmp(msg, "variants[0]: gravity", 20) ==
+	    0, "a variant naming a gravity with mode pad: 422 (%s)", msg);
 }
 
 /* format: avif and jxl where this build writes them, negotiate always; and
