@@ -76,8 +76,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		FUZZ_CHECK(rc == -1);
 		FUZZ_CHECK(hdr.width == 0 && hdr.height == 0 && hdr.progressive == 0);
-		/* A refusal is a JPEG's, says why in a job error, and is only
-		 * what it claims: a refused process, or one scan too many. */
+		/* A refusal says why in a job error, and is only what it
+		 * claims: a JPEG's refused process or one scan too many, or
+		 * a PNG chunk past the end of the file. */
 		switch (hdr.refused) {
 		case IMGHDR_ACCEPTED:
 			FUZZ_CHECK(imghdr_refusal(&hdr, &err) == 0);
@@ -97,6 +98,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(hdr.jpeg_scans == IMGHDR_JPEG_MAX_SCANS + 1);
 			FUZZ_CHECK(imghdr_refusal(&hdr, &err) == -1);
 			FUZZ_CHECK(strcmp(err.code, "image_too_costly") == 0);
+			break;
+		case IMGHDR_PNG_CHUNK:
+			FUZZ_CHECK(hdr.format == IMGHDR_PNG);
+			FUZZ_CHECK(strlen(hdr.png_chunk) == 4);
+			FUZZ_CHECK(imghdr_refusal(&hdr, &err) == -1);
+			FUZZ_CHECK(strcmp(err.code, "image_corrupt") == 0);
 			break;
 		default:
 			FUZZ_CHECK(!"unknown refusal");

@@ -43,6 +43,10 @@ enum imghdr_refusal {
 				 * progressive: arithmetic coding (SOF9-SOF15),
 				 * lossless or hierarchical */
 	IMGHDR_JPEG_SCANS,	/* more than IMGHDR_JPEG_MAX_SCANS scans */
+	IMGHDR_PNG_CHUNK,	/* a chunk that claims more bytes than follow
+				 * it: libpng allocates what a chunk claims
+				 * before reading it (2 s and 1.8 GB for a
+				 * 2 KB file) */
 };
 
 struct imghdr {
@@ -54,6 +58,8 @@ struct imghdr {
 	unsigned jpeg_sof;	/* the frame marker, 0xc0-0xcf; 0 before one */
 	unsigned jpeg_scans;	/* scans (SOS) before EOI, counted up to one
 				 * past IMGHDR_JPEG_MAX_SCANS */
+	char png_chunk[5];	/* IMGHDR_PNG_CHUNK: its type, printable */
+	unsigned long png_chunk_len;	/* and the length it claims */
 };
 
 /* Sniffs the magic bytes only. */

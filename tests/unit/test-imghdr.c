@@ -67,6 +67,8 @@ read_exact(const unsigned char *buf, size_t len, struct imghdr *hdr)
 /*
  * Every prefix shorter than the header fails with no dimensions, every longer
  * one gives the full answer: a truncated download never yields made-up sizes.
+ * A PNG cut inside a chunk is refused instead (IMGHDR_PNG_CHUNK), with no
+ * dimensions either.
  */
 static void
 test_prefixes(const struct fixture *fx, const unsigned char *buf, size_t len)
@@ -85,6 +87,10 @@ test_prefixes(const struct fixture *fx, const unsigned char *buf, size_t len)
 		}
 		if (!found && (rv != -1 || hdr.width != 0 || hdr.height != 0))
 			bad++;
+		if (found && fx->format == IMGHDR_PNG && rv == -1 &&
+		    hdr.refused == IMGHDR_PNG_CHUNK && hdr.width == 0 &&
+		    hdr.height == 0)
+			continue;
 		if (found && (rv != 0 || hdr.width != fx->width ||
 		    hdr.height != fx->height || hdr.format != fx->format))
 			bad++;
@@ -612,6 +618,63 @@ make_png(unsigned char *buf, uint32_t w, uint32_t h)
 	return 33;
 }
 
+/* Appends a chunk of type t claiming clen bytes, holding have of them. */
+static size_t
+add_chunk(unsigned char *buf, size_t n, const char *t, uint32_t clen,
+    size_t have)
+{
+	buf[n] = clen >> 24; buf[n + 1] = clen >> 16; buf[n + 2] = clen >> 8;
+	buf[n + 3] = clen;
+	memcpy(buf + n + 4, t, 4);
+	memset(buf + n + 8, 'x', have);
+	return n + 8 + have;
+}
+
+/*
+ * libpng allocates what a text, ICC or unknown chunk claims before reading
+ * it: a chunk that claims more than the file holds is refused from its
+ * length alone.
+ */
+static void
+test_png_chunks(void)
+{
+	unsigned char	 buf[256];
+	struct imghdr	 hdr;
+	struct job_error err;
+	size_t		 n;
+
+	n = make_png(buf, 40, 27);
+	n = add_chunk(buf, n, "tEXt", 15, 15 + 4);
+	n = add_chunk(buf, n, "IEND", 0, 4);
+	ok(read_exact(buf, n, &hdr) == 0 && hdr.width == 40 &&
+	    hdr.refused == IMGHDR_ACCEPTED, "PNG: chunks that fit are read");
+	n = add_chunk(buf, n, "junk", 0xffffffffU, 8);
+	is_int(read_exact(buf, n, &hdr), 0, "PNG: bytes after IEND are "
+	    "not chunks");
+
+	n = make_png(buf, 40, 27);
+	n = add_chunk(buf, n, "tEXt", 1868955672U, 17);
+	ok(read_exact(buf, n, &hdr) == -1 && hdr.width == 0 &&
+	    hdr.refused == IMGHDR_PNG_CHUNK, "PNG: a tEXt claiming 1.8 GB "
+	    "in a %zu-byte file is refused", n);
+	job_error_clear(&err);
+	ok(imghdr_refusal(&hdr, &err) == -1 && err.code != NULL &&
+	    strcmp(err.code, "image_corrupt") == 0 &&
+	    strstr(err.message, "tEXt chunk claims 1868955672 bytes") != NULL,
+	    "PNG: refused as image_corrupt, naming the chunk: %s",
+	    err.message);
+	n = make_png(buf, 40, 27);
+	n = add_chunk(buf, n, "\001D\377T", 0x80000000U, 4);
+	ok(read_exact(buf, n, &hdr) == -1 &&
+	    hdr.refused == IMGHDR_PNG_CHUNK &&
+	    strcmp(hdr.png_chunk, "?D?T") == 0, "PNG: a length of 2^31 is "
+	    "refused and the type is kept printable");
+	n = make_png(buf, 40, 27);
+	n = add_chunk(buf, n, "IDAT", 20, 20);
+	is_int(read_exact(buf, n, &hdr), -1, "PNG: a chunk without its CRC "
+	    "is refused");
+}
+
 static void
 test_png_gif_webp(void)
 {
@@ -633,6 +696,8 @@ test_png_gif_webp(void)
 	n = make_png(buf, 1, 1);
 	buf[11] = 12;
 	is_int(read_exact(buf, n, &hdr), -1, "PNG: IHDR length 12 refused");
+
+	test_png_chunks();
 
 	memcpy(buf, "GIF87a\x40\x01\xf0\x00", 10);
 	ok(read_exact(buf, 10, &hdr) == 0 && hdr.format == IMGHDR_GIF &&
