@@ -72,7 +72,7 @@ sentinel_start() {
 		dir $RD/$n
 		logfile $RD/$n/log
 		sentinel monitor mymaster 127.0.0.1 $P1 2
-		sentinel down-after-milliseconds mymaster 1000
+		sentinel down-after-milliseconds mymaster 3000
 		sentinel failover-timeout mymaster 10000
 		sentinel parallel-syncs mymaster 1
 	EOF
@@ -122,7 +122,7 @@ API=http://127.0.0.1:$API_PORT
 RUNDIR=$tq_tmp/run
 tq_start_thumbq "$RUNDIR" "$API_PORT" THUMBQ_FETCH_ALLOW_NETWORKS='127.0.0.0/8, ::1' \
 	"THUMBQ_REDIS_SENTINELS=$SENTINELS" THUMBQ_REDIS_TIMEOUT_MS=$TIMEOUT_MS \
-	THUMBQ_WORKERS=2 THUMBQ_COURIERS=0 THUMBQ_FETCH_TIMEOUT=3 THUMBQ_LEASE_SECONDS=15 \
+	THUMBQ_WORKERS=2 THUMBQ_COURIERS=0 THUMBQ_FETCH_TIMEOUT=8 THUMBQ_LEASE_SECONDS=20 \
 	THUMBQ_DEDUPE_TTL=0
 ctl() { "$top_builddir/tools/thumbqctl" -c "$RUNDIR/thumbq.conf" "$@"; }
 
@@ -140,23 +140,28 @@ while [ $i -lt 12 ]; do
 	i=$((i + 1))
 done
 is "$(echo $accepted | wc -w)" 12 "12 jobs accepted through the primary"
-# Jobs whose download (held back 2 s by the origin) ends while there is no
+# Jobs whose download (held back 4 s by the origin) ends while there is no
 # primary: their finish falls in the failover.
 inflight=
 i=0
 while [ $i -lt 4 ]; do
-	submit "$FORIGIN/photo.jpg?delay=2&n=$i"
+	submit "$FORIGIN/photo.jpg?delay=4&n=$i"
 	[ -n "$JOB_ID" ] && inflight="$inflight $JOB_ID"
 	i=$((i + 1))
 done
 accepted="$accepted $inflight"
+# On a loaded machine the four may not all be claimed at once; one held in
+# its download at the kill is what the test needs.
 claimed() {
+	nheld=0
 	for id in $inflight; do
 		http GET "$API/v1/thumbnails/$id"
-		[ "$(jbody .status)" = processing ] || return 1
+		[ "$(jbody .status)" = processing ] && nheld=$((nheld + 1))
 	done
+	[ $nheld -gt 0 ]
 }
-ok "4 more jobs held in their download by the origin" until_true 5 claimed
+ok "4 more jobs, held in their download by the origin" until_true 10 claimed
+diag "$nheld of them in their download when the primary is killed"
 # What the clients were told is on the replica before the primary dies.
 synced() { [ "$(rinfo "$P1" master_repl_offset)" = "$(rinfo "$P2" slave_repl_offset)" ]; }
 until_true 5 synced || diag "the replica lagged behind at the kill"
