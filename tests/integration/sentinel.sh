@@ -270,7 +270,15 @@ ok "and a job of its own, following the first (dedupe as usual)" [ "$JOB_ID" != 
 # host back must not take the others' jobs.  heartbeat.lua as thumbqd runs
 # it (lib.lua in front), with stale_ms = 1000 instead of 15 s.
 HB=$(cat "$top_srcdir/src/lua/lib.lua" "$top_srcdir/src/lua/heartbeat.lua")
-hb() { redis-cli -h 127.0.0.1 -p "$P2" eval "$HB" 0 "$1" "$2" 1000 3 >/dev/null; }
+# ARGV as store_heartbeat() sends it: prefix host stale_ms max_attempts
+# storage_failing_ms, no children.  Its answer is a count, or the test
+# stops: a script that fails proves nothing.
+hb() {
+	hb_out=$(redis-cli -h 127.0.0.1 -p "$P2" eval "$HB" 0 "$1" "$2" 1000 3 0 2>&1)
+	case $hb_out in
+	'' | *[!0-9]*) bail "heartbeat.lua as thumbqd runs it failed: $hb_out" ;;
+	esac
+}
 alive() { [ -n "$(redis-cli -h 127.0.0.1 -p "$P2" zscore "$1masters" "$2")" ]; }
 hb hb1: a
 hb hb1: b
