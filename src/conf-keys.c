@@ -95,6 +95,11 @@ const struct conf_key conf_keys[] = {
 	  "applies" },
 	{ "workers", NUM(CONF_UINT, workers, 1, 256), "2",
 	  "worker children each thumbqd runs (one per core is best)" },
+	{ "interactive_workers", NUM(CONF_UINT, interactive_workers, 0, 256),
+	  "1",
+	  "worker children each thumbqd runs besides workers that take only "
+	  "high- and normal-priority jobs, so that a low-priority batch never "
+	  "makes them wait; 0: none" },
 	{ "downloads", NUM(CONF_UINT, downloads, 1, 64), "16",
 	  "downloads each worker child runs at once, while it thumbnails one "
 	  "image" },

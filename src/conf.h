@@ -61,6 +61,7 @@ struct thumbq_conf {
 	/* Worker */
 	unsigned workers;		/* children per thumbqd */
 	unsigned downloads;		/* download threads per child */
+	unsigned interactive_workers;	/* children kept for high and normal */
 	unsigned lease_seconds;		/* a claim's life without finishing */
 	unsigned max_attempts;		/* claims before failing for good */
 	unsigned retry_delay_ms;	/* first retry's; then doubles */

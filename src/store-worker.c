@@ -56,6 +56,20 @@ store_rewake(struct store *st)
 		freeReplyObject(r);
 }
 
+int
+store_interactive_pending(struct store *st)
+{
+	long long n;
+
+	/* An empty list does not exist in Redis: one EXISTS answers for
+	 * both, in one round trip. */
+	redis_begin(st->r, "EXISTS");
+	store_arg_key(st, "pending", "high");
+	store_arg_key(st, "pending", "normal");
+	n = store_run_int(st);
+	return n < 0 ? -1 : n > 0;
+}
+
 /* The job ends, completed or failed, if wid still holds its lease. */
 static enum store_result
 store_finish(struct store *st, const char *wid, const struct job *job,

@@ -122,6 +122,9 @@ enum store_result store_claim(struct store *st, const char *wid,
  * it wakes hands the token on with store_rewake instead of claiming. */
 int store_wait(struct store *st, unsigned timeout_s);
 void store_rewake(struct store *st);
+/* Whether a high- or normal-priority job is pending: 1 yes, 0 no, -1
+ * error.  An interactive child (interactive_workers) claims only then. */
+int store_interactive_pending(struct store *st);
 /* The job's result, if wid still holds its lease; STORE_STALE if not. */
 enum store_result store_complete(struct store *st, const char *wid,
     const struct job *job);

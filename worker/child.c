@@ -316,7 +316,7 @@ child_main(const struct thumbq_conf *conf, const char *wid, pid_t master,
 	sto = storage_new(conf);
 	dl = downloads_start(conf, wid,
 	    state != NULL && state->cost_hint_ms > 0 ? state->cost_hint_ms : -1,
-	    &cause);
+	    state != NULL && state->interactive, &cause);
 	if (dl == NULL) {
 		log_err("event=child_failed error=\"%s\"", cause);
 		_exit(1);
@@ -324,8 +324,8 @@ child_main(const struct thumbq_conf *conf, const char *wid, pid_t master,
 	if (state != NULL)
 		state->cost_hint_ms = 0;
 	st = store_new(conf);
-	log_info("event=child_started wid=%s downloads=%u", wid,
-	    conf->downloads);
+	log_info("event=child_started wid=%s downloads=%u interactive=%d", wid,
+	    conf->downloads, state != NULL && state->interactive);
 
 	for (;;) {
 		struct downloaded d;

@@ -42,6 +42,9 @@ struct child_state {
 	 * meanwhile: jobs stay queued instead of failing one after another. */
 	volatile sig_atomic_t storage_failures;
 	volatile sig_atomic_t paused;
+	/* Set by the master before fork: this child is one of the
+	 * interactive_workers, and claims only high and normal jobs. */
+	int interactive;
 };
 
 /* Maps a child_state to share with a child; NULL if mmap fails (the master

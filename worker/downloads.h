@@ -42,9 +42,11 @@ struct downloaded {
  * handle and Redis connection.  Call with the child's signals set up: the
  * threads block every signal, so that SIGTERM reaches the main thread.
  * serve_ms is the main thread's time per job to assume until one is known
- * (-1: none).  Returns NULL with *cause set (allocated) if it cannot. */
+ * (-1: none).  An interactive child (interactive_workers) runs one thread,
+ * which claims only while a high or normal job is pending.
+ * Returns NULL with *cause set (allocated) if it cannot. */
 struct downloads *downloads_start(const struct thumbq_conf *conf,
-    const char *wid, long long serve_ms, char **cause);
+    const char *wid, long long serve_ms, int interactive, char **cause);
 /* Waits up to timeout_ms for a fetched job, the highest priority first,
  * then the oldest claim; its thread may claim again.  Returns 1 with *d
  * filled, 0 if none came, or -1 once downloads_stop() was called, every

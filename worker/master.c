@@ -50,6 +50,7 @@
 struct child {
 	pid_t pid;			/* 0: none running */
 	int courier;			/* delivers webhooks, no images */
+	int interactive;		/* high and normal jobs only */
 	char wid[CHILD_WID_MAX];
 	time_t started;
 	int retiring;			/* stopping (reload): not respawned */
@@ -108,6 +109,7 @@ master_spawn(struct master *m, struct child *c)
 	if (!c->courier && c->state == NULL)
 		c->state = child_state_new();
 	if (c->state != NULL) {
+		c->state->interactive = c->interactive;
 		c->state->thumbnailing[0] = '\0';
 		c->state->storage_failures = 0;
 		c->state->paused = m->breaker_since != 0;
@@ -126,8 +128,26 @@ master_spawn(struct master *m, struct child *c)
 	c->pid = pid;
 	c->started = time(NULL);
 	c->retiring = 0;
-	log_info("event=%s_spawned pid=%ld wid=%s",
-	    c->courier ? "courier" : "child", (long)pid, c->wid);
+	log_info("event=%s_spawned pid=%ld wid=%s%s",
+	    c->courier ? "courier" : "child", (long)pid, c->wid,
+	    c->interactive ? " interactive=1" : "");
+}
+
+/*
+ * Marks what each child of conf's array is: workers, then
+ * interactive_workers (image workers that take only high and normal jobs,
+ * so that a low-priority batch never stands between them and an
+ * interactive client), then couriers.
+ */
+static void
+master_layout(const struct thumbq_conf *conf, struct child *children)
+{
+	size_t workers = conf->workers + conf->interactive_workers;
+
+	for (size_t i = conf->workers; i < workers; i++)
+		children[i].interactive = 1;
+	for (size_t i = workers; i < workers + conf->couriers; i++)
+		children[i].courier = 1;
 }
 
 static struct child *
@@ -288,11 +308,10 @@ master_reload(struct master *m)
 	for (size_t i = 0; i < nold; i++)
 		if (old[i].pid > 0)
 			kill(old[i].pid, SIGTERM);
-	nnew = fresh->workers + fresh->couriers;
+	nnew = fresh->workers + fresh->interactive_workers + fresh->couriers;
 	m->nchildren = nnew + nold;
 	m->children = xcalloc(m->nchildren, sizeof *m->children);
-	for (size_t i = fresh->workers; i < nnew; i++)
-		m->children[i].courier = 1;
+	master_layout(fresh, m->children);
 	memcpy(m->children + nnew, old, nold * sizeof *old);
 	for (size_t i = nnew; i < m->nchildren; i++)
 		m->children[i].retiring = 1;
@@ -558,10 +577,10 @@ master_run(struct thumbq_conf *conf, const char *conf_path, int verbose)
 	m.reap.name = "reap";
 	m.promote.name = "promote";
 	m.sweep.name = "sweep";
-	m.nchildren = conf->workers + conf->couriers;
+	m.nchildren = conf->workers + conf->interactive_workers +
+	    conf->couriers;
 	m.children = xcalloc(m.nchildren, sizeof *m.children);
-	for (size_t i = conf->workers; i < m.nchildren; i++)
-		m.children[i].courier = 1;
+	master_layout(conf, m.children);
 	m.store = store_new(conf);
 	if (gethostname(m.host, sizeof m.host - 24) == -1)
 		snprintf(m.host, sizeof m.host, "unknown");

@@ -41,6 +41,13 @@ for tq_v in $(env | sed -n 's/^\(THUMBQ_[A-Za-z0-9_]*\)=.*/\1/p'); do
 	unset "$tq_v"
 done
 
+# The tests count a master's children as workers (and couriers); an
+# interactive child (interactive_workers, default 1) would be one more.
+# Only priority.sh, which tests it, runs one.  Set in the environment, it
+# reaches tools/services (thumbq.conf) and a thumbqd started by hand.
+THUMBQ_INTERACTIVE_WORKERS=0
+export THUMBQ_INTERACTIVE_WORKERS
+
 # ------------------------------------------------------------------ TAP
 
 tq_n=0

@@ -1,0 +1,93 @@
+#!/bin/sh
+# Priority: an interactive child (interactive_workers) takes high- and
+# normal-priority jobs only, so that an interactive job starts at once while
+# every other child holds low-priority jobs.  The origin (flaky-origin.py)
+# holds the low-priority images back (delay=), which keeps the one regular
+# child's two download threads busy with them; a high-priority job posted
+# then can only be done by the interactive child, and must be, while the
+# low jobs are still in hand and two more still queued (which the
+# interactive child must not take).  No timing is asserted beyond "before
+# the low jobs' origin answers".
+# shellcheck source=tests/integration/lib.sh
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+# shellcheck source=tests/integration/faults-lib.sh
+. "$top_srcdir/tests/integration/faults-lib.sh"
+
+# The one test here that runs an interactive child (lib.sh turns it off).
+THUMBQ_INTERACTIVE_WORKERS=1
+export THUMBQ_INTERACTIVE_WORKERS
+
+tq_setup
+fl_setup
+fl_origin_start
+free_port PORT
+API=http://127.0.0.1:$PORT
+RS=$tq_tmp/run
+fl_start_services "$RS" "$PORT" "redis lighttpd" "THUMBQ_FETCH_ALLOW_NETWORKS=127.0.0.0/8, ::1" \
+	THUMBQ_WORKERS=1 THUMBQ_DOWNLOADS=2 THUMBQ_COURIERS=0 THUMBQ_SHUTDOWN_TIMEOUT=30
+fl_thumbqd_fg "$RS"
+ok "thumbqd runs 1 worker and 1 interactive child" fl_wait 10 fl_has_children "$FG_PID" 2
+ok "the interactive child says so when it starts" \
+	fl_wait 10 grep -q 'event=child_started .*interactive=1' "$RS/thumbqd.log"
+
+# The interactive child: its pid (for its log lines) and worker id (for
+# its claim list).
+iline=$(grep 'event=child_started .*interactive=1' "$RS/thumbqd.log" | head -n 1)
+ipid=$(echo "$iline" | sed -n 's/^thumbqd\[\([0-9]*\)\].*/\1/p')
+iwid=$(echo "$iline" | sed -n 's/.* wid=\([^ ]*\) .*/\1/p')
+[ -n "$ipid" ] && [ -n "$iwid" ] || bail "no interactive child in the log: $iline"
+
+# llen KEY: the length of the list thumbq:KEY.
+llen() { fl_redis "$RS" LLEN "thumbq:$1"; }
+low_queued_is() { [ "$(llen pending:low)" = "$1" ]; }
+# done_by ID PID: PID's log says it completed ID.
+done_by() { grep -q "^thumbqd\[$2\]:.* job=$1 event=completed" "$RS/thumbqd.log"; }
+# first_done: the job id of the first completion in the log.
+first_done() {
+	sed -n 's/.* job=\([0-9a-f-]*\) event=completed.*/\1/p' "$RS/thumbqd.log" | head -n 1
+}
+
+# Four low-priority jobs whose origin answers after 9 s (downloads give up
+# after 10 s without a byte): the regular child's two threads claim two,
+# and two stay queued.
+lows=
+i=1
+while [ $i -le 4 ]; do
+	fl_post "$FORIGIN/photo.jpg?case=low&n=$i&delay=9" '"priority": "low"'
+	[ -n "$JOB_ID" ] || bail "POST low $i failed: $HTTP_CODE"
+	lows="$lows $JOB_ID"
+	i=$((i + 1))
+done
+ok "the regular child claims two low jobs, two stay queued" fl_wait 5 low_queued_is 2
+# Time for the interactive child to claim one, were it to take low jobs.
+sleep 1
+is "$(llen pending:low):$(llen "claim:$iwid")" 2:0 \
+	"the interactive child claims no low job (2 queued, its claim list empty)"
+
+fl_post "$FORIGIN/photo.jpg?case=high" '"priority": "high"'
+[ -n "$JOB_ID" ] || bail "POST high failed: $HTTP_CODE"
+high=$JOB_ID
+ok "a high job completes while the regular child holds low jobs" \
+	fl_wait 15 fl_job_is "$high" completed || diag "high: $(fl_job_json "$high")"
+ok "the interactive child did it" done_by "$high" "$ipid"
+is "$(first_done)" "$high" "before any low job"
+is "$(llen pending:low)" 2 "the two queued low jobs are still queued"
+
+fl_post "$FORIGIN/photo.jpg?case=normal" '"priority": "normal"'
+[ -n "$JOB_ID" ] || bail "POST normal failed: $HTTP_CODE"
+normal=$JOB_ID
+ok "a normal job completes too" fl_wait 15 fl_job_is "$normal" completed ||
+	diag "normal: $(fl_job_json "$normal")"
+ok "the interactive child did it" done_by "$normal" "$ipid"
+
+# shellcheck disable=SC2086 # ids, no blanks
+ok "every low job completes in the end" fl_wait 90 fl_jobs_done $lows
+n=0
+for id in $lows; do
+	fl_job "$id"
+	[ "$JS_STATUS:$JS_ATTEMPTS" = completed:1 ] && n=$((n + 1))
+	done_by "$id" "$ipid" && diag "low job $id was done by the interactive child"
+done
+is "$n" 4 "all four completed at their first attempt"
+ok "thumbqd stops" fl_stop "$FG_PID" 40
+done_testing
