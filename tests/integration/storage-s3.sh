@@ -7,7 +7,8 @@
 # Here: thumbqd -t probes the bucket, path style and virtual-host style;
 # jobs complete and each resized_url, read from the bucket, decodes at the
 # job's size; thumbqd's own docroot stays empty; an unknown access key is
-# refused (HTTP 403); DELETE and expiry remove the object.
+# refused (HTTP 403); DELETE and expiry remove the object; a job with
+# variants has an object each, and its DELETE removes them all.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 tq_setup
@@ -98,6 +99,27 @@ http DELETE "$API/v1/thumbnails/$id_photo_jpg"
 is "$HTTP_CODE" 204 "DELETE /v1/thumbnails/{id}: 204"
 http GET "$url"
 is "$HTTP_CODE" 404 "the object is gone from the bucket"
+
+# ---- a job with variants: an object each, every one gone with a DELETE
+http POST "$API/v1/thumbnails" -H 'Content-Type: application/json' --data-binary \
+	"$(jq -cn --arg u "$ORIGIN/photo.jpg" '{url: $u, variants: [{width: 150, height: 150},
+		{width: 50, height: 50, format: "webp"}]}')"
+vid=$(jbody '.id // empty')
+ok "a job with two variants is accepted" [ -n "$vid" ] || diag "$(last_response)"
+ok "it ends" wait_jobs 60 "$vid"
+is "$(job "$vid" '[.variants[] | "\(.width)x\(.height) \(.format)"] | join(",")')" \
+	"150x100 jpeg,50x33 webp" "both variants completed at their sizes"
+vurls=$(job "$vid" '[.variants[].resized_url] | join(" ")')
+for u in $vurls; do
+	http GET "$u"
+	is "$HTTP_CODE" 200 "variant object in the bucket: ${u##*/}"
+done
+http DELETE "$API/v1/thumbnails/$vid"
+is "$HTTP_CODE" 204 "DELETE the variants job: 204"
+for u in $vurls; do
+	http GET "$u"
+	is "$HTTP_CODE" 404 "variant object gone from the bucket: ${u##*/}"
+done
 
 # ---- expiry: thumbnail_ttl later the sweep removes the object
 # shellcheck disable=SC2154 # set through eval above
