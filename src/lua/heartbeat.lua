@@ -16,7 +16,8 @@ for i = 6, #ARGV, 2 do
   if (ARGV[i + 1] or '') ~= '' then busy[#busy + 1] = ARGV[i] .. '=' .. ARGV[i + 1] end
 end
 redis.call('ZADD', masters, now, ARGV[2])
-local failing = tonumber(ARGV[5])
+-- Absent (a caller that names no children) is 0: not failing.
+local failing = tonumber(ARGV[5] or '0') or 0
 if failing > 0 then
   if redis.call('HSETNX', P .. 'master:' .. ARGV[2], 'storage_since', now - failing) == 1 then
     redis.call('HINCRBY', P .. 'stats', 'storage_outages', 1)
