@@ -10,7 +10,8 @@ tq_start_origin
 free_port API_PORT
 API=http://127.0.0.1:$API_PORT
 RUNDIR=$tq_tmp/run
-tq_start_thumbq "$RUNDIR" "$API_PORT" THUMBQ_FETCH_ALLOW_NETWORKS='127.0.0.0/8, ::1'
+tq_start_thumbq "$RUNDIR" "$API_PORT" THUMBQ_FETCH_ALLOW_NETWORKS='127.0.0.0/8, ::1' \
+	THUMBQ_HEALTH_QUEUE_AGE_S=2
 ctl() { "$top_builddir/tools/thumbqctl" -c "$RUNDIR/thumbq.conf" "$@"; }
 metric() { curl --noproxy '*' -s "$API/v1/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
 
@@ -161,4 +162,14 @@ http GET "$API/v1/health"
 expect_status 503 "GET /v1/health with no worker"
 is "$(jbody .status)" degraded "health says degraded without workers"
 is "$(jbody '.reasons[0].reason')" no_workers "health gives the reason: no_workers"
+# A job nobody takes grows old: past health_queue_age_s (2 s here) the
+# queue is stale too.
+submit "$ORIGIN/photo.jpg?stale=1"
+sleep 3
+http GET "$API/v1/health"
+is "$(jbody '[.reasons[].reason] | join(",")')" no_workers,queue_stale "health: no_workers and queue_stale"
+ok "health says how long the next job has waited ($(jbody .queue.oldest_queued_s) s)" [ "$(jbody .queue.oldest_queued_s)" -ge 2 ]
+http GET "$API/v1/metrics"
+like "$(cat "$tq_body")" 'thumbq_degraded\{reason="queue_stale"\} 1' "metrics: thumbq_degraded{reason=queue_stale} 1"
+like "$(cat "$tq_body")" 'thumbq_degraded\{reason="storage_failing"\} 0' "metrics: thumbq_degraded{reason=storage_failing} 0"
 done_testing
