@@ -9,6 +9,7 @@
  * just before the command is sent, right in front of the arguments. */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,49 @@ redis_new(const struct thumbq_conf *conf, const char *const *scripts,
 			    "no sentinel");
 	}
 	return r;
+}
+
+/*
+ * hiredis 0.14 allocates an array reply's element pointers as soon as it
+ * has read the count, before any element arrives: "*1000000000" from a
+ * server that is not Redis would cost 8 GB.  The largest reply thumbq asks
+ * for is a batch of max_batch jobs; a count above REDIS_REPLY_MAX_ELEMENTS
+ * fails the reply as one hiredis could not allocate, and the connection
+ * with it.
+ */
+#define REDIS_REPLY_MAX_ELEMENTS (1 << 20)
+
+static redisReplyObjectFunctions redis_bounded_fn;
+static void *(*redis_hiredis_create_array)(const redisReadTask *, int);
+static pthread_once_t redis_bounded_once = PTHREAD_ONCE_INIT;
+
+static void *
+redis_create_array(const redisReadTask *task, int elements)
+{
+	if (elements < 0 || elements > REDIS_REPLY_MAX_ELEMENTS)
+		return NULL;
+	return redis_hiredis_create_array(task, elements);
+}
+
+/* hiredis' own functions are static: a fresh reader lends them. */
+static void
+redis_bounded_init(void)
+{
+	redisReader *rd = redisReaderCreate();
+
+	if (rd == NULL)
+		abort();
+	redis_bounded_fn = *rd->fn;
+	redis_hiredis_create_array = redis_bounded_fn.createArray;
+	redis_bounded_fn.createArray = redis_create_array;
+	redisReaderFree(rd);
+}
+
+void
+redis_reader_bound(redisReader *rd)
+{
+	pthread_once(&redis_bounded_once, redis_bounded_init);
+	rd->fn = &redis_bounded_fn;
 }
 
 static void
@@ -420,6 +464,7 @@ redis_open(struct redis *r, const char *host, unsigned port,
 		redis_disconnect(r);
 		return -1;
 	}
+	redis_reader_bound(r->c->reader);
 	redisSetTimeout(r->c, redis_tv(left));
 	if (redis_login(r) == -1) {
 		redis_disconnect(r);

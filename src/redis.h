@@ -54,6 +54,9 @@ void redis_free(struct redis *r);
 const char *redis_error(const struct redis *r);
 void redis_errorf(struct redis *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Makes rd refuse an array reply of more than a million elements before
+ * hiredis allocates it (see redis.c); every connection's reader is so. */
+void redis_reader_bound(redisReader *rd);
 /* With redis_sentinels, the primary ("host:port") the connection is on,
  * and in *from the sentinel that named it; "" when not connected or
  * without sentinels. */

@@ -9,6 +9,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "redis.h"
 #include "sentinel.h"
 #include "xmalloc.h"
 
@@ -248,6 +249,7 @@ sentinel_ask_one(const struct sentinel_addr *s, const char *name,
 		    "out of memory");
 		goto out;
 	}
+	redis_reader_bound(c->reader);
 	redisSetTimeout(c, tv);
 	reply = redisCommand(c, "SENTINEL get-master-addr-by-name %s", name);
 	if (reply == NULL) {

@@ -1,9 +1,11 @@
 /* test-redis.c: commands are built in the Redis protocol one typed argument
  * at a time, exactly as Redis reads them, and a command past the cap is
- * never sent; replies' numbers are parsed with bounds.  No Redis is needed:
+ * never sent; replies' numbers are parsed with bounds, and an array reply's
+ * length is bounded before hiredis allocates it.  No Redis is needed:
  * nothing here connects (tests/integration runs the commands). */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,6 +120,55 @@ test_numbers(void)
 	    "leading zeros are digits");
 }
 
+/* Feeds text to a bounded reader; returns the reply, or NULL on error. */
+static redisReply *
+read_reply(const char *text, size_t len, char *err, size_t errlen)
+{
+	redisReader *rd = redisReaderCreate();
+	void *reply = NULL;
+
+	redis_reader_bound(rd);
+	if (redisReaderFeed(rd, text, len) != REDIS_OK ||
+	    redisReaderGetReply(rd, &reply) != REDIS_OK)
+		reply = NULL;
+	snprintf(err, errlen, "%s", rd->err ? rd->errstr : "");
+	redisReaderFree(rd);
+	return reply;
+}
+
+/*
+ * hiredis 0.14 allocates an array's element pointers from the count alone:
+ * a count above a million is refused before it does (8 GB for a billion).
+ */
+static void
+test_reader_bound(void)
+{
+	static const char small[] = "*3\r\n:1\r\n*2\r\n$1\r\na\r\n$-1\r\n"
+	    ":3\r\n";
+	static const char million[] = "*1048576\r\n";
+	static const char huge[] = "*1000000000\r\n:1\r\n";
+	static const char nested[] = "*1\r\n*2000000\r\n";
+	redisReply *reply;
+	char err[128];
+
+	reply = read_reply(small, sizeof small - 1, err, sizeof err);
+	ok(reply != NULL && reply->type == REDIS_REPLY_ARRAY &&
+	    reply->elements == 3 && reply->element[1]->elements == 2 &&
+	    reply->element[1]->element[1]->type == REDIS_REPLY_NIL,
+	    "a nested array reply reads through the bounded reader");
+	if (reply != NULL)
+		freeReplyObject(reply);
+	reply = read_reply(million, sizeof million - 1, err, sizeof err);
+	ok(reply == NULL && err[0] == '\0', "2^20 elements are allowed "
+	    "(the reply waits for them)");
+	reply = read_reply(huge, sizeof huge - 1, err, sizeof err);
+	ok(reply == NULL && err[0] != '\0', "an array of a billion elements "
+	    "is refused before it is allocated: %s", err);
+	reply = read_reply(nested, sizeof nested - 1, err, sizeof err);
+	ok(reply == NULL && err[0] != '\0', "so is one nested in another: %s",
+	    err);
+}
+
 int
 main(void)
 {
@@ -131,6 +182,7 @@ main(void)
 	test_script(r);
 	test_cap(r);
 	test_numbers();
+	test_reader_bound();
 	redis_free(r);
 	conf_free(&conf);
 	return tap_done();
