@@ -21,10 +21,12 @@ Order of a run:
   5. latency idle and under load, 1/4/8 children, peak RSS, the 500 ms
      origin;
   6. wrk against the API and its floors (thumbqd stopped: its children
-     would otherwise thumbnail the POSTed jobs on the same cores);
+     would otherwise thumbnail the POSTed jobs on the same cores; and
+     POST once more with it running, as on a server); Redis memory and
+     CPU per job through the real scripts (bench/redis-mem.py);
   7. the table and one JSON line.
 --only runs some of the phases of 4-6 (corpus, latency, scaling, rss,
-slow_origin, api), with only the setup they need: the API phase alone
+slow_origin, api, redis), with only the setup they need: the API phase alone
 needs no corpus (its origin serves one test image, for the job that the
 GET target reads) and no imaging floors.
 """
@@ -59,7 +61,7 @@ LATENCY_IMAGE = "backgrounds_mate_abstract_Elephants.jpg"  # the 1920x1080 JPEG
 T0 = time.monotonic()
 
 # The phases, in the order a run measures them (--only picks some).
-PHASES = ["corpus", "latency", "scaling", "rss", "slow_origin", "variants", "api"]
+PHASES = ["corpus", "latency", "scaling", "rss", "slow_origin", "variants", "api", "redis"]
 # The variants phase (issue 20): a srcset's three sizes in one job against
 # the largest of them alone, over the corpus; the target is less than 1.5x
 # the CPU.
@@ -71,6 +73,11 @@ VARIANTS_TARGET = 1.5
 # thumbq does, which is an eighth of one pass, and that is latency, not
 # throughput.
 SLOW_ORIGIN_PASSES = 3
+# The redis phase (issue 17): jobs run through create, claim and finish on
+# a private redis-server; the targets are per finished job.
+REDIS_JOBS = 100000
+REDIS_BYTES_TARGET = 250
+REDIS_CREATE_US_TARGET = 25
 
 
 def log(msg):
@@ -920,9 +927,12 @@ class Bench:
         cmd = ["wrk", "-t2", "-c32", "-d%ds" % seconds, "--timeout", "5s", "-s",
                os.path.join(self.top, "bench/wrk.lua"), url]
         fl = read_pid(os.path.join(self.work, "floor", "lighttpd.pid"))
+        rpid = read_pid(os.path.join(self.rundir, "redis.pid"))
         with Meter(self.service_pids() + ([fl] + children_of(fl) if fl else [])) as meter:
+            r0 = cpu_of([rpid])
             r = subprocess.run(cmd, env=env, capture_output=True, text=True,
                                timeout=seconds + 60)
+            r1 = cpu_of([rpid])
         m = re.search(r"^WRKJSON (\{.*\})$", r.stdout, re.M)
         if r.returncode != 0 or not m:
             die("wrk failed: %s %s" % (r.stdout[-500:], r.stderr[-500:]))
@@ -934,6 +944,8 @@ class Bench:
         # responders, redis) per request: what the throughput would be
         # bounded by on a machine of our own.
         d["cpu_us"] = meter.ours / max(1, d["requests"]) * 1e6
+        # Redis's share of it (issue 17: a POST must not be Redis-bound).
+        d["redis_us"] = (r1 - r0) / max(1, d["requests"]) * 1e6
         if errs:
             self.notes.append("wrk %s %s: %d errors (%s)" % ("POST" if post else "GET", url, errs, d))
             log("WARNING: " + self.notes[-1])
@@ -1125,13 +1137,22 @@ class Bench:
         if 8 in runs:
             self.res["slow_origin_8children_jobs_s"] = median(runs[8])
 
+    def evalsha_us(self):
+        """INFO commandstats usec_per_call of EVALSHA since the last
+        CONFIG RESETSTAT (None if none ran)."""
+        for line in self.redis.cmd("INFO", "commandstats").splitlines():
+            if line.startswith("cmdstat_evalsha:"):
+                return float(re.search(r"usec_per_call=([0-9.]+)", line).group(1))
+        return None
+
     def phase_api(self):
-        # thumbqd stopped: its children would thumbnail every POSTed job on
-        # the cores that lighttpd, thumbq.fcgi, redis and wrk share.
+        # Mostly with thumbqd stopped: its children would thumbnail every
+        # POSTed job on the cores that lighttpd, thumbq.fcgi, redis and wrk
+        # share.  post_live is POST with thumbqd running (issue 17: what a
+        # server does), each round first, against the same floor.
         gid = self.completed_id
-        self.services("stop", self.rundir, "thumbqd")
-        self.workers = 0
         targets = [
+            ("post_live", "http://127.0.0.1:%d/v1/thumbnails" % self.api_port, True),
             ("static", self.floor + "/small.json", False),
             ("null_get", "%s/v1/thumbnails/%s" % (self.floor, gid), False),
             ("null_post", self.floor + "/v1/thumbnails", True),
@@ -1139,11 +1160,22 @@ class Bench:
             ("post", "http://127.0.0.1:%d/v1/thumbnails" % self.api_port, True),
         ]
         res = {t[0]: [] for t in targets}
+        create_us = []
         for name, url, post in targets:
             self.wrk(url, post, 1)  # warm-up
         for r in range(self.rounds):
             for name, url, post in targets:
+                if name == "post_live":
+                    self.set_workers(self.nproc)
+                elif name != "post_live" and self.workers:
+                    self.services("stop", self.rundir, "thumbqd")
+                    self.workers = 0
+                if name == "post":
+                    # thumbqd stopped: every EVALSHA is the create script.
+                    self.redis.cmd("CONFIG", "RESETSTAT")
                 res[name].append(self.wrk(url, post, self.wrk_s))
+                if name == "post":
+                    create_us.append(self.evalsha_us())
             # The POSTed jobs stay in Redis (as on a real server); the queues
             # are emptied so that nobody thumbnails them later.
             self.redis.cmd("DEL", PREFIX + "pending:high", PREFIX + "pending:normal",
@@ -1158,6 +1190,10 @@ class Bench:
             self.res["%s_errors" % name] = sum(x["errors"] for x in v)
             self.res["%s_cpu_us" % name] = median([x["cpu_us"] for x in v])
         self.res["ratio_post"] = self.res["post_rps"] / self.res["null_post_rps"]
+        self.res["ratio_post_live"] = self.res["post_live_rps"] / self.res["null_post_rps"]
+        self.res["post_redis_us"] = median([x["redis_us"] for x in res["post"]])
+        self.res["post_live_redis_us"] = median([x["redis_us"] for x in res["post_live"]])
+        self.res["post_create_evalsha_us"] = median([x for x in create_us if x is not None] or [0])
         self.res["ratio_get"] = self.res["get_rps"] / self.res["null_get_rps"]
         self.res["ratio_post_cpu"] = self.res["null_post_cpu_us"] / self.res["post_cpu_us"]
         self.res["ratio_get_cpu"] = self.res["null_get_cpu_us"] / self.res["get_cpu_us"]
@@ -1169,6 +1205,16 @@ class Bench:
         self.res["rss_fcgi_mb"] = max(hwm) / 1024
         self.res["fcgi_processes"] = len(fcgis)
         self.res["jobs_in_redis_after"] = self.redis.cmd("DBSIZE")
+
+    def phase_redis(self):
+        # Redis memory and CPU per job through the real scripts, on a
+        # private redis-server (bench/redis-mem.py); memory is exact.
+        r = subprocess.run([sys.executable, os.path.join(self.top, "bench/redis-mem.py"),
+                            "--jobs", str(REDIS_JOBS), "--top", self.top],
+                           capture_output=True, text=True, timeout=1800)
+        if r.returncode != 0:
+            die("bench/redis-mem.py failed: %s" % r.stderr[-500:])
+        self.res["redis_mem"] = json.loads(r.stdout.strip().splitlines()[-1])
 
     # -------------------------------------------------------------- report
 
@@ -1225,6 +1271,18 @@ class Bench:
                                                        f(r["null_post_p99_ms"], " ms", 2)), "", ""),
                 ("  POST ratio to floor", f(r["ratio_post"], "", 2), ">= 0.60",
                  met(r["ratio_post"] >= 0.6)),
+                ("POST req/s, thumbqd running", "%s, %s" % (f(r["post_live_rps"], "", 0),
+                                                          f(r["post_live_p99_ms"], " ms", 2)),
+                 "", ""),
+                ("  its ratio to floor", f(r["ratio_post_live"], "", 2), ">= 0.60",
+                 met(r["ratio_post_live"] >= 0.6)),
+                ("  Redis cpu/POST, thumbqd stopped / running", "%s / %s" % (
+                    f(r["post_redis_us"], " us", 1), f(r["post_live_redis_us"], " us", 1)),
+                 "", ""),
+                ("  create EVALSHA usec_per_call (commandstats)",
+                 f(r["post_create_evalsha_us"], " us", 1),
+                 "<= %d us" % REDIS_CREATE_US_TARGET,
+                 met(r["post_create_evalsha_us"] <= REDIS_CREATE_US_TARGET)),
                 ("  POST cpu/request, thumbq vs floor", "%s vs %s (ratio %s)" % (
                     f(r["post_cpu_us"], " us", 0), f(r["null_post_cpu_us"], " us", 0),
                     f(r["ratio_post_cpu"], "", 2)), "", ""),
@@ -1278,6 +1336,20 @@ class Bench:
             rows.append(("  ratio of worker cpu (median of %d paired)" % self.rounds,
                          f(r["variants_ratio"], "x", 2), "< %.1fx" % VARIANTS_TARGET,
                          met(r["variants_ratio"] < VARIANTS_TARGET)))
+        if "redis" in ran:
+            m = r["redis_mem"]
+            rows.append(("Redis memory per finished job (%dk jobs)" % (m["jobs"] // 1000),
+                         f(m["bytes_per_job"], " B", 0), "<= %d B" % REDIS_BYTES_TARGET,
+                         met(m["bytes_per_job"] <= REDIS_BYTES_TARGET)))
+            for k, v in m["keys"].items():
+                rows.append(("  %s (MEMORY USAGE, encoding)" % k, "%s, %s" % (
+                    f(v.get("memory_usage", v.get("memory_usage_per_member")), " B", 0),
+                    v["encoding"]), "", ""))
+            rows.append(("  EVALSHA us: create / claim / finish / lib.lua alone",
+                         "%s / %s / %s / %s" % (f(m["create_us"]), f(m["claim_us"]),
+                                                f(m["finish_us"]), f(m["lib_prelude_us"])),
+                         "create <= %d" % REDIS_CREATE_US_TARGET,
+                         met(m["create_us"] <= REDIS_CREATE_US_TARGET)))
         rows.append(("other users of the machine (median)",
                      "%s cores in gm runs, %s in e2e runs, %s in wrk runs" % (
                          f(r.get("others_cores_gm"), "", 2), f(r.get("others_cores_e2e"), "", 2),
@@ -1368,15 +1440,17 @@ class Bench:
 
     def run(self):
         self.machine()
-        needs_corpus = any(p != "api" for p in self.only)
+        needs_corpus = any(p not in ("api", "redis") for p in self.only)
         if needs_corpus:
             self.corpus()
             self.start_origin()
         else:
             # The API alone needs no corpus: one small image for the job
             # that GET reads (wrk's POSTed URLs are never fetched).
-            self.start_origin([("photo.jpg", os.path.join(self.top, "tests/fixtures/photo.jpg"))],
-                              "photo.jpg")
+            # The same image under the name wrk's POSTs ask for, so that
+            # thumbqd's children thumbnail them in post_live.
+            photo = os.path.join(self.top, "tests/fixtures/photo.jpg")
+            self.start_origin([("photo.jpg", photo), (LATENCY_IMAGE, photo)], "photo.jpg")
         if "corpus" in self.only:
             self.calibrate()
             self.prepare_floors()
