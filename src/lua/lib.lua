@@ -133,9 +133,12 @@ end
 
 -- A thumbnail file is shared by every job answered from it (dedupe): the
 -- set refs:{path} holds the ids of the jobs whose record names it, and the
--- last one to leave removes the file.  The set lives as long as its
--- longest-lived job's record (forever if one has no expiry), so that
--- records Redis expires on its own leave no set behind.
+-- last one to leave removes the file.  The set is made only when a second
+-- job shares the file: most files have one job, whose record is then its
+-- only user, and a set of one id cost about 400 bytes of Redis a job (the
+-- set, its key, its expiry).  The set lives as long as its longest-lived
+-- job's record (forever if one has no expiry), so that records Redis
+-- expires on its own leave no set behind.
 local function ref_add(path, id, job)
   local refs = P .. 'refs:' .. path
   redis.call('SADD', refs, id)
@@ -151,8 +154,16 @@ local function ref_add(path, id, job)
   end
 end
 
+-- The file gets a second user: both join (or are in) its set.
+local function ref_share(path, id, job, id2, job2)
+  ref_add(path, id, job)
+  ref_add(path, id2, job2)
+end
+
 -- The job leaves its thumbnail: returns the path when it was the last job
 -- using it (the caller removes the file once the record is gone), else ''.
+-- Without a set, the job was its only user (a set of one left by a
+-- thumbq before the sets were made lazily is emptied the same way).
 -- A job with variants has a file each, all made at once and shared as one
 -- (dedupe answers with all of them): the set is the first one's (path),
 -- and the answer lists all of them (vpaths, separated by spaces).
@@ -163,7 +174,8 @@ local function ref_drop(job, id)
   local refs = P .. 'refs:' .. path
   local was = redis.call('SREM', refs, id)
   if redis.call('EXISTS', refs) == 1 then return '' end
-  -- A record from before the sets shared its file the old way: leave it.
+  -- A record from before the sets shared its file the old way: leave it
+  -- (a job that shares one now has a set while it does).
   if was == 0 and (redis.call('HEXISTS', job, 'source_job') == 1 or
       tonumber(redis.call('HGET', job, 'shared') or '0') > 0) then
     return ''
@@ -229,8 +241,10 @@ local function finished(job, id, status, code)
     if dkey and redis.call('GET', dkey) == id then redis.call('DEL', dkey) end
   else
     redis.call('HINCRBY', P .. 'stats', 'completed', 1)
+    -- A job answered from another (create_job()) joins the set made for
+    -- it; a job alone has none.
     local path = redis.call('HGET', job, 'path')
-    if path then ref_add(path, id, job) end
+    if path and redis.call('EXISTS', P .. 'refs:' .. path) == 1 then ref_add(path, id, job) end
   end
   notify(job, id)
   local fkey = P .. 'followers:' .. id
@@ -244,7 +258,7 @@ local function finished(job, id, status, code)
         if status == 'completed' then
           redis.call('HSET', fj, 'path', f[1] or '', 'width', f[2] or '0', 'height', f[3] or '0')
           copy_result(job, fj)
-          if f[1] then ref_add(f[1], fid, fj) end
+          if f[1] then ref_share(f[1], id, job, fid, fj) end
         else
           redis.call('HSET', fj, 'error_code', f[4] or code, 'error_message', f[5] or '')
         end
@@ -384,7 +398,8 @@ local function create_job(id, url, opts, ttl, dttl, prio, callback, owner,
     local path = redis.call('HGET', pj, 'path')
     if path then
       -- The file now serves this job too, and lives as long as one of
-      -- them (the earlier job joins the set here if it predates sets).
+      -- them: the earlier job's set is made here (finished() adds this
+      -- job to it).
       ref_add(path, prev, pj)
       copy_result(pj, job)
       redis.call('HSET', job, 'source_job', prev)

@@ -151,5 +151,77 @@ rc=$?
 printf '%s\n' "$out" | sed 's/^/# /'
 ok "$rc" "doc/redis-layout.md lists every key and job field the code uses, and no other"
 
+# ---- P refs:PATH exists only while two or more jobs share the file
+# Through the real scripts (lib.lua in front of each, as src/store.c loads
+# them) on a private redis-server: a file of one job has no set, and goes
+# with its job; a shared one goes with the last of its jobs; records of
+# before (a set of one, a share from before the sets) are still dropped as
+# they were.  cancel.lua (DELETE) answers the path the caller removes.
+if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
+	rdir=$(mktemp -d "${TMPDIR:-/tmp}/redis-layout.XXXXXX")
+	trap 'rm -f "$broken"; [ -f "$rdir/pid" ] && kill "$(cat "$rdir/pid")"; rm -rf "$rdir"' EXIT
+	redis-server --port 0 --unixsocket "$rdir/sock" --save '' --appendonly no \
+		--dir "$rdir" --daemonize yes --pidfile "$rdir/pid" >/dev/null
+	i=0
+	while [ ! -S "$rdir/sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	rc() { redis-cli -s "$rdir/sock" "$@"; }
+	for s in create claim finish cancel; do
+		cat "$top_srcdir/src/lua/lib.lua" "$top_srcdir/src/lua/$s.lua" >"$rdir/$s.lua"
+		eval "sha_$s=\$(rc -x SCRIPT LOAD <\"\$rdir/\$s.lua\")"
+	done
+	opts='w=100;h=100;m=fit;f=auto;q=0;bg=-'
+	# make ID URL: POSTs a job (thumbnail_ttl 60 s, dedupe on).
+	make() { rc EVALSHA "$sha_create" 0 thumbq: "$1" "$2" "$opts" 60 60 normal '' '' '' '' '' >/dev/null; }
+	# work ID PATH: a child claims the oldest job (ID) and completes it.
+	work() {
+		rc EVALSHA "$sha_claim" 0 thumbq: "w:$1" 60000 "f$1" >/dev/null
+		rc EVALSHA "$sha_finish" 0 thumbq: "$1" "w:$1" completed 10 '' path "$2" width 1 height 1
+	}
+	gone() { rc EVALSHA "$sha_cancel" 0 thumbq: "$1" ''; }
+
+	make a1 http://o/1.jpg
+	work a1 t/a1.jpg >/dev/null
+	is_() { [ "$1" = "$2" ] || echo "# got '$1', expected '$2'"; [ "$1" = "$2" ]; }
+	is_ "$(rc EXISTS thumbq:refs:t/a1.jpg)" 0
+	ok $? "a completed job alone has no refs set"
+	make b1 http://o/1.jpg
+	is_ "$(rc HGET 'thumbq:job:{b1}' status) $(rc SMEMBERS thumbq:refs:t/a1.jpg | sort | tr '\n' ' ')" \
+		"completed a1 b1 "
+	ok $? "an identical request answered from it makes the set, of both"
+	ttl=$(rc TTL thumbq:refs:t/a1.jpg)
+	[ "$ttl" -gt 0 ] && [ "$ttl" -le 60 ]
+	ok $? "the set expires with its jobs (TTL $ttl)"
+	is_ "$(gone a1)/$(gone b1)/$(rc EXISTS thumbq:refs:t/a1.jpg)" "/t/a1.jpg/0"
+	ok $? "the first job to go leaves the file, the last removes it and the set"
+
+	make c1 http://o/2.jpg
+	make d1 http://o/2.jpg
+	work c1 t/c1.jpg >/dev/null
+	is_ "$(rc HGET 'thumbq:job:{d1}' path) $(rc SMEMBERS thumbq:refs:t/c1.jpg | sort | tr '\n' ' ')" \
+		"t/c1.jpg c1 d1 "
+	ok $? "a job that followed one in flight shares its file in a set of both"
+	is_ "$(gone d1)/$(gone c1)" "/t/c1.jpg"
+	ok $? "and the last of them removes the file"
+
+	make e1 http://o/3.jpg
+	work e1 t/e1.jpg >/dev/null
+	is_ "$(gone e1)" t/e1.jpg
+	ok $? "a job alone removes its file when it goes"
+
+	# As a thumbq of before left them: a set of one, and a share from
+	# before the sets (source_job, no set).
+	make f1 http://o/4.jpg
+	work f1 t/f1.jpg >/dev/null
+	rc SADD thumbq:refs:t/f1.jpg f1 >/dev/null
+	is_ "$(gone f1)/$(rc EXISTS thumbq:refs:t/f1.jpg)" "t/f1.jpg/0"
+	ok $? "a job of before, alone in its set, removes its file and the set"
+	rc HSET 'thumbq:job:{g1}' id g1 status completed path t/old.jpg source_job x >/dev/null
+	is_ "$(gone g1)" ""
+	ok $? "a job of before that shared its file without a set leaves the file"
+else
+	echo "# redis-server or redis-cli missing: the refs checks cannot run"
+	ok 1 "redis-server and redis-cli are installed"
+fi
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
