@@ -101,10 +101,12 @@ check() {
 	}
 	for my $k (sort keys %keys) {
 		# A literal ending in ":" or "{" is the start of a family name;
-		# any other is the whole name.
+		# any other is the whole name, or one of a family the document
+		# lists (P pending:high is one of P pending:PRIO).
 		my $found = grep {
 			$k =~ /[:{]$/ ? index($_, $k) == 0 && substr($_, length $k) =~ /^[A-Z]/ :
-			    $_ eq $k
+			    $_ eq $k || (/^([a-z_:]+[:{])[A-Z]+$/ && index($k, $1) == 0 &&
+			    substr($k, length $1) =~ /^[a-z0-9_]+$/)
 		} @dockeys;
 		next if $found;
 		print "key P $k ($keys{$k}) is not in $doc\n";
