@@ -212,7 +212,10 @@ copies_done() {
 fl_wait 30 copies_done || diag "the child did not get through both copies of the photo"
 sleep 0.5
 fl_job "$stale"
-is "$JS_STATUS $JS_ATTEMPTS" "completed 2" "the photo completed, on the claim after its requeue"
+# Attempt 2 at least: on a loaded machine the claim after the requeue can
+# wait behind slow.png past its lease once more, and be requeued again.
+is "$JS_STATUS" completed "the photo completed"
+ok "... on a claim after its requeue (attempt $JS_ATTEMPTS)" [ "$JS_ATTEMPTS" -ge 2 ]
 ok "its requeue was the reaper's (lease expired)" grep -q 'event=leases_expired' "$RS/thumbqd.log"
 ok "the child dropped the stale copy before decoding it" \
 	grep -q "job=$stale event=stale_claim_dropped attempt=1" "$RS/thumbqd.log"
