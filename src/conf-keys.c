@@ -100,6 +100,9 @@ const struct conf_key conf_keys[] = {
 	  "worker children each thumbqd runs besides workers that take only "
 	  "high- and normal-priority jobs, so that a low-priority batch never "
 	  "makes them wait; 0: none" },
+	{ "worker_nice", NUM(CONF_UINT, worker_nice, 0, 19), "10",
+	  "added to the nice level of the worker children that are not "
+	  "interactive: an interactive child's thumbnail takes the CPU first" },
 	{ "downloads", NUM(CONF_UINT, downloads, 1, 64), "16",
 	  "downloads each worker child runs at once, while it thumbnails one "
 	  "image" },

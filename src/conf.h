@@ -62,6 +62,7 @@ struct thumbq_conf {
 	unsigned workers;		/* children per thumbqd */
 	unsigned downloads;		/* download threads per child */
 	unsigned interactive_workers;	/* children kept for high and normal */
+	unsigned worker_nice;		/* nice of the other worker children */
 	unsigned lease_seconds;		/* a claim's life without finishing */
 	unsigned max_attempts;		/* claims before failing for good */
 	unsigned retry_delay_ms;	/* first retry's; then doubles */

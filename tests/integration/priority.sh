@@ -1,7 +1,8 @@
 #!/bin/sh
 # Priority: an interactive child (interactive_workers) takes high- and
-# normal-priority jobs only, so that an interactive job starts at once while
-# every other child holds low-priority jobs.  The origin (flaky-origin.py)
+# normal-priority jobs only, so that an interactive job starts at once
+# while every other child holds low-priority jobs; the other children run
+# nicer (worker_nice), so that its thumbnail takes the CPU first.  The origin (flaky-origin.py)
 # holds the low-priority images back (delay=), which keeps the one regular
 # child's two download threads busy with them; a high-priority job posted
 # then can only be done by the interactive child, and must be, while the
@@ -36,6 +37,14 @@ iline=$(grep 'event=child_started .*interactive=1' "$RS/thumbqd.log" | head -n 1
 ipid=$(echo "$iline" | sed -n 's/^thumbqd\[\([0-9]*\)\].*/\1/p')
 iwid=$(echo "$iline" | sed -n 's/.* wid=\([^ ]*\) .*/\1/p')
 [ -n "$ipid" ] && [ -n "$iwid" ] || bail "no interactive child in the log: $iline"
+
+# nice_of PID: its nice level (field 19 of /proc/PID/stat).
+nice_of() { sed 's/.*) //' "/proc/$1/stat" | cut -d ' ' -f 17; }
+rpid=$(fl_children "$FG_PID" | grep -vx "$ipid")
+want=$(($(nice_of "$FG_PID") + 10))
+[ "$want" -le 19 ] || want=19
+is "$(nice_of "$rpid")" "$want" "the regular child runs 10 nicer than the master (worker_nice)"
+is "$(nice_of "$ipid")" "$(nice_of "$FG_PID")" "the interactive child at the master's nice level"
 
 # llen KEY: the length of the list thumbq:KEY.
 llen() { fl_redis "$RS" LLEN "thumbq:$1"; }
