@@ -61,13 +61,33 @@ LATENCY_IMAGE = "backgrounds_mate_abstract_Elephants.jpg"  # the 1920x1080 JPEG
 T0 = time.monotonic()
 
 # The phases, in the order a run measures them (--only picks some).
-PHASES = ["corpus", "latency", "scaling", "rss", "slow_origin", "variants", "api", "redis"]
+PHASES = ["corpus", "latency", "scaling", "rss", "slow_origin", "variants", "priority",
+          "api", "redis"]
 # The variants phase (issue 20): a srcset's three sizes in one job against
 # the largest of them alone, over the corpus; the target is less than 1.5x
 # the CPU.
 VARIANTS = [{"width": 800, "height": 800}, {"width": 400, "height": 400},
             {"width": 200, "height": 200}]
 VARIANTS_TARGET = 1.5
+# The priority phase (issue 17): a high-priority probe (a 2560x1600 JPEG)
+# submitted one at a time, 0.1-0.3 s apart (people waiting on pages), its
+# submit->completed p99 on an idle service and under a flood of low-priority
+# work: PRIORITY_CLIENTS clients each keep a batch of PRIORITY_BATCH corpus
+# jobs going (the next batch as soon as the last of theirs finishes); the
+# flood's throughput is counted with and without the probes over the same
+# window.  Each setting of thumbq.conf in PRIORITY_CONFIGS is measured so,
+# in the same run: the first is the behaviour before interactive_workers.
+# The targets apply to the last.
+PRIORITY_CLIENTS = 2
+PRIORITY_BATCH = 16
+PRIORITY_WARM_S = 3
+PRIORITY_CONFIGS = [
+    ("interactive_workers 0", {"interactive_workers": 0, "worker_nice": 0}),
+    ("interactive_workers 1, worker_nice 0", {"interactive_workers": 1, "worker_nice": 0}),
+    ("interactive_workers 1, worker_nice 10", {"interactive_workers": 1, "worker_nice": 10}),
+]
+PRIORITY_TARGET_RATIO = 3.0
+PRIORITY_TARGET_TPUT = 0.9
 # The slow origin's throughput is measured over the corpus submitted this
 # many times: its first answer comes 500 ms after the first POST whatever
 # thumbq does, which is an eighth of one pass, and that is latency, not
@@ -599,9 +619,16 @@ class Bench:
             "THUMBQ_PORT": str(self.api_port),
             "THUMBQ_FETCH_ALLOW_NETWORKS": "127.0.0.0/8, ::1",
             "THUMBQ_WORKERS": str(self.nproc),
+            # The other phases measure children that take every job, at
+            # the master's nice level (as BENCHMARKS.md's history did; on
+            # a shared machine a niced child would also yield to the other
+            # users): the priority phase sets these keys itself.
+            "THUMBQ_INTERACTIVE_WORKERS": "0",
+            "THUMBQ_WORKER_NICE": "0",
         })
         self.cleanups.append(lambda: self.services("stop", self.rundir))
         self.workers = self.nproc
+        self.conf_set = {"workers": self.nproc, "interactive_workers": 0, "worker_nice": 0}
         self.redis = Redis(os.path.join(self.rundir, "redis.sock"))
         self.http = http.client.HTTPConnection("127.0.0.1", self.api_port, timeout=10)
         self.wait_children(self.nproc)
@@ -633,21 +660,27 @@ class Bench:
             time.sleep(0.05)
         die("thumbqd did not start %d children" % n)
 
-    def set_workers(self, n):
-        """Restarts thumbqd with n children (the run directory's thumbq.conf
-        is edited; redis and lighttpd keep running)."""
-        if n == self.workers and self.master_pid():
+    def set_workers(self, n, **keys):
+        """Restarts thumbqd with n children, and the other thumbq.conf keys
+        given, if that changes anything (the run directory's thumbq.conf is
+        edited; redis and lighttpd keep running)."""
+        want = dict(self.conf_set, workers=n, **keys)
+        if want == self.conf_set and self.master_pid():
             return
         self.services("stop", self.rundir, "thumbqd")
         conf = os.path.join(self.rundir, "thumbq.conf")
         with open(conf) as f:
             text = f.read()
-        text = re.sub(r'(?m)^workers = .*$', 'workers = "%d"' % n, text)
+        for k, v in want.items():
+            text, found = re.subn(r'(?m)^%s = .*$' % k, '%s = "%s"' % (k, v), text)
+            if not found:
+                text += '%s = "%s"\n' % (k, v)
         with open(conf, "w") as f:
             f.write(text)
         self.services("start", self.rundir, "thumbqd")
         self.workers = n
-        self.wait_children(n)
+        self.conf_set = want
+        self.wait_children(n + int(want.get("interactive_workers", 0)))
 
     def start_floor_api(self):
         """The do-nothing FastCGI responder behind the very same lighttpd
@@ -1109,6 +1142,102 @@ class Bench:
         self.res["variants_ratio"] = median(ratios)
         self.res["variants_jobs"] = len(self.items)
 
+    def prio_image(self):
+        """The probe: the first 2560x1600 JPEG of the corpus by name (the
+        image of issue 17), else its largest JPEG."""
+        big = sorted(i["name"] for i in self.items
+                     if i["format"] == "JPEG" and (i["width"], i["height"]) == (2560, 1600))
+        return big[0] if big else self.res["corpus"]["largest_jpeg"]
+
+    def prio_run(self, flood, probes, seconds=None, n=None):
+        """One measurement: with flood, PRIORITY_CLIENTS clients keep their
+        low-priority batches going for PRIORITY_WARM_S then seconds; with
+        probes, one high-priority probe at a time (within that window, or
+        n of them on an idle service).  Returns the flood's low jobs
+        completed per second in the window (Redis's completion times) and
+        the probes' submit->completed times in ms."""
+        cycle = list(self.items)
+        random.Random(17).shuffle(cycle)
+        k = 0
+        batches = [[] for _ in range(PRIORITY_CLIENTS if flood else 0)]
+        done = []  # completion times of low jobs, s
+        lats = []
+        probe = None
+        t0 = time.time()
+        w0 = t0 + (PRIORITY_WARM_S if flood else 0)
+        w1 = w0 + (seconds or 0)
+        next_at = w0
+        hard = time.monotonic() + (seconds or 0) + PRIORITY_WARM_S + 300
+        while (time.time() < w1) if flood else (len(lats) < n):
+            if time.monotonic() > hard:
+                die("priority: the measurement did not finish")
+            for b in batches:
+                if not b:
+                    for _ in range(PRIORITY_BATCH):
+                        it = cycle[k % len(cycle)]
+                        k += 1
+                        b.append(self.post(self.url(it["name"]), {"priority": "low"}))
+            now = time.time()
+            if probes and probe is None and now >= next_at and (not flood or now < w1):
+                probe = (self.post(self.url(self.prio_probe), {"priority": "high"}), time.time())
+            time.sleep(0.01)
+            ids = [i for b in batches for i in b] + ([probe[0]] if probe else [])
+            st = dict(zip(ids, self.redis.pipeline([["HMGET", jobkey(i), "status", "updated"]
+                                                    for i in ids])))
+            for b in batches:
+                for i in b:
+                    if st[i][0] in ("completed", "failed"):
+                        done.append(int(st[i][1]) / 1000.0)
+                b[:] = [i for i in b if st[i][0] not in ("completed", "failed")]
+            if probe and st[probe[0]][0] in ("completed", "failed"):
+                if st[probe[0]][0] != "completed":
+                    die("priority probe failed")
+                lats.append((int(st[probe[0]][1]) / 1000.0 - probe[1]) * 1000)
+                probe = None
+                next_at = time.time() + random.uniform(0.1, 0.3)
+        rest = [i for b in batches for i in b] + ([probe[0]] if probe else [])
+        if rest:
+            jobs = self.wait_jobs(rest, 300)
+            done += [int(jobs[i]["updated"]) / 1000.0 for b in batches for i in b]
+        tput = sum(1 for t in done if w0 <= t < w1) / seconds if flood else None
+        return tput, lats
+
+    def phase_priority(self):
+        """For each setting of PRIORITY_CONFIGS, each round: the probe on an
+        idle service, the flood alone, the flood with the probes."""
+        self.prio_probe = self.prio_image()
+        secs = 10 if self.quick else 30
+        out = {}
+        for r in range(self.rounds):
+            for label, keys in PRIORITY_CONFIGS:
+                self.set_workers(self.nproc, **keys)
+                self.prio_run(False, True, n=2)  # warm: connections, page cache
+                _, idle = self.prio_run(False, True, n=self.probes)
+                alone, _ = self.prio_run(True, False, seconds=secs)
+                mixed, load = self.prio_run(True, True, seconds=secs)
+                o = out.setdefault(label, {k: [] for k in (
+                    "idle_p99", "flood_p99", "flood_p50", "ratio", "alone", "mixed",
+                    "tput", "probes")})
+                o["idle_p99"].append(pct(idle, 99))
+                o["flood_p99"].append(pct(load, 99))
+                o["flood_p50"].append(pct(load, 50))
+                o["ratio"].append(pct(load, 99) / pct(idle, 99))
+                o["alone"].append(alone)
+                o["mixed"].append(mixed)
+                o["tput"].append(mixed / alone)
+                o["probes"].append(len(load))
+                log("priority round %d/%d, %s: probe idle p99 %.0f ms, under the flood p50 %.0f "
+                    "p99 %.0f ms (%d probes): %.1fx; flood %.2f jobs/s alone, %.2f with probes: "
+                    "%.2fx; slowest probes %s ms" % (
+                        r + 1, self.rounds, label, pct(idle, 99), pct(load, 50), pct(load, 99),
+                        len(load), o["ratio"][-1], alone, mixed, o["tput"][-1],
+                        " ".join("%.0f" % x for x in sorted(load)[-3:])))
+        self.set_workers(self.nproc, interactive_workers=0, worker_nice=0)
+        self.res["prio_image"] = self.prio_probe
+        self.res["prio_window_s"] = secs
+        self.res["prio"] = {label: {k: rnd(median(v), 3) for k, v in o.items()}
+                            for label, o in out.items()}
+
     def phase_slow_origin(self):
         port = free_port()
         p = subprocess.Popen([sys.executable, os.path.join(self.top, "bench/slow-origin.py"),
@@ -1336,6 +1465,23 @@ class Bench:
             rows.append(("  ratio of worker cpu (median of %d paired)" % self.rounds,
                          f(r["variants_ratio"], "x", 2), "< %.1fx" % VARIANTS_TARGET,
                          met(r["variants_ratio"] < VARIANTS_TARGET)))
+        if "priority" in ran:
+            last = PRIORITY_CONFIGS[-1][0]
+            for label, _ in PRIORITY_CONFIGS:
+                p = r["prio"][label]
+                final = label == last
+                rows.append(("priority, %s: high probe p99 idle / flood" % label,
+                             "%s / %s (flood p50 %s)" % (f(p["idle_p99"], " ms"),
+                                                         f(p["flood_p99"], " ms"),
+                                                         f(p["flood_p50"], " ms")), "", ""))
+                rows.append(("  ratio flood / idle p99 (median of %d)" % self.rounds,
+                             f(p["ratio"], "x", 2),
+                             "<= %.0fx" % PRIORITY_TARGET_RATIO if final else "",
+                             met(p["ratio"] <= PRIORITY_TARGET_RATIO) if final else ""))
+                rows.append(("  flood jobs/s alone / with probes", "%s / %s: %s" % (
+                    f(p["alone"], "", 2), f(p["mixed"], "", 2), f(p["tput"], "x", 2)),
+                    ">= %.2fx" % PRIORITY_TARGET_TPUT if final else "",
+                    met(p["tput"] >= PRIORITY_TARGET_TPUT) if final else ""))
         if "redis" in ran:
             m = r["redis_mem"]
             rows.append(("Redis memory per finished job (%dk jobs)" % (m["jobs"] // 1000),
