@@ -31,7 +31,16 @@ measure() {
 	gm identify -format '%m %wx%h' "$tq_body" 2>&1 | head -n 1
 }
 
+# fetches PATH: how many GETs of PATH the origin logged.  lighttpd writes its
+# access log in batches, at least once a second: wait (5 s at most) for the
+# first line, then a second more so that a later fetch is counted too.
 fetches() {
+	f_i=0
+	until grep -q "GET /$1 " "$tq_tmp/origin/access.log" || [ $f_i -ge 50 ]; do
+		sleep 0.1
+		f_i=$((f_i + 1))
+	done
+	sleep 1.2
 	grep -c "GET /$1 " "$tq_tmp/origin/access.log"
 }
 
@@ -50,7 +59,8 @@ is "$(jbody '.variants[1].options.quality')" 80 "a variant inherits the top-leve
 ok "wait for it" wait_jobs 60 "$v3"
 is "$(job "$v3" .status)" completed "the three-variant job completes" ||
 	diag "$(cat "$tq_tmp/job.$v3")"
-is "$(fetches big.jpg)" 1 "one fetch of the source at the origin for three variants"
+is "$(fetches big.jpg)" 1 "one fetch of the source at the origin for three variants" ||
+	diag "attempts $(job "$v3" .attempts); origin log: $(grep "big.jpg" "$tq_tmp/origin/access.log")"
 is "$(job "$v3" '[.variants[] | "\(.width)x\(.height) \(.format)"] | join(",")')" \
 	"400x300 webp,200x150 jpeg,100x75 png" "each variant's size and format, in the order asked"
 i=0
