@@ -456,6 +456,19 @@ tq_wait_for() {
 	done
 }
 
+# tq_logged FILE TEXT [MIN]: how many lines of FILE contain TEXT, once at
+# least MIN (default 1) do or 5 s have passed.  lighttpd writes its access
+# log in batches, at least once a second, so a request it has answered may
+# not be in the file yet.
+tq_logged() {
+	tq_lg_end=$(($(date +%s) + 5))
+	while tq_lg_n=$(grep -c -F -e "$2" "$1" 2>/dev/null); [ "${tq_lg_n:-0}" -lt "${3:-1}" ]; do
+		[ "$(date +%s)" -lt "$tq_lg_end" ] || break
+		sleep 0.1
+	done
+	echo "${tq_lg_n:-0}"
+}
+
 # tq_health_is STATUS [REASON]: GET $API/v1/health says STATUS ("ok",
 # "degraded", ...), with REASON among its reasons; the answer stays in the
 # last response.

@@ -174,7 +174,7 @@ done
 is "$(find "$RUNDIR/docroot" -mindepth 1 ! -path "$RUNDIR/docroot/thumbnails" | head -n 5)" "" \
 	"thumbqd wrote nothing into its own docroot"
 is "$(find "$dav/docroot" -name '*.tmp*' | head -n 5)" "" "no temporary file is left in the collection"
-like "$(grep -c '"MOVE /thumbnails/' "$dav/access.log")" '^[5-9]' "each thumbnail was MOVEd into place"
+like "$(tq_logged "$dav/access.log" '"MOVE /thumbnails/' 5)" '^[5-9]' "each thumbnail was MOVEd into place"
 
 # ---- writing: the worker network with credentials only; reading: public
 # shellcheck disable=SC2154 # set through eval above

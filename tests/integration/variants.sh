@@ -31,17 +31,13 @@ measure() {
 	gm identify -format '%m %wx%h' "$tq_body" 2>&1 | head -n 1
 }
 
-# fetches PATH: how many GETs of PATH the origin logged.  lighttpd writes its
-# access log in batches, at least once a second: wait (5 s at most) for the
-# first line, then a second more so that a later fetch is counted too.
+# fetches PATH: how many GETs of PATH the origin logged, a second after the
+# first (lighttpd writes its access log in batches, at least once a second),
+# so that a second fetch is counted too.
 fetches() {
-	f_i=0
-	until grep -q "GET /$1 " "$tq_tmp/origin/access.log" || [ $f_i -ge 50 ]; do
-		sleep 0.1
-		f_i=$((f_i + 1))
-	done
+	tq_logged "$tq_tmp/origin/access.log" "GET /$1 " >/dev/null
 	sleep 1.2
-	grep -c "GET /$1 " "$tq_tmp/origin/access.log"
+	tq_logged "$tq_tmp/origin/access.log" "GET /$1 "
 }
 
 # ---- a three-variant job: 400 fill webp, 200 fit, 100 fit png
