@@ -75,7 +75,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const codes[] = {
-		"unsupported_format", "image_too_large", "image_corrupt", "image_failed",
+		"unsupported_format", "image_too_large", "image_too_costly",
+		"image_corrupt", "image_failed",
 	};
 	static const enum image_gravity gravities[] = {
 		IMAGE_GRAVITY_CENTER, IMAGE_GRAVITY_SMART, IMAGE_GRAVITY_FOCUS,

@@ -42,7 +42,8 @@ void image_child_init(const struct thumbq_conf *conf);
  * exactly the box), in req->format (auto: JPEG, or PNG when the thumbnail
  * has transparency), EXIF orientation applied, converted to sRGB, stripped.
  * Returns 0 with res filled, or -1 with err filled: codes "unsupported_format",
- * "image_too_large", "image_corrupt", "image_failed". */
+ * "image_too_large", "image_too_costly" (a JPEG of too many scans),
+ * "image_corrupt", "image_failed". */
 int image_thumbnail(const unsigned char *in, size_t len,
     const struct image_request *req, struct image_result *res,
     struct job_error *err);
