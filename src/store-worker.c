@@ -11,7 +11,7 @@
 #include "store-int.h"
 
 enum store_result
-store_claim(struct store *st, const char *wid, unsigned lease_ms,
+store_claim(struct store *st, const char *wid, unsigned lease_ms, int busy,
     struct job *job)
 {
 	enum store_result rc = STORE_ERROR;
@@ -28,10 +28,13 @@ store_claim(struct store *st, const char *wid, unsigned lease_ms,
 	redis_arg_str(st->r, wid);
 	redis_arg_u64(st->r, lease_ms);
 	redis_arg_str(st->r, file);
+	redis_arg_str(st->r, busy ? "1" : "0");
 	if ((r = redis_run(st->r)) == NULL)
 		return STORE_ERROR;
 	if (r->type == REDIS_REPLY_NIL)
 		rc = STORE_NOTFOUND;
+	else if (r->type == REDIS_REPLY_INTEGER && r->integer == 1)
+		rc = STORE_LEFT;
 	else if (store_parse_job(st, r, job) == 0)
 		rc = STORE_OK;
 	freeReplyObject(r);

@@ -32,6 +32,9 @@ enum store_result {
 	STORE_NOTFOUND = 1,
 	/* our lease was lost: someone else owns the job now */
 	STORE_STALE = 2,
+	/* store_claim with busy: only high-priority jobs were pending, and
+	 * they are left to a child that can start one at once */
+	STORE_LEFT = 3,
 	/* Redis unreachable or replied nonsense; try later */
 	STORE_ERROR = -1,
 };
@@ -114,9 +117,11 @@ enum store_result store_batch_get(struct store *st, const char *batch_id,
 /* Claims the oldest job of the highest non-empty priority, with a lease of
  * lease_ms: STORE_OK with job, or STORE_NOTFOUND when there is none.  A job
  * claimed for the first time gets job->file, its thumbnail's random name,
- * which its later attempts keep. */
+ * which its later attempts keep.  busy: the caller's decoder is at work, so
+ * high-priority jobs are passed over (STORE_LEFT when one was and nothing
+ * else was pending). */
 enum store_result store_claim(struct store *st, const char *wid,
-    unsigned lease_ms, struct job *job);
+    unsigned lease_ms, int busy, struct job *job);
 /* Blocks until a job is made ready (taking its wake token) or timeout_s
  * passes: 1 woken, 0 timed out, -1 error.  A worker that is stopping when
  * it wakes hands the token on with store_rewake instead of claiming. */

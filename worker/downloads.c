@@ -259,6 +259,48 @@ downloads_room(struct slot *s)
 	return rc;
 }
 
+/*
+ * Whether this child's claims pass over high-priority jobs: it has
+ * children kept for them beside it (interactive_workers), and its main
+ * thread is at work on an image, which a job claimed now would wait for
+ * (a fetched high job is served next, but not before the current one).
+ * Left in the queue, the job goes to the interactive child or to a child
+ * that is free; before this, a busy child's idle download thread, woken
+ * by the job's wake-up, often took it first, and the job waited behind
+ * that child's large image (the 99th percentile of bench/run's priority
+ * phase).
+ */
+static int
+downloads_busy(struct downloads *dl)
+{
+	int busy;
+
+	if (dl->interactive || dl->conf->interactive_workers == 0)
+		return 0;
+	pthread_mutex_lock(&dl->lock);
+	busy = dl->serving_since != 0;
+	pthread_mutex_unlock(&dl->lock);
+	return busy;
+}
+
+/* After STORE_LEFT: waits until the main thread is done with its image (or
+ * a second, or a stop), and the caller claims again; this thread's wake-up
+ * was for the job passed over, and it takes that job itself if it is
+ * still pending then. */
+static void
+downloads_wait_free(struct downloads *dl)
+{
+	struct timespec until;
+
+	downloads_deadline(&until, DOWNLOADS_ROOM_WAIT_MS);
+	pthread_mutex_lock(&dl->lock);
+	while (dl->serving_since != 0 && !dl->stopping && !proc_stop &&
+	    pthread_cond_timedwait(&dl->released, &dl->lock, &until) !=
+	    ETIMEDOUT)
+		;
+	pthread_mutex_unlock(&dl->lock);
+}
+
 /* Claims one job, waiting in Redis while there is none.  0 with job filled,
  * -1 if there was nothing (or Redis failed) this time round. */
 static int
@@ -269,10 +311,13 @@ downloads_claim(struct slot *s, struct job *job, unsigned *backoff)
 	if (dl->interactive && !downloads_interactive_ready(s, backoff))
 		return -1;
 	switch (store_claim(s->store, dl->wid, dl->conf->lease_seconds * 1000,
-	    job)) {
+	    downloads_busy(dl), job)) {
 	case STORE_OK:
 		*backoff = DOWNLOADS_BACKOFF_MIN_MS;
 		return 0;
+	case STORE_LEFT:
+		downloads_wait_free(dl);
+		return -1;
 	case STORE_NOTFOUND:
 		/* An interactive child polls instead of taking wake-ups. */
 		if (dl->interactive)

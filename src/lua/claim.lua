@@ -1,4 +1,4 @@
--- ARGV: prefix wid lease_ms file
+-- ARGV: prefix wid lease_ms file [busy]
 -- Takes the oldest job of the highest non-empty priority into the child's
 -- claim list with a lease, in one step: at every instant a job is queued
 -- (pending or retrying), processing (in one claim list, with a lease), or
@@ -7,8 +7,15 @@
 -- nil when there is nothing to do (the caller then blocks on the wake list).
 -- file is a fresh random name for the job's thumbnail, kept only by its
 -- first claim: every attempt writes the same file (see storage.h).
+-- busy '1': the caller's decoder is at work on another image, and a job it
+-- claims waits for it; high-priority jobs are then left to a child that
+-- can start one at once (interactive_workers), and 1 is returned when one
+-- was left and nothing else was taken.
+local skipped = false
 for _, prio in ipairs(PRIORITIES) do
-  while true do
+  if prio == 'high' and ARGV[5] == '1' then
+    skipped = redis.call('LLEN', P .. 'pending:high') > 0
+  else while true do
     local id = redis.call('RPOP', P .. 'pending:' .. prio)
     if not id then break end
     local job = jobkey(id)
@@ -22,6 +29,7 @@ for _, prio in ipairs(PRIORITIES) do
       redis.call('RPOP', P .. 'wake')
       return redis.call('HGETALL', job)
     end
-  end
+  end end
 end
+if skipped then return 1 end
 return false

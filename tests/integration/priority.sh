@@ -24,8 +24,10 @@ fl_origin_start
 free_port PORT
 API=http://127.0.0.1:$PORT
 RS=$tq_tmp/run
+LEASE_MS=60000
 fl_start_services "$RS" "$PORT" "redis lighttpd" "THUMBQ_FETCH_ALLOW_NETWORKS=127.0.0.0/8, ::1" \
-	THUMBQ_WORKERS=1 THUMBQ_DOWNLOADS=2 THUMBQ_COURIERS=0 THUMBQ_SHUTDOWN_TIMEOUT=30
+	THUMBQ_WORKERS=1 THUMBQ_DOWNLOADS=2 THUMBQ_COURIERS=0 THUMBQ_SHUTDOWN_TIMEOUT=30 \
+	THUMBQ_LEASE_SECONDS=$((LEASE_MS / 1000))
 fl_thumbqd_fg "$RS"
 ok "thumbqd runs 1 worker and 1 interactive child" fl_wait 10 fl_has_children "$FG_PID" 2
 ok "the interactive child says so when it starts" \
@@ -98,5 +100,46 @@ for id in $lows; do
 	done_by "$id" "$ipid" && diag "low job $id was done by the interactive child"
 done
 is "$n" 4 "all four completed at their first attempt"
+# ---- A child whose decoder is at work passes high jobs over.  The regular
+# child thumbnails a low job that takes seconds of CPU; its other download
+# thread waits for a wake-up, which a high job's arrival gives it at once,
+# before the interactive child's next look.  Taken by that thread, the high
+# job would wait for the slow image; it must be left to the interactive
+# child.
+gen=$tq_tmp/gen
+mkdir -p "$gen"
+# About two seconds of CPU to decode (interlaced, 49 megapixels).
+gm convert -size 7000x7000 gradient:red-blue -interlace Line "$gen/slow.png" ||
+	bail "gm cannot make slow.png"
+python3 "$top_srcdir/tests/integration/flaky-origin.py" "$gen" "$FO/control" \
+	"$tq_tmp/gen.port" "$tq_tmp/gen.log" </dev/null >/dev/null 2>&1 &
+fl_bg_add $!
+fl_wait 15 test -s "$tq_tmp/gen.port" || bail "second origin did not start"
+GEN=http://127.0.0.1:$(cat "$tq_tmp/gen.port")
+
+# thumbnailing ID: the job's lease was renewed (its thumbnail started) a
+# second or more after its claim, the time its download was held back.
+thumbnailing() {
+	th_d=$(fl_redis "$RS" ZSCORE thumbq:leases "$1")
+	th_c=$(fl_redis "$RS" HGET "thumbq:job:{$1}" claimed)
+	[ -n "$th_d" ] && [ -n "$th_c" ] && [ $((${th_d%.*} - th_c)) -ge $((LEASE_MS + 900)) ]
+}
+# line_of ID: the line number of ID's completion in the log.
+line_of() { grep -n " job=$1 event=completed" "$RS/thumbqd.log" | head -n 1 | cut -d: -f1; }
+
+fl_post "$GEN/slow.png?case=slow&delay=1" '"priority": "low"'
+[ -n "$JOB_ID" ] || bail "POST slow failed: $HTTP_CODE"
+slow=$JOB_ID
+ok "the regular child starts thumbnailing a slow low job" fl_wait 20 thumbnailing "$slow" ||
+	diag "slow: $(fl_job_json "$slow")"
+fl_post "$FORIGIN/photo.jpg?case=high2" '"priority": "high"'
+[ -n "$JOB_ID" ] || bail "POST high failed: $HTTP_CODE"
+high2=$JOB_ID
+ok "a high job posted meanwhile completes" fl_wait 15 fl_job_is "$high2" completed ||
+	diag "high: $(fl_job_json "$high2")"
+ok "the interactive child did it, not the busy child's free thread" done_by "$high2" "$ipid"
+ok "the slow job completes" fl_wait 90 fl_job_is "$slow" completed ||
+	diag "slow: $(fl_job_json "$slow")"
+ok "after the high job" [ "$(line_of "$high2")" -lt "$(line_of "$slow")" ]
 ok "thumbqd stops" fl_stop "$FG_PID" 40
 done_testing
