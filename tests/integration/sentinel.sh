@@ -93,6 +93,12 @@ until_true() {
 
 rinfo() { redis-cli -h 127.0.0.1 -p "$1" info replication 2>/dev/null | tr -d '\r' | sed -n "s/^$2://p"; }
 in_sync() { [ "$(rinfo "$2" master_link_status)" = up ] && [ "$(rinfo "$1" connected_slaves)" = 1 ]; }
+# acked PORT OFFSET: the primary's one replica has acknowledged OFFSET.
+acked() {
+	ak_s=$(redis-cli -h 127.0.0.1 -p "$1" info replication | tr -d '\r' |
+		sed -n 's/^slave0:.*,offset=\([0-9]*\),.*/\1/p')
+	[ -n "$ak_s" ] && [ "$ak_s" -ge "$2" ]
+}
 # The sentinels know each other and the replica.
 sentinels_ready() {
 	for s in $S1 $S2 $S3; do
@@ -256,11 +262,23 @@ like "$first" '^[0-9a-f-]{36}$' "thumbq.fcgi logs the job it could not confirm (
 # The old primary comes back; the sentinels make it a replica of the new.
 redis_start p1 "$P1"
 until_true 20 in_sync "$P2" "$P1" || diag "the old primary did not become a replica"
+# After a full sync the primary streams to the replica, and WAIT counts it,
+# only from the replica's first acknowledgement, which it sends once a
+# second: until then a POST would rightly answer not_replicated.
+until_true 10 acked "$P2" "$(rinfo "$P2" master_repl_offset)" ||
+	diag "the replica does not acknowledge the primary's writes"
 submit "$u"
 is "$HTTP_CODE" 201 "the same POST once a replica is back: 201"
 is "$JOB_ID" "$first" "and the job of the 503, not a second one"
 submit "$u"
-is "$HTTP_CODE" 201 "an identical POST after that: 201"
+is "$HTTP_CODE" 201 "an identical POST after that: 201" || {
+	diag "$(last_response)"
+	diag "$(tail -n 5 "$RUN2/thumbq.fcgi.log")"
+	diag "p2: $(redis-cli -h 127.0.0.1 -p "$P2" info replication | tr -d '\r' | grep -E '^(role|connected_slaves|slave0|master_repl_offset)')"
+	diag "$(tail -n 25 "$RD/p1/log")"
+	diag "$(tail -n 15 "$RD/p2/log")"
+	diag "$(tail -n 15 "$RD/s1/log")"
+}
 ok "and a job of its own, following the first (dedupe as usual)" [ "$JOB_ID" != "$first" ]
 
 # ---------------------------------------------------------------- heartbeats
