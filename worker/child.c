@@ -302,10 +302,11 @@ child_main(const struct thumbq_conf *conf, const char *wid, pid_t master,
 
 	proc_child_setup(master, conf->user);
 	/* The children that take every priority yield the CPU to the
-	 * interactive ones (interactive_workers): on 2 cores, 2 children busy
-	 * with a low-priority batch left an interactive thumbnail a third of
-	 * the CPU it has idle.  Set before the download threads start, which
-	 * inherit it; raising one's own nice needs no privilege. */
+	 * interactive ones (interactive_workers) instead of sharing it
+	 * equally: under a low-priority flood on 2 cores the interactive
+	 * child's median fell from 13 to 7 ms (BENCHMARKS.md).  Set before
+	 * the download threads start, which inherit it; raising one's own nice
+	 * needs no privilege. */
 	errno = 0;
 	if ((state == NULL || !state->interactive) && conf->worker_nice > 0 &&
 	    nice((int)conf->worker_nice) == -1 && errno != 0)
