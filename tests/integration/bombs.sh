@@ -250,7 +250,8 @@ ok "... within 10 s of its POST" [ $(($(now_ms) - t0)) -lt 10000 ]
 is "$(fl_thumb_files "$RS/docroot" "$costly")" "" "no thumbnail file for it"
 for id in $downloading; do
 	fl_job "$id"
-	is "$JS_STATUS $JS_ATTEMPTS" "completed 1" "photo downloaded beside it: completed, first attempt"
+	is "$JS_STATUS $JS_ATTEMPTS" "completed 1" "photo downloaded beside it: completed, first attempt" ||
+		diag "$(grep -e "job=$id" -e "event=recover" -e "event=child_" "$RS/thumbqd.log" | tail -n 12)"
 done
 ok "the child stopped itself (exit status 3)" \
 	grep -q "event=child_exited pid=$victim .* status=3" "$RS/thumbqd.log"
