@@ -11,12 +11,12 @@
 -- claims waits for it; high-priority jobs are then left to a child that
 -- can start one at once (interactive_workers), and 1 is returned when one
 -- was left and nothing else was taken.
-local skipped = false
-for _, prio in ipairs(PRIORITIES) do
-  if prio == 'high' and ARGV[5] == '1' then
-    skipped = redis.call('LLEN', P .. 'pending:high') > 0
-  else while true do
-    local id = redis.call('RPOP', P .. 'pending:' .. prio)
+-- PRIORITIES starts with 'high' (lib.lua).
+local from = 1
+if ARGV[5] == '1' then from = 2 end
+for i = from, #PRIORITIES do
+  while true do
+    local id = redis.call('RPOP', P .. 'pending:' .. PRIORITIES[i])
     if not id then break end
     local job = jobkey(id)
     if redis.call('HGET', job, 'status') == 'queued' then
@@ -29,7 +29,7 @@ for _, prio in ipairs(PRIORITIES) do
       redis.call('RPOP', P .. 'wake')
       return redis.call('HGETALL', job)
     end
-  end end
+  end
 end
-if skipped then return 1 end
+if from == 2 and redis.call('LLEN', P .. 'pending:high') > 0 then return 1 end
 return false

@@ -58,14 +58,19 @@ first_done() {
 	sed -n 's/.* job=\([0-9a-f-]*\) event=completed.*/\1/p' "$RS/thumbqd.log" | head -n 1
 }
 
+# post URL PRIORITY: POST with that priority; JOB_ID, or bail.
+post() {
+	fl_post "$1" "\"priority\": \"$2\""
+	[ -n "$JOB_ID" ] || bail "POST $1 ($2) failed: $HTTP_CODE"
+}
+
 # Four low-priority jobs whose origin answers after 9 s (downloads give up
 # after 10 s without a byte): the regular child's two threads claim two,
 # and two stay queued.
 lows=
 i=1
 while [ $i -le 4 ]; do
-	fl_post "$FORIGIN/photo.jpg?case=low&n=$i&delay=9" '"priority": "low"'
-	[ -n "$JOB_ID" ] || bail "POST low $i failed: $HTTP_CODE"
+	post "$FORIGIN/photo.jpg?case=low&n=$i&delay=9" low
 	lows="$lows $JOB_ID"
 	i=$((i + 1))
 done
@@ -75,8 +80,7 @@ sleep 1
 is "$(llen pending:low):$(llen "claim:$iwid")" 2:0 \
 	"the interactive child claims no low job (2 queued, its claim list empty)"
 
-fl_post "$FORIGIN/photo.jpg?case=high" '"priority": "high"'
-[ -n "$JOB_ID" ] || bail "POST high failed: $HTTP_CODE"
+post "$FORIGIN/photo.jpg?case=high" high
 high=$JOB_ID
 ok "a high job completes while the regular child holds low jobs" \
 	fl_wait 15 fl_job_is "$high" completed || diag "high: $(fl_job_json "$high")"
@@ -84,8 +88,7 @@ ok "the interactive child did it" done_by "$high" "$ipid"
 is "$(first_done)" "$high" "before any low job"
 is "$(llen pending:low)" 2 "the two queued low jobs are still queued"
 
-fl_post "$FORIGIN/photo.jpg?case=normal" '"priority": "normal"'
-[ -n "$JOB_ID" ] || bail "POST normal failed: $HTTP_CODE"
+post "$FORIGIN/photo.jpg?case=normal" normal
 normal=$JOB_ID
 ok "a normal job completes too" fl_wait 15 fl_job_is "$normal" completed ||
 	diag "normal: $(fl_job_json "$normal")"
@@ -127,13 +130,11 @@ thumbnailing() {
 # line_of ID: the line number of ID's completion in the log.
 line_of() { grep -n " job=$1 event=completed" "$RS/thumbqd.log" | head -n 1 | cut -d: -f1; }
 
-fl_post "$GEN/slow.png?case=slow&delay=1" '"priority": "low"'
-[ -n "$JOB_ID" ] || bail "POST slow failed: $HTTP_CODE"
+post "$GEN/slow.png?case=slow&delay=1" low
 slow=$JOB_ID
 ok "the regular child starts thumbnailing a slow low job" fl_wait 20 thumbnailing "$slow" ||
 	diag "slow: $(fl_job_json "$slow")"
-fl_post "$FORIGIN/photo.jpg?case=high2" '"priority": "high"'
-[ -n "$JOB_ID" ] || bail "POST high failed: $HTTP_CODE"
+post "$FORIGIN/photo.jpg?case=high2" high
 high2=$JOB_ID
 ok "a high job posted meanwhile completes" fl_wait 15 fl_job_is "$high2" completed ||
 	diag "high: $(fl_job_json "$high2")"
