@@ -27,6 +27,7 @@ Memory figures are exact; the microseconds are Redis's own CPU and do not
 count the client, but another load on the machine still lengthens them.
 """
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -97,6 +98,7 @@ def main():
         sha = {n: r.cmd("SCRIPT", "LOAD", script(a.top, n + ".lua"))
                for n in ("create", "claim", "finish")}
         ids = [str(uuid.uuid4()) for _ in range(a.jobs)]
+        url_of = {i: URL % n for n, i in enumerate(ids)}
         wid = "bench-host:0123456789ab"
         # One job first: the stats hash, the trend hash and the queues'
         # keys exist from then on, and are not a job's.
@@ -142,7 +144,9 @@ def main():
         sample = ids[::max(1, len(ids) // 200)]
         kinds = {
             "job hash": lambda i: "%sjob:{%s}" % (PREFIX, i),
-            "dedupe string": lambda i: r.cmd("HGET", "%sjob:{%s}" % (PREFIX, i), "dkey"),
+            # The key create.lua made: SHA1 of owner, options and URL.
+            "dedupe string": lambda i: "%sdedupe:%s" % (PREFIX, hashlib.sha1(
+                ("%s %s %s" % (OWNER, OPTS, url_of[i])).encode()).hexdigest()),
             "refs set": lambda i: PREFIX + "refs:" + (r.cmd("HGET", "%sjob:{%s}" % (PREFIX, i),
                                                               "path") or ""),
         }

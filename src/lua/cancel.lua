@@ -33,11 +33,9 @@ local function hand_over()
     redis.call('RENAME', fkey, P .. 'followers:' .. heir)
     redis.call('LREM', P .. 'followers:' .. heir, 0, heir)
   end
-  local dkey = redis.call('HGET', job, 'dkey')
-  if dkey and redis.call('GET', dkey) == id then
-    redis.call('SET', dkey, heir, 'KEEPTTL')
-    redis.call('HSET', hj, 'dkey', dkey)
-  end
+  -- The heir asked the same: its key is the cancelled job's.
+  local dkey = job_dedupe_key(job)
+  if dkey and redis.call('GET', dkey) == id then redis.call('SET', dkey, heir, 'KEEPTTL') end
   local due = redis.call('ZSCORE', RETRYING, id) or
     redis.call('ZSCORE', OLD_RETRYING, id)
   if due then
@@ -60,8 +58,7 @@ if st == 'queued' or st == 'processing' then
   end
 end
 local path = ref_drop(job, id)
-local dkey = redis.call('HGET', job, 'dkey')
-if dkey and redis.call('GET', dkey) == id then redis.call('DEL', dkey) end
+dedupe_drop(job, id)
 redis.call('DEL', job)
 redis.call('ZREM', P .. 'finished', id)
 redis.call('ZREM', P .. 'failed', id)

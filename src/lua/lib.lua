@@ -221,12 +221,49 @@ local function trend(status, code, ms)
   redis.call('HINCRBY', k, string.format('ms:%d-', lo) .. hi, 1)
 end
 
+-- Dedupe: P dedupe:SHA1 names the job that answers requests identical to
+-- it, SHA1 of its owner, what it asked (options, variants, placeholder) and
+-- its URL; per owner, since one client's thumbnails are no answer to
+-- another's jobs.  A job without variants or placeholder keeps the key it
+-- always had.
+local function dedupe_key(owner, opts, variants, placeholder, url)
+  local asked = opts
+  if variants and variants ~= '' then asked = asked .. ' variants ' .. variants end
+  if placeholder == '1' then asked = asked .. ' placeholder' end
+  return P .. 'dedupe:' .. redis.sha1hex(owner .. ' ' .. asked .. ' ' .. url)
+end
+
+-- A job's dedupe key, made again from its record rather than kept in it (a
+-- field of 60 bytes in every job, issue 17): only a failure, a DELETE and
+-- an heir need it.  A record from before kept it as 'dkey'.
+local function job_dedupe_key(job)
+  local f = redis.call('HMGET', job, 'dkey', 'owner', 'opts', 'variants', 'placeholder', 'url')
+  if f[1] then return f[1] end
+  if not f[3] or not f[6] then return nil end
+  return dedupe_key(f[2] or '', f[3], f[4], f[5], f[6])
+end
+
+-- The job leaves dedupe (it failed, or is deleted): its key goes if it
+-- still names the job (a follower's names the job it follows).
+local function dedupe_drop(job, id)
+  local dkey = job_dedupe_key(job)
+  if dkey and redis.call('GET', dkey) == id then redis.call('DEL', dkey) end
+end
+
 -- A job is done for good: status, counters, the indexes that thumbqctl
 -- and the expiry sweep read, its thumbnail's reference, the identical
 -- requests that waited for it (dedupe followers), which end the same way
 -- with the same file, and webhooks.
 local function finished(job, id, status, code)
-  redis.call('HDEL', job, 'lease')
+  -- Fields that served only while it was in flight, which every finished
+  -- job would keep for nothing (issue 17): claimed, for the processing
+  -- histogram (finish.lua) and the console's Now, and on completion file,
+  -- the name later attempts reuse (a failed job may be queued again).
+  if status == 'completed' then
+    redis.call('HDEL', job, 'lease', 'claimed', 'file')
+  else
+    redis.call('HDEL', job, 'lease', 'claimed')
+  end
   redis.call('HSET', job, 'status', status, 'updated', now)
   redis.call('ZREM', P .. 'leases', id)
   redis.call('ZADD', P .. 'finished', now, id)
@@ -237,8 +274,7 @@ local function finished(job, id, status, code)
     redis.call('ZADD', P .. 'failed', now, id)
     redis.call('HINCRBY', P .. 'stats', 'failed:' .. code, 1)
     -- A failure must not answer the next identical request.
-    local dkey = redis.call('HGET', job, 'dkey')
-    if dkey and redis.call('GET', dkey) == id then redis.call('DEL', dkey) end
+    dedupe_drop(job, id)
   else
     redis.call('HINCRBY', P .. 'stats', 'completed', 1)
     -- A job answered from another (create_job()) joins the set made for
@@ -356,24 +392,19 @@ local function create_job(id, url, opts, ttl, dttl, prio, callback, owner,
   -- Run twice (a retry after a lost reply): the job exists, once.
   if redis.call('EXISTS', job) == 1 then return end
   local created = string.format('%d', now)
-  local f = {'id', id, 'url', url, 'status', 'queued', 'opts', opts, 'prio', prio,
+  local f = {'id', id, 'url', url, 'status', 'queued', 'opts', opts,
     'attempts', '0', 'created', created, 'updated', created}
+  -- Without prio a record is normal (as records from before priorities
+  -- are): 13 bytes fewer in most jobs.
+  if prio ~= 'normal' then f[#f + 1] = 'prio'; f[#f + 1] = prio end
   if callback ~= '' then f[#f + 1] = 'callback'; f[#f + 1] = callback end
   if owner ~= '' then f[#f + 1] = 'owner'; f[#f + 1] = owner end
   if unconfirmed == '1' then f[#f + 1] = 'unconfirmed'; f[#f + 1] = '1' end
-  local asked = opts
-  if variants and variants ~= '' then
-    f[#f + 1] = 'variants'; f[#f + 1] = variants
-    asked = asked .. ' variants ' .. variants
-  end
-  if placeholder == '1' then
-    f[#f + 1] = 'placeholder'; f[#f + 1] = '1'
-    asked = asked .. ' placeholder'
-  end
+  if variants and variants ~= '' then f[#f + 1] = 'variants'; f[#f + 1] = variants end
+  if placeholder == '1' then f[#f + 1] = 'placeholder'; f[#f + 1] = '1' end
   local dkey, prev, st
   if dttl ~= '0' then
-    -- Per owner: one client's thumbnails are no answer to another's jobs.
-    dkey = P .. 'dedupe:' .. redis.sha1hex(owner .. ' ' .. asked .. ' ' .. url)
+    dkey = dedupe_key(owner, opts, variants, placeholder, url)
     prev = redis.call('GET', dkey)
     st = prev and redis.call('HGET', jobkey(prev), 'status')
     -- prev's client was answered 503 (too few replicas confirmed it,
@@ -385,8 +416,6 @@ local function create_job(id, url, opts, ttl, dttl, prio, callback, owner,
     end
     if st == 'queued' or st == 'processing' then
       f[#f + 1] = 'source_job'; f[#f + 1] = prev
-    elseif st ~= 'completed' then
-      f[#f + 1] = 'dkey'; f[#f + 1] = dkey
     end
   end
   -- One HSET for every field the job starts with.
@@ -408,7 +437,6 @@ local function create_job(id, url, opts, ttl, dttl, prio, callback, owner,
       return 'completed'
     end
     -- A completed job without a file: this one is made afresh.
-    redis.call('HSET', job, 'dkey', dkey)
   elseif st == 'queued' or st == 'processing' then
     redis.call('RPUSH', P .. 'followers:' .. prev, id)
     if ttl ~= '0' then redis.call('EXPIRE', P .. 'followers:' .. prev, ttl) end

@@ -136,10 +136,14 @@ http DELETE "$API/v1/thumbnails/$lead"
 is "$HTTP_CODE" 204 "DELETE of a queued job that another follows: 204"
 http DELETE "$API/v1/thumbnails/$dropped"
 is "$HTTP_CODE" 204 "DELETE of a queued follower: 204"
+# The follower took the deleted job's place: the same request now follows it.
+post /v1/thumbnails "{\"url\": \"$ORIGIN/photo.png?dd=queued\"}"; third=$(jbody .id)
 tq_services start "$RUNDIR" thumbqd >&2 || bail "thumbqd restart failed"
-wait_jobs 60 "$follow" "$kept" || fail "the remaining jobs finish"
+wait_jobs 60 "$follow" "$kept" "$third" || fail "the remaining jobs finish"
 is "$(job "$follow" .status)" completed "the follower of a deleted job completes all the same"
 ok "and its thumbnail is served" kept "$(job "$follow" .resized_url)"
+is "$(job "$third" .resized_url)" "$(job "$follow" .resized_url)" \
+	"a request identical to the deleted job, made after it, shares its heir's thumbnail"
 is "$(job "$kept" .status)" completed "a job whose follower was deleted completes"
 http GET "$API/v1/thumbnails/$lead"
 expect_error 404 "the deleted job stays gone"
