@@ -15,6 +15,10 @@ sends for a completed job.  It prints, as one JSON line:
                        over N: every key they left (the job's hash, its
                        dedupe key, the P finished index, its refs set, the
                        expiry entries)
+  bytes_per_job_after_dedupe_ttl
+                       the same once their dedupe keys are gone (deleted,
+                       as dedupe_ttl, a day by default, expires them): what
+                       a job costs for the rest of its thumbnail_ttl
   keys                 for each kind of key one job leaves: MEMORY USAGE
                        (of a sample, median) and OBJECT ENCODING
   create_us, claim_us, finish_us
@@ -170,7 +174,15 @@ def main():
         keys["job hash"]["fields"] = len(fields) // 2
         keys["job hash"]["field_bytes"] = sum(len(x) for x in fields[0::2])
         keys["job hash"]["value_bytes"] = sum(len(x) for x in fields[1::2])
+        # dedupe_ttl (a day) is a thirtieth of thumbnail_ttl (30 days): for
+        # most of its life a job has no dedupe key.  The same jobs once
+        # their keys are gone (deleted here, as their expiry would).
+        dkeys = [kinds["dedupe string"](i) for i in ids]
+        for k in range(0, len(dkeys), BATCH):
+            r.pipeline([["DEL", x] for x in dkeys[k:k + BATCH]])
+        later = info_mem(r)
         out = {"jobs": a.jobs, "bytes_per_job": round((after - before) / a.jobs, 1),
+               "bytes_per_job_after_dedupe_ttl": round((later - before) / a.jobs, 1),
                "used_memory_before": before, "used_memory_after": after,
                "dbsize": r.cmd("DBSIZE"), "keys": keys,
                "create_us": create_us, "claim_us": claim_us, "finish_us": finish_us,
