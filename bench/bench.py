@@ -1523,6 +1523,9 @@ class Bench:
             rows.append(("Redis memory per finished job (%dk jobs)" % (m["jobs"] // 1000),
                          f(m["bytes_per_job"], " B", 0), "<= %d B" % REDIS_BYTES_TARGET,
                          met(m["bytes_per_job"] <= REDIS_BYTES_TARGET)))
+            if "bytes_per_job_after_dedupe_ttl" in m:
+                rows.append(("  once its dedupe key expired (dedupe_ttl)",
+                             f(m["bytes_per_job_after_dedupe_ttl"], " B", 0), "", ""))
             for k, v in m["keys"].items():
                 rows.append(("  %s (MEMORY USAGE, encoding)" % k, "%s, %s" % (
                     f(v.get("memory_usage", v.get("memory_usage_per_member")), " B", 0),
