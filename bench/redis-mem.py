@@ -13,8 +13,8 @@ sends for a completed job.  It prints, as one JSON line:
 
   bytes_per_job        INFO used_memory after the jobs finished less before,
                        over N: every key they left (the job's hash, its
-                       dedupe key, the P finished index, its refs set, the
-                       expiry entries)
+                       dedupe key, its entry in the list of its minute of
+                       ends, its refs set, the expiry entries)
   bytes_per_job_after_dedupe_ttl
                        the same once their dedupe keys are gone (deleted,
                        as dedupe_ttl, a day by default, expires them): what
@@ -164,11 +164,17 @@ def main():
                 sizes.append(int(used or 0))
                 enc.add(used and r.cmd("OBJECT", "ENCODING", k) or "none")
             keys[kind] = {"memory_usage": median(sizes), "encoding": ",".join(sorted(enc))}
-        fin = PREFIX + "finished"
-        keys["finished zset"] = {
-            "memory_usage_per_member": round(int(r.cmd("MEMORY", "USAGE", fin, "SAMPLES", "0"))
-                                             / int(r.cmd("ZCARD", fin)), 1),
-            "encoding": r.cmd("OBJECT", "ENCODING", fin)}
+        # The index of ended jobs: a list per minute of ends (ended_add()
+        # in lib.lua), and the sorted set of the minutes.
+        minutes = r.cmd("ZRANGE", PREFIX + "ended_minutes", 0, -1)
+        lists = [PREFIX + "ended:" + m for m in minutes]
+        used = sum(int(r.cmd("MEMORY", "USAGE", k, "SAMPLES", "0")) for k in lists)
+        used += int(r.cmd("MEMORY", "USAGE", PREFIX + "ended_minutes", "SAMPLES", "0") or 0)
+        entries = sum(int(r.cmd("LLEN", k)) for k in lists)
+        keys["ended lists"] = {
+            "memory_usage_per_member": round(used / max(1, entries), 1),
+            "encoding": ",".join(sorted(set(r.cmd("OBJECT", "ENCODING", k) for k in lists))),
+            "lists": len(lists)}
         job = "%sjob:{%s}" % (PREFIX, ids[0])
         fields = r.cmd("HGETALL", job)
         keys["job hash"]["fields"] = len(fields) // 2

@@ -326,10 +326,14 @@ admin_code_valid(const char *code)
 int
 admin_cursor_valid(const char *cursor)
 {
-	size_t digits = strspn(cursor, "0123456789");
+	size_t digits;
 
 	if (cursor[0] == '\0')
 		return 1;
+	/* A place in the lists of each minute of ends (admin-list.lua). */
+	if (cursor[0] == 'm')
+		cursor++;
+	digits = strspn(cursor, "0123456789");
 	return digits > 0 && digits <= 20 && cursor[digits] == '-' &&
 	    id_valid(cursor + digits + 1);
 }

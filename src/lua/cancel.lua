@@ -59,8 +59,8 @@ if st == 'queued' or st == 'processing' then
 end
 local path = ref_drop(job, id)
 dedupe_drop(job, id)
+ended_remove(job, id)
 redis.call('DEL', job)
-redis.call('ZREM', P .. 'finished', id)
 redis.call('ZREM', P .. 'failed', id)
 redis.call('ZREM', RETRYING, id)
 redis.call('ZREM', OLD_RETRYING, id)

@@ -221,6 +221,30 @@ local function trend(status, code, ms)
   redis.call('HINCRBY', k, string.format('ms:%d-', lo) .. hi, 1)
 end
 
+-- The index of ended jobs, read by the expiry sweep (purge.lua) and the
+-- operator's list of completed jobs (admin-list.lua): one list per minute
+-- of ends, P ended:MINUTE (Unix minutes), its ids in the order they ended,
+-- and P ended_minutes, the minutes that have a list.  An id in a list costs
+-- about 40 bytes where a member of the sorted set P finished cost 136
+-- (issue 17); a finished job's updated is when it ended, so its minute is
+-- found again.  A thumbq before 2026-12 indexed in P finished: purge.lua
+-- and admin-list.lua read it too until it is empty.
+local function ended_add(id)
+  local m = string.format('%d', math.floor(now / 60000))
+  if redis.call('RPUSH', P .. 'ended:' .. m, id) == 1 then
+    redis.call('ZADD', P .. 'ended_minutes', m, m)
+  end
+end
+
+-- A finished job leaves the index (DELETE, the operator's requeue).
+local function ended_remove(job, id)
+  local u = tonumber(redis.call('HGET', job, 'updated') or '')
+  if u then
+    redis.call('LREM', P .. 'ended:' .. string.format('%d', math.floor(u / 60000)), 0, id)
+  end
+  redis.call('ZREM', P .. 'finished', id)
+end
+
 -- Dedupe: P dedupe:SHA1 names the job that answers requests identical to
 -- it, SHA1 of its owner, what it asked (options, variants, placeholder) and
 -- its URL; per owner, since one client's thumbnails are no answer to
@@ -266,7 +290,7 @@ local function finished(job, id, status, code)
   end
   redis.call('HSET', job, 'status', status, 'updated', now)
   redis.call('ZREM', P .. 'leases', id)
-  redis.call('ZADD', P .. 'finished', now, id)
+  ended_add(id)
   local e2e = now - tonumber(redis.call('HGET', job, 'created') or now)
   observe('e2e', e2e)
   trend(status, code, e2e)
@@ -299,7 +323,7 @@ local function finished(job, id, status, code)
           redis.call('HSET', fj, 'error_code', f[4] or code, 'error_message', f[5] or '')
         end
         redis.call('HSET', fj, 'status', status, 'updated', now)
-        redis.call('ZADD', P .. 'finished', now, fid)
+        ended_add(fid)
         notify(fj, fid)
         local fe2e = now - tonumber(redis.call('HGET', fj, 'created') or now)
         observe('e2e', fe2e)

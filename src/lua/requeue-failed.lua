@@ -8,11 +8,11 @@ for i = 2, #ARGV do
   local id = ARGV[i]
   local job = jobkey(id)
   if redis.call('HGET', job, 'status') == 'failed' then
+    ended_remove(job, id)
     redis.call('HSET', job, 'status', 'queued', 'attempts', 0, 'updated', now)
     redis.call('HDEL', job, 'error_code', 'error_message', 'lease',
       'outage_since', 'outage_retries')
     redis.call('ZREM', P .. 'failed', id)
-    redis.call('ZREM', P .. 'finished', id)
     enqueue(id, redis.call('HGET', job, 'prio'), false)
     redis.call('HINCRBY', P .. 'stats', 'manual_retries', 1)
     n = n + 1

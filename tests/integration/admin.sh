@@ -96,15 +96,21 @@ like "$(cat "$tq_body")" 'thumbq_jobs_last_hour\{outcome="failed"\} 3' "/v1/metr
 like "$(cat "$tq_body")" 'thumbq_end_to_end_last_hour_seconds\{quantile="0.99"\} [0-9.]+' "/v1/metrics: the p99"
 
 # ---- lists: a page at a time, each job once, newest first
-cursor= seen= pages=0
-while :; do
-	admin GET "/v1/admin/jobs?limit=1${cursor:+&cursor=$cursor}"
-	[ "$HTTP_CODE" = 200 ] || break
-	seen="$seen $(jbody '.jobs[].id')"
-	pages=$((pages + 1))
-	cursor=$(jbody '.next_cursor // empty')
-	[ -n "$cursor" ] && [ $pages -lt 10 ] || break
-done
+# pages_of_one QUERY: GET /v1/admin/jobs?QUERYlimit=1, then each next page
+# (at most 10); the ids in $seen, in the order given, and HTTP_CODE the
+# last page's.
+pages_of_one() {
+	cursor= seen= pages=0
+	while :; do
+		admin GET "/v1/admin/jobs?$1limit=1${cursor:+&cursor=$cursor}"
+		[ "$HTTP_CODE" = 200 ] || break
+		seen="$seen $(jbody '.jobs[].id')"
+		pages=$((pages + 1))
+		cursor=$(jbody '.next_cursor // empty')
+		[ -n "$cursor" ] && [ $pages -lt 10 ] || break
+	done
+}
+pages_of_one ''
 is "$HTTP_CODE" 200 "every page answers 200"
 is "$(echo $seen | tr ' ' '\n' | sort | tr '\n' ' ')" "$(printf '%s\n' "$bad1" "$bad2" "$bad3" | sort | tr '\n' ' ')" \
 	"pages of one give each failed job once"
@@ -122,6 +128,34 @@ for q in 'status=queued' 'cursor=1-2' 'cursor=inf-x' 'limit=101' 'limit=0' 'code
 	admin GET "/v1/admin/jobs?$q"
 	expect_error 400 "GET /v1/admin/jobs?$q"
 done
+
+# ---- completed jobs are indexed in a list per minute of ends, and a
+# thumbq before 2026-12 indexed them in a sorted set, which is read after
+# the lists: one job is moved to a list ten minutes older, another to the
+# sorted set, and pages of one still give each once, newest first.
+g2=$(submit_as "$ORIGIN/photo.jpg?list=2")
+g3=$(submit_as "$ORIGIN/photo.jpg?list=3")
+completed2() {
+	[ "$(ctl job "$g2" | jq -r .status)" = completed ] &&
+		[ "$(ctl job "$g3" | jq -r .status)" = completed ]
+}
+tq_i=0
+until completed2 || [ $tq_i -ge 200 ]; do sleep 0.1; tq_i=$((tq_i + 1)); done
+ok "two more jobs complete" completed2
+R() { redis-cli -s "$RUNDIR/redis.sock" "$@" >/dev/null; }
+minute_of() { echo $(($(redis-cli -s "$RUNDIR/redis.sock" HGET "thumbq:job:{$1}" updated) / 60000)); }
+m=$(minute_of "$g2")
+R LREM "thumbq:ended:$m" 0 "$g2"
+R RPUSH "thumbq:ended:$((m - 10))" "$g2"
+R ZADD thumbq:ended_minutes $((m - 10)) $((m - 10))
+m=$(minute_of "$g3")
+R LREM "thumbq:ended:$m" 0 "$g3"
+R ZADD thumbq:finished $(((m - 20) * 60000)) "$g3"
+pages_of_one 'status=completed&'
+is "$HTTP_CODE" 200 "status=completed: every page answers 200"
+is "$(echo $seen)" "$good $g2 $g3" \
+	"status=completed, pages of one: the newest minute, an older one, then the sorted set of before, each once"
+
 admin GET "/v1/admin/jobs/$good"
 is "$(jbody '.status'):$(jbody .owner)" "completed:$client_id" "GET /v1/admin/jobs/{id}: any key's job"
 admin GET /v1/admin/jobs/00000000-0000-4000-8000-000000000000

@@ -36,6 +36,13 @@ redis-cli -s "$RUNDIR/redis.sock" ZADD thumbq:finished 0 ../../victim >/dev/null
 redis-cli -s "$RUNDIR/redis.sock" HSET "thumbq:job:{$forged}" id "$forged" url http://x/ \
 	status completed path ../../victim2.jpg >/dev/null
 redis-cli -s "$RUNDIR/redis.sock" ZADD thumbq:finished 0 "$forged" >/dev/null
+# The same in the index of each minute of ends.
+: >"$tq_tmp/victim3.jpg"
+forged2=00000000-0000-4000-8000-00000000f0f1
+redis-cli -s "$RUNDIR/redis.sock" HSET "thumbq:job:{$forged2}" id "$forged2" url http://x/ \
+	status completed path ../../victim3.jpg >/dev/null
+redis-cli -s "$RUNDIR/redis.sock" RPUSH thumbq:ended:0 ../../victim "$forged2" >/dev/null
+redis-cli -s "$RUNDIR/redis.sock" ZADD thumbq:ended_minutes 0 0 >/dev/null
 
 post "{\"url\": \"$ORIGIN/photo.jpg\"}"
 first=$(jbody .id)
@@ -64,6 +71,9 @@ ok "the thumbnail file is gone" [ ! -e "$file" ]
 # By now the sweep has gone past the forged records many times.
 ok "a finished id that is a path removes nothing" [ -e "$tq_tmp/victim.jpg" ]
 ok "a thumbnail path out of the docroot is not removed" [ -e "$tq_tmp/victim2.jpg" ]
+ok "... nor one found through the lists of each minute" [ -e "$tq_tmp/victim3.jpg" ]
 like "$(grep 'event=bad_path' "$RUNDIR/thumbqd.log")" "job=$forged" "thumbqd logs the forged path it refused"
 is "$(redis-cli -s "$RUNDIR/redis.sock" ZCARD thumbq:finished)" 0 "and the forged records are gone from the index"
+is "$(redis-cli -s "$RUNDIR/redis.sock" --scan --pattern 'thumbq:ended:*' | wc -l) $(redis-cli -s "$RUNDIR/redis.sock" ZCARD thumbq:ended_minutes)" "0 0" \
+	"every expired job, forged or not, left the lists of each minute, and their minutes the index"
 done_testing

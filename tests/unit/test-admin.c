@@ -116,6 +116,14 @@ main(void)
 	    "score-id cursor");
 	ok(!admin_cursor_valid("-040bca6a-209b-4b70-9e22-74a534cc3203"),
 	    "no score refused");
+	ok(admin_cursor_valid(
+	    "m29943570-040bca6a-209b-4b70-9e22-74a534cc3203"),
+	    "a minute of ends and an id: a place in the lists");
+	ok(!admin_cursor_valid("m-040bca6a-209b-4b70-9e22-74a534cc3203"),
+	    "m without a minute refused");
+	ok(!admin_cursor_valid(
+	    "mm29943570-040bca6a-209b-4b70-9e22-74a534cc3203"),
+	    "mm refused");
 	ok(!admin_cursor_valid("1796614213017"), "no id refused");
 	ok(!admin_cursor_valid("1796614213017-040bca6a"), "short id refused");
 	ok(!admin_cursor_valid("inf-040bca6a-209b-4b70-9e22-74a534cc3203"),
