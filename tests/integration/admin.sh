@@ -100,7 +100,7 @@ like "$(cat "$tq_body")" 'thumbq_end_to_end_last_hour_seconds\{quantile="0.99"\}
 # (at most 10); the ids in $seen, in the order given, and HTTP_CODE the
 # last page's.
 pages_of_one() {
-	cursor= seen= pages=0
+	cursor='' seen='' pages=0
 	while :; do
 		admin GET "/v1/admin/jobs?$1limit=1${cursor:+&cursor=$cursor}"
 		[ "$HTTP_CODE" = 200 ] || break
