@@ -51,7 +51,7 @@ route_admin_list_query(struct request *req, enum store_list *which,
 	    (code[0] != '\0' && !admin_code_valid(code)))
 		bad = "code must be an error.code (a-z, 0-9 and _)";
 	else if (request_query(req, "cursor", cursor, STORE_CURSOR_MAX) == -1 ||
-	    !admin_cursor_valid(cursor))
+	    !admin_cursor_valid(*which, cursor))
 		bad = "cursor must be a next_cursor of this list";
 	else if (routes_query_number(req, "limit", 1, ROUTE_ADMIN_MAX_LIMIT,
 	    limit) == -1)

@@ -324,14 +324,16 @@ admin_code_valid(const char *code)
 }
 
 int
-admin_cursor_valid(const char *cursor)
+admin_cursor_valid(enum store_list which, const char *cursor)
 {
 	size_t digits;
 
 	if (cursor[0] == '\0')
 		return 1;
-	/* A place in the lists of each minute of ends (admin-list.lua). */
-	if (cursor[0] == 'm')
+	/* A place in the lists of each minute of ends (admin-list.lua), which
+	 * only completed jobs have: the other lists are sorted sets, whose
+	 * scores are numbers. */
+	if (cursor[0] == 'm' && which == STORE_LIST_COMPLETED)
 		cursor++;
 	digits = strspn(cursor, "0123456789");
 	return digits > 0 && digits <= 20 && cursor[digits] == '-' &&
@@ -348,7 +350,7 @@ admin_list(struct store *st, enum store_list which, const char *code,
 	unsigned pages = 0;
 
 	next[0] = '\0';
-	if (!admin_cursor_valid(cursor) ||
+	if (!admin_cursor_valid(which, cursor) ||
 	    (code != NULL && !admin_code_valid(code)))
 		return -1;
 	admin_copy(at, sizeof at, cursor);

@@ -74,8 +74,9 @@ struct json_object *admin_trend_json(const struct admin_trend *t);
 int admin_list_parse(const char *status, enum store_list *which);
 /* 1 if code may be an error.code (1-64 of a-z 0-9 _), else 0. */
 int admin_code_valid(const char *code);
-/* 1 if cursor is "" or a next that admin_list gives, else 0. */
-int admin_cursor_valid(const char *cursor);
+/* 1 if cursor is "" or a next that admin_list gives for list which, else
+ * 0. */
+int admin_cursor_valid(enum store_list which, const char *cursor);
 /* Calls cb with up to limit jobs of the list, newest first, whose
  * error.code is code (NULL: any), starting after cursor (""), and sets
  * next ("" at the end).  Pages are walked until limit jobs are found, the

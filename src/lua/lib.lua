@@ -7,6 +7,9 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local P = ARGV[1]
 local function jobkey(id) return P .. 'job:{' .. id .. '}' end
+-- The Unix minute of a time in ms, as the text that names the keys kept
+-- per minute (trend:MINUTE, ended:MINUTE).
+local function minute_of(ms) return string.format('%d', math.floor(ms / 60000)) end
 
 -- Queues: one pending list per priority, taken high first.  Every job made
 -- ready also pushes a token on the wake list, on which idle workers block
@@ -208,7 +211,7 @@ local TREND_TTL = 7200
 local TREND_BOUNDS = {5, 10, 25, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 1500,
   2000, 3000, 5000, 7500, 10000, 15000, 20000, 30000, 60000, 120000, 300000}
 local function trend(status, code, ms)
-  local k = P .. 'trend:' .. string.format('%d', math.floor(now / 60000))
+  local k = P .. 'trend:' .. minute_of(now)
   local what = status
   if code == 'cancelled' then what = 'cancelled' end
   if redis.call('HINCRBY', k, what, 1) == 1 then redis.call('EXPIRE', k, TREND_TTL) end
@@ -230,17 +233,23 @@ end
 -- found again.  A thumbq before 2026-12 indexed in P finished: purge.lua
 -- and admin-list.lua read it too until it is empty.
 local function ended_add(id)
-  local m = string.format('%d', math.floor(now / 60000))
+  local m = minute_of(now)
   if redis.call('RPUSH', P .. 'ended:' .. m, id) == 1 then
     redis.call('ZADD', P .. 'ended_minutes', m, m)
   end
 end
 
--- A finished job leaves the index (DELETE, the operator's requeue).
+-- A finished job leaves the index (DELETE, the operator's requeue), and
+-- its minute too when it was the last of it, so that no walk of the index
+-- meets empty minutes.
 local function ended_remove(job, id)
   local u = tonumber(redis.call('HGET', job, 'updated') or '')
   if u then
-    redis.call('LREM', P .. 'ended:' .. string.format('%d', math.floor(u / 60000)), 0, id)
+    local m = minute_of(u)
+    local key = P .. 'ended:' .. m
+    if redis.call('LREM', key, 0, id) > 0 and redis.call('EXISTS', key) == 0 then
+      redis.call('ZREM', P .. 'ended_minutes', m)
+    end
   end
   redis.call('ZREM', P .. 'finished', id)
 end

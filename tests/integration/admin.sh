@@ -124,7 +124,8 @@ is "$(jbody '.jobs | length'):$(jbody .next_cursor)" "0:null" "code=timeout: non
 admin GET '/v1/admin/jobs?status=completed'
 is "$(jbody '.jobs[0].id')" "$good" "status=completed: the good job"
 like "$(jbody '.jobs[0].resized_url')" '^http://.*/thumbnails/' "with its resized_url"
-for q in 'status=queued' 'cursor=1-2' 'cursor=inf-x' 'limit=101' 'limit=0' 'code=HTTP'; do
+for q in 'status=queued' 'cursor=1-2' 'cursor=inf-x' 'limit=101' 'limit=0' 'code=HTTP' \
+	'cursor=m29943570-040bca6a-209b-4b70-9e22-74a534cc3203'; do
 	admin GET "/v1/admin/jobs?$q"
 	expect_error 400 "GET /v1/admin/jobs?$q"
 done
@@ -144,10 +145,10 @@ until completed2 || [ $tq_i -ge 200 ]; do sleep 0.1; tq_i=$((tq_i + 1)); done
 ok "two more jobs complete" completed2
 R() { redis-cli -s "$RUNDIR/redis.sock" "$@" >/dev/null; }
 minute_of() { echo $(($(redis-cli -s "$RUNDIR/redis.sock" HGET "thumbq:job:{$1}" updated) / 60000)); }
-m=$(minute_of "$g2")
-R LREM "thumbq:ended:$m" 0 "$g2"
-R RPUSH "thumbq:ended:$((m - 10))" "$g2"
-R ZADD thumbq:ended_minutes $((m - 10)) $((m - 10))
+m2=$(minute_of "$g2")
+R LREM "thumbq:ended:$m2" 0 "$g2"
+R RPUSH "thumbq:ended:$((m2 - 10))" "$g2"
+R ZADD thumbq:ended_minutes $((m2 - 10)) $((m2 - 10))
 m=$(minute_of "$g3")
 R LREM "thumbq:ended:$m" 0 "$g3"
 R ZADD thumbq:finished $(((m - 20) * 60000)) "$g3"
@@ -155,6 +156,13 @@ pages_of_one 'status=completed&'
 is "$HTTP_CODE" 200 "status=completed: every page answers 200"
 is "$(echo $seen)" "$good $g2 $g3" \
 	"status=completed, pages of one: the newest minute, an older one, then the sorted set of before, each once"
+# A DELETE of the only job of a minute takes the minute out of the index.
+R HSET "thumbq:job:{$g2}" updated $(((m2 - 10) * 60000))
+admin DELETE "/v1/admin/jobs/$g2"
+list=$(redis-cli -s "$RUNDIR/redis.sock" EXISTS "thumbq:ended:$((m2 - 10))")
+minute=$(redis-cli -s "$RUNDIR/redis.sock" ZSCORE thumbq:ended_minutes $((m2 - 10)))
+is "$HTTP_CODE:$list:$minute" "204:0:" \
+	"DELETE of the last job of a minute: its list and its minute leave the index"
 
 admin GET "/v1/admin/jobs/$good"
 is "$(jbody '.status'):$(jbody .owner)" "completed:$client_id" "GET /v1/admin/jobs/{id}: any key's job"

@@ -110,28 +110,41 @@ main(void)
 	ok(!admin_code_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), "65 characters refused");
 
-	ok(admin_cursor_valid(""), "empty cursor: the first page");
-	ok(admin_cursor_valid(
+	ok(admin_cursor_valid(STORE_LIST_FAILED, ""),
+	    "empty cursor: the first page");
+	ok(admin_cursor_valid(STORE_LIST_FAILED,
 	    "1796614213017-040bca6a-209b-4b70-9e22-74a534cc3203"),
 	    "score-id cursor");
-	ok(!admin_cursor_valid("-040bca6a-209b-4b70-9e22-74a534cc3203"),
+	ok(!admin_cursor_valid(STORE_LIST_FAILED,
+	    "-040bca6a-209b-4b70-9e22-74a534cc3203"),
 	    "no score refused");
-	ok(admin_cursor_valid(
+	ok(admin_cursor_valid(STORE_LIST_COMPLETED,
 	    "m29943570-040bca6a-209b-4b70-9e22-74a534cc3203"),
-	    "a minute of ends and an id: a place in the lists");
-	ok(!admin_cursor_valid("m-040bca6a-209b-4b70-9e22-74a534cc3203"),
+	    "completed: a minute of ends and an id, a place in the lists");
+	ok(admin_cursor_valid(STORE_LIST_COMPLETED,
+	    "1796614213017-040bca6a-209b-4b70-9e22-74a534cc3203"),
+	    "completed: score-id, a place in the sorted set of before");
+	ok(!admin_cursor_valid(STORE_LIST_FAILED,
+	    "m29943570-040bca6a-209b-4b70-9e22-74a534cc3203"),
+	    "failed: a cursor into the lists refused (its scores are numbers)");
+	ok(!admin_cursor_valid(STORE_LIST_COMPLETED,
+	    "m-040bca6a-209b-4b70-9e22-74a534cc3203"),
 	    "m without a minute refused");
-	ok(!admin_cursor_valid(
+	ok(!admin_cursor_valid(STORE_LIST_COMPLETED,
 	    "mm29943570-040bca6a-209b-4b70-9e22-74a534cc3203"),
 	    "mm refused");
-	ok(!admin_cursor_valid("1796614213017"), "no id refused");
-	ok(!admin_cursor_valid("1796614213017-040bca6a"), "short id refused");
-	ok(!admin_cursor_valid("inf-040bca6a-209b-4b70-9e22-74a534cc3203"),
+	ok(!admin_cursor_valid(STORE_LIST_FAILED, "1796614213017"),
+	    "no id refused");
+	ok(!admin_cursor_valid(STORE_LIST_FAILED, "1796614213017-040bca6a"),
+	    "short id refused");
+	ok(!admin_cursor_valid(STORE_LIST_FAILED,
+	    "inf-040bca6a-209b-4b70-9e22-74a534cc3203"),
 	    "a score Redis would read as infinity refused");
-	ok(!admin_cursor_valid(
+	ok(!admin_cursor_valid(STORE_LIST_FAILED,
 	    "123456789012345678901-040bca6a-209b-4b70-9e22-74a534cc3203"),
 	    "21-digit score refused");
-	ok(!admin_cursor_valid("1.5-040bca6a-209b-4b70-9e22-74a534cc3203"),
+	ok(!admin_cursor_valid(STORE_LIST_FAILED,
+	    "1.5-040bca6a-209b-4b70-9e22-74a534cc3203"),
 	    "fraction refused");
 	return tap_done();
 }
