@@ -264,7 +264,10 @@ redis_start p1 "$P1"
 until_true 20 in_sync "$P2" "$P1" || diag "the old primary did not become a replica"
 # After a full sync the primary streams to the replica, and WAIT counts it,
 # only from the replica's first acknowledgement, which it sends once a
-# second: until then a POST would rightly answer not_replicated.
+# second: until then a POST would rightly answer not_replicated.  A write
+# made for it: right after the sync the replica's offset is already the
+# primary's, and equal offsets would say nothing of the streaming.
+redis-cli -h 127.0.0.1 -p "$P2" SET sentinel-test:probe 1 PX 60000 >/dev/null
 until_true 10 acked "$P2" "$(rinfo "$P2" master_repl_offset)" ||
 	diag "the replica does not acknowledge the primary's writes"
 submit "$u"
