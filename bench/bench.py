@@ -1039,6 +1039,12 @@ class Bench:
         res["ratio_e2e_gm_shipped"] = res["floor_gm_s"] / res["e2e_shipped_wall_s"]
         res["ratio_e2e_gm_shipped_paired"] = median([g["wall_s"] / e["wall_s"]
                                                      for g, e in zip(gm, shipped)])
+        # Issue 17's fourth target, "the corpus ratio does not drop", against
+        # the setting before it (every child takes every job, none niced)
+        # measured in the same rounds: the 1.47 it names was measured on
+        # another CPU.  Per round, as the runs of a round share neighbours.
+        res["shipped_time_vs_plain_paired"] = median([s["wall_s"] / e["wall_s"]
+                                                      for s, e in zip(shipped, e2e)])
         res["ratio_e2e_vips"] = res["floor_vips_s"] / res["e2e_wall_s"]
         res["others_cores_gm"] = median([x["others"] for x in gm])
         res["others_cores_e2e"] = median([x["others"] for x in e2e])
@@ -1048,10 +1054,17 @@ class Bench:
 
     def e2e_shipped(self):
         """One corpus run with thumbqd's shipped defaults, then back to the
-        children that take every job."""
+        children that take every job.  Each restart is followed by a corpus
+        run that is not timed: children fresh from a restart did the corpus
+        1.09x slower than the same children one run later (the median of 6
+        alternating rounds), so a timed run right after one compared fresh
+        children with warm ones; and the phases after this one measure
+        children that have been working, as on a server that is up."""
         self.set_workers(self.nproc, interactive_workers=1, worker_nice=10)
+        self.e2e()
         x = self.e2e()
         self.set_workers(self.nproc, interactive_workers=0, worker_nice=0)
+        self.e2e()
         return x
 
     def phase_scaling(self):
@@ -1412,9 +1425,12 @@ class Bench:
                                  f(r["e2e_shipped_cpu_s"], " s", 2)), "", ""),
                 ("  ratio to gm batch floor", "%s (paired %s)" % (
                     f(r["ratio_e2e_gm_shipped"], "", 2), f(r["ratio_e2e_gm_shipped_paired"], "", 2)),
-                 ">= 1.47 (issue 17)", met(r["ratio_e2e_gm_shipped"] >= 1.47)),
-                ("  time against interactive_workers 0, this run",
-                 f(r["e2e_shipped_wall_s"] / r["e2e_wall_s"], "x", 2), "", ""),
+                 "", ""),
+                ("  time against interactive_workers 0, same rounds",
+                 "%s (per round, median %s)" % (
+                     f(r["e2e_shipped_wall_s"] / r["e2e_wall_s"], "x", 2),
+                     f(r["shipped_time_vs_plain_paired"], "x", 2)),
+                 "<= 1.05x (issue 17)", met(r["shipped_time_vs_plain_paired"] <= 1.05)),
                 ("  ratio to vipsthumbnail", f(r["ratio_e2e_vips"], "", 2), ">= 1.00",
                  met(r["ratio_e2e_vips"] >= 1.0)),
             ]
