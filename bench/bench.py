@@ -1073,6 +1073,9 @@ class Bench:
         for r in range(self.rounds):
             for c in counts:
                 self.set_workers(c)
+                # Untimed: children fresh from the restart are slower, and
+                # the corpus phase's nproc figures are of working ones.
+                self.e2e()
                 x = self.e2e()
                 self.scaling.setdefault(c, []).append(x["jobs_s"])
                 log("children %d: %.1f jobs/s (other users %.2f cores)" % (c, x["jobs_s"], x["others"]))
