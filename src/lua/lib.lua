@@ -241,13 +241,15 @@ end
 
 -- A finished job leaves the index (DELETE, the operator's requeue), and
 -- its minute too when it was the last of it, so that no walk of the index
--- meets empty minutes.
+-- meets empty minutes.  An id is in one list once: LREM looks from the
+-- end, where a job just ended is (a cancelled job, or one deleted soon
+-- after), and stops at it instead of reading the whole minute.
 local function ended_remove(job, id)
   local u = tonumber(redis.call('HGET', job, 'updated') or '')
   if u then
     local m = minute_of(u)
     local key = P .. 'ended:' .. m
-    if redis.call('LREM', key, 0, id) > 0 and redis.call('EXISTS', key) == 0 then
+    if redis.call('LREM', key, -1, id) > 0 and redis.call('EXISTS', key) == 0 then
       redis.call('ZREM', P .. 'ended_minutes', m)
     end
   end
